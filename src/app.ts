@@ -1,0 +1,45 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import { ApiError } from "./errors";
+import { createRouter } from "./lib/router";
+import { jsonBodyLimit } from "./middleware/body-limit";
+import { onError } from "./middleware/on-error";
+import { requestContext } from "./middleware/request-context";
+import { healthRoutes } from "./routes/health";
+
+/**
+ * Builds the Hono app: one sub-app per resource mounted with `.route()`,
+ * one error renderer, the OpenAPI 3.1 document and interactive docs.
+ */
+export function buildApp() {
+	const app = createRouter();
+	app.use("*", requestContext);
+	app.use("*", jsonBodyLimit);
+
+	app.route("/", healthRoutes);
+
+	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+		type: "http",
+		scheme: "bearer",
+		bearerFormat: "JWT",
+		description: "Access token from POST /v1/auth/login, /v1/auth/refresh or /oauth/token",
+	});
+	app.doc31("/openapi.json", (c) => ({
+		openapi: "3.1.0",
+		info: {
+			title: "Hatch API",
+			version: "1.0.0",
+			description:
+				"Messaging, calls and voice campaigns on Cloudflare Workers. Errors are `{error: {code, message, requestId}}`.",
+		},
+		servers: [{ url: new URL(c.req.url).origin }],
+	}));
+	app.get("/docs", swaggerUI({ url: "/openapi.json", persistAuthorization: true, title: "Hatch API" }));
+
+	app.notFound((c) => {
+		throw new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`);
+	});
+	app.onError(onError);
+	return app;
+}
+
+export const app = buildApp();

@@ -1,0 +1,6 @@
+/**
+ * The drizzle schema: the source of truth for D1. `npm run db:generate`
+ * turns changes here into a migration under migrations/. Each table lives in
+ * its own file under tables/ and is re-exported here.
+ */
+export * from "./tables/users";

@@ -1,0 +1,5 @@
+import { app } from "./app";
+
+export { RateLimiter } from "../durable-objects/rate-limiter";
+
+export default app satisfies ExportedHandler<Env>;

@@ -1,0 +1,37 @@
+import { env } from "cloudflare:test";
+import { createDb } from "../../src/db/client";
+import { users } from "../../src/db/schema";
+import { signAccessToken } from "../../src/domain/auth/access-token";
+import type { Role } from "../../src/env";
+import { newId } from "../../src/lib/ids";
+
+export type TestUser = { id: string; token: string; email: string; auth: { Authorization: string } };
+
+/**
+ * Inserts a user straight into D1 and mints an access token for them, for
+ * tests of features that only need "some signed-in user".
+ *
+ * @example const alice = await createTestUser({ displayName: "Alice" });
+ */
+export async function createTestUser(
+	opts: { displayName?: string; role?: Role; email?: string; username?: string } = {},
+): Promise<TestUser> {
+	const id = newId();
+	const email = opts.email ?? `${id}@example.test`;
+	const displayName = opts.displayName ?? email;
+	const now = new Date();
+	await createDb(env.DB)
+		.insert(users)
+		.values({
+			id,
+			email,
+			username: opts.username ?? null,
+			displayName,
+			searchName: displayName.toLowerCase(),
+			role: opts.role ?? "user",
+			createdAt: now,
+			updatedAt: now,
+		});
+	const { token } = await signAccessToken(env, { userId: id, role: opts.role ?? "user", sessionId: newId() });
+	return { id, token, email, auth: { Authorization: `Bearer ${token}` } };
+}
