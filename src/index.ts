@@ -1,5 +1,8 @@
 import { app } from "./app";
 
+export { Campaign } from "../durable-objects/campaign";
+export { ChatRoom } from "../durable-objects/chat-room";
 export { RateLimiter } from "../durable-objects/rate-limiter";
+export { UserHub } from "../durable-objects/user-hub";
 
 export default app satisfies ExportedHandler<Env>;
