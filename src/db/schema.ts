@@ -4,3 +4,4 @@
  * its own file under tables/ and is re-exported here.
  */
 export * from "./tables/users";
+export * from "./tables/chats";
