@@ -1,0 +1,90 @@
+/**
+ * Assembles a dialer from its parts: SIP agent, RTP ports, pacer, audio store,
+ * call manager, callback delivery and control server. main.ts and the tests
+ * both build it through {@link createDialer}.
+ */
+import { AudioStore } from "./audio/store.ts";
+import { CallbackDelivery, DEFAULT_RETRY, type RetryPolicy } from "./call/delivery.ts";
+import { CallManager } from "./call/manager.ts";
+import type { Config } from "./config.ts";
+import { TokenService } from "./control/auth.ts";
+import { ControlServer } from "./control/server.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { sharedPacer } from "./rtp/pacer.ts";
+import { PortPool } from "./rtp/ports.ts";
+import { SipAgent } from "./sip/agent.ts";
+
+/** A running (or startable) dialer. */
+export interface Dialer {
+	start(): Promise<{ controlPort: number; sipPort: number }>;
+	stop(drainMs?: number): Promise<void>;
+	manager: CallManager;
+	tokens: TokenService;
+	agent: SipAgent;
+	control: ControlServer;
+	delivery: CallbackDelivery;
+}
+
+/** Build a dialer; `retry` shortens callback backoff in tests. */
+export function createDialer(config: Config, opts: { log?: Logger; retry?: RetryPolicy } = {}): Dialer {
+	const log = opts.log ?? createLogger(config.logLevel);
+	const tokens = new TokenService(config.secret);
+	const agent = new SipAgent({ bindHost: config.sipBind, port: config.sipPort, publicHost: config.publicIp, timers: { t1: config.sipT1Ms, t2: 8 * config.sipT1Ms }, log });
+	const audio = new AudioStore(async (url, headers) => {
+		const token = await tokens.outbound();
+		return fetch(url, { headers: { ...headers, authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+	});
+	const delivery = new CallbackDelivery(
+		async (url, event) => {
+			const token = await tokens.outbound();
+			const res = await fetch(url, {
+				method: "POST",
+				headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+				body: JSON.stringify(event),
+				signal: AbortSignal.timeout(10_000),
+			});
+			await res.body?.cancel();
+			return res.status;
+		},
+		log,
+		opts.retry ?? DEFAULT_RETRY,
+	);
+	let draining = false;
+	let control: ControlServer;
+	const manager = new CallManager({
+		agent,
+		ports: new PortPool(config.sipBind, config.rtpPortMin, config.rtpPortMax),
+		pacer: sharedPacer,
+		audio,
+		capacity: config.maxCalls,
+		log,
+		onEvent: (event, callbackUrl) => {
+			if (callbackUrl) delivery.enqueue(callbackUrl, event);
+			control.broadcast(event);
+		},
+	});
+	control = new ControlServer({ manager, tokens, log, draining: () => draining });
+	return {
+		manager,
+		tokens,
+		agent,
+		control,
+		delivery,
+		async start() {
+			await agent.start();
+			const controlPort = await control.listen(config.port, config.host);
+			log.info("dialer listening", { controlPort, sipPort: agent.port, publicIp: config.publicIp });
+			return { controlPort, sipPort: agent.port };
+		},
+		async stop(drainMs = 10_000) {
+			draining = true;
+			await manager.drain(drainMs);
+			await delivery.flush(Math.min(drainMs, 5_000));
+			delivery.close();
+			await control.close();
+			// Give the last BYE/CANCEL a moment on the wire before the socket goes.
+			await new Promise((r) => setTimeout(r, 100));
+			agent.close();
+		},
+	};
+}

@@ -1,0 +1,124 @@
+/**
+ * Turns an uploaded or fetched sound into ready-to-send G.711, once. A campaign
+ * dials thousands of numbers with one sound: the conversion is keyed by URL +
+ * ETag and by content hash, and concurrent requests share one in-flight load.
+ */
+import { createHash } from "node:crypto";
+import { AudioError } from "./errors.ts";
+import { encodeAlaw, encodeUlaw } from "./g711.ts";
+import { decodeMp3, looksLikeMp3 } from "./mp3.ts";
+import { toTelephony } from "./resample.ts";
+import { looksLikeWav, parseWav } from "./wav.ts";
+
+/** A sound ready for RTP: 8 kHz mono in both G.711 laws. */
+export interface PreparedAudio {
+	pcmu: Uint8Array;
+	pcma: Uint8Array;
+	durationMs: number;
+	hash: string;
+}
+
+/** Where the audio of a call comes from (the control API's `audio` field). */
+export type AudioSource = { url: string } | { inline: string };
+
+/** Fetches the sound for a URL; the store adds conditional-request headers. */
+export type AudioFetcher = (url: string, headers: Record<string, string>) => Promise<Response>;
+
+/** Why fetching failed, distinct from a bad file. */
+export class AudioFetchError extends Error {
+	readonly code = "AUDIO_FETCH_FAILED";
+}
+
+const MAX_BYTES = 50 * 1024 * 1024;
+const MAX_SECONDS = 4 * 3600;
+
+/** Decode any supported file to G.711. @throws AudioError */
+export async function prepareAudio(bytes: Uint8Array): Promise<PreparedAudio> {
+	if (bytes.length === 0) throw new AudioError("AUDIO_EMPTY", "audio file is empty");
+	if (bytes.length > MAX_BYTES)
+		throw new AudioError("AUDIO_TOO_LARGE", `audio file exceeds ${MAX_BYTES} bytes`);
+	let pcm;
+	if (looksLikeWav(bytes)) pcm = parseWav(bytes);
+	else if (looksLikeMp3(bytes)) pcm = await decodeMp3(bytes);
+	else throw new AudioError("AUDIO_UNSUPPORTED_FORMAT", "audio must be a WAV (PCM 8/16-bit) or MP3 file");
+	if (pcm.samples.length / pcm.channels / pcm.sampleRate > MAX_SECONDS) {
+		throw new AudioError("AUDIO_TOO_LONG", `audio is longer than ${MAX_SECONDS} s`);
+	}
+	const mono8k = toTelephony(pcm);
+	if (mono8k.length < 160) throw new AudioError("AUDIO_EMPTY", "audio is shorter than one 20 ms packet");
+	return {
+		pcmu: encodeUlaw(mono8k),
+		pcma: encodeAlaw(mono8k),
+		durationMs: Math.round(mono8k.length / 8),
+		hash: sha256(bytes),
+	};
+}
+
+function sha256(bytes: Uint8Array): string {
+	return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Bounded cache of prepared sounds. */
+export class AudioStore {
+	private byHash = new Map<string, Promise<PreparedAudio>>();
+	private byUrl = new Map<string, { etag?: string; audio: PreparedAudio }>();
+	private inflight = new Map<string, Promise<PreparedAudio>>();
+	private readonly fetcher: AudioFetcher;
+	private readonly maxEntries: number;
+
+	constructor(fetcher: AudioFetcher, maxEntries = 64) {
+		this.fetcher = fetcher;
+		this.maxEntries = maxEntries;
+	}
+
+	/** Load and convert, reusing earlier work. @throws AudioError | AudioFetchError */
+	async load(source: AudioSource): Promise<PreparedAudio> {
+		if ("inline" in source) return this.fromBytes(Buffer.from(source.inline, "base64"));
+		const pending = this.inflight.get(source.url);
+		if (pending) return pending;
+		const p = this.fromUrl(source.url).finally(() => this.inflight.delete(source.url));
+		this.inflight.set(source.url, p);
+		return p;
+	}
+
+	private async fromUrl(url: string): Promise<PreparedAudio> {
+		const cached = this.byUrl.get(url);
+		const headers: Record<string, string> = {};
+		if (cached?.etag) headers["if-none-match"] = cached.etag;
+		let res: Response;
+		try {
+			res = await this.fetcher(url, headers);
+		} catch (err) {
+			throw new AudioFetchError(`fetching audio failed: ${(err as Error).message}`);
+		}
+		if (res.status === 304 && cached) return cached.audio;
+		if (!res.ok) throw new AudioFetchError(`fetching audio failed: HTTP ${res.status}`);
+		const declared = Number(res.headers.get("content-length") ?? "0");
+		if (declared > MAX_BYTES)
+			throw new AudioError("AUDIO_TOO_LARGE", `audio file exceeds ${MAX_BYTES} bytes`);
+		const bytes = new Uint8Array(await res.arrayBuffer());
+		const audio = await this.fromBytes(bytes);
+		this.remember(this.byUrl, url, { etag: res.headers.get("etag") ?? undefined, audio });
+		return audio;
+	}
+
+	private fromBytes(bytes: Uint8Array): Promise<PreparedAudio> {
+		const key = sha256(bytes);
+		const hit = this.byHash.get(key);
+		if (hit) return hit;
+		const p = prepareAudio(bytes);
+		// A failed conversion must not be cached: the next call may bring a fixed file.
+		p.catch(() => this.byHash.delete(key));
+		this.remember(this.byHash, key, p);
+		return p;
+	}
+
+	private remember<V>(map: Map<string, V>, key: string, value: V): void {
+		map.delete(key);
+		map.set(key, value);
+		if (map.size > this.maxEntries) {
+			const oldest = map.keys().next().value;
+			if (oldest !== undefined) map.delete(oldest);
+		}
+	}
+}

@@ -1,0 +1,209 @@
+/**
+ * One outbound call end to end: SIP dialog + RTP stream + timers + events.
+ * Ring timeout CANCELs, the end of the sound or max duration BYEs, and every
+ * state change becomes exactly one numbered event.
+ */
+import type { PreparedAudio } from "../audio/store.ts";
+import type { Pacer } from "../rtp/pacer.ts";
+import type { MediaSession } from "../rtp/session.ts";
+import { buildOffer, chooseCodec, type Codec, parseSdp } from "../sdp/sdp.ts";
+import type { SipAgent } from "../sip/agent.ts";
+import { type Trunk, UacCall } from "../sip/uac.ts";
+import { type CancelCause, outcomeFor } from "./outcome.ts";
+import { type CallEvent, type CallEventType, type CallState, type CallView, type FinalState, isFinal } from "./types.ts";
+
+/** Everything needed to place one call. */
+export interface CallParams {
+	callId: string;
+	to: string;
+	trunk: Trunk;
+	codecs: Codec[];
+	audio: PreparedAudio;
+	ringTimeoutS: number;
+	maxDurationS: number;
+}
+
+/** Dependencies a call needs from the process. */
+export interface CallDeps {
+	agent: SipAgent;
+	media: MediaSession;
+	pacer: Pacer;
+	emit(event: CallEvent): void;
+	ended(call: Call): void;
+}
+
+/** A call's full lifecycle. */
+export class Call {
+	readonly id: string;
+	readonly to: string;
+	state: CallState = "trying";
+	readonly createdAt = new Date();
+	answeredAt?: Date;
+	endedAt?: Date;
+	sipCode?: number;
+	reason?: string;
+	readonly events: CallEvent[] = [];
+	private readonly params: CallParams;
+	private readonly deps: CallDeps;
+	private readonly uac: UacCall;
+	private seq = 0;
+	private startedMs = 0;
+	private answeredMs = 0;
+	private cancelCause?: CancelCause;
+	private ringTimer?: NodeJS.Timeout;
+	private maxTimer?: NodeJS.Timeout;
+	private localSdp = "";
+
+	constructor(params: CallParams, deps: CallDeps) {
+		this.params = params;
+		this.deps = deps;
+		this.id = params.callId;
+		this.to = params.to;
+		this.uac = new UacCall(deps.agent, params.trunk, params.to, {
+			provisional: (status, reason, sdp) => this.provisional(status, reason, sdp),
+			answered: (sdp) => this.answered(sdp),
+			failed: (status, reason) => this.failed(status, reason),
+			remoteBye: () => this.end("completed", undefined, "remote hangup"),
+			reoffer: (sdp) => this.reoffer(sdp),
+		});
+	}
+
+	/** Send the INVITE and arm the ring timeout. */
+	start(): void {
+		this.startedMs = performance.now();
+		this.localSdp = buildOffer({
+			address: this.deps.agent.publicHost,
+			port: this.deps.media.port,
+			codecs: this.params.codecs,
+			sessionId: String(Date.now()),
+			version: 1,
+		});
+		this.emit("trying");
+		this.ringTimer = setTimeout(() => this.cancel("ring_timeout"), this.params.ringTimeoutS * 1000);
+		this.uac.start(this.localSdp);
+	}
+
+	/** Stop the call on request: CANCEL while ringing, BYE once answered. */
+	hangup(): void {
+		if (isFinal(this.state)) return;
+		if (this.state === "answered") {
+			this.uac.bye();
+			this.end("completed", undefined, "hangup requested");
+		} else this.cancel("api");
+	}
+
+	private cancel(cause: CancelCause): void {
+		if (isFinal(this.state) || this.state === "answered" || this.cancelCause) return;
+		this.cancelCause = cause;
+		this.uac.cancel();
+	}
+
+	private provisional(status: number, reason: string, sdp: string | undefined): void {
+		if (isFinal(this.state) || this.state === "answered") return;
+		if (status === 183 && sdp && this.state !== "early_media") {
+			this.state = "early_media";
+			this.emit("early_media", { sip_code: status, reason });
+		} else if (this.state === "trying") {
+			this.state = "ringing";
+			this.emit("ringing", { sip_code: status, reason });
+		}
+	}
+
+	private answered(sdp: string): void {
+		if (isFinal(this.state)) return;
+		clearTimeout(this.ringTimer);
+		const remote = parseSdp(sdp);
+		const codec = remote && remote.port > 0 ? chooseCodec(remote, this.params.codecs) : undefined;
+		this.answeredMs = performance.now();
+		this.answeredAt = new Date();
+		this.state = "answered";
+		this.emit("answered", { sip_code: 200, ring_ms: this.ringMs() });
+		if (!remote || !codec) {
+			this.uac.bye();
+			this.end("failed", 488, remote ? "no common codec in answer" : "no usable SDP in answer");
+			return;
+		}
+		this.deps.media.setRemote(remote.address, remote.port, remote.dtmfPayload);
+		this.deps.media.setMuted(remote.direction === "sendonly" || remote.direction === "inactive");
+		this.maxTimer = setTimeout(() => {
+			this.uac.bye();
+			this.end("completed", undefined, "max duration reached");
+		}, this.params.maxDurationS * 1000);
+		this.deps.media.play(codec === "PCMU" ? this.params.audio.pcmu : this.params.audio.pcma, codec);
+	}
+
+	/** Called by the media session when the sound has been sent. */
+	audioFinished(): void {
+		if (this.state !== "answered") return;
+		this.uac.bye();
+		this.end("completed", undefined, "audio finished");
+	}
+
+	/** Called by the media session for each received DTMF digit. */
+	dtmf(digit: string): void {
+		if (this.state === "answered") this.emit("dtmf", { digit });
+	}
+
+	private reoffer(sdp: string): string {
+		// Hold / resume / address change: follow it, answer with our unchanged offer.
+		const remote = sdp ? parseSdp(sdp) : undefined;
+		if (remote && remote.port > 0) {
+			this.deps.media.setRemote(remote.address, remote.port, remote.dtmfPayload);
+			this.deps.media.setMuted(remote.direction === "sendonly" || remote.direction === "inactive");
+		}
+		return this.localSdp;
+	}
+
+	private failed(status: number, reason: string): void {
+		if (isFinal(this.state)) return;
+		if (this.state === "answered") {
+			this.end("completed", status || undefined, reason);
+			return;
+		}
+		this.end(outcomeFor(status, this.cancelCause), status, this.cancelCause === "ring_timeout" ? "ring timeout" : reason);
+	}
+
+	private ringMs(): number {
+		return Math.round((this.answeredMs || performance.now()) - this.startedMs);
+	}
+
+	private end(state: FinalState, sipCode: number | undefined, reason: string): void {
+		if (isFinal(this.state)) return;
+		clearTimeout(this.ringTimer);
+		clearTimeout(this.maxTimer);
+		this.deps.media.close();
+		const wasAnswered = this.answeredMs > 0;
+		this.state = state;
+		this.endedAt = new Date();
+		this.sipCode = sipCode;
+		this.reason = reason;
+		if (state === "completed" && wasAnswered) {
+			const talk = Math.round(performance.now() - this.answeredMs);
+			this.emit("completed", { reason, ring_ms: this.ringMs(), talk_ms: talk, billed_s: Math.ceil(talk / 1000) });
+		} else {
+			this.emit(state, { sip_code: sipCode ?? 0, reason, ring_ms: this.ringMs() });
+		}
+		this.deps.ended(this);
+	}
+
+	private emit(type: CallEventType, extra: Partial<CallEvent> = {}): void {
+		const event: CallEvent = { call_id: this.id, seq: ++this.seq, type, at: new Date().toISOString(), ...extra };
+		this.events.push(event);
+		this.deps.emit(event);
+	}
+
+	/** The GET /calls/:id body. */
+	view(): CallView {
+		return {
+			call_id: this.id,
+			state: this.state,
+			to: this.to,
+			created_at: this.createdAt.toISOString(),
+			answered_at: this.answeredAt?.toISOString(),
+			ended_at: this.endedAt?.toISOString(),
+			sip_code: this.sipCode,
+			reason: this.reason,
+			events: this.events,
+		};
+	}
+}

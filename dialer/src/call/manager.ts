@@ -1,0 +1,151 @@
+/**
+ * The registry of calls in this process: admission (capacity, duplicate ids),
+ * wiring each call to a media port and the shared pacer, event fan-out, and
+ * draining on shutdown.
+ */
+import { AudioError } from "../audio/errors.ts";
+import { type AudioSource, type AudioStore, AudioFetchError, type PreparedAudio } from "../audio/store.ts";
+import type { Logger } from "../log.ts";
+import type { Pacer } from "../rtp/pacer.ts";
+import type { PortPool } from "../rtp/ports.ts";
+import { MediaSession } from "../rtp/session.ts";
+import type { Codec } from "../sdp/sdp.ts";
+import type { SipAgent } from "../sip/agent.ts";
+import type { Trunk } from "../sip/uac.ts";
+import { Call } from "./call.ts";
+import type { CallEvent } from "./types.ts";
+
+/** Why a call could not be placed; the control API maps codes to statuses. */
+export class CallError extends Error {
+	readonly code: string;
+	constructor(code: string, message: string) {
+		super(message);
+		this.code = code;
+	}
+}
+
+/** A validated POST /calls request. */
+export interface PlaceCall {
+	callId: string;
+	to: string;
+	trunk: Trunk;
+	codecs: Codec[];
+	audio: AudioSource;
+	ringTimeoutS: number;
+	maxDurationS: number;
+	callbackUrl?: string;
+}
+
+/** Manager dependencies. */
+export interface ManagerDeps {
+	agent: SipAgent;
+	ports: PortPool;
+	pacer: Pacer;
+	audio: AudioStore;
+	capacity: number;
+	log: Logger;
+	/** Every event of every call, with the call's callback URL if any. */
+	onEvent(event: CallEvent, callbackUrl: string | undefined): void;
+}
+
+const KEEP_FINISHED = 10_000;
+
+/** Places, tracks and ends calls. */
+export class CallManager {
+	private readonly deps: ManagerDeps;
+	private calls = new Map<string, Call>();
+	private reserved = new Set<string>();
+	private live = new Set<Call>();
+
+	constructor(deps: ManagerDeps) {
+		this.deps = deps;
+	}
+
+	/** Calls not yet ended (including those still loading their audio). */
+	get active(): number {
+		return this.live.size + this.reserved.size;
+	}
+
+	/** Configured capacity. */
+	get capacity(): number {
+		return this.deps.capacity;
+	}
+
+	/** A call by id, live or recently finished. */
+	get(id: string): Call | undefined {
+		return this.calls.get(id);
+	}
+
+	/**
+	 * Admit and start a call.
+	 * @throws CallError CALL_EXISTS | AT_CAPACITY | AUDIO_* | RTP_PORTS_EXHAUSTED
+	 */
+	async place(req: PlaceCall): Promise<Call> {
+		if (this.calls.has(req.callId) || this.reserved.has(req.callId)) throw new CallError("CALL_EXISTS", `call ${req.callId} already exists`);
+		if (this.active >= this.deps.capacity) throw new CallError("AT_CAPACITY", `dialer is at capacity (${this.deps.capacity} calls)`);
+		this.reserved.add(req.callId);
+		try {
+			let audio: PreparedAudio;
+			try {
+				audio = await this.deps.audio.load(req.audio);
+			} catch (err) {
+				if (err instanceof AudioError || err instanceof AudioFetchError) throw new CallError(err.code, err.message);
+				throw err;
+			}
+			let bound;
+			try {
+				bound = await this.deps.ports.bind();
+			} catch {
+				throw new CallError("RTP_PORTS_EXHAUSTED", "no free RTP port");
+			}
+			let call: Call | undefined;
+			const media = new MediaSession(bound.socket, bound.port, this.deps.pacer, {
+				finished: () => call?.audioFinished(),
+				dtmf: (digit) => call?.dtmf(digit),
+			});
+			call = new Call(
+				{ callId: req.callId, to: req.to, trunk: req.trunk, codecs: req.codecs, audio, ringTimeoutS: req.ringTimeoutS, maxDurationS: req.maxDurationS },
+				{
+					agent: this.deps.agent,
+					media,
+					pacer: this.deps.pacer,
+					emit: (event) => this.deps.onEvent(event, req.callbackUrl),
+					ended: (c) => {
+						bound.release();
+						this.live.delete(c);
+					},
+				},
+			);
+			this.remember(call);
+			this.live.add(call);
+			call.start();
+			return call;
+		} finally {
+			this.reserved.delete(req.callId);
+		}
+	}
+
+	private remember(call: Call): void {
+		this.calls.set(call.id, call);
+		if (this.calls.size <= KEEP_FINISHED) return;
+		for (const [id, c] of this.calls) {
+			if (this.calls.size <= KEEP_FINISHED) break;
+			if (!this.live.has(c)) this.calls.delete(id);
+		}
+	}
+
+	/** Hang up or cancel; false when the id is unknown. */
+	hangup(id: string): boolean {
+		const call = this.calls.get(id);
+		if (!call) return false;
+		call.hangup();
+		return true;
+	}
+
+	/** End every live call and wait (bounded) until they have all ended. */
+	async drain(timeoutMs: number): Promise<void> {
+		for (const c of this.live) c.hangup();
+		const until = Date.now() + timeoutMs;
+		while (this.live.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+	}
+}

@@ -1,0 +1,56 @@
+/**
+ * Configuration from the environment, validated once at start-up so a bad
+ * deployment fails loudly instead of dialing with defaults nobody meant.
+ */
+
+/** Everything the dialer process needs to know. */
+export interface Config {
+	port: number;
+	host: string;
+	secret: string;
+	publicIp: string;
+	sipBind: string;
+	sipPort: number;
+	rtpPortMin: number;
+	rtpPortMax: number;
+	maxCalls: number;
+	sipT1Ms: number;
+	logLevel: "info" | "warn" | "error" | "silent";
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+	const raw = env[name];
+	if (raw === undefined || raw === "") return fallback;
+	const n = Number(raw);
+	if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+	return n;
+}
+
+/**
+ * Read the configuration.
+ * @throws Error naming the offending variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+	const secret = env.DIALER_SECRET ?? "";
+	if (secret.length < 16) throw new Error("DIALER_SECRET is required (at least 16 characters)");
+	const host = env.DIALER_HOST || "127.0.0.1";
+	const sipBind = env.DIALER_SIP_BIND || host;
+	const rtpPortMin = int(env, "DIALER_RTP_PORT_MIN", 10000, 1024, 65534);
+	const rtpPortMax = int(env, "DIALER_RTP_PORT_MAX", 20000, 1025, 65535);
+	if (rtpPortMax - rtpPortMin < 2) throw new Error("DIALER_RTP_PORT_MAX must exceed DIALER_RTP_PORT_MIN by at least 2");
+	const level = env.DIALER_LOG_LEVEL ?? "info";
+	if (!["info", "warn", "error", "silent"].includes(level)) throw new Error("DIALER_LOG_LEVEL must be info|warn|error|silent");
+	return {
+		port: int(env, "DIALER_PORT", 8788, 0, 65535),
+		host,
+		secret,
+		publicIp: env.DIALER_PUBLIC_IP || (sipBind === "0.0.0.0" ? "127.0.0.1" : sipBind),
+		sipBind,
+		sipPort: int(env, "DIALER_SIP_PORT", 5062, 0, 65535),
+		rtpPortMin,
+		rtpPortMax,
+		maxCalls: int(env, "DIALER_MAX_CALLS", 500, 1, 10000),
+		sipT1Ms: int(env, "DIALER_SIP_T1_MS", 500, 10, 5000),
+		logLevel: level as Config["logLevel"],
+	};
+}

@@ -1,0 +1,49 @@
+/**
+ * Even RTP ports from the configured range (RFC 3550 §11: RTP on even, RTCP on
+ * the next odd port). Allocation binds the socket so a port in use elsewhere is
+ * skipped rather than shared.
+ */
+import dgram from "node:dgram";
+
+/** Hands out bound UDP sockets on even ports in [min, max]. */
+export class PortPool {
+	private readonly min: number;
+	private readonly max: number;
+	private readonly host: string;
+	private next: number;
+	private used = new Set<number>();
+
+	constructor(host: string, min: number, max: number) {
+		this.host = host;
+		this.min = min + (min % 2);
+		this.max = max;
+		this.next = this.min + 2 * Math.floor((Math.random() * (max - this.min)) / 2);
+	}
+
+	/** Bind a socket on a free even port. @throws when the range is exhausted */
+	async bind(): Promise<{ socket: dgram.Socket; port: number; release: () => void }> {
+		const span = Math.floor((this.max - this.min) / 2) + 1;
+		for (let tries = 0; tries < Math.min(span, 200); tries++) {
+			const port = this.next;
+			this.next = this.next + 2 > this.max ? this.min : this.next + 2;
+			if (this.used.has(port)) continue;
+			const socket = dgram.createSocket({ type: "udp4" });
+			const ok = await new Promise<boolean>((resolve) => {
+				socket.once("error", () => resolve(false));
+				socket.bind(port, this.host, () => resolve(true));
+			});
+			if (!ok) {
+				socket.close();
+				continue;
+			}
+			this.used.add(port);
+			return { socket, port, release: () => this.used.delete(port) };
+		}
+		throw new Error("RTP port range exhausted");
+	}
+
+	/** Ports currently handed out. */
+	get inUse(): number {
+		return this.used.size;
+	}
+}

@@ -1,0 +1,179 @@
+/**
+ * SIP transports: one UDP socket (and a TCP listener on the same port) plus
+ * outgoing TCP/TLS connections pooled per destination. Inbound bytes are parsed
+ * here; whatever fails to parse is logged and dropped.
+ */
+import dgram from "node:dgram";
+import net from "node:net";
+import tls from "node:tls";
+import type { Logger } from "../log.ts";
+import type { SipMessage } from "./message.ts";
+import { MAX_MESSAGE_BYTES, parseMessage } from "./parser.ts";
+
+/** Transport protocol names as the control API spells them. */
+export type TransportName = "udp" | "tcp" | "tls";
+
+/** Where a message goes to or came from. */
+export interface Endpoint {
+	host: string;
+	port: number;
+	transport: TransportName;
+}
+
+/** Handlers the transaction layer installs. */
+export interface TransportEvents {
+	message(msg: SipMessage, source: Endpoint): void;
+	error(dest: Endpoint, err: Error): void;
+}
+
+interface Conn {
+	socket: net.Socket;
+	buffer: Buffer;
+	ready: boolean;
+	queue: Buffer[];
+}
+
+/** Options for {@link SipTransport}. */
+export interface TransportOptions {
+	bindHost: string;
+	port: number;
+	log: Logger;
+	tlsRejectUnauthorized?: boolean;
+}
+
+/** Sends and receives SIP messages over UDP, TCP and TLS. */
+export class SipTransport {
+	private udp?: dgram.Socket;
+	private server?: net.Server;
+	private conns = new Map<string, Conn>();
+	private readonly opts: TransportOptions;
+	events: TransportEvents = { message() {}, error() {} };
+	port = 0;
+
+	constructor(opts: TransportOptions) {
+		this.opts = opts;
+	}
+
+	/** Bind the UDP socket and the TCP listener. */
+	async start(): Promise<void> {
+		const udp = dgram.createSocket({ type: "udp4", reuseAddr: false });
+		udp.on("message", (buf, rinfo) => this.receive(buf, { host: rinfo.address, port: rinfo.port, transport: "udp" }));
+		udp.on("error", (err) => this.opts.log.warn("sip udp socket error", { err: err.message }));
+		await new Promise<void>((resolve, reject) => {
+			udp.once("error", reject);
+			udp.bind(this.opts.port, this.opts.bindHost, () => {
+				udp.off("error", reject);
+				resolve();
+			});
+		});
+		this.udp = udp;
+		this.port = udp.address().port;
+		// A TCP listener on the same port lets a far end open its own connection for BYE.
+		const server = net.createServer((socket) => {
+			const ep: Endpoint = { host: socket.remoteAddress ?? "", port: socket.remotePort ?? 0, transport: "tcp" };
+			this.adopt(key(ep), socket, ep, true);
+		});
+		await new Promise<void>((resolve) => {
+			server.once("error", (err) => {
+				this.opts.log.warn("sip tcp listener unavailable", { err: err.message });
+				resolve();
+			});
+			server.listen(this.port, this.opts.bindHost, () => resolve());
+		});
+		this.server = server;
+	}
+
+	/** Send serialized bytes; failures are reported through `events.error`. */
+	send(dest: Endpoint, bytes: Buffer): void {
+		if (dest.transport === "udp") {
+			if (!this.udp) return;
+			this.udp.send(bytes, dest.port, dest.host, (err) => {
+				if (err) this.events.error(dest, err);
+			});
+			return;
+		}
+		const k = key(dest);
+		let conn = this.conns.get(k);
+		if (!conn || conn.socket.destroyed) conn = this.connect(dest);
+		if (conn.ready) conn.socket.write(bytes);
+		else if (conn.queue.length < 256) conn.queue.push(bytes);
+	}
+
+	private connect(dest: Endpoint): Conn {
+		const socket =
+			dest.transport === "tls"
+				? tls.connect({ host: dest.host, port: dest.port, servername: net.isIP(dest.host) ? undefined : dest.host, rejectUnauthorized: this.opts.tlsRejectUnauthorized ?? true })
+				: net.connect({ host: dest.host, port: dest.port });
+		return this.adopt(key(dest), socket, dest, false);
+	}
+
+	private adopt(k: string, socket: net.Socket, ep: Endpoint, ready: boolean): Conn {
+		const conn: Conn = { socket, buffer: Buffer.alloc(0), ready, queue: [] };
+		this.conns.set(k, conn);
+		socket.setNoDelay(true);
+		socket.once(ep.transport === "tls" ? "secureConnect" : "connect", () => {
+			conn.ready = true;
+			for (const b of conn.queue) socket.write(b);
+			conn.queue = [];
+		});
+		socket.on("data", (chunk: Buffer) => this.streamData(conn, chunk, ep));
+		socket.on("error", (err) => {
+			this.opts.log.warn("sip stream error", { dest: k, err: err.message });
+			this.events.error(ep, err);
+		});
+		socket.on("close", () => {
+			if (this.conns.get(k) === conn) this.conns.delete(k);
+		});
+		return conn;
+	}
+
+	private streamData(conn: Conn, chunk: Buffer, ep: Endpoint): void {
+		conn.buffer = conn.buffer.length ? Buffer.concat([conn.buffer, chunk]) : chunk;
+		// Bounded: each round consumes a message or stops.
+		for (let i = 0; i < 64 && conn.buffer.length > 0; i++) {
+			const r = parseMessage(conn.buffer, true);
+			if (r.ok) {
+				conn.buffer = conn.buffer.subarray(r.consumed);
+				this.deliver(r.message, ep);
+				continue;
+			}
+			if (r.incomplete && conn.buffer.length <= MAX_MESSAGE_BYTES) return;
+			// A stream cannot resynchronise after garbage: drop the connection.
+			this.opts.log.warn("sip stream message dropped", { from: `${ep.host}:${ep.port}`, error: r.error });
+			conn.socket.destroy();
+			return;
+		}
+	}
+
+	private receive(buf: Buffer, source: Endpoint): void {
+		if (buf.length > MAX_MESSAGE_BYTES) return;
+		// Keep-alive pings (CRLF) are expected and silent.
+		if (buf.length <= 4 && buf.every((b) => b === 0x0d || b === 0x0a)) return;
+		const r = parseMessage(buf);
+		if (!r.ok) {
+			this.opts.log.warn("sip message dropped", { from: `${source.host}:${source.port}`, error: r.error, bytes: buf.length });
+			return;
+		}
+		this.deliver(r.message, source);
+	}
+
+	private deliver(msg: SipMessage, source: Endpoint): void {
+		try {
+			this.events.message(msg, source);
+		} catch (err) {
+			this.opts.log.error("sip handler failed", { err: (err as Error).stack });
+		}
+	}
+
+	/** Close every socket. */
+	close(): void {
+		this.udp?.close();
+		this.server?.close();
+		for (const c of this.conns.values()) c.socket.destroy();
+		this.conns.clear();
+	}
+}
+
+function key(e: Endpoint): string {
+	return `${e.transport}:${e.host}:${e.port}`;
+}
