@@ -5,3 +5,4 @@
  */
 export * from "./tables/users";
 export * from "./tables/chats";
+export * from "./tables/files";
