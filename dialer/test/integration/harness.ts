@@ -4,7 +4,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import dgram from "node:dgram";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { jwtVerify } from "jose";
@@ -52,10 +54,17 @@ export interface Sipp {
 }
 
 /** Start sipp as UAS with `scenario` and `-set` variables; one call, bounded in time. */
-export async function startSippUas(scenario: string, vars: Record<string, string | number> = {}): Promise<Sipp> {
+export async function startSippUas(scenario: string, vars: Record<string, string | number> = {}, template: Record<string, string | number> = {}): Promise<Sipp> {
 	const bin = requireSipp();
 	const port = await freeUdpPort();
-	const args = ["-sf", `${SCENARIOS}${scenario}`, "-i", "127.0.0.1", "-p", String(port), "-m", "1", "-t", "u1", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err", "-error_file", `/tmp/sipp-${port}.err`, "-trace_msg", "-message_file", `/tmp/sipp-${port}.msg`];
+	let file = `${SCENARIOS}${scenario}`;
+	if (Object.keys(template).length > 0) {
+		let xml = readFileSync(file, "utf8");
+		for (const [k, v] of Object.entries(template)) xml = xml.replaceAll(`@${k}@`, String(v));
+		file = join(tmpdir(), `hatch-${port}-${scenario}`);
+		writeFileSync(file, xml);
+	}
+	const args = ["-sf", file, "-i", "127.0.0.1", "-p", String(port), "-m", "1", "-t", "u1", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err", "-error_file", join(tmpdir(), `sipp-${port}.err`)];
 	for (const [k, v] of Object.entries(vars)) args.push("-set", k, String(v));
 	const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
 	let output = "";
