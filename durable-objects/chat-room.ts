@@ -1,4 +1,413 @@
 import { DurableObject } from "cloudflare:workers";
+import { createDb } from "../src/db/client";
+import { asResult, hubOf, type RoomResult } from "../src/domain/chats/deps";
+import { attachFilesToMessage } from "../src/domain/files/attach";
+import { ApiError } from "../src/errors";
+import { newId } from "../src/lib/ids";
+import { createLogger } from "../src/lib/log";
+import type { ChatEvent, Message, Receipt, SendMessageInput } from "../src/protocol/frames";
+import { LIMITS } from "../src/protocol/limits";
+import { type DeliverResult, Fanout } from "./chat-room/fanout";
+import { RoomStore } from "./chat-room/store";
+import { SummaryWriter } from "./chat-room/summary";
 
-/** ChatRoom, one per chat: the message log with per-chat seq, membership cache, receipts, typing and the sockets of clients viewing the chat. */
-export class ChatRoom extends DurableObject<Env> {}
+type Member = { role: "owner" | "admin" | "member"; status: "active" | "invited"; muted: boolean };
+
+export type HistoryPage = { messages: Message[]; next_page_token: string | null };
+export type Replay = { messages: Message[]; updated: Message[]; last_seq: number; more: boolean };
+
+/**
+ * ChatRoom, one per chat (named by chat id): the message log in SQLite with
+ * a per-chat seq, edit history, tombstones, receipts, typing, and fan-out to
+ * every active member's UserHub. Membership is read from D1 (the source of
+ * truth) and cached until `membersChanged`. Clients' sockets live in their
+ * UserHub (see README "Realtime"), which relays what this room sends it.
+ * Every method that a client can reach checks membership here, in one place.
+ */
+export class ChatRoom extends DurableObject<Env> {
+	private readonly store: RoomStore;
+	private members: Map<string, Member> | null = null;
+	private readonly typingAt = new Map<string, number>();
+	private readonly dirtyReceipts = new Map<string, number>();
+	private receiptTimer: ReturnType<typeof setTimeout> | null = null;
+	private readonly log = createLogger({ do: "ChatRoom" }, this.env.LOG_LEVEL);
+	private readonly fanout: Fanout;
+	private readonly summary: SummaryWriter;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.store = new RoomStore(ctx.storage.sql);
+		this.summary = new SummaryWriter(env.DB, (e) =>
+			this.log.error("summary write failed", { err: String(e) }),
+		);
+		this.fanout = new Fanout(
+			(u) => hubOf(this.env, u),
+			(u) => ({
+				chatId: this.chatId,
+				unread: Math.max(0, this.store.lastSeq() - this.store.receipt(u).read_seq),
+				muted: this.members?.get(u)?.muted ?? false,
+				chatName: this.store.meta("name"),
+			}),
+			(u, events, r) => this.delivered(u, events, r),
+			(msg, err) => this.log.warn(msg, { err: String(err) }),
+		);
+	}
+
+	private get chatId(): string {
+		return this.store.meta("chat_id") ?? "";
+	}
+
+	private bind(chatId: string) {
+		if (this.store.meta("chat_id") !== chatId) this.store.setMeta("chat_id", chatId);
+	}
+
+	private async loadMembers(chatId: string, force = false): Promise<Map<string, Member>> {
+		if (this.members && !force) return this.members;
+		const { results } = await this.env.DB.prepare(
+			"SELECT m.user_id, m.role, m.status, m.muted, c.name FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = ?",
+		)
+			.bind(chatId)
+			.all<{
+				user_id: string;
+				role: Member["role"];
+				status: Member["status"];
+				muted: number;
+				name: string | null;
+			}>();
+		this.members = new Map(
+			results.map((r) => [r.user_id, { role: r.role, status: r.status, muted: !!r.muted }]),
+		);
+		this.store.setMeta("name", results[0]?.name ?? "");
+		return this.members;
+	}
+
+	/** The caller must be an active member; non-members get NOT_FOUND so nothing about the chat leaks. */
+	private async member(chatId: string, userId: string): Promise<Member> {
+		this.bind(chatId);
+		let m = (await this.loadMembers(chatId)).get(userId);
+		// A member who just joined may predate our cache; D1 decides.
+		if (m?.status !== "active") m = (await this.loadMembers(chatId, true)).get(userId);
+		if (!m) throw new ApiError("NOT_FOUND", "Chat not found");
+		if (m.status !== "active") throw new ApiError("FORBIDDEN", "Accept the invitation first");
+		return m;
+	}
+
+	private activeIds(): string[] {
+		return [...(this.members ?? new Map<string, Member>())]
+			.filter(([, m]) => m.status === "active")
+			.map(([id]) => id);
+	}
+
+	/**
+	 * Appends a message. Idempotent on (sender, client_id): a retry returns the
+	 * original message and sends nothing again.
+	 */
+	async send(
+		chatId: string,
+		userId: string,
+		input: SendMessageInput,
+	): Promise<RoomResult<{ message: Message; duplicate: boolean }>> {
+		return asResult(async () => {
+			await this.member(chatId, userId);
+			const dup = this.store.byClientId(userId, input.client_id);
+			if (dup) return { message: this.store.toMessage(chatId, dup), duplicate: true };
+			if (input.reply_to !== undefined && !this.store.bySeq(input.reply_to)) {
+				throw new ApiError("REPLY_NOT_FOUND", "The message replied to does not exist", { status: 404 });
+			}
+			const id = newId();
+			let attachments: Message["attachments"] = [];
+			if (input.attachments?.length) {
+				const files = await attachFilesToMessage(createDb(this.env.DB), {
+					userId,
+					chatId,
+					messageId: id,
+					fileIds: input.attachments,
+				});
+				attachments = files.map((f) => ({
+					file_id: f.id,
+					name: f.name,
+					size: f.size,
+					content_type: f.content_type,
+					deleted: false,
+				}));
+				// Another request with the same client id may have landed while we awaited D1.
+				const raced = this.store.byClientId(userId, input.client_id);
+				if (raced) return { message: this.store.toMessage(chatId, raced), duplicate: true };
+			}
+			const seq = this.store.lastSeq() + 1;
+			const rev = this.store.nextRev();
+			const now = Date.now();
+			this.store.insert({
+				seq,
+				id,
+				sender_id: userId,
+				client_id: input.client_id,
+				text: input.text,
+				reply_to: input.reply_to ?? null,
+				attachments: JSON.stringify(attachments),
+				created_at: now,
+				created_rev: rev,
+				updated_rev: rev,
+			});
+			if (attachments.length)
+				this.store.linkFiles(
+					seq,
+					attachments.map((a) => a.file_id),
+				);
+			this.store.raiseReceipt(userId, seq, seq);
+			const message = this.store.toMessage(
+				chatId,
+				this.store.bySeq(seq) as NonNullable<ReturnType<RoomStore["bySeq"]>>,
+			);
+			this.summary.set(chatId, { seq, senderId: userId, text: summaryText(message), at: now });
+			this.fanout.enqueue(this.activeIds(), { type: "message.new", chat_id: chatId, seq, message });
+			return { message, duplicate: false };
+		});
+	}
+
+	/** Edits the sender's own message, keeping the previous text in its history. */
+	async edit(chatId: string, userId: string, seq: number, text: string): Promise<RoomResult<Message>> {
+		return asResult(async () => {
+			await this.member(chatId, userId);
+			const row = this.store.bySeq(seq);
+			if (!row || row.deleted_at)
+				throw new ApiError("MESSAGE_NOT_FOUND", "Message not found", { status: 404 });
+			if (row.sender_id !== userId) throw new ApiError("FORBIDDEN", "Only the sender may edit a message");
+			if (row.text === text) return this.store.toMessage(chatId, row);
+			this.store.edit(seq, row.text, text, Date.now(), this.store.nextRev());
+			return this.changed(chatId, seq);
+		});
+	}
+
+	/** Deletes a message (sender, or the group's owner/admin): a tombstone keeps its seq. */
+	async remove(chatId: string, userId: string, seq: number): Promise<RoomResult<Message>> {
+		return asResult(async () => {
+			const me = await this.member(chatId, userId);
+			const row = this.store.bySeq(seq);
+			if (!row) throw new ApiError("MESSAGE_NOT_FOUND", "Message not found", { status: 404 });
+			if (row.sender_id !== userId && me.role === "member")
+				throw new ApiError("FORBIDDEN", "You may not delete this message");
+			if (row.deleted_at) return this.store.toMessage(chatId, row);
+			this.store.tombstone(seq, Date.now(), this.store.nextRev());
+			return this.changed(chatId, seq);
+		});
+	}
+
+	private changed(chatId: string, seq: number): Message {
+		const message = this.store.toMessage(
+			chatId,
+			this.store.bySeq(seq) as NonNullable<ReturnType<RoomStore["bySeq"]>>,
+		);
+		this.fanout.enqueue(this.activeIds(), { type: "message.updated", chat_id: chatId, seq, message });
+		return message;
+	}
+
+	/** One message with its edit history and, for its sender, per-recipient receipts. */
+	async message(chatId: string, userId: string, seq: number) {
+		return asResult(async () => {
+			await this.member(chatId, userId);
+			const row = this.store.bySeq(seq);
+			if (!row) throw new ApiError("MESSAGE_NOT_FOUND", "Message not found", { status: 404 });
+			const receipts =
+				row.sender_id === userId
+					? this.activeIds()
+							.filter((u) => u !== userId)
+							.map((u) => {
+								const r = this.store.receipt(u);
+								const status = r.read_seq >= seq ? "read" : r.delivered_seq >= seq ? "delivered" : "pending";
+								return { user_id: u, status };
+							})
+					: null;
+			return {
+				message: this.store.toMessage(chatId, row),
+				edits: row.deleted_at ? [] : this.store.editsOf(seq),
+				receipts,
+			};
+		});
+	}
+
+	/** History newest first by opaque `page_token`, or oldest first after `after_seq` (Egg). */
+	async history(
+		chatId: string,
+		userId: string,
+		q: { page_token?: string; page_size?: number; after_seq?: number },
+	): Promise<RoomResult<HistoryPage>> {
+		return asResult(async () => {
+			await this.member(chatId, userId);
+			const size = q.page_size ?? LIMITS.PAGE_SIZE_DEFAULT;
+			if (q.after_seq !== undefined) {
+				const rows = this.store.after(q.after_seq, size + 1);
+				const more = rows.length > size;
+				const page = rows.slice(0, size);
+				return {
+					messages: page.map((r) => this.store.toMessage(chatId, r)),
+					next_page_token: more ? `a${page[page.length - 1]?.seq}` : null,
+				};
+			}
+			let before = this.store.lastSeq() + 1;
+			if (q.page_token) {
+				const m = /^b(\d{1,15})$/.exec(q.page_token);
+				if (!m)
+					throw new ApiError("INVALID_PAGE_TOKEN", "page_token is not one this server issued", {
+						status: 400,
+					});
+				before = Number(m[1]);
+			}
+			const rows = this.store.page(before, size + 1);
+			const more = rows.length > size;
+			const page = rows.slice(0, size);
+			return {
+				messages: page.map((r) => this.store.toMessage(chatId, r)),
+				next_page_token: more ? `b${page[page.length - 1]?.seq}` : null,
+			};
+		});
+	}
+
+	/**
+	 * Resume: everything after `afterSeq` (oldest first, up to REPLAY_MAX; ask
+	 * again while `more`) plus older messages edited or deleted since.
+	 */
+	async replay(chatId: string, userId: string, afterSeq: number): Promise<RoomResult<Replay>> {
+		return asResult(async () => {
+			await this.member(chatId, userId);
+			const rows = this.store.after(afterSeq, LIMITS.REPLAY_MAX + 1);
+			const more = rows.length > LIMITS.REPLAY_MAX;
+			const updated = afterSeq > 0 ? this.store.changedSince(afterSeq, LIMITS.REPLAY_MAX) : [];
+			return {
+				messages: rows.slice(0, LIMITS.REPLAY_MAX).map((r) => this.store.toMessage(chatId, r)),
+				updated: updated.map((r) => this.store.toMessage(chatId, r)),
+				last_seq: this.store.lastSeq(),
+				more,
+			};
+		});
+	}
+
+	/** Read marker: everything up to `seq` is read by `userId` (and so delivered). */
+	async read(chatId: string, userId: string, seq: number): Promise<RoomResult<Receipt>> {
+		return asResult(async () => {
+			await this.member(chatId, userId);
+			const upTo = Math.min(seq, this.store.lastSeq());
+			const before = this.store.receipt(userId);
+			if (upTo > before.read_seq) {
+				this.store.raiseReceipt(userId, upTo, upTo);
+				this.markDirty(userId, before.delivered_seq);
+				await this.env.DB.prepare(
+					"UPDATE chat_members SET last_read_seq = max(last_read_seq, ?) WHERE chat_id = ? AND user_id = ?",
+				)
+					.bind(upTo, chatId, userId)
+					.run();
+			}
+			return this.store.receipt(userId);
+		});
+	}
+
+	/** Receipt watermarks of every active member. */
+	async receipts(chatId: string, userId: string): Promise<RoomResult<Receipt[]>> {
+		return asResult(async () => {
+			await this.member(chatId, userId);
+			const all = new Map(this.store.receipts().map((r) => [r.user_id, r]));
+			return this.activeIds().map((u) => all.get(u) ?? { user_id: u, delivered_seq: 0, read_seq: 0 });
+		});
+	}
+
+	/** Typing indicator: ephemeral (never stored), at most one per user per TYPING_THROTTLE_MS. */
+	async typing(chatId: string, userId: string): Promise<RoomResult<{ sent: boolean }>> {
+		return asResult(async () => {
+			await this.member(chatId, userId);
+			const now = Date.now();
+			if (now - (this.typingAt.get(userId) ?? 0) < LIMITS.TYPING_THROTTLE_MS) return { sent: false };
+			this.typingAt.set(userId, now);
+			const others = this.activeIds().filter((u) => u !== userId);
+			this.fanout.enqueue(others, {
+				type: "typing",
+				chat_id: chatId,
+				seq: this.store.lastSeq(),
+				user_id: userId,
+			});
+			return { sent: true };
+		});
+	}
+
+	/** Called by the chat domain after a membership change in D1: reload, and tell the members. */
+	async membersChanged(chatId: string, change: string, userId?: string, broadcast = true) {
+		this.bind(chatId);
+		await this.loadMembers(chatId, true);
+		if (broadcast)
+			this.fanout.enqueue(this.activeIds(), {
+				type: "chat.updated",
+				chat_id: chatId,
+				seq: this.store.lastSeq(),
+				change,
+				user_id: userId,
+			});
+	}
+
+	/** Subscribe check used by UserHub before it relays this chat to a socket. */
+	async canRead(chatId: string, userId: string): Promise<RoomResult<{ last_seq: number }>> {
+		return asResult(async () => {
+			await this.member(chatId, userId);
+			return { last_seq: this.store.lastSeq() };
+		});
+	}
+
+	/** The files area calls this when a file is deleted: every message carrying it shows it as deleted. */
+	async markAttachmentDeleted(fileId: string): Promise<number> {
+		const chatId = this.chatId;
+		const seqs = this.store.seqsWithFile(fileId);
+		if (!chatId) return 0;
+		await this.loadMembers(chatId);
+		for (const seq of seqs) {
+			const row = this.store.bySeq(seq);
+			if (!row || row.deleted_at) continue;
+			const atts = (JSON.parse(row.attachments) as Message["attachments"]).map((a) =>
+				a.file_id === fileId ? { ...a, deleted: true } : a,
+			);
+			this.store.setAttachments(seq, JSON.stringify(atts), this.store.nextRev());
+			this.changed(chatId, seq);
+		}
+		return seqs.length;
+	}
+
+	/** Deletes the whole chat's storage (the D1 rows are already gone). */
+	async destroy(chatId: string) {
+		this.bind(chatId);
+		this.members = new Map();
+		await this.ctx.storage.deleteAll();
+	}
+
+	private delivered(userId: string, events: ChatEvent[], r: DeliverResult) {
+		if (r.sockets === 0) return;
+		let max = 0;
+		for (const e of events)
+			if (e.type === "message.new" && e.message.sender_id !== userId) max = Math.max(max, e.seq);
+		const before = this.store.receipt(userId);
+		if (max > before.delivered_seq) {
+			this.store.raiseReceipt(userId, max, 0);
+			this.markDirty(userId, before.delivered_seq);
+		}
+	}
+
+	/** Receipt changes are batched (100 ms) and sent to the senders of the affected messages only. */
+	private markDirty(userId: string, fromSeq: number) {
+		this.dirtyReceipts.set(userId, Math.min(fromSeq, this.dirtyReceipts.get(userId) ?? fromSeq));
+		this.receiptTimer ??= setTimeout(() => this.flushReceipts(), 100);
+	}
+
+	private flushReceipts() {
+		this.receiptTimer = null;
+		const chatId = this.chatId;
+		if (!chatId || !this.dirtyReceipts.size) return;
+		const from = Math.min(...this.dirtyReceipts.values());
+		const receipts = [...this.dirtyReceipts.keys()].map((u) => this.store.receipt(u));
+		this.dirtyReceipts.clear();
+		const senders = this.store.sendersAfter(from).filter((s) => this.members?.get(s)?.status === "active");
+		this.fanout.enqueue(senders, { type: "receipt", chat_id: chatId, seq: this.store.lastSeq(), receipts });
+	}
+}
+
+function summaryText(m: Message): string {
+	if (m.text) return m.text.slice(0, 200);
+	return m.attachments.length
+		? `[${m.attachments.length} attachment${m.attachments.length > 1 ? "s" : ""}]`
+		: "";
+}

@@ -1,4 +1,311 @@
 import { DurableObject } from "cloudflare:workers";
+import { ApiError } from "../src/errors";
+import { newId, randomToken, sha256Hex } from "../src/lib/ids";
+import { createLogger } from "../src/lib/log";
+import { decodeFrame, encodeFrame, type Transport } from "../src/protocol/codec";
+import type { ErrorFrame, HubEvent, ServerFrame } from "../src/protocol/frames";
+import { LIMITS } from "../src/protocol/limits";
+import { type PushNotification, sendToDevices } from "../src/providers/push";
+import type { DeliverBatch, DeliverResult } from "./chat-room/fanout";
+import { dispatch } from "./user-hub/dispatch";
+import { SocketGuard } from "./user-hub/guard";
+import { announcePresence } from "./user-hub/presence";
+import { type Device, HubStore } from "./user-hub/store";
+import { handleCallFrame, onSocketClosed } from "./user-hub-calls";
 
-/** UserHub, one per user: the sockets of all the user's devices, inbox notifications, presence and call signalling. */
-export class UserHub extends DurableObject<Env> {}
+/** The only per-socket state that survives hibernation: who and how. */
+export type SocketIdentity = { u: string; s: string; t: Transport };
+
+/**
+ * UserHub, one per user (named by user id): every device's socket (GET /v1/ws
+ * lands here), what the user hears about chats they are not viewing (inbox
+ * summary + unread count), invitations, presence and push devices.
+ *
+ * Each client holds ONE socket, to its UserHub. ChatRooms deliver a chat's
+ * events to every active member's hub by RPC (`deliver`); the hub relays full
+ * events to the sockets subscribed to that chat and an `inbox` summary to the
+ * others, and pushes when no device is connected.
+ */
+export class UserHub extends DurableObject<Env> {
+	readonly store: HubStore;
+	readonly log = createLogger({ do: "UserHub" }, this.env.LOG_LEVEL);
+	private readonly guard = new SocketGuard();
+	/** Live events held back while a socket's replay of that chat is being sent. */
+	readonly replaying = new Map<string, HubEvent[]>();
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.store = new HubStore(ctx.storage.sql);
+	}
+
+	/** Bindings, for the helper modules (dispatch, calls). */
+	get bindings(): Env {
+		return this.env;
+	}
+
+	get state(): DurableObjectState {
+		return this.ctx;
+	}
+
+	/** The user this hub belongs to (known from the first RPC that named it). */
+	get userId(): string {
+		return this.store.meta("user_id") ?? "";
+	}
+
+	private own(userId: string) {
+		if (this.store.meta("user_id") !== userId) this.store.setMeta("user_id", userId);
+	}
+
+	identity(ws: WebSocket): SocketIdentity {
+		return ws.deserializeAttachment() as SocketIdentity;
+	}
+
+	sockets(): WebSocket[] {
+		return this.ctx.getWebSockets();
+	}
+
+	/** Sends one frame; a socket that is already closing is skipped. Returns whether it was written. */
+	send(ws: WebSocket, frame: ServerFrame | { type: string; [k: string]: unknown }): boolean {
+		try {
+			ws.send(encodeFrame(frame, this.identity(ws).t));
+			return true;
+		} catch {
+			return false;
+		}
+	}
+
+	/** Mints a single-use ticket for GET /v1/ws: `<userId>.<secret>`, only the hash is stored. */
+	async mintTicket(userId: string): Promise<{ ticket: string; expires_at: number }> {
+		this.own(userId);
+		const secret = randomToken(24);
+		const now = Date.now();
+		const expires_at = now + LIMITS.TICKET_TTL_MS;
+		this.store.addTicket(await sha256Hex(secret), expires_at, now);
+		return { ticket: `${userId}.${secret}`, expires_at };
+	}
+
+	/** The upgrade, already checked for Origin and transport by the Worker. */
+	override async fetch(request: Request): Promise<Response> {
+		const url = new URL(request.url);
+		const [userId, secret] = (url.searchParams.get("ticket") ?? "").split(".");
+		const transport = request.headers.get("X-Hatch-Transport") as Transport;
+		if (
+			!userId ||
+			!secret ||
+			userId !== this.userId ||
+			!this.store.redeemTicket(await sha256Hex(secret), Date.now())
+		) {
+			return Response.json(
+				{ error: { code: "INVALID_TICKET", message: "Ticket is invalid, used or expired", requestId: "" } },
+				{ status: 401 },
+			);
+		}
+		const pair = new WebSocketPair();
+		const [client, server] = [pair[0], pair[1]];
+		const wasOnline = this.sockets().length > 0;
+		const identity: SocketIdentity = { u: userId, s: newId(), t: transport };
+		this.ctx.acceptWebSocket(server, [userId, identity.s]);
+		server.serializeAttachment(identity);
+		this.send(server, {
+			type: "hello",
+			user_id: userId,
+			socket_id: identity.s,
+			protocol: transport,
+		} satisfies HubEvent);
+		if (!wasOnline) this.ctx.waitUntil(this.presenceChanged(true));
+		return new Response(null, {
+			status: 101,
+			webSocket: client,
+			headers: { "Sec-WebSocket-Protocol": transport },
+		});
+	}
+
+	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
+		try {
+			const who = this.identity(ws);
+			const limited = this.guard.rateLimit(ws);
+			if (limited) {
+				this.send(ws, {
+					type: "error",
+					id: null,
+					code: 429,
+					reason: "RATE_LIMITED",
+					message: "Too many frames; slow down",
+					retry_after_ms: limited,
+				} satisfies ErrorFrame);
+				return;
+			}
+			const decoded = decodeFrame(raw, who.t);
+			if (!decoded.ok) {
+				this.send(ws, {
+					type: "error",
+					id: decoded.id,
+					code: decoded.code,
+					reason: decoded.reason,
+					message: decoded.message,
+				} satisfies ErrorFrame);
+				if (this.guard.badFrame(ws)) ws.close(1008, "Too many invalid frames");
+				return;
+			}
+			if ("call" in decoded) {
+				// ── call.* frames go to the calls module (issue 7); keep this delegation stable.
+				await handleCallFrame(this, ws, decoded.call);
+				return;
+			}
+			const frame = decoded.frame;
+			try {
+				const result = await dispatch(this, ws, who, frame);
+				this.send(ws, { type: "result", id: frame.id, result } satisfies ServerFrame);
+			} catch (err) {
+				const e = err instanceof ApiError ? err : null;
+				if (!e)
+					this.log.error("UserHub.webSocketMessage dispatch failed", { type: frame.type, err: String(err) });
+				this.send(ws, {
+					type: "error",
+					id: frame.id,
+					code: e?.status ?? 500,
+					reason: e ? String(e.code) : "INTERNAL",
+					message: e?.message ?? "Internal error",
+				} satisfies ErrorFrame);
+			}
+		} catch (err) {
+			this.log.error("UserHub.webSocketMessage failed", { err: String(err) });
+		}
+	}
+
+	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
+		try {
+			const who = this.identity(ws);
+			this.store.unsubscribe(who.s);
+			try {
+				ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+			} catch {
+				// Already closed.
+			}
+			await onSocketClosed(this, ws);
+			if (this.sockets().filter((s) => s !== ws && s.readyState === WebSocket.OPEN).length === 0) {
+				await this.presenceChanged(false);
+			}
+		} catch (err) {
+			this.log.error("UserHub.webSocketClose failed", { err: String(err) });
+		}
+	}
+
+	override async webSocketError(ws: WebSocket, error: unknown) {
+		try {
+			this.log.warn("UserHub.webSocketError", { err: String(error) });
+			this.store.unsubscribe(this.identity(ws).s);
+		} catch (err) {
+			this.log.error("UserHub.webSocketError failed", { err: String(err) });
+		}
+	}
+
+	private openSockets(): WebSocket[] {
+		return this.sockets().filter((s) => s.readyState === WebSocket.OPEN);
+	}
+
+	/**
+	 * CONTRACT (campaigns, calls): sends `event` to every connected device of
+	 * this user; returns how many sockets got it.
+	 *
+	 * @example await hubOf(env, userId).pushEvent({ type: "campaign.progress", campaign_id, done: 10 });
+	 */
+	async pushEvent(event: { type: string; [k: string]: unknown }): Promise<number> {
+		let n = 0;
+		if (event.type === "chat.removed" && typeof event.chat_id === "string")
+			this.store.unsubscribeChat(event.chat_id);
+		for (const ws of this.openSockets()) if (this.send(ws, event)) n++;
+		return n;
+	}
+
+	/** CONTRACT: whether any device of this user is connected. */
+	async isOnline(): Promise<boolean> {
+		return this.openSockets().length > 0;
+	}
+
+	/** Presence for others (callers honour `users.hidden` before asking). */
+	async presence(): Promise<{ online: boolean; last_seen: number | null }> {
+		const online = this.openSockets().length > 0;
+		const last = this.store.meta("last_seen");
+		return { online, last_seen: online ? Date.now() : last ? Number(last) : null };
+	}
+
+	private async presenceChanged(online: boolean) {
+		if (!online) this.store.setMeta("last_seen", Date.now());
+		try {
+			await announcePresence(this.env, this.userId, online, online ? null : Date.now());
+		} catch (err) {
+			this.log.warn("presence announce failed", { err: String(err) });
+		}
+	}
+
+	/**
+	 * Called by ChatRooms. Sockets viewing the chat get the events; the other
+	 * sockets get an inbox summary; with no socket at all, a push (unless muted).
+	 */
+	async deliver(batch: DeliverBatch): Promise<DeliverResult> {
+		const sockets = this.openSockets();
+		const watchers = this.store.watchers(batch.chatId);
+		const news = batch.events.filter((e) => e.type === "message.new");
+		const latest = news[news.length - 1];
+		for (const ws of sockets) {
+			const who = this.identity(ws);
+			if (watchers.has(who.s)) {
+				const held = this.replaying.get(`${who.s}:${batch.chatId}`);
+				for (const e of batch.events)
+					if (held) held.push(e);
+					else this.send(ws, e);
+				continue;
+			}
+			for (const e of batch.events) if (e.type === "chat.updated" || e.type === "receipt") this.send(ws, e);
+			if (latest?.type === "message.new") {
+				const m = latest.message;
+				this.send(ws, {
+					type: "inbox",
+					chat_id: batch.chatId,
+					seq: latest.seq,
+					unread: batch.unread,
+					last_message: { sender_id: m.sender_id, text: m.text.slice(0, 200), created_at: m.created_at },
+				} satisfies HubEvent);
+			}
+		}
+		const fromOthers = news.filter((e) => e.type === "message.new" && e.message.sender_id !== this.userId);
+		const last = fromOthers[fromOthers.length - 1];
+		if (sockets.length === 0 && last?.type === "message.new" && !batch.muted) {
+			const body = last.message.text.slice(0, 120) || "New message";
+			this.ctx.waitUntil(
+				this.sendPush({
+					title: batch.chatName || "New message",
+					body,
+					data: { chat_id: batch.chatId, seq: String(last.seq) },
+				}),
+			);
+		}
+		return { sockets: sockets.length };
+	}
+
+	/** Registers (or updates) a device for push, as the Egg seed's c2s_device_register. */
+	async registerDevice(
+		userId: string,
+		d: { device_id: string; type: "webpush" | "fcm"; push_token: string },
+	) {
+		this.own(userId);
+		this.store.upsertDevice(d, Date.now());
+		return { device_id: d.device_id, type: d.type };
+	}
+
+	async unregisterDevice(deviceId: string): Promise<boolean> {
+		return this.store.removeDevice(deviceId);
+	}
+
+	async devices(): Promise<Omit<Device, "push_token">[]> {
+		return this.store.devices().map(({ push_token: _, ...d }) => d);
+	}
+
+	/** Sends a push to every registered device; devices the provider reports gone are forgotten. */
+	async sendPush(n: PushNotification): Promise<{ sent: number; failed: number }> {
+		const result = await sendToDevices(this.env, this.userId, this.store.devices(), n);
+		for (const id of result.gone) this.store.removeDevice(id);
+		return { sent: result.sent, failed: result.failed };
+	}
+}

@@ -5,6 +5,7 @@ import { jsonBodyLimit } from "./middleware/body-limit";
 import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
 import { healthRoutes } from "./routes/health";
+import { wsRoutes } from "./routes/ws";
 
 /**
  * Builds the Hono app: one sub-app per resource mounted with `.route()`,
@@ -16,6 +17,7 @@ export function buildApp() {
 	app.use("*", jsonBodyLimit);
 
 	app.route("/", healthRoutes);
+	app.route("/", wsRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 		type: "http",

@@ -1,0 +1,231 @@
+import type { Message, Receipt } from "../../src/protocol/frames";
+
+/**
+ * The ChatRoom's SQLite schema. `seq` is the per-chat order (1, 2, 3 …);
+ * `rev` is a per-chat change counter bumped by every send, edit and delete,
+ * so a resuming client that knows seq S also learns about edits to older
+ * messages made after S was sent (updated_rev > created_rev of S).
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+	seq INTEGER PRIMARY KEY,
+	id TEXT NOT NULL UNIQUE,
+	sender_id TEXT NOT NULL,
+	client_id TEXT,
+	text TEXT NOT NULL,
+	reply_to INTEGER,
+	attachments TEXT NOT NULL DEFAULT '[]',
+	created_at INTEGER NOT NULL,
+	edited_at INTEGER,
+	deleted_at INTEGER,
+	created_rev INTEGER NOT NULL,
+	updated_rev INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_client ON messages (sender_id, client_id);
+CREATE INDEX IF NOT EXISTS messages_updated ON messages (updated_rev);
+CREATE TABLE IF NOT EXISTS edits (seq INTEGER NOT NULL, text TEXT NOT NULL, edited_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS edits_seq ON edits (seq);
+CREATE TABLE IF NOT EXISTS message_files (file_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (file_id, seq));
+CREATE TABLE IF NOT EXISTS receipts (user_id TEXT PRIMARY KEY, delivered_seq INTEGER NOT NULL, read_seq INTEGER NOT NULL);
+`;
+
+type Row = {
+	seq: number;
+	id: string;
+	sender_id: string;
+	client_id: string | null;
+	text: string;
+	reply_to: number | null;
+	attachments: string;
+	created_at: number;
+	edited_at: number | null;
+	deleted_at: number | null;
+	created_rev: number;
+	updated_rev: number;
+};
+
+/** Typed access to the room's SQLite storage; synchronous, as DO SQLite is. */
+export class RoomStore {
+	constructor(private readonly sql: SqlStorage) {
+		sql.exec(SCHEMA);
+	}
+
+	meta(key: string): string | null {
+		const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+		return row?.value ?? null;
+	}
+
+	setMeta(key: string, value: string | number) {
+		this.sql.exec(
+			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+			key,
+			String(value),
+		);
+	}
+
+	lastSeq(): number {
+		return Number(this.meta("last_seq") ?? 0);
+	}
+
+	nextRev(): number {
+		const rev = Number(this.meta("rev") ?? 0) + 1;
+		this.setMeta("rev", rev);
+		return rev;
+	}
+
+	toMessage(chatId: string, r: Row): Message {
+		return {
+			id: r.id,
+			chat_id: chatId,
+			seq: r.seq,
+			sender_id: r.sender_id,
+			client_id: r.client_id,
+			text: r.deleted_at ? "" : r.text,
+			reply_to: r.reply_to,
+			attachments: r.deleted_at ? [] : JSON.parse(r.attachments),
+			created_at: r.created_at,
+			edited_at: r.edited_at,
+			deleted: r.deleted_at !== null,
+		};
+	}
+
+	bySeq(seq: number): Row | undefined {
+		return this.sql.exec<Row>("SELECT * FROM messages WHERE seq = ?", seq).toArray()[0];
+	}
+
+	byClientId(senderId: string, clientId: string): Row | undefined {
+		return this.sql
+			.exec<Row>("SELECT * FROM messages WHERE sender_id = ? AND client_id = ?", senderId, clientId)
+			.toArray()[0];
+	}
+
+	insert(row: Omit<Row, "edited_at" | "deleted_at">) {
+		this.sql.exec(
+			`INSERT INTO messages (seq, id, sender_id, client_id, text, reply_to, attachments, created_at, created_rev, updated_rev)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			row.seq,
+			row.id,
+			row.sender_id,
+			row.client_id,
+			row.text,
+			row.reply_to,
+			row.attachments,
+			row.created_at,
+			row.created_rev,
+			row.updated_rev,
+		);
+		this.setMeta("last_seq", row.seq);
+	}
+
+	edit(seq: number, oldText: string, text: string, now: number, rev: number) {
+		this.sql.exec("INSERT INTO edits (seq, text, edited_at) VALUES (?, ?, ?)", seq, oldText, now);
+		this.sql.exec(
+			"UPDATE messages SET text = ?, edited_at = ?, updated_rev = ? WHERE seq = ?",
+			text,
+			now,
+			rev,
+			seq,
+		);
+	}
+
+	tombstone(seq: number, now: number, rev: number) {
+		// The text and edit history go; the seq, sender and time stay so the order has no holes.
+		this.sql.exec(
+			"UPDATE messages SET text = '', attachments = '[]', deleted_at = ?, updated_rev = ? WHERE seq = ?",
+			now,
+			rev,
+			seq,
+		);
+		this.sql.exec("DELETE FROM edits WHERE seq = ?", seq);
+	}
+
+	editsOf(seq: number): { text: string; edited_at: number }[] {
+		return this.sql
+			.exec<{ text: string; edited_at: number }>(
+				"SELECT text, edited_at FROM edits WHERE seq = ? ORDER BY edited_at",
+				seq,
+			)
+			.toArray();
+	}
+
+	/** Newest first, strictly before `beforeSeq`. */
+	page(beforeSeq: number, limit: number): Row[] {
+		return this.sql
+			.exec<Row>("SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?", beforeSeq, limit)
+			.toArray();
+	}
+
+	/** Oldest first, strictly after `afterSeq`. */
+	after(afterSeq: number, limit: number): Row[] {
+		return this.sql
+			.exec<Row>("SELECT * FROM messages WHERE seq > ? ORDER BY seq ASC LIMIT ?", afterSeq, limit)
+			.toArray();
+	}
+
+	/** Messages up to `seq` changed after message `seq` was created (for resume). */
+	changedSince(seq: number, limit: number): Row[] {
+		const at = this.bySeq(seq);
+		if (!at) return [];
+		return this.sql
+			.exec<Row>(
+				"SELECT * FROM messages WHERE updated_rev > ? AND seq <= ? AND updated_rev > created_rev ORDER BY seq LIMIT ?",
+				at.created_rev,
+				seq,
+				limit,
+			)
+			.toArray();
+	}
+
+	linkFiles(seq: number, fileIds: string[]) {
+		for (const f of fileIds)
+			this.sql.exec("INSERT OR IGNORE INTO message_files (file_id, seq) VALUES (?, ?)", f, seq);
+	}
+
+	seqsWithFile(fileId: string): number[] {
+		return this.sql
+			.exec<{ seq: number }>("SELECT seq FROM message_files WHERE file_id = ?", fileId)
+			.toArray()
+			.map((r) => r.seq);
+	}
+
+	setAttachments(seq: number, attachments: string, rev: number) {
+		this.sql.exec(
+			"UPDATE messages SET attachments = ?, updated_rev = ? WHERE seq = ?",
+			attachments,
+			rev,
+			seq,
+		);
+	}
+
+	receipt(userId: string): Receipt {
+		const r = this.sql
+			.exec<Receipt>("SELECT user_id, delivered_seq, read_seq FROM receipts WHERE user_id = ?", userId)
+			.toArray()[0];
+		return r ?? { user_id: userId, delivered_seq: 0, read_seq: 0 };
+	}
+
+	receipts(): Receipt[] {
+		return this.sql.exec<Receipt>("SELECT user_id, delivered_seq, read_seq FROM receipts").toArray();
+	}
+
+	/** Raises watermarks; never lowers them (read implies delivered). */
+	raiseReceipt(userId: string, delivered: number, read: number) {
+		this.sql.exec(
+			`INSERT INTO receipts (user_id, delivered_seq, read_seq) VALUES (?, max(?, ?), ?)
+			 ON CONFLICT (user_id) DO UPDATE SET delivered_seq = max(delivered_seq, excluded.delivered_seq, excluded.read_seq),
+			 read_seq = max(read_seq, excluded.read_seq)`,
+			userId,
+			delivered,
+			read,
+			read,
+		);
+	}
+
+	sendersAfter(seq: number): string[] {
+		return this.sql
+			.exec<{ sender_id: string }>("SELECT DISTINCT sender_id FROM messages WHERE seq > ?", seq)
+			.toArray()
+			.map((r) => r.sender_id);
+	}
+}

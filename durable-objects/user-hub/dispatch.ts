@@ -1,0 +1,169 @@
+import { createDb } from "../../src/db/client";
+import { type ChatDeps, roomOf, unwrap } from "../../src/domain/chats/deps";
+import {
+	acceptInvitation,
+	createGroup,
+	deleteChat,
+	inviteMember,
+	leaveChat,
+	openDirect,
+	rejectInvitation,
+	removeMember,
+	renameChat,
+	setMuted,
+} from "../../src/domain/chats/manage";
+import {
+	deleteMessage,
+	editMessage,
+	markRead,
+	messageHistory,
+	sendMessage,
+	sendTyping,
+} from "../../src/domain/chats/messages";
+import { getChat, listChats } from "../../src/domain/chats/queries";
+import { ApiError } from "../../src/errors";
+import type { ClientFrame, HubEvent } from "../../src/protocol/frames";
+import type { SocketIdentity, UserHub } from "../user-hub";
+import { presenceOf } from "./presence";
+
+/**
+ * The socket's request handlers: one exhaustive switch over the validated
+ * frame type. Returns the `result` payload; throws ApiError for an `error`.
+ * (call.* frames never get here: see user-hub-calls.ts.)
+ */
+export async function dispatch(
+	hub: UserHub,
+	ws: WebSocket,
+	who: SocketIdentity,
+	f: ClientFrame,
+): Promise<unknown> {
+	const env = hub.bindings;
+	const me = who.u;
+	const deps: ChatDeps = { env, db: createDb(env.DB) };
+	switch (f.type) {
+		case "ping":
+			return { pong: Date.now() };
+		case "chat.subscribe":
+			return subscribe(hub, ws, who, f.chat_id, f.after_seq);
+		case "chat.unsubscribe":
+			hub.store.unsubscribe(who.s, f.chat_id);
+			return { chat_id: f.chat_id, subscribed: false };
+		case "chat.list":
+			return { chats: await listChats(deps, me) };
+		case "chat.info":
+			return getChat(deps, me, f.chat_id);
+		case "chat.create":
+			return createGroup(deps, me, { name: f.name, members: f.members });
+		case "chat.direct":
+			return openDirect(deps, me, f.user);
+		case "chat.rename":
+			return renameChat(deps, me, f.chat_id, f.name);
+		case "chat.leave":
+			await leaveChat(deps, me, f.chat_id);
+			return { chat_id: f.chat_id, left: true };
+		case "chat.delete":
+			await deleteChat(deps, me, f.chat_id);
+			return { chat_id: f.chat_id, deleted: true };
+		case "chat.invite":
+			return inviteMember(deps, me, f.chat_id, f.user);
+		case "chat.accept":
+			return acceptInvitation(deps, me, f.chat_id);
+		case "chat.reject":
+			await rejectInvitation(deps, me, f.chat_id);
+			return { chat_id: f.chat_id, rejected: true };
+		case "chat.remove_member":
+			await removeMember(deps, me, f.chat_id, f.user_id);
+			return { chat_id: f.chat_id, removed: f.user_id };
+		case "chat.mute":
+		case "chat.unmute":
+			return setMuted(deps, me, f.chat_id, f.type === "chat.mute");
+		case "chat.typing":
+			return sendTyping(env, me, f.chat_id);
+		case "message.send": {
+			const { id: _id, type: _t, chat_id, ...input } = f;
+			return sendMessage(env, me, chat_id, input);
+		}
+		case "message.edit":
+			return { message: await editMessage(env, me, f.chat_id, f.seq, f.text) };
+		case "message.delete":
+			return { message: await deleteMessage(env, me, f.chat_id, f.seq) };
+		case "message.history":
+			return messageHistory(env, me, f.chat_id, {
+				page_token: f.page_token,
+				page_size: f.page_size,
+				after_seq: f.after_seq,
+			});
+		case "message.read":
+			return { receipt: await markRead(env, me, f.chat_id, f.seq) };
+		case "presence.get": {
+			const p = await presenceOf(env, f.user_id);
+			if (!p) throw new ApiError("USER_NOT_FOUND", "No such user", { status: 404 });
+			return p;
+		}
+		case "device.register":
+			return hub.registerDevice(me, {
+				device_id: f.device_id,
+				type: f.device_type,
+				push_token: f.push_token,
+			});
+		case "device.unregister":
+			return { device_id: f.device_id, removed: await hub.unregisterDevice(f.device_id) };
+		default: {
+			const unreachable: never = f;
+			throw new ApiError("UNKNOWN_TYPE", `Unhandled frame ${(unreachable as { type: string }).type}`, {
+				status: 404,
+			});
+		}
+	}
+}
+
+/**
+ * Subscribes this socket to a chat and replays what it missed after
+ * `afterSeq`. Live events that arrive during the replay are held and sent
+ * after it, without the ones the replay already covered, so the client sees
+ * each message once and in order.
+ */
+async function subscribe(
+	hub: UserHub,
+	ws: WebSocket,
+	who: SocketIdentity,
+	chatId: string,
+	afterSeq?: number,
+) {
+	const room = roomOf(hub.bindings, chatId);
+	if (afterSeq === undefined) {
+		const { last_seq } = unwrap(await room.canRead(chatId, who.u));
+		hub.store.subscribe(who.s, chatId);
+		return { chat_id: chatId, last_seq, replayed: 0, more: false };
+	}
+	const key = `${who.s}:${chatId}`;
+	const held: HubEvent[] = [];
+	hub.replaying.set(key, held);
+	hub.store.subscribe(who.s, chatId);
+	try {
+		const r = await room.replay(chatId, who.u, afterSeq);
+		if (!r.ok) {
+			hub.store.unsubscribe(who.s, chatId);
+			unwrap(r);
+			return;
+		}
+		const { messages, updated, last_seq, more } = r.value;
+		let top = afterSeq;
+		for (const m of updated)
+			hub.send(ws, { type: "message.updated", chat_id: chatId, seq: m.seq, message: m } satisfies HubEvent);
+		for (const m of messages) {
+			hub.send(ws, { type: "message.new", chat_id: chatId, seq: m.seq, message: m } satisfies HubEvent);
+			top = m.seq;
+		}
+		hub.replaying.delete(key);
+		for (const e of held) {
+			if (e.type === "message.new" && e.seq <= top) continue;
+			// With more to replay, live messages would jump ahead: the client asks again from `top`.
+			if (more && e.type === "message.new") continue;
+			hub.send(ws, e);
+		}
+		return { chat_id: chatId, last_seq, replayed: messages.length, more, next_after_seq: top };
+	} finally {
+		hub.replaying.delete(key);
+	}
+}

@@ -1,0 +1,275 @@
+import { and, eq } from "drizzle-orm";
+import { chatMembers, chats } from "../../db/schema";
+import { ApiError } from "../../errors";
+import { newId } from "../../lib/ids";
+import type { HubEvent } from "../../protocol/frames";
+import { type ChatDeps, hubOf, roomOf } from "./deps";
+import { activeMembership, getChat, membership, resolveUser } from "./queries";
+
+/** Tells the ChatRoom its membership changed (it reloads its cache) and lets members know. */
+async function changed(deps: ChatDeps, chatId: string, change: string, userId?: string) {
+	await roomOf(deps.env, chatId).membersChanged(chatId, change, userId);
+}
+
+/** One event to one user's devices; best effort (the inbox list is the source of truth). */
+async function tell(deps: ChatDeps, userId: string, event: HubEvent) {
+	try {
+		await hubOf(deps.env, userId).pushEvent(event);
+	} catch {
+		// The user sees the change on their next chat list; an unreachable hub must not fail the action.
+	}
+}
+
+function assertAdmin(role: string) {
+	if (role !== "owner" && role !== "admin")
+		throw new ApiError("FORBIDDEN", "Only the owner or an admin may do this");
+}
+
+function assertGroup(kind: string) {
+	if (kind !== "group")
+		throw new ApiError("DIRECT_CHAT", "Direct chats have exactly two members", { status: 409 });
+}
+
+/**
+ * Creates a group owned by `userId`; everyone in `members` (ids or usernames)
+ * is invited and must accept, as in the Egg seed.
+ *
+ * @example await createGroup(deps, alice.id, { name: "Team", members: ["bob"] });
+ */
+export async function createGroup(
+	deps: ChatDeps,
+	userId: string,
+	input: { name: string; members: string[] },
+) {
+	const invitees = new Set<string>();
+	for (const ref of input.members) {
+		const u = await resolveUser(deps, ref);
+		if (u.id !== userId) invitees.add(u.id);
+	}
+	const id = newId();
+	const now = new Date();
+	await deps.db.batch([
+		deps.db
+			.insert(chats)
+			.values({ id, kind: "group", name: input.name, ownerId: userId, createdAt: now, updatedAt: now }),
+		deps.db
+			.insert(chatMembers)
+			.values({ chatId: id, userId, role: "owner", status: "active", joinedAt: now }),
+		...[...invitees].map((u) =>
+			deps.db
+				.insert(chatMembers)
+				.values({ chatId: id, userId: u, status: "invited", invitedBy: userId, joinedAt: now }),
+		),
+	]);
+	await Promise.all(
+		[...invitees].map((u) =>
+			tell(deps, u, { type: "chat.invitation", chat_id: id, seq: 0, name: input.name, from: userId }),
+		),
+	);
+	return getChat(deps, userId, id);
+}
+
+/**
+ * The direct chat between `userId` and `peerRef` (id or username), created on
+ * first use. `direct_key` is unique, so two racing requests end in one chat.
+ */
+export async function openDirect(deps: ChatDeps, userId: string, peerRef: string) {
+	const peer = await resolveUser(deps, peerRef);
+	if (peer.id === userId) throw new ApiError("BAD_REQUEST", "A direct chat needs another person");
+	const key = [userId, peer.id].sort().join(":");
+	const existing = await deps.db
+		.select({ id: chats.id })
+		.from(chats)
+		.where(eq(chats.directKey, key))
+		.limit(1);
+	if (existing[0]) return { created: false, chat: await getChat(deps, userId, existing[0].id) };
+	const id = newId();
+	const now = new Date();
+	try {
+		await deps.db.batch([
+			deps.db.insert(chats).values({ id, kind: "direct", directKey: key, createdAt: now, updatedAt: now }),
+			deps.db
+				.insert(chatMembers)
+				.values({ chatId: id, userId, role: "member", status: "active", joinedAt: now }),
+			deps.db
+				.insert(chatMembers)
+				.values({ chatId: id, userId: peer.id, role: "member", status: "active", joinedAt: now }),
+		]);
+	} catch (err) {
+		const again = await deps.db.select({ id: chats.id }).from(chats).where(eq(chats.directKey, key)).limit(1);
+		if (again[0]) return { created: false, chat: await getChat(deps, userId, again[0].id) };
+		throw err;
+	}
+	return { created: true, chat: await getChat(deps, userId, id) };
+}
+
+/** Renames a group (owner or admin). */
+export async function renameChat(deps: ChatDeps, userId: string, chatId: string, name: string) {
+	const { chat, member } = await activeMembership(deps, userId, chatId);
+	assertGroup(chat.kind);
+	assertAdmin(member.role);
+	await deps.db.update(chats).set({ name, updatedAt: new Date() }).where(eq(chats.id, chatId));
+	await changed(deps, chatId, "renamed", userId);
+	return getChat(deps, userId, chatId);
+}
+
+/** Invites a user into a group (owner or admin). Inviting a member again is a no-op. */
+export async function inviteMember(deps: ChatDeps, userId: string, chatId: string, ref: string) {
+	const { chat, member } = await activeMembership(deps, userId, chatId);
+	assertGroup(chat.kind);
+	assertAdmin(member.role);
+	const target = await resolveUser(deps, ref);
+	const inserted = await deps.db
+		.insert(chatMembers)
+		.values({ chatId, userId: target.id, status: "invited", invitedBy: userId, joinedAt: new Date() })
+		.onConflictDoNothing()
+		.returning({ userId: chatMembers.userId });
+	if (inserted.length) {
+		await tell(deps, target.id, {
+			type: "chat.invitation",
+			chat_id: chatId,
+			seq: chat.lastSeq,
+			name: chat.name,
+			from: userId,
+		});
+		await changed(deps, chatId, "invited", target.id);
+	}
+	return { user_id: target.id, invited: inserted.length > 0 };
+}
+
+/** Accepts an invitation: the user becomes an active member (sees history, may send). */
+export async function acceptInvitation(deps: ChatDeps, userId: string, chatId: string) {
+	const { member } = await membership(deps, userId, chatId);
+	if (member.status === "active") return getChat(deps, userId, chatId);
+	await deps.db
+		.update(chatMembers)
+		.set({ status: "active", joinedAt: new Date() })
+		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)));
+	await changed(deps, chatId, "joined", userId);
+	return getChat(deps, userId, chatId);
+}
+
+/** Rejects an invitation; the chat disappears from the user's list. */
+export async function rejectInvitation(deps: ChatDeps, userId: string, chatId: string) {
+	const { member } = await membership(deps, userId, chatId);
+	if (member.status !== "invited")
+		throw new ApiError("NOT_INVITED", "There is no pending invitation", { status: 409 });
+	await deps.db
+		.delete(chatMembers)
+		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)));
+	await changed(deps, chatId, "rejected", userId);
+}
+
+/**
+ * Leaves a group. An owner who leaves hands the group to the longest-standing
+ * admin or member; the last one out deletes it.
+ */
+export async function leaveChat(deps: ChatDeps, userId: string, chatId: string) {
+	const { chat, member } = await membership(deps, userId, chatId);
+	assertGroup(chat.kind);
+	await deps.db
+		.delete(chatMembers)
+		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)));
+	const rest = await deps.db
+		.select()
+		.from(chatMembers)
+		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.status, "active")));
+	if (rest.length === 0) return destroy(deps, chatId, userId);
+	if (member.role === "owner") {
+		const heir = rest.sort(
+			(a, b) =>
+				(a.role === "admin" ? -1 : 0) - (b.role === "admin" ? -1 : 0) ||
+				a.joinedAt.getTime() - b.joinedAt.getTime(),
+		)[0];
+		if (heir) {
+			await deps.db.batch([
+				deps.db
+					.update(chatMembers)
+					.set({ role: "owner" })
+					.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, heir.userId))),
+				deps.db
+					.update(chats)
+					.set({ ownerId: heir.userId, updatedAt: new Date() })
+					.where(eq(chats.id, chatId)),
+			]);
+		}
+	}
+	await changed(deps, chatId, "left", userId);
+	await tell(deps, userId, { type: "chat.removed", chat_id: chatId, seq: chat.lastSeq, reason: "left" });
+}
+
+/** Removes a member (owner or admin; nobody removes the owner, only the owner removes an admin). */
+export async function removeMember(deps: ChatDeps, userId: string, chatId: string, targetId: string) {
+	const { chat, member } = await activeMembership(deps, userId, chatId);
+	assertGroup(chat.kind);
+	assertAdmin(member.role);
+	if (targetId === userId) throw new ApiError("BAD_REQUEST", "Use leave to remove yourself");
+	const { member: target } = await membership(deps, targetId, chatId).catch(() => {
+		throw new ApiError("NOT_A_MEMBER", "That user is not in this chat", { status: 404 });
+	});
+	if (target.role === "owner" || (target.role === "admin" && member.role !== "owner")) {
+		throw new ApiError("FORBIDDEN", "You may not remove this member");
+	}
+	await deps.db
+		.delete(chatMembers)
+		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId)));
+	await changed(deps, chatId, "removed", targetId);
+	await tell(deps, targetId, { type: "chat.removed", chat_id: chatId, seq: chat.lastSeq, reason: "removed" });
+}
+
+/** Deletes a group (owner only) or a direct chat (either member): messages and all. */
+export async function deleteChat(deps: ChatDeps, userId: string, chatId: string) {
+	const { chat, member } = await activeMembership(deps, userId, chatId);
+	if (chat.kind === "group" && member.role !== "owner")
+		throw new ApiError("FORBIDDEN", "Only the owner may delete this chat");
+	await destroy(deps, chatId, userId);
+}
+
+async function destroy(deps: ChatDeps, chatId: string, _by: string) {
+	const members = await deps.db
+		.select({ userId: chatMembers.userId })
+		.from(chatMembers)
+		.where(eq(chatMembers.chatId, chatId));
+	await deps.db.delete(chats).where(eq(chats.id, chatId));
+	await roomOf(deps.env, chatId).destroy(chatId);
+	await Promise.all(
+		members.map((m) =>
+			tell(deps, m.userId, { type: "chat.removed", chat_id: chatId, seq: 0, reason: "deleted" }),
+		),
+	);
+}
+
+/** Mutes or unmutes a chat for this user: no push, still counted unread. */
+export async function setMuted(deps: ChatDeps, userId: string, chatId: string, muted: boolean) {
+	await membership(deps, userId, chatId);
+	await deps.db
+		.update(chatMembers)
+		.set({ muted })
+		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)));
+	await roomOf(deps.env, chatId).membersChanged(chatId, muted ? "muted" : "unmuted", userId, false);
+	return { chat_id: chatId, muted };
+}
+
+/** Promotes a member to admin or demotes to member (owner only). */
+export async function setRole(
+	deps: ChatDeps,
+	userId: string,
+	chatId: string,
+	targetId: string,
+	role: "admin" | "member",
+) {
+	const { chat, member } = await activeMembership(deps, userId, chatId);
+	assertGroup(chat.kind);
+	if (member.role !== "owner") throw new ApiError("FORBIDDEN", "Only the owner may change roles");
+	const res = await deps.db
+		.update(chatMembers)
+		.set({ role })
+		.where(
+			and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId), eq(chatMembers.status, "active")),
+		)
+		.returning({ userId: chatMembers.userId });
+	if (!res.length || targetId === userId)
+		throw new ApiError("NOT_A_MEMBER", "That user is not an active member", { status: 404 });
+	await changed(deps, chatId, `role:${role}`, targetId);
+	return getChat(deps, userId, chatId);
+}

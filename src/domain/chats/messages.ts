@@ -1,0 +1,46 @@
+import type { SendMessageInput } from "../../protocol/frames";
+import { roomOf, unwrap } from "./deps";
+
+/**
+ * Message operations, shared by REST and the socket. Each goes to the chat's
+ * ChatRoom, which checks membership itself (a non-member gets NOT_FOUND).
+ *
+ * @example const { message } = await sendMessage(env, me, chatId, { client_id: "c1", text: "hi" });
+ */
+export async function sendMessage(env: Env, userId: string, chatId: string, input: SendMessageInput) {
+	return unwrap(await roomOf(env, chatId).send(chatId, userId, input));
+}
+
+export async function editMessage(env: Env, userId: string, chatId: string, seq: number, text: string) {
+	return unwrap(await roomOf(env, chatId).edit(chatId, userId, seq, text));
+}
+
+export async function deleteMessage(env: Env, userId: string, chatId: string, seq: number) {
+	return unwrap(await roomOf(env, chatId).remove(chatId, userId, seq));
+}
+
+export async function getMessage(env: Env, userId: string, chatId: string, seq: number) {
+	return unwrap(await roomOf(env, chatId).message(chatId, userId, seq));
+}
+
+/** History: newest first by `page_token`, or oldest first after `after_seq`. */
+export async function messageHistory(
+	env: Env,
+	userId: string,
+	chatId: string,
+	q: { page_token?: string; page_size?: number; after_seq?: number },
+) {
+	return unwrap(await roomOf(env, chatId).history(chatId, userId, q));
+}
+
+export async function markRead(env: Env, userId: string, chatId: string, seq: number) {
+	return unwrap(await roomOf(env, chatId).read(chatId, userId, seq));
+}
+
+export async function chatReceipts(env: Env, userId: string, chatId: string) {
+	return unwrap(await roomOf(env, chatId).receipts(chatId, userId));
+}
+
+export async function sendTyping(env: Env, userId: string, chatId: string) {
+	return unwrap(await roomOf(env, chatId).typing(chatId, userId));
+}

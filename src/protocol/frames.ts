@@ -1,0 +1,154 @@
+import { z } from "@hono/zod-openapi";
+import { LIMITS } from "./limits";
+
+/**
+ * The native WebSocket protocol, declared once. Every frame is `{type, ...}`.
+ * Client requests carry an `id` chosen by the client and get exactly one
+ * reply with the same `id`: `result` or `error` (`code` is HTTP-like, `reason`
+ * a stable UPPER_SNAKE string). Events carry `chat_id` and `seq` where they
+ * concern a chat. Frames whose `type` starts with `call.` are declared in
+ * ./call-frames.ts and handled by durable-objects/user-hub-calls.ts.
+ */
+
+const RequestId = z.union([z.string().min(1).max(64), z.number().int().nonnegative()]);
+const ChatId = z.string().min(1).max(64);
+const Seq = z.number().int().positive();
+export const MessageText = z.string().trim().min(1).max(LIMITS.TEXT_MAX);
+export const ChatName = z.string().trim().min(1).max(LIMITS.CHAT_NAME_MAX);
+const UserRef = z.string().trim().min(1).max(64);
+
+/** What a client sends to post a message; the same shape is the REST body (plus chat_id here). */
+export const SendMessageInput = z.object({
+	/** Client-generated id; a retry with the same one returns the original message. */
+	client_id: z.string().min(1).max(64),
+	text: MessageText,
+	reply_to: Seq.optional(),
+	attachments: z.array(z.string().min(1).max(64)).max(LIMITS.ATTACHMENTS_MAX).optional(),
+});
+export type SendMessageInput = z.infer<typeof SendMessageInput>;
+
+const req = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+	z.object({ type: z.literal(type), id: RequestId, ...shape }).strict();
+
+/** Client → server requests. */
+export const ClientFrame = z.discriminatedUnion("type", [
+	req("ping", {}),
+	req("chat.subscribe", { chat_id: ChatId, after_seq: z.number().int().nonnegative().optional() }),
+	req("chat.unsubscribe", { chat_id: ChatId }),
+	req("chat.list", {}),
+	req("chat.info", { chat_id: ChatId }),
+	req("chat.create", {
+		name: ChatName,
+		members: z.array(UserRef).max(LIMITS.CREATE_MEMBERS_MAX).default([]),
+	}),
+	req("chat.direct", { user: UserRef }),
+	req("chat.rename", { chat_id: ChatId, name: ChatName }),
+	req("chat.leave", { chat_id: ChatId }),
+	req("chat.delete", { chat_id: ChatId }),
+	req("chat.invite", { chat_id: ChatId, user: UserRef }),
+	req("chat.accept", { chat_id: ChatId }),
+	req("chat.reject", { chat_id: ChatId }),
+	req("chat.remove_member", { chat_id: ChatId, user_id: UserRef }),
+	req("chat.mute", { chat_id: ChatId }),
+	req("chat.unmute", { chat_id: ChatId }),
+	req("chat.typing", { chat_id: ChatId }),
+	req("message.send", { chat_id: ChatId, ...SendMessageInput.shape }),
+	req("message.edit", { chat_id: ChatId, seq: Seq, text: MessageText }),
+	req("message.delete", { chat_id: ChatId, seq: Seq }),
+	req("message.history", {
+		chat_id: ChatId,
+		page_token: z.string().max(64).optional(),
+		page_size: z.number().int().min(1).max(LIMITS.PAGE_SIZE_MAX).optional(),
+		after_seq: z.number().int().nonnegative().optional(),
+	}),
+	req("message.read", { chat_id: ChatId, seq: Seq }),
+	req("presence.get", { user_id: UserRef }),
+	req("device.register", {
+		push_token: z.string().min(1).max(4096),
+		/** `type` in the Egg seed; renamed because `type` is the frame discriminator here. */
+		device_type: z.enum(["webpush", "fcm"]),
+		device_id: z.string().min(1).max(128),
+	}),
+	req("device.unregister", { device_id: z.string().min(1).max(128) }),
+	// ── call.* frames: NOT declared here. decodeClientFrame() hands any frame whose
+	// type starts with "call." to durable-objects/user-hub-calls.ts (issue 7), which
+	// validates it against src/protocol/call-frames.ts. Keep this spot stable.
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame["type"];
+
+/** An attachment as stored on a message; `deleted` once the file is gone. */
+export const Attachment = z
+	.object({
+		file_id: z.string(),
+		name: z.string(),
+		size: z.number().int(),
+		content_type: z.string(),
+		deleted: z.boolean(),
+	})
+	.openapi("Attachment");
+
+/** A message as every client sees it. Deleted messages keep their seq with empty text (a tombstone). */
+export const Message = z
+	.object({
+		id: z.string(),
+		chat_id: z.string(),
+		seq: z.number().int(),
+		sender_id: z.string(),
+		client_id: z.string().nullable(),
+		text: z.string(),
+		reply_to: z.number().int().nullable(),
+		attachments: z.array(Attachment),
+		created_at: z.number().int().openapi({ description: "Unix ms" }),
+		edited_at: z.number().int().nullable(),
+		deleted: z.boolean(),
+	})
+	.openapi("Message");
+export type Message = z.infer<typeof Message>;
+
+/** Per-recipient receipt watermarks: every seq ≤ delivered_seq is delivered, ≤ read_seq is read. */
+export const Receipt = z
+	.object({ user_id: z.string(), delivered_seq: z.number().int(), read_seq: z.number().int() })
+	.openapi("Receipt");
+export type Receipt = z.infer<typeof Receipt>;
+
+export type ErrorFrame = {
+	type: "error";
+	id: string | number | null;
+	/** HTTP-like status: 400 bad frame, 403 not allowed, 404 unknown, 429 too fast, 501 unsupported. */
+	code: number;
+	reason: string;
+	message: string;
+	retry_after_ms?: number;
+};
+export type ResultFrame = { type: "result"; id: string | number; result: unknown };
+
+/** Server → client events this module emits. Other areas push their own `{type}` events via UserHub.pushEvent. */
+export type ChatEvent =
+	| { type: "message.new"; chat_id: string; seq: number; message: Message }
+	| { type: "message.updated"; chat_id: string; seq: number; message: Message }
+	| { type: "receipt"; chat_id: string; seq: number; receipts: Receipt[] }
+	| { type: "typing"; chat_id: string; seq: number; user_id: string }
+	| { type: "chat.updated"; chat_id: string; seq: number; change: string; user_id?: string };
+
+export type HubEvent =
+	| ChatEvent
+	| {
+			type: "inbox";
+			chat_id: string;
+			seq: number;
+			unread: number;
+			last_message: { sender_id: string; text: string; created_at: number };
+	  }
+	| { type: "chat.invitation"; chat_id: string; seq: number; name: string | null; from: string }
+	| {
+			type: "chat.removed";
+			chat_id: string;
+			seq: number;
+			reason: "left" | "removed" | "deleted" | "rejected";
+	  }
+	| { type: "presence"; user_id: string; online: boolean; last_seen: number | null }
+	| { type: "replay.done"; chat_id: string; seq: number; more: boolean }
+	| { type: "hello"; user_id: string; socket_id: string; protocol: "json" | "msgpack" };
+
+export type ServerFrame = ResultFrame | ErrorFrame | HubEvent;
