@@ -29,10 +29,19 @@ export interface Dialer {
 export function createDialer(config: Config, opts: { log?: Logger; retry?: RetryPolicy } = {}): Dialer {
 	const log = opts.log ?? createLogger(config.logLevel);
 	const tokens = new TokenService(config.secret);
-	const agent = new SipAgent({ bindHost: config.sipBind, port: config.sipPort, publicHost: config.publicIp, timers: { t1: config.sipT1Ms, t2: 8 * config.sipT1Ms }, log });
+	const agent = new SipAgent({
+		bindHost: config.sipBind,
+		port: config.sipPort,
+		publicHost: config.publicIp,
+		timers: { t1: config.sipT1Ms, t2: 8 * config.sipT1Ms },
+		log,
+	});
 	const audio = new AudioStore(async (url, headers) => {
 		const token = await tokens.outbound();
-		return fetch(url, { headers: { ...headers, authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+		return fetch(url, {
+			headers: { ...headers, authorization: `Bearer ${token}` },
+			signal: AbortSignal.timeout(15_000),
+		});
 	});
 	const delivery = new CallbackDelivery(
 		async (url, event) => {

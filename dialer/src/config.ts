@@ -22,7 +22,8 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
 	const raw = env[name];
 	if (raw === undefined || raw === "") return fallback;
 	const n = Number(raw);
-	if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+	if (!Number.isInteger(n) || n < min || n > max)
+		throw new Error(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
 	return n;
 }
 
@@ -37,9 +38,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const sipBind = env.DIALER_SIP_BIND || host;
 	const rtpPortMin = int(env, "DIALER_RTP_PORT_MIN", 10000, 1024, 65534);
 	const rtpPortMax = int(env, "DIALER_RTP_PORT_MAX", 20000, 1025, 65535);
-	if (rtpPortMax - rtpPortMin < 2) throw new Error("DIALER_RTP_PORT_MAX must exceed DIALER_RTP_PORT_MIN by at least 2");
+	if (rtpPortMax - rtpPortMin < 2)
+		throw new Error("DIALER_RTP_PORT_MAX must exceed DIALER_RTP_PORT_MIN by at least 2");
 	const level = env.DIALER_LOG_LEVEL ?? "info";
-	if (!["info", "warn", "error", "silent"].includes(level)) throw new Error("DIALER_LOG_LEVEL must be info|warn|error|silent");
+	if (!["info", "warn", "error", "silent"].includes(level))
+		throw new Error("DIALER_LOG_LEVEL must be info|warn|error|silent");
 	return {
 		port: int(env, "DIALER_PORT", 8788, 0, 65535),
 		host,

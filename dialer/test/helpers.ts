@@ -1,5 +1,5 @@
 /** Shared test plumbing: an in-process dialer on random loopback ports. */
-import { type Dialer, createDialer } from "../src/app.ts";
+import { createDialer, type Dialer } from "../src/app.ts";
 import type { CallEvent } from "../src/call/types.ts";
 import type { Config } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
@@ -32,7 +32,10 @@ export async function startDialer(over: Partial<Config> = {}): Promise<TestDiale
 		logLevel: "silent",
 		...over,
 	};
-	const dialer = createDialer(config, { log: createLogger(process.env.DIALER_LOG ? "info" : "silent"), retry: { firstDelayMs: 20, maxDelayMs: 100, giveUpAfterMs: 2000 } });
+	const dialer = createDialer(config, {
+		log: createLogger(process.env.DIALER_LOG ? "info" : "silent"),
+		retry: { firstDelayMs: 20, maxDelayMs: 100, giveUpAfterMs: 2000 },
+	});
 	const { controlPort, sipPort } = await dialer.start();
 	const events: CallEvent[] = [];
 	const broadcast = dialer.control.broadcast.bind(dialer.control);
@@ -40,11 +43,22 @@ export async function startDialer(over: Partial<Config> = {}): Promise<TestDiale
 		events.push(e);
 		broadcast(e);
 	};
-	return { dialer, base: `http://127.0.0.1:${controlPort}`, sipPort, token: await dialer.tokens.forDialer(), events, stop: () => dialer.stop(2000) };
+	return {
+		dialer,
+		base: `http://127.0.0.1:${controlPort}`,
+		sipPort,
+		token: await dialer.tokens.forDialer(),
+		events,
+		stop: () => dialer.stop(2000),
+	};
 }
 
 /** Wait until `pred` holds, polling; fails after `ms`. */
-export async function waitFor<T>(pred: () => T | undefined | false, ms = 10_000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+	pred: () => T | undefined | false,
+	ms = 10_000,
+	what = "condition",
+): Promise<T> {
 	const until = Date.now() + ms;
 	while (Date.now() < until) {
 		const v = pred();
@@ -56,5 +70,12 @@ export async function waitFor<T>(pred: () => T | undefined | false, ms = 10_000,
 
 /** POST /calls with the test token. */
 export async function postCall(t: TestDialer, body: unknown, token = t.token): Promise<Response> {
-	return fetch(`${t.base}/calls`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+	return fetch(`${t.base}/calls`, {
+		method: "POST",
+		headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+		body: JSON.stringify(body),
+	});
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: assertions walk arbitrary JSON bodies
+export type Json = any;

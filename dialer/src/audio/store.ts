@@ -8,7 +8,7 @@ import { AudioError } from "./errors.ts";
 import { encodeAlaw, encodeUlaw } from "./g711.ts";
 import { decodeMp3, looksLikeMp3 } from "./mp3.ts";
 import { toTelephony } from "./resample.ts";
-import { looksLikeWav, parseWav } from "./wav.ts";
+import { looksLikeWav, type Pcm, parseWav } from "./wav.ts";
 
 /** A sound ready for RTP: 8 kHz mono in both G.711 laws. */
 export interface PreparedAudio {
@@ -37,7 +37,7 @@ export async function prepareAudio(bytes: Uint8Array): Promise<PreparedAudio> {
 	if (bytes.length === 0) throw new AudioError("AUDIO_EMPTY", "audio file is empty");
 	if (bytes.length > MAX_BYTES)
 		throw new AudioError("AUDIO_TOO_LARGE", `audio file exceeds ${MAX_BYTES} bytes`);
-	let pcm;
+	let pcm: Pcm;
 	if (looksLikeWav(bytes)) pcm = parseWav(bytes);
 	else if (looksLikeMp3(bytes)) pcm = await decodeMp3(bytes);
 	else throw new AudioError("AUDIO_UNSUPPORTED_FORMAT", "audio must be a WAV (PCM 8/16-bit) or MP3 file");

@@ -6,11 +6,18 @@
 import type { PreparedAudio } from "../audio/store.ts";
 import type { Pacer } from "../rtp/pacer.ts";
 import type { MediaSession } from "../rtp/session.ts";
-import { buildOffer, chooseCodec, type Codec, parseSdp } from "../sdp/sdp.ts";
+import { buildOffer, type Codec, chooseCodec, parseSdp } from "../sdp/sdp.ts";
 import type { SipAgent } from "../sip/agent.ts";
 import { type Trunk, UacCall } from "../sip/uac.ts";
 import { type CancelCause, outcomeFor } from "./outcome.ts";
-import { type CallEvent, type CallEventType, type CallState, type CallView, type FinalState, isFinal } from "./types.ts";
+import {
+	type CallEvent,
+	type CallEventType,
+	type CallState,
+	type CallView,
+	type FinalState,
+	isFinal,
+} from "./types.ts";
 
 /** Everything needed to place one call. */
 export interface CallParams {
@@ -160,7 +167,11 @@ export class Call {
 			this.end("completed", status || undefined, reason);
 			return;
 		}
-		this.end(outcomeFor(status, this.cancelCause), status, this.cancelCause === "ring_timeout" ? "ring timeout" : reason);
+		this.end(
+			outcomeFor(status, this.cancelCause),
+			status,
+			this.cancelCause === "ring_timeout" ? "ring timeout" : reason,
+		);
 	}
 
 	private ringMs(): number {
@@ -179,7 +190,12 @@ export class Call {
 		this.reason = reason;
 		if (state === "completed" && wasAnswered) {
 			const talk = Math.round(performance.now() - this.answeredMs);
-			this.emit("completed", { reason, ring_ms: this.ringMs(), talk_ms: talk, billed_s: Math.ceil(talk / 1000) });
+			this.emit("completed", {
+				reason,
+				ring_ms: this.ringMs(),
+				talk_ms: talk,
+				billed_s: Math.ceil(talk / 1000),
+			});
 		} else {
 			this.emit(state, { sip_code: sipCode ?? 0, reason, ring_ms: this.ringMs() });
 		}
@@ -187,7 +203,13 @@ export class Call {
 	}
 
 	private emit(type: CallEventType, extra: Partial<CallEvent> = {}): void {
-		const event: CallEvent = { call_id: this.id, seq: ++this.seq, type, at: new Date().toISOString(), ...extra };
+		const event: CallEvent = {
+			call_id: this.id,
+			seq: ++this.seq,
+			type,
+			at: new Date().toISOString(),
+			...extra,
+		};
 		this.events.push(event);
 		this.deps.emit(event);
 	}

@@ -17,7 +17,11 @@ export interface RetryPolicy {
 }
 
 /** The production policy: 0.5 s doubling to 60 s, give up after 10 minutes. */
-export const DEFAULT_RETRY: RetryPolicy = { firstDelayMs: 500, maxDelayMs: 60_000, giveUpAfterMs: 10 * 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+	firstDelayMs: 500,
+	maxDelayMs: 60_000,
+	giveUpAfterMs: 10 * 60_000,
+};
 
 interface Queue {
 	url: string;
@@ -65,7 +69,8 @@ export class CallbackDelivery {
 			const event = q.events[0];
 			const ok = await this.deliver(q.url, event);
 			q.events.shift();
-			if (!ok) this.log.error("event delivery abandoned", { call_id: callId, seq: event.seq, type: event.type });
+			if (!ok)
+				this.log.error("event delivery abandoned", { call_id: callId, seq: event.seq, type: event.type });
 		}
 		q.running = false;
 		if (q.events.length === 0) this.queues.delete(callId);
@@ -80,7 +85,12 @@ export class CallbackDelivery {
 				if (status >= 200 && status < 300) return true;
 				this.log.warn("event delivery refused", { call_id: event.call_id, seq: event.seq, status, attempt });
 			} catch (err) {
-				this.log.warn("event delivery failed", { call_id: event.call_id, seq: event.seq, err: (err as Error).message, attempt });
+				this.log.warn("event delivery failed", {
+					call_id: event.call_id,
+					seq: event.seq,
+					err: (err as Error).message,
+					attempt,
+				});
 			}
 			if (Date.now() - started + delay > this.policy.giveUpAfterMs) return false;
 			await this.sleep(delay);

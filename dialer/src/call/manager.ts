@@ -4,7 +4,7 @@
  * draining on shutdown.
  */
 import { AudioError } from "../audio/errors.ts";
-import { type AudioSource, type AudioStore, AudioFetchError, type PreparedAudio } from "../audio/store.ts";
+import { AudioFetchError, type AudioSource, type AudioStore, type PreparedAudio } from "../audio/store.ts";
 import type { Logger } from "../log.ts";
 import type { Pacer } from "../rtp/pacer.ts";
 import type { PortPool } from "../rtp/ports.ts";
@@ -81,18 +81,21 @@ export class CallManager {
 	 * @throws CallError CALL_EXISTS | AT_CAPACITY | AUDIO_* | RTP_PORTS_EXHAUSTED
 	 */
 	async place(req: PlaceCall): Promise<Call> {
-		if (this.calls.has(req.callId) || this.reserved.has(req.callId)) throw new CallError("CALL_EXISTS", `call ${req.callId} already exists`);
-		if (this.active >= this.deps.capacity) throw new CallError("AT_CAPACITY", `dialer is at capacity (${this.deps.capacity} calls)`);
+		if (this.calls.has(req.callId) || this.reserved.has(req.callId))
+			throw new CallError("CALL_EXISTS", `call ${req.callId} already exists`);
+		if (this.active >= this.deps.capacity)
+			throw new CallError("AT_CAPACITY", `dialer is at capacity (${this.deps.capacity} calls)`);
 		this.reserved.add(req.callId);
 		try {
 			let audio: PreparedAudio;
 			try {
 				audio = await this.deps.audio.load(req.audio);
 			} catch (err) {
-				if (err instanceof AudioError || err instanceof AudioFetchError) throw new CallError(err.code, err.message);
+				if (err instanceof AudioError || err instanceof AudioFetchError)
+					throw new CallError(err.code, err.message);
 				throw err;
 			}
-			let bound;
+			let bound: Awaited<ReturnType<PortPool["bind"]>>;
 			try {
 				bound = await this.deps.ports.bind();
 			} catch {
@@ -104,7 +107,15 @@ export class CallManager {
 				dtmf: (digit) => call?.dtmf(digit),
 			});
 			call = new Call(
-				{ callId: req.callId, to: req.to, trunk: req.trunk, codecs: req.codecs, audio, ringTimeoutS: req.ringTimeoutS, maxDurationS: req.maxDurationS },
+				{
+					callId: req.callId,
+					to: req.to,
+					trunk: req.trunk,
+					codecs: req.codecs,
+					audio,
+					ringTimeoutS: req.ringTimeoutS,
+					maxDurationS: req.maxDurationS,
+				},
 				{
 					agent: this.deps.agent,
 					media,

@@ -4,7 +4,18 @@
  */
 
 /** Event types, in the order a call can produce them. */
-export const EVENT_TYPES = ["trying", "ringing", "early_media", "answered", "completed", "busy", "no_answer", "failed", "canceled", "dtmf"] as const;
+export const EVENT_TYPES = [
+	"trying",
+	"ringing",
+	"early_media",
+	"answered",
+	"completed",
+	"busy",
+	"no_answer",
+	"failed",
+	"canceled",
+	"dtmf",
+] as const;
 
 /** One event type. */
 export type CallEventType = (typeof EVENT_TYPES)[number];
@@ -44,5 +55,11 @@ export interface CallView {
 
 /** Final states are terminal. */
 export function isFinal(state: CallState): state is FinalState {
-	return state === "completed" || state === "busy" || state === "no_answer" || state === "failed" || state === "canceled";
+	return (
+		state === "completed" ||
+		state === "busy" ||
+		state === "no_answer" ||
+		state === "failed" ||
+		state === "canceled"
+	);
 }

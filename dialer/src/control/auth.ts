@@ -48,6 +48,12 @@ export class TokenService {
 
 	/** Mint a token the dialer accepts (tests and the bench). */
 	async forDialer(ttl = "5m"): Promise<string> {
-		return new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setIssuer(WORKER_NAME).setAudience(DIALER_NAME).setIssuedAt().setExpirationTime(ttl).sign(this.key);
+		return new SignJWT({})
+			.setProtectedHeader({ alg: "HS256" })
+			.setIssuer(WORKER_NAME)
+			.setAudience(DIALER_NAME)
+			.setIssuedAt()
+			.setExpirationTime(ttl)
+			.sign(this.key);
 	}
 }

@@ -66,7 +66,11 @@ export class ControlServer {
 		await new Promise<void>((r) => this.server.close(() => r()));
 	}
 
-	private async upgrade(req: http.IncomingMessage, socket: import("node:stream").Duplex, head: Buffer): Promise<void> {
+	private async upgrade(
+		req: http.IncomingMessage,
+		socket: import("node:stream").Duplex,
+		head: Buffer,
+	): Promise<void> {
 		try {
 			const path = new URL(req.url ?? "/", "http://x").pathname;
 			if (path !== "/events" || !(await this.deps.tokens.verify(req.headers.authorization))) {
@@ -75,7 +79,9 @@ export class ControlServer {
 				return;
 			}
 			this.wss.handleUpgrade(req, socket, head, (ws) => {
-				ws.on("error", (err) => this.deps.log.warn("ControlServer.events socket error", { err: err.message }));
+				ws.on("error", (err) =>
+					this.deps.log.warn("ControlServer.events socket error", { err: err.message }),
+				);
 				// Clients only listen; anything they send is ignored.
 				ws.on("message", () => {});
 			});
@@ -93,11 +99,13 @@ export class ControlServer {
 			if (req.method !== "GET") throw new ApiError("METHOD_NOT_ALLOWED", "use GET");
 			return send(res, 200, { ok: true, active_calls: manager.active, capacity: manager.capacity });
 		}
-		if (!(await this.deps.tokens.verify(req.headers.authorization))) throw new ApiError("UNAUTHORIZED", "missing or invalid bearer token");
+		if (!(await this.deps.tokens.verify(req.headers.authorization)))
+			throw new ApiError("UNAUTHORIZED", "missing or invalid bearer token");
 		if (path === "/calls") {
 			if (req.method !== "POST") throw new ApiError("METHOD_NOT_ALLOWED", "use POST");
 			const ct = req.headers["content-type"] ?? "";
-			if (!/^application\/json\b/i.test(ct)) throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "content-type must be application/json");
+			if (!/^application\/json\b/i.test(ct))
+				throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "content-type must be application/json");
 			const body = await readJson(req);
 			const input = validateCall(body);
 			if (this.deps.draining()) throw new ApiError("SHUTTING_DOWN", "dialer is shutting down");

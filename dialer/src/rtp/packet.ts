@@ -7,7 +7,14 @@
 export const RTP_HEADER = 12;
 
 /** Write a 12-byte RTP header at the start of `buf`. */
-export function writeHeader(buf: Uint8Array, pt: number, seq: number, ts: number, ssrc: number, marker: boolean): void {
+export function writeHeader(
+	buf: Uint8Array,
+	pt: number,
+	seq: number,
+	ts: number,
+	ssrc: number,
+	marker: boolean,
+): void {
 	buf[0] = 0x80; // version 2, no padding, no extension, no CSRC
 	buf[1] = (marker ? 0x80 : 0) | (pt & 0x7f);
 	buf[2] = (seq >>> 8) & 0xff;
@@ -65,7 +72,12 @@ export interface DtmfEvent {
 /** Parse a telephone-event payload (4 bytes). */
 export function parseDtmf(payload: Uint8Array): DtmfEvent | undefined {
 	if (payload.length < 4) return undefined;
-	return { event: payload[0], end: (payload[1] & 0x80) !== 0, volume: payload[1] & 0x3f, duration: (payload[2] << 8) | payload[3] };
+	return {
+		event: payload[0],
+		end: (payload[1] & 0x80) !== 0,
+		volume: payload[1] & 0x3f,
+		duration: (payload[2] << 8) | payload[3],
+	};
 }
 
 const DIGITS = "0123456789*#ABCD";
@@ -77,5 +89,10 @@ export function dtmfDigit(event: number): string | undefined {
 
 /** Build a telephone-event payload (tests and far-end simulations). */
 export function buildDtmf(e: DtmfEvent): Uint8Array {
-	return Uint8Array.of(e.event, (e.end ? 0x80 : 0) | (e.volume & 0x3f), (e.duration >> 8) & 0xff, e.duration & 0xff);
+	return Uint8Array.of(
+		e.event,
+		(e.end ? 0x80 : 0) | (e.volume & 0x3f),
+		(e.duration >> 8) & 0xff,
+		e.duration & 0xff,
+	);
 }

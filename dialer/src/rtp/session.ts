@@ -7,7 +7,7 @@ import { randomInt } from "node:crypto";
 import type dgram from "node:dgram";
 import type { Codec } from "../sdp/sdp.ts";
 import { PAYLOAD } from "../sdp/sdp.ts";
-import { type PacedStream, type Pacer } from "./pacer.ts";
+import type { PacedStream, Pacer } from "./pacer.ts";
 import { dtmfDigit, parseDtmf, parseRtp, RTP_HEADER, writeHeader } from "./packet.ts";
 
 const SAMPLES = 160;

@@ -40,7 +40,12 @@ export class SipAgent {
 		this.publicHost = opts.publicHost;
 		this.userAgent = opts.userAgent ?? "Hatch-Dialer/0.1";
 		this.log = opts.log;
-		this.transport = new SipTransport({ bindHost: opts.bindHost, port: opts.port, log: opts.log, tlsRejectUnauthorized: opts.tlsRejectUnauthorized });
+		this.transport = new SipTransport({
+			bindHost: opts.bindHost,
+			port: opts.port,
+			log: opts.log,
+			tlsRejectUnauthorized: opts.tlsRejectUnauthorized,
+		});
 		this.tx = new TransactionLayer(this.transport, opts.timers, opts.log);
 		this.tx.onRequest = (req, source) => this.route(req, source);
 		this.tx.onStray = (res) => {
@@ -78,7 +83,11 @@ export class SipAgent {
 		if (req.method === "ACK") return;
 		if (req.method === "OPTIONS") {
 			// Gateways ping with OPTIONS to check we are alive.
-			this.tx.respond(req, source, 200, "OK", [["allow", ALLOW], ["accept", "application/sdp"], ["user-agent", this.userAgent]]);
+			this.tx.respond(req, source, 200, "OK", [
+				["allow", ALLOW],
+				["accept", "application/sdp"],
+				["user-agent", this.userAgent],
+			]);
 			return;
 		}
 		this.tx.respond(req, source, 481, "Call/Transaction Does Not Exist", [["user-agent", this.userAgent]]);

@@ -33,9 +33,9 @@ export interface DigestInput {
 export function parseAuthParams(text: string): Record<string, string> {
 	const out: Record<string, string> = {};
 	const re = /\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?/gy;
-	let m: RegExpExecArray | null;
-	let guard = 0;
-	while (guard++ < 64 && (m = re.exec(text)) !== null) {
+	for (let guard = 0; guard < 64; guard++) {
+		const m = re.exec(text);
+		if (!m) break;
 		out[m[1].toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : (m[3] ?? "");
 		if (re.lastIndex >= text.length) break;
 	}
@@ -63,7 +63,8 @@ export function parseChallenge(value: string): Challenge | undefined {
 
 /** Of several challenges, the strongest we support (SHA-256 over MD5, RFC 8760 §2.4). */
 export function pickChallenge(values: string[]): Challenge | undefined {
-	const rank = (a: string) => (a.startsWith("SHA-512-256") ? 3 : a.startsWith("SHA-256") ? 2 : a.startsWith("MD5") ? 1 : 0);
+	const rank = (a: string) =>
+		a.startsWith("SHA-512-256") ? 3 : a.startsWith("SHA-256") ? 2 : a.startsWith("MD5") ? 1 : 0;
 	let best: Challenge | undefined;
 	for (const v of values) {
 		const c = parseChallenge(v);
@@ -76,7 +77,9 @@ export function pickChallenge(values: string[]): Challenge | undefined {
 
 function h(algorithm: string, data: string): string {
 	const base = algorithm.replace(/-SESS$/, "");
-	return createHash(HASHES[base] ?? "md5").update(data, "utf8").digest("hex");
+	return createHash(HASHES[base] ?? "md5")
+		.update(data, "utf8")
+		.digest("hex");
 }
 
 /**
@@ -95,11 +98,27 @@ export function digestResponse(i: DigestInput): string {
 }
 
 /** Build the Authorization / Proxy-Authorization value answering `c`. */
-export function authorization(c: Challenge, creds: { username: string; password: string }, method: string, uri: string, nc: number): string {
+export function authorization(
+	c: Challenge,
+	creds: { username: string; password: string },
+	method: string,
+	uri: string,
+	nc: number,
+): string {
 	const qop = c.qop?.includes("auth") ? "auth" : undefined;
 	const cnonce = randomBytes(8).toString("hex");
 	const ncHex = nc.toString(16).padStart(8, "0");
-	const response = digestResponse({ ...creds, realm: c.realm, nonce: c.nonce, method, uri, algorithm: c.algorithm, qop, nc: ncHex, cnonce });
+	const response = digestResponse({
+		...creds,
+		realm: c.realm,
+		nonce: c.nonce,
+		method,
+		uri,
+		algorithm: c.algorithm,
+		qop,
+		nc: ncHex,
+		cnonce,
+	});
 	const q = (s: string) => `"${s.replace(/["\\]/g, "\\$&")}"`;
 	let v = `Digest username=${q(creds.username)}, realm=${q(c.realm)}, nonce=${q(c.nonce)}, uri=${q(uri)}, response=${q(response)}, algorithm=${c.algorithm}`;
 	if (qop) v += `, qop=${qop}, nc=${ncHex}, cnonce=${q(cnonce)}`;

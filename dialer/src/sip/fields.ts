@@ -19,7 +19,11 @@ export function parseParams(text: string): Record<string, string> {
 		if (!p) continue;
 		const eq = p.indexOf("=");
 		if (eq < 0) params[p.toLowerCase()] = "";
-		else params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"|"$/g, "");
+		else
+			params[p.slice(0, eq).trim().toLowerCase()] = p
+				.slice(eq + 1)
+				.trim()
+				.replace(/^"|"$/g, "");
 	}
 	return params;
 }

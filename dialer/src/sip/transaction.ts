@@ -5,7 +5,14 @@
  */
 import type { Logger } from "../log.ts";
 import { parseCSeq, parseVia } from "./fields.ts";
-import { type Header, header, type SipMessage, type SipRequest, type SipResponse, serialize } from "./message.ts";
+import {
+	type Header,
+	header,
+	type SipMessage,
+	type SipRequest,
+	type SipResponse,
+	serialize,
+} from "./message.ts";
 import type { Endpoint, SipTransport } from "./transport.ts";
 
 /** Timer values; T1 is shortened in tests so timer B fits in a test budget. */
@@ -111,11 +118,20 @@ export class TransactionLayer {
 	 * Answer a far-end request. Copies Via/From/To/Call-ID/CSeq, adds `toTag`
 	 * when To has none, and remembers the bytes for retransmitted requests.
 	 */
-	respond(req: SipRequest, source: Endpoint, status: number, reason: string, extra: Header[] = [], body = "", toTag?: string): void {
+	respond(
+		req: SipRequest,
+		source: Endpoint,
+		status: number,
+		reason: string,
+		extra: Header[] = [],
+		body = "",
+		toTag?: string,
+	): void {
 		const headers: Header[] = [];
 		for (const h of req.headers) {
 			if (h[0] === "via" || h[0] === "from" || h[0] === "call-id" || h[0] === "cseq") headers.push(h);
-			else if (h[0] === "to") headers.push(["to", toTag && !/;\s*tag=/i.test(h[1]) ? `${h[1]};tag=${toTag}` : h[1]]);
+			else if (h[0] === "to")
+				headers.push(["to", toTag && !/;\s*tag=/i.test(h[1]) ? `${h[1]};tag=${toTag}` : h[1]]);
 		}
 		headers.push(...extra);
 		const res: SipResponse = { kind: "response", status, reason, headers, body };
@@ -209,11 +225,15 @@ export class TransactionLayer {
 	private transportError(dest: Endpoint, err: Error): void {
 		for (const tx of [...this.client.values()]) {
 			if (tx.state !== "calling" && tx.state !== "proceeding") continue;
-			if (tx.dest.host !== dest.host || tx.dest.port !== dest.port || tx.dest.transport !== dest.transport) continue;
+			if (tx.dest.host !== dest.host || tx.dest.port !== dest.port || tx.dest.transport !== dest.transport)
+				continue;
 			this.end(tx);
 			tx.handlers.failed("transport", err.message);
 		}
-		this.log.warn("sip transport error", { dest: `${dest.transport}:${dest.host}:${dest.port}`, err: err.message });
+		this.log.warn("sip transport error", {
+			dest: `${dest.transport}:${dest.host}:${dest.port}`,
+			err: err.message,
+		});
 	}
 
 	/** Cancel every timer (shutdown). */
@@ -237,7 +257,8 @@ export function ackFor(invite: SipRequest, res: SipResponse): SipRequest {
 	for (const h of invite.headers) {
 		if (h[0] === "via") {
 			if (!headers.some((x) => x[0] === "via")) headers.push(h);
-		} else if (h[0] === "from" || h[0] === "call-id" || h[0] === "route" || h[0] === "max-forwards") headers.push(h);
+		} else if (h[0] === "from" || h[0] === "call-id" || h[0] === "route" || h[0] === "max-forwards")
+			headers.push(h);
 	}
 	headers.push(["to", header(res, "to") ?? header(invite, "to") ?? ""]);
 	headers.push(["cseq", `${cseq?.seq ?? 1} ACK`]);

@@ -57,7 +57,9 @@ export class SipTransport {
 	/** Bind the UDP socket and the TCP listener. */
 	async start(): Promise<void> {
 		const udp = dgram.createSocket({ type: "udp4", reuseAddr: false });
-		udp.on("message", (buf, rinfo) => this.receive(buf, { host: rinfo.address, port: rinfo.port, transport: "udp" }));
+		udp.on("message", (buf, rinfo) =>
+			this.receive(buf, { host: rinfo.address, port: rinfo.port, transport: "udp" }),
+		);
 		udp.on("error", (err) => this.opts.log.warn("sip udp socket error", { err: err.message }));
 		await new Promise<void>((resolve, reject) => {
 			udp.once("error", reject);
@@ -70,7 +72,11 @@ export class SipTransport {
 		this.port = udp.address().port;
 		// A TCP listener on the same port lets a far end open its own connection for BYE.
 		const server = net.createServer((socket) => {
-			const ep: Endpoint = { host: socket.remoteAddress ?? "", port: socket.remotePort ?? 0, transport: "tcp" };
+			const ep: Endpoint = {
+				host: socket.remoteAddress ?? "",
+				port: socket.remotePort ?? 0,
+				transport: "tcp",
+			};
 			this.adopt(key(ep), socket, ep, true);
 		});
 		await new Promise<void>((resolve) => {
@@ -102,7 +108,12 @@ export class SipTransport {
 	private connect(dest: Endpoint): Conn {
 		const socket =
 			dest.transport === "tls"
-				? tls.connect({ host: dest.host, port: dest.port, servername: net.isIP(dest.host) ? undefined : dest.host, rejectUnauthorized: this.opts.tlsRejectUnauthorized ?? true })
+				? tls.connect({
+						host: dest.host,
+						port: dest.port,
+						servername: net.isIP(dest.host) ? undefined : dest.host,
+						rejectUnauthorized: this.opts.tlsRejectUnauthorized ?? true,
+					})
 				: net.connect({ host: dest.host, port: dest.port });
 		return this.adopt(key(dest), socket, dest, false);
 	}
@@ -151,7 +162,11 @@ export class SipTransport {
 		if (buf.length <= 4 && buf.every((b) => b === 0x0d || b === 0x0a)) return;
 		const r = parseMessage(buf);
 		if (!r.ok) {
-			this.opts.log.warn("sip message dropped", { from: `${source.host}:${source.port}`, error: r.error, bytes: buf.length });
+			this.opts.log.warn("sip message dropped", {
+				from: `${source.host}:${source.port}`,
+				error: r.error,
+				bytes: buf.length,
+			});
 			return;
 		}
 		this.deliver(r.message, source);

@@ -3,8 +3,9 @@
  * digest challenges, ACK, CANCEL, BYE, and the far end's in-dialog requests.
  * Knows nothing of RTP or events; reports to its owner through callbacks.
  */
-import { authorization, pickChallenge } from "./digest.ts";
+
 import { ALLOW, type DialogHandler, type SipAgent } from "./agent.ts";
+import { authorization, pickChallenge } from "./digest.ts";
 import { newBranch, newCallId, newTag, parseCSeq, parseNameAddr, tagOf } from "./fields.ts";
 import { type Header, header, headerValues, type SipRequest, type SipResponse } from "./message.ts";
 import type { Endpoint, TransportName } from "./transport.ts";
@@ -107,7 +108,13 @@ export class UacCall implements DialogHandler {
 		const headers = this.common("INVITE", seq, this.toValue);
 		headers.push(["contact", this.contact], ["allow", ALLOW], ["content-type", "application/sdp"]);
 		if (this.authHeader) headers.push(this.authHeader);
-		const req: SipRequest = { kind: "request", method: "INVITE", uri: this.requestUri, headers, body: this.localSdp };
+		const req: SipRequest = {
+			kind: "request",
+			method: "INVITE",
+			uri: this.requestUri,
+			headers,
+			body: this.localSdp,
+		};
 		this.invite = req;
 		this.agent.tx.request(req, this.dest, {
 			response: (res) => this.inviteResponse(req, res),
@@ -139,13 +146,21 @@ export class UacCall implements DialogHandler {
 		if (this.cancelPending || this.authRounds >= MAX_AUTH_ROUNDS) return false;
 		const username = this.trunk.authUsername ?? this.trunk.username;
 		if (!username || this.trunk.password === undefined) return false;
-		const challenge = pickChallenge(headerValuesRaw(res, res.status === 401 ? "www-authenticate" : "proxy-authenticate"));
+		const challenge = pickChallenge(
+			headerValuesRaw(res, res.status === 401 ? "www-authenticate" : "proxy-authenticate"),
+		);
 		if (!challenge) return false;
 		// A second challenge only makes sense when the first nonce went stale.
 		if (this.authRounds > 0 && !challenge.stale) return false;
 		this.authRounds++;
 		this.nc++;
-		const value = authorization(challenge, { username, password: this.trunk.password }, "INVITE", this.requestUri, this.nc);
+		const value = authorization(
+			challenge,
+			{ username, password: this.trunk.password },
+			"INVITE",
+			this.requestUri,
+			this.nc,
+		);
 		this.authHeader = [res.status === 401 ? "authorization" : "proxy-authorization", value];
 		this.sendInvite();
 		return true;
@@ -172,7 +187,13 @@ export class UacCall implements DialogHandler {
 		const headers = this.common("ACK", cseq, header(res, "to") ?? this.toValue);
 		for (const r of this.routeSet) headers.push(["route", r]);
 		if (this.authHeader) headers.push(this.authHeader);
-		this.ack = { kind: "request", method: "ACK", uri: this.remoteTarget ?? this.requestUri, headers, body: "" };
+		this.ack = {
+			kind: "request",
+			method: "ACK",
+			uri: this.remoteTarget ?? this.requestUri,
+			headers,
+			body: "",
+		};
 		this.agent.tx.sendRaw(this.ack, this.dest);
 	}
 
@@ -184,7 +205,8 @@ export class UacCall implements DialogHandler {
 		this.routeSet = headerValues(res, "record-route").reverse();
 		this.sendAck(res);
 		this.sendBye();
-		if (this.state === "confirmed") Object.assign(this, { remoteTag: saved.tag, remoteTarget: saved.target, routeSet: saved.routes });
+		if (this.state === "confirmed")
+			Object.assign(this, { remoteTag: saved.tag, remoteTarget: saved.target, routeSet: saved.routes });
 	}
 
 	/** Retransmitted 2xx: our ACK was lost, send it again (§13.2.2.4). */
@@ -199,7 +221,10 @@ export class UacCall implements DialogHandler {
 		this.cancelPending = true;
 		if (this.provisionalSeen) this.sendCancel();
 		// If the far end never answers the INVITE after CANCEL, stop waiting (timer B's worth).
-		this.cancelGuard = setTimeout(() => this.finish(487, "no final response after CANCEL"), 64 * this.agent.tx.timers.t1);
+		this.cancelGuard = setTimeout(
+			() => this.finish(487, "no final response after CANCEL"),
+			64 * this.agent.tx.timers.t1,
+		);
 	}
 
 	private sentCancel = false;
@@ -212,7 +237,8 @@ export class UacCall implements DialogHandler {
 		for (const h of inv.headers) {
 			if (h[0] === "via") {
 				if (!headers.some((x) => x[0] === "via")) headers.push(h);
-			} else if (["max-forwards", "from", "to", "call-id", "route", "user-agent"].includes(h[0])) headers.push(h);
+			} else if (["max-forwards", "from", "to", "call-id", "route", "user-agent"].includes(h[0]))
+				headers.push(h);
 		}
 		headers.push(["cseq", `${seq} CANCEL`]);
 		const req: SipRequest = { kind: "request", method: "CANCEL", uri: inv.uri, headers, body: "" };
@@ -231,7 +257,13 @@ export class UacCall implements DialogHandler {
 		const seq = this.cseq++;
 		const headers = this.common("BYE", seq, `${this.toValue};tag=${this.remoteTag ?? ""}`);
 		for (const r of this.routeSet) headers.push(["route", r]);
-		const req: SipRequest = { kind: "request", method: "BYE", uri: this.remoteTarget ?? this.requestUri, headers, body: "" };
+		const req: SipRequest = {
+			kind: "request",
+			method: "BYE",
+			uri: this.remoteTarget ?? this.requestUri,
+			headers,
+			body: "",
+		};
 		let rounds = 0;
 		const send = (r: SipRequest) =>
 			this.agent.tx.request(r, this.dest, {
@@ -249,14 +281,25 @@ export class UacCall implements DialogHandler {
 
 	private authorize(req: SipRequest, res: SipResponse): SipRequest | undefined {
 		const username = this.trunk.authUsername ?? this.trunk.username;
-		const challenge = pickChallenge(headerValuesRaw(res, res.status === 401 ? "www-authenticate" : "proxy-authenticate"));
+		const challenge = pickChallenge(
+			headerValuesRaw(res, res.status === 401 ? "www-authenticate" : "proxy-authenticate"),
+		);
 		if (!username || this.trunk.password === undefined || !challenge) return undefined;
 		this.nc++;
-		const value = authorization(challenge, { username, password: this.trunk.password }, req.method, req.uri, this.nc);
+		const value = authorization(
+			challenge,
+			{ username, password: this.trunk.password },
+			req.method,
+			req.uri,
+			this.nc,
+		);
 		const seq = this.cseq++;
 		const headers: Header[] = req.headers
 			.filter((h) => h[0] !== "authorization" && h[0] !== "proxy-authorization")
-			.map((h): Header => (h[0] === "via" ? ["via", this.via()] : h[0] === "cseq" ? ["cseq", `${seq} ${req.method}`] : h));
+			.map(
+				(h): Header =>
+					h[0] === "via" ? ["via", this.via()] : h[0] === "cseq" ? ["cseq", `${seq} ${req.method}`] : h,
+			);
 		headers.push([res.status === 401 ? "authorization" : "proxy-authorization", value]);
 		return { ...req, headers };
 	}
@@ -292,7 +335,14 @@ export class UacCall implements DialogHandler {
 					return;
 				}
 				const sdp = this.events.reoffer(req.body);
-				this.agent.tx.respond(req, source, 200, "OK", [ua, ["contact", this.contact], ["allow", ALLOW], ["content-type", "application/sdp"]], sdp);
+				this.agent.tx.respond(
+					req,
+					source,
+					200,
+					"OK",
+					[ua, ["contact", this.contact], ["allow", ALLOW], ["content-type", "application/sdp"]],
+					sdp,
+				);
 				return;
 			}
 			case "INFO":

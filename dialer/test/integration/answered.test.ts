@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { buildWav } from "../../src/audio/wav.ts";
 import type { CallEvent } from "../../src/call/types.ts";
-import { postCall, startDialer, type TestDialer, waitFor } from "../helpers.ts";
+import { type Json, postCall, startDialer, type TestDialer, waitFor } from "../helpers.ts";
 import { startCapture, startSippUas, startWorkerStub } from "./harness.ts";
 
 let t: TestDialer;
@@ -19,14 +19,19 @@ afterAll(async () => {
 });
 
 const SECONDS = 2;
-const sound = buildWav(Int16Array.from({ length: 16000 * SECONDS }, (_, i) => Math.round(Math.sin(i / 10) * 8000)), 16000);
+const sound = buildWav(
+	Int16Array.from({ length: 16000 * SECONDS }, (_, i) => Math.round(Math.sin(i / 10) * 8000)),
+	16000,
+);
 
 describe("answered call (sipp UAS, 401 digest)", () => {
 	it("authenticates, streams the sound at 50 packets/s, reports DTMF, BYEs and completes", async () => {
 		const capture = await startCapture({ dtmfEvent: 11 }); // '#'
 		const sipp = await startSippUas("uas-auth-answer.xml", { rtpport: capture.port });
 		const stub = await startWorkerStub(sound, { failFirst: 1 });
-		const ws = new WebSocket(`${t.base.replace("http", "ws")}/events`, { headers: { authorization: `Bearer ${t.token}` } });
+		const ws = new WebSocket(`${t.base.replace("http", "ws")}/events`, {
+			headers: { authorization: `Bearer ${t.token}` },
+		});
 		const wsEvents: CallEvent[] = [];
 		ws.on("message", (d) => wsEvents.push(JSON.parse(String(d))));
 		await new Promise((r) => ws.on("open", r));
@@ -34,13 +39,23 @@ describe("answered call (sipp UAS, 401 digest)", () => {
 			const res = await postCall(t, {
 				call_id: "answered-1",
 				to: "+15550001",
-				trunk: { host: "127.0.0.1", port: sipp.port, username: "alice", password: "s3cret", caller_id: "Hatch" },
+				trunk: {
+					host: "127.0.0.1",
+					port: sipp.port,
+					username: "alice",
+					password: "s3cret",
+					caller_id: "Hatch",
+				},
 				audio: { url: `${stub.base}/sound.wav` },
 				callback_url: `${stub.base}/events`,
 			});
 			expect(res.status).toBe(201);
 			expect(stub.audioAuth).toEqual([true]);
-			const done = await waitFor(() => t.events.find((e) => e.call_id === "answered-1" && e.type === "completed"), 10_000, "completed");
+			const done = await waitFor(
+				() => t.events.find((e) => e.call_id === "answered-1" && e.type === "completed"),
+				10_000,
+				"completed",
+			);
 			const { code, output } = await sipp.exit;
 			expect(code, output).toBe(0);
 
@@ -76,7 +91,9 @@ describe("answered call (sipp UAS, 401 digest)", () => {
 			expect(stub.received.every((r) => r.authOk)).toBe(true);
 			expect(wsEvents.filter((e) => e.call_id === "answered-1").map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
 
-			const view = await (await fetch(`${t.base}/calls/answered-1`, { headers: { authorization: `Bearer ${t.token}` } })).json();
+			const view = (await (
+				await fetch(`${t.base}/calls/answered-1`, { headers: { authorization: `Bearer ${t.token}` } })
+			).json()) as Json;
 			expect(view).toMatchObject({ call_id: "answered-1", state: "completed", to: "+15550001" });
 			expect(view.answered_at).toBeTypeOf("string");
 			expect(view.ended_at).toBeTypeOf("string");

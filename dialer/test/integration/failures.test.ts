@@ -8,7 +8,7 @@ import dgram from "node:dgram";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWav } from "../../src/audio/wav.ts";
 import type { CallEvent } from "../../src/call/types.ts";
-import { postCall, startDialer, type TestDialer, waitFor } from "../helpers.ts";
+import { type Json, postCall, startDialer, type TestDialer, waitFor } from "../helpers.ts";
 import { freeUdpPort, startCapture, startSippUas } from "./harness.ts";
 
 let t: TestDialer;
@@ -19,19 +19,30 @@ afterAll(async () => {
 	await t.stop();
 });
 
-const inline = (seconds: number) => Buffer.from(buildWav(new Int16Array(8000 * seconds).fill(1000), 8000)).toString("base64");
+const inline = (seconds: number) =>
+	Buffer.from(buildWav(new Int16Array(8000 * seconds).fill(1000), 8000)).toString("base64");
 let n = 0;
 
 async function dial(port: number, extra: Record<string, unknown> = {}): Promise<string> {
 	const call_id = `f-${++n}-${Date.now()}`;
-	const res = await postCall(t, { call_id, to: "5550100", trunk: { host: "127.0.0.1", port, username: "alice", password: "s3cret" }, audio: { inline: inline(3) }, ...extra });
+	const res = await postCall(t, {
+		call_id,
+		to: "5550100",
+		trunk: { host: "127.0.0.1", port, username: "alice", password: "s3cret" },
+		audio: { inline: inline(3) },
+		...extra,
+	});
 	expect(res.status).toBe(201);
 	return call_id;
 }
 
 function final(callId: string, ms = 10_000): Promise<CallEvent> {
 	const finals = new Set(["completed", "busy", "no_answer", "failed", "canceled"]);
-	return waitFor(() => t.events.find((e) => e.call_id === callId && finals.has(e.type)), ms, `final event of ${callId}`);
+	return waitFor(
+		() => t.events.find((e) => e.call_id === callId && finals.has(e.type)),
+		ms,
+		`final event of ${callId}`,
+	);
 }
 
 describe("rejections", () => {
@@ -51,12 +62,38 @@ describe("rejections", () => {
 				expect(ev.ring_ms).toBeGreaterThan(0);
 				const { code: exit, output } = await sipp.exit;
 				expect(exit, output).toBe(0); // sipp saw our ACK
-				expect(t.events.filter((e) => e.call_id === id).map((e) => e.type)).toEqual(["trying", "ringing", type]);
+				expect(t.events.filter((e) => e.call_id === id).map((e) => e.type)).toEqual([
+					"trying",
+					"ringing",
+					type,
+				]);
 			} finally {
 				sipp.proc.kill();
 			}
 		});
 	}
+});
+
+describe("TCP transport", () => {
+	it("places the call over TCP (framing by Content-Length) and maps 486 to busy", async () => {
+		const sipp = await startSippUas("uas-reject.xml", {}, { CODE: 486 }, "t1");
+		try {
+			const call_id = `tcp-${Date.now()}`;
+			const res = await postCall(t, {
+				call_id,
+				to: "5550101",
+				trunk: { host: "127.0.0.1", port: sipp.port, transport: "tcp" },
+				audio: { inline: inline(1) },
+			});
+			expect(res.status).toBe(201);
+			const ev = await final(call_id);
+			expect(ev).toMatchObject({ type: "busy", sip_code: 486 });
+			const { code, output } = await sipp.exit;
+			expect(code, output).toBe(0);
+		} finally {
+			sipp.proc.kill();
+		}
+	});
 });
 
 describe("no answer and cancel", () => {
@@ -80,7 +117,10 @@ describe("no answer and cancel", () => {
 		try {
 			const id = await dial(sipp.port);
 			await waitFor(() => t.events.find((e) => e.call_id === id && e.type === "ringing"), 5000, "ringing");
-			const del = await fetch(`${t.base}/calls/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${t.token}` } });
+			const del = await fetch(`${t.base}/calls/${id}`, {
+				method: "DELETE",
+				headers: { authorization: `Bearer ${t.token}` },
+			});
 			expect(del.status).toBe(202);
 			const ev = await final(id);
 			expect(ev).toMatchObject({ type: "canceled", sip_code: 487 });
@@ -138,7 +178,13 @@ describe("transport failures", () => {
 				Buffer.from("SIP/2.0 2000 OK\r\n\r\n"),
 				Buffer.from([0xff, 0x00, 0x13, 0x37]),
 				Buffer.alloc(70_000, 0x41).subarray(0, 60_000),
-				Buffer.from(`${buf.toString("latin1").split("\r\n\r\n")[0].replace(/^INVITE .*/, "SIP/2.0 180 Ringing").replace(/Content-Length: \d+/i, "Content-Length: 9999")}\r\n\r\n`),
+				Buffer.from(
+					`${buf
+						.toString("latin1")
+						.split("\r\n\r\n")[0]
+						.replace(/^INVITE .*/, "SIP/2.0 180 Ringing")
+						.replace(/Content-Length: \d+/i, "Content-Length: 9999")}\r\n\r\n`,
+				),
 			];
 			for (const g of garbage) fake.send(g, rinfo.port, rinfo.address);
 		});
@@ -149,7 +195,7 @@ describe("transport failures", () => {
 			expect(ev).toMatchObject({ type: "failed", sip_code: 0 });
 			expect(invites).toBeGreaterThan(3); // retransmissions kept coming
 			expect(t.events.filter((e) => e.call_id === id).map((e) => e.type)).toEqual(["trying", "failed"]);
-			const health = await (await fetch(`${t.base}/health`)).json();
+			const health = (await (await fetch(`${t.base}/health`)).json()) as Json;
 			expect(health.ok).toBe(true);
 		} finally {
 			fake.close();

@@ -5,9 +5,9 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import dgram from "node:dgram";
 import { readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { jwtVerify } from "jose";
 import { buildDtmf, parseRtp, type RtpPacket, writeHeader } from "../../src/rtp/packet.ts";
@@ -18,7 +18,8 @@ const SCENARIOS = fileURLToPath(new URL("../sipp/", import.meta.url));
 /** Fail (never skip) when sipp is not installed. */
 export function requireSipp(): string {
 	const r = spawnSync("sipp", ["-v"], { encoding: "utf8" });
-	if (r.error || !/SIPp v\d/.test(`${r.stdout}${r.stderr}`)) throw new Error("sipp (Debian package sip-tester) is required for the dialer integration tests");
+	if (r.error || !/SIPp v\d/.test(`${r.stdout}${r.stderr}`))
+		throw new Error("sipp (Debian package sip-tester) is required for the dialer integration tests");
 	return "sipp";
 }
 
@@ -32,11 +33,11 @@ export async function freeUdpPort(): Promise<number> {
 }
 
 /** Wait until something has bound UDP `port` (sipp takes a moment to start). */
-export async function waitUdpBound(port: number, ms = 5000): Promise<void> {
+export async function waitUdpBound(port: number, ms = 5000, table = "/proc/net/udp"): Promise<void> {
 	const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")} `;
 	const until = Date.now() + ms;
 	while (Date.now() < until) {
-		if (readFileSync("/proc/net/udp", "utf8").includes(hex)) {
+		if (readFileSync(table, "utf8").includes(hex)) {
 			// Bound is not yet reading: give its event loop a moment.
 			await new Promise((r) => setTimeout(r, 200));
 			return;
@@ -54,7 +55,12 @@ export interface Sipp {
 }
 
 /** Start sipp as UAS with `scenario` and `-set` variables; one call, bounded in time. */
-export async function startSippUas(scenario: string, vars: Record<string, string | number> = {}, template: Record<string, string | number> = {}): Promise<Sipp> {
+export async function startSippUas(
+	scenario: string,
+	vars: Record<string, string | number> = {},
+	template: Record<string, string | number> = {},
+	transport: "u1" | "t1" = "u1",
+): Promise<Sipp> {
 	const bin = requireSipp();
 	const port = await freeUdpPort();
 	let file = `${SCENARIOS}${scenario}`;
@@ -64,7 +70,25 @@ export async function startSippUas(scenario: string, vars: Record<string, string
 		file = join(tmpdir(), `hatch-${port}-${scenario}`);
 		writeFileSync(file, xml);
 	}
-	const args = ["-sf", file, "-i", "127.0.0.1", "-p", String(port), "-m", "1", "-t", "u1", "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err", "-error_file", join(tmpdir(), `sipp-${port}.err`)];
+	const args = [
+		"-sf",
+		file,
+		"-i",
+		"127.0.0.1",
+		"-p",
+		String(port),
+		"-m",
+		"1",
+		"-t",
+		transport,
+		"-timeout",
+		"20s",
+		"-timeout_error",
+		"-nostdin",
+		"-trace_err",
+		"-error_file",
+		join(tmpdir(), `sipp-${port}.err`),
+	];
 	for (const [k, v] of Object.entries(vars)) args.push("-set", k, String(v));
 	const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
 	let output = "";
@@ -74,8 +98,10 @@ export async function startSippUas(scenario: string, vars: Record<string, string
 	proc.stderr?.on("data", (d) => {
 		output = (output + d).slice(-20000);
 	});
-	const exit = new Promise<{ code: number | null; output: string }>((resolve) => proc.on("exit", (code) => resolve({ code, output })));
-	await waitUdpBound(port);
+	const exit = new Promise<{ code: number | null; output: string }>((resolve) =>
+		proc.on("exit", (code) => resolve({ code, output })),
+	);
+	await waitUdpBound(port, 5000, transport === "t1" ? "/proc/net/tcp" : "/proc/net/udp");
 	return { port, proc, exit };
 }
 
@@ -86,7 +112,9 @@ export interface Captured extends RtpPacket {
 }
 
 /** A UDP socket collecting RTP; optionally answers the first packet with a DTMF digit. */
-export async function startCapture(opts: { dtmfEvent?: number } = {}): Promise<{ port: number; packets: Captured[]; close(): void }> {
+export async function startCapture(
+	opts: { dtmfEvent?: number } = {},
+): Promise<{ port: number; packets: Captured[]; close(): void }> {
 	const socket = dgram.createSocket("udp4");
 	const packets: Captured[] = [];
 	let sentDtmf = false;
@@ -101,7 +129,10 @@ export async function startCapture(opts: { dtmfEvent?: number } = {}): Promise<{
 			durations.forEach((d, i) => {
 				const pkt = Buffer.alloc(16);
 				writeHeader(pkt, 101, 1000 + i, 8000, 0x1234, i === 0);
-				Buffer.from(buildDtmf({ event: opts.dtmfEvent ?? 0, end: i >= 2, volume: 10, duration: d })).copy(pkt, 12);
+				Buffer.from(buildDtmf({ event: opts.dtmfEvent ?? 0, end: i >= 2, volume: 10, duration: d })).copy(
+					pkt,
+					12,
+				);
 				socket.send(pkt, rinfo.port, rinfo.address);
 			});
 		}
@@ -118,7 +149,10 @@ export async function startWorkerStub(audio: Uint8Array, opts: { failFirst?: num
 	let failures = opts.failFirst ?? 0;
 	const verify = async (h: string | undefined) => {
 		try {
-			await jwtVerify((h ?? "").replace(/^Bearer /, ""), key, { audience: "hatch-worker", issuer: "hatch-dialer" });
+			await jwtVerify((h ?? "").replace(/^Bearer /, ""), key, {
+				audience: "hatch-worker",
+				issuer: "hatch-dialer",
+			});
 			return true;
 		} catch {
 			return false;

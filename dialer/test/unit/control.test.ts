@@ -2,7 +2,7 @@ import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { buildWav } from "../../src/audio/wav.ts";
-import { postCall, SECRET, startDialer, type TestDialer } from "../helpers.ts";
+import { type Json, postCall, SECRET, startDialer, type TestDialer } from "../helpers.ts";
 
 let t: TestDialer;
 beforeAll(async () => {
@@ -13,15 +13,27 @@ afterAll(async () => {
 });
 
 const key = new TextEncoder().encode(SECRET);
-const sign = (aud: string, iss: string, exp: string | number, k = key) => new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setAudience(aud).setIssuer(iss).setIssuedAt().setExpirationTime(exp).sign(k);
+const sign = (aud: string, iss: string, exp: string | number, k = key) =>
+	new SignJWT({})
+		.setProtectedHeader({ alg: "HS256" })
+		.setAudience(aud)
+		.setIssuer(iss)
+		.setIssuedAt()
+		.setExpirationTime(exp)
+		.sign(k);
 const wav = Buffer.from(buildWav(new Int16Array(1600), 8000)).toString("base64");
-const valid = () => ({ call_id: `c-${Math.random()}`, to: "+15551234", trunk: { host: "127.0.0.1", port: 9 }, audio: { inline: wav } });
+const valid = () => ({
+	call_id: `c-${Math.random()}`,
+	to: "+15551234",
+	trunk: { host: "127.0.0.1", port: 9 },
+	audio: { inline: wav },
+});
 
 describe("control API: health", () => {
 	it("needs no token", async () => {
 		const r = await fetch(`${t.base}/health`);
 		expect(r.status).toBe(200);
-		expect(await r.json()).toEqual({ ok: true, active_calls: 0, capacity: 1 });
+		expect((await r.json()) as Json).toEqual({ ok: true, active_calls: 0, capacity: 1 });
 	});
 });
 
@@ -29,28 +41,49 @@ describe("control API: security", () => {
 	const cases: Array<[string, () => Promise<string | undefined>]> = [
 		["no token", async () => undefined],
 		["garbage token", async () => "Bearer not-a-jwt"],
-		["bad signature", async () => `Bearer ${await sign("hatch-dialer", "hatch-worker", "5m", new TextEncoder().encode("another-secret-0123456789abcdef"))}`],
+		[
+			"bad signature",
+			async () =>
+				`Bearer ${await sign("hatch-dialer", "hatch-worker", "5m", new TextEncoder().encode("another-secret-0123456789abcdef"))}`,
+		],
 		["wrong audience", async () => `Bearer ${await sign("hatch-worker", "hatch-worker", "5m")}`],
 		["wrong issuer", async () => `Bearer ${await sign("hatch-dialer", "someone", "5m")}`],
-		["expired", async () => `Bearer ${await sign("hatch-dialer", "hatch-worker", Math.floor(Date.now() / 1000) - 60)}`],
-		["alg none", async () => `Bearer ${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"aud":"hatch-dialer","iss":"hatch-worker"}').toString("base64url")}.`],
+		[
+			"expired",
+			async () => `Bearer ${await sign("hatch-dialer", "hatch-worker", Math.floor(Date.now() / 1000) - 60)}`,
+		],
+		[
+			"alg none",
+			async () =>
+				`Bearer ${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"aud":"hatch-dialer","iss":"hatch-worker"}').toString("base64url")}.`,
+		],
 	];
 	for (const [name, auth] of cases) {
 		it(`rejects ${name} with 401 on every route`, async () => {
 			const a = await auth();
 			const headers: Record<string, string> = { "content-type": "application/json" };
 			if (a) headers.authorization = a;
-			for (const [method, path] of [["POST", "/calls"], ["GET", "/calls/x"], ["DELETE", "/calls/x"]]) {
-				const r = await fetch(`${t.base}${path}`, { method, headers, body: method === "POST" ? JSON.stringify(valid()) : undefined });
+			for (const [method, path] of [
+				["POST", "/calls"],
+				["GET", "/calls/x"],
+				["DELETE", "/calls/x"],
+			]) {
+				const r = await fetch(`${t.base}${path}`, {
+					method,
+					headers,
+					body: method === "POST" ? JSON.stringify(valid()) : undefined,
+				});
 				expect(r.status).toBe(401);
-				const body = await r.json();
+				const body = (await r.json()) as Json;
 				expect(body.error.code).toBe("UNAUTHORIZED");
 				expect(typeof body.error.message).toBe("string");
 			}
 		});
 	}
 	it("refuses the /events WebSocket without a valid token", async () => {
-		const ws = new WebSocket(`${t.base.replace("http", "ws")}/events`, { headers: { authorization: "Bearer nope" } });
+		const ws = new WebSocket(`${t.base.replace("http", "ws")}/events`, {
+			headers: { authorization: "Bearer nope" },
+		});
 		const status = await new Promise<number>((resolve) => {
 			ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
 			ws.on("open", () => resolve(101));
@@ -59,7 +92,9 @@ describe("control API: security", () => {
 		expect(status).toBe(401);
 	});
 	it("accepts the /events WebSocket with a valid token", async () => {
-		const ws = new WebSocket(`${t.base.replace("http", "ws")}/events`, { headers: { authorization: `Bearer ${t.token}` } });
+		const ws = new WebSocket(`${t.base.replace("http", "ws")}/events`, {
+			headers: { authorization: `Bearer ${t.token}` },
+		});
 		await new Promise<void>((resolve, reject) => {
 			ws.on("open", () => resolve());
 			ws.on("error", reject);
@@ -80,10 +115,18 @@ describe("control API: validation", () => {
 		["bad host", (b) => ({ ...b, trunk: { host: "a b" } }), "INVALID_TRUNK_HOST"],
 		["port out of range", (b) => ({ ...b, trunk: { host: "h", port: 70000 } }), "INVALID_TRUNK_PORT"],
 		["port as string", (b) => ({ ...b, trunk: { host: "h", port: "5060" } }), "INVALID_TRUNK_PORT"],
-		["unknown transport", (b) => ({ ...b, trunk: { host: "h", transport: "sctp" } }), "INVALID_TRUNK_TRANSPORT"],
+		[
+			"unknown transport",
+			(b) => ({ ...b, trunk: { host: "h", transport: "sctp" } }),
+			"INVALID_TRUNK_TRANSPORT",
+		],
 		["username with @", (b) => ({ ...b, trunk: { host: "h", username: "a@b" } }), "INVALID_TRUNK_USERNAME"],
 		["password not string", (b) => ({ ...b, trunk: { host: "h", password: 5 } }), "INVALID_TRUNK_PASSWORD"],
-		["caller_id with quote", (b) => ({ ...b, trunk: { host: "h", caller_id: 'a"b' } }), "INVALID_TRUNK_CALLER_ID"],
+		[
+			"caller_id with quote",
+			(b) => ({ ...b, trunk: { host: "h", caller_id: 'a"b' } }),
+			"INVALID_TRUNK_CALLER_ID",
+		],
 		["bad codec", (b) => ({ ...b, trunk: { host: "h", codecs: ["G729"] } }), "INVALID_TRUNK_CODECS"],
 		["empty codecs", (b) => ({ ...b, trunk: { host: "h", codecs: [] } }), "INVALID_TRUNK_CODECS"],
 		["no audio", (b) => ({ ...b, audio: undefined }), "INVALID_AUDIO"],
@@ -100,43 +143,58 @@ describe("control API: validation", () => {
 		it(`400 ${code} for ${name}`, async () => {
 			const r = await postCall(t, mutate(valid()));
 			expect(r.status).toBe(400);
-			expect((await r.json()).error.code).toBe(code);
+			expect(((await r.json()) as Json).error.code).toBe(code);
 		});
 	}
 	it("400 INVALID_JSON for a broken body", async () => {
-		const r = await fetch(`${t.base}/calls`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${t.token}` }, body: "{" });
+		const r = await fetch(`${t.base}/calls`, {
+			method: "POST",
+			headers: { "content-type": "application/json", authorization: `Bearer ${t.token}` },
+			body: "{",
+		});
 		expect(r.status).toBe(400);
-		expect((await r.json()).error.code).toBe("INVALID_JSON");
+		expect(((await r.json()) as Json).error.code).toBe("INVALID_JSON");
 	});
 	it("422 for a bad audio file, and nothing is dialed", async () => {
-		const r = await postCall(t, { ...valid(), audio: { inline: Buffer.from("not audio at all").toString("base64") } });
+		const r = await postCall(t, {
+			...valid(),
+			audio: { inline: Buffer.from("not audio at all").toString("base64") },
+		});
 		expect(r.status).toBe(422);
-		expect((await r.json()).error.code).toBe("AUDIO_UNSUPPORTED_FORMAT");
+		expect(((await r.json()) as Json).error.code).toBe("AUDIO_UNSUPPORTED_FORMAT");
 		expect(t.dialer.manager.active).toBe(0);
 	});
 	it("404 CALL_NOT_FOUND for unknown calls", async () => {
 		for (const method of ["GET", "DELETE"]) {
-			const r = await fetch(`${t.base}/calls/nope`, { method, headers: { authorization: `Bearer ${t.token}` } });
+			const r = await fetch(`${t.base}/calls/nope`, {
+				method,
+				headers: { authorization: `Bearer ${t.token}` },
+			});
 			expect(r.status).toBe(404);
-			expect((await r.json()).error.code).toBe("CALL_NOT_FOUND");
+			expect(((await r.json()) as Json).error.code).toBe("CALL_NOT_FOUND");
 		}
 	});
 	it("201, then 409 CALL_EXISTS for a duplicate, 503 AT_CAPACITY when full, 202 on DELETE", async () => {
 		const body = valid();
 		const r = await postCall(t, body);
 		expect(r.status).toBe(201);
-		expect(await r.json()).toEqual({ call_id: body.call_id, state: "trying" });
+		expect((await r.json()) as Json).toEqual({ call_id: body.call_id, state: "trying" });
 		const dup = await postCall(t, body);
 		expect(dup.status).toBe(409);
-		expect((await dup.json()).error.code).toBe("CALL_EXISTS");
+		expect(((await dup.json()) as Json).error.code).toBe("CALL_EXISTS");
 		const full = await postCall(t, valid());
 		expect(full.status).toBe(503);
-		expect((await full.json()).error.code).toBe("AT_CAPACITY");
-		const got = await fetch(`${t.base}/calls/${encodeURIComponent(body.call_id)}`, { headers: { authorization: `Bearer ${t.token}` } });
-		const view = await got.json();
+		expect(((await full.json()) as Json).error.code).toBe("AT_CAPACITY");
+		const got = await fetch(`${t.base}/calls/${encodeURIComponent(body.call_id)}`, {
+			headers: { authorization: `Bearer ${t.token}` },
+		});
+		const view = (await got.json()) as Json;
 		expect(view).toMatchObject({ call_id: body.call_id, to: "+15551234", state: "trying" });
 		expect(view.events[0]).toMatchObject({ call_id: body.call_id, seq: 1, type: "trying" });
-		const del = await fetch(`${t.base}/calls/${encodeURIComponent(body.call_id)}`, { method: "DELETE", headers: { authorization: `Bearer ${t.token}` } });
+		const del = await fetch(`${t.base}/calls/${encodeURIComponent(body.call_id)}`, {
+			method: "DELETE",
+			headers: { authorization: `Bearer ${t.token}` },
+		});
 		expect(del.status).toBe(202);
 	});
 });

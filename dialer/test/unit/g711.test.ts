@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { alawToLinear, decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, linearToAlaw, linearToUlaw, ulawToLinear } from "../../src/audio/g711.ts";
+import {
+	alawToLinear,
+	decodeAlaw,
+	decodeUlaw,
+	encodeAlaw,
+	encodeUlaw,
+	linearToAlaw,
+	linearToUlaw,
+	ulawToLinear,
+} from "../../src/audio/g711.ts";
 
 describe("G.711 µ-law", () => {
 	it("decodes the reference code points", () => {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { parseNameAddr, parseVia, tagOf, uriHostPort } from "../../src/sip/fields.ts";
 import { header, headerValues, serialize } from "../../src/sip/message.ts";
 import { parseMessage } from "../../src/sip/parser.ts";
-import { parseNameAddr, parseVia, tagOf, uriHostPort } from "../../src/sip/fields.ts";
 
 const OK = [
 	"SIP/2.0 200 OK",
@@ -31,8 +31,17 @@ describe("SIP parser", () => {
 		expect(headerValues(m, "record-route")).toEqual(["<sip:p1;lr>", "<sip:p2;lr>"]);
 		expect(tagOf(header(m, "from"))).toBe("1");
 		expect(parseNameAddr(header(m, "from") ?? "")?.display).toBe("Caller, Inc");
-		expect(parseVia(headerValues(m, "via")[0])).toMatchObject({ transport: "UDP", host: "127.0.0.1", port: 5062, params: { branch: "z9hG4bK1", rport: "5062" } });
-		expect(uriHostPort("sip:c@10.0.0.3:5070;transport=udp")).toEqual({ host: "10.0.0.3", port: 5070, transport: "udp" });
+		expect(parseVia(headerValues(m, "via")[0])).toMatchObject({
+			transport: "UDP",
+			host: "127.0.0.1",
+			port: 5062,
+			params: { branch: "z9hG4bK1", rport: "5062" },
+		});
+		expect(uriHostPort("sip:c@10.0.0.3:5070;transport=udp")).toEqual({
+			host: "10.0.0.3",
+			port: 5070,
+			transport: "udp",
+		});
 		expect(m.body).toBe("hello");
 	});
 
@@ -45,7 +54,8 @@ describe("SIP parser", () => {
 	});
 
 	it("parses a request and respects Content-Length on streams", () => {
-		const req = "BYE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: q\r\nCSeq: 5 BYE\r\nContent-Length: 0\r\n\r\n";
+		const req =
+			"BYE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: q\r\nCSeq: 5 BYE\r\nContent-Length: 0\r\n\r\n";
 		const two = Buffer.from(req + req);
 		const r = parseMessage(two, true);
 		if (!r.ok) throw new Error(r.error);
@@ -60,14 +70,20 @@ describe("SIP parser", () => {
 		["only CRLF", "\r\n\r\n"],
 		["no blank line", "SIP/2.0 200 OK\r\nVia: x"],
 		["bad start line", "HELLO WORLD\r\n\r\n"],
-		["missing Call-ID", "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: a\r\nTo: b\r\nCSeq: 1 INVITE\r\n\r\n"],
+		[
+			"missing Call-ID",
+			"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: a\r\nTo: b\r\nCSeq: 1 INVITE\r\n\r\n",
+		],
 		["bad CSeq", OK.replace("CSeq: 2 INVITE", "CSeq: two INVITE")],
 		["negative Content-Length", OK.replace("l: 5", "l: -5")],
 		["Content-Length beyond the datagram", OK.replace("l: 5", "l: 500")],
 		["header without colon", OK.replace("i: abc@h", "i abc@h")],
 		["NUL in headers", OK.replace("abc@h", "abc\u0000h")],
 		["status out of range", OK.replace("200 OK", "999 Nope")],
-		["unsupported URI scheme", "INVITE http://x SIP/2.0\r\nVia: v\r\nFrom: f\r\nTo: t\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n"],
+		[
+			"unsupported URI scheme",
+			"INVITE http://x SIP/2.0\r\nVia: v\r\nFrom: f\r\nTo: t\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n",
+		],
 		["oversized", `SIP/2.0 200 OK\r\nX: ${"a".repeat(70_000)}\r\n\r\n`],
 		["very long line", `SIP/2.0 200 OK\r\nVia: ${"a".repeat(9000)}\r\n\r\n`],
 		["too many headers", `SIP/2.0 200 OK\r\n${"X-A: 1\r\n".repeat(200)}\r\n`],

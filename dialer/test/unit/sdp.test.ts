@@ -3,7 +3,13 @@ import { buildOffer, chooseCodec, parseSdp } from "../../src/sdp/sdp.ts";
 
 describe("SDP", () => {
 	it("builds an offer with PCMU, PCMA and telephone-event", () => {
-		const sdp = buildOffer({ address: "192.0.2.10", port: 10002, codecs: ["PCMU", "PCMA"], sessionId: "42", version: 1 });
+		const sdp = buildOffer({
+			address: "192.0.2.10",
+			port: 10002,
+			codecs: ["PCMU", "PCMA"],
+			sessionId: "42",
+			version: 1,
+		});
 		expect(sdp).toContain("o=hatch 42 1 IN IP4 192.0.2.10\r\n");
 		expect(sdp).toContain("c=IN IP4 192.0.2.10\r\n");
 		expect(sdp).toContain("m=audio 10002 RTP/AVP 0 8 101\r\n");
@@ -11,13 +17,27 @@ describe("SDP", () => {
 		expect(sdp).toContain("a=fmtp:101 0-16\r\n");
 		expect(sdp.endsWith("a=sendrecv\r\n")).toBe(true);
 		const back = parseSdp(sdp);
-		expect(back).toMatchObject({ address: "192.0.2.10", port: 10002, payloads: [0, 8, 101], dtmfPayload: 101, direction: "sendrecv", ptime: 20 });
+		expect(back).toMatchObject({
+			address: "192.0.2.10",
+			port: 10002,
+			payloads: [0, 8, 101],
+			dtmfPayload: 101,
+			direction: "sendrecv",
+			ptime: 20,
+		});
 	});
 
 	it("parses an answer with media-level connection and a different DTMF payload", () => {
-		const answer = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=video 4000 RTP/AVP 96\r\nm=audio 4002 RTP/AVP 8 96\r\nc=IN IP4 10.0.0.2\r\na=rtpmap:96 telephone-event/8000\r\na=sendonly\r\n";
+		const answer =
+			"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=video 4000 RTP/AVP 96\r\nm=audio 4002 RTP/AVP 8 96\r\nc=IN IP4 10.0.0.2\r\na=rtpmap:96 telephone-event/8000\r\na=sendonly\r\n";
 		const m = parseSdp(answer);
-		expect(m).toMatchObject({ address: "10.0.0.2", port: 4002, payloads: [8, 96], dtmfPayload: 96, direction: "sendonly" });
+		expect(m).toMatchObject({
+			address: "10.0.0.2",
+			port: 4002,
+			payloads: [8, 96],
+			dtmfPayload: 96,
+			direction: "sendonly",
+		});
 		if (!m) throw new Error("no media");
 		expect(chooseCodec(m, ["PCMU", "PCMA"])).toBe("PCMA");
 		expect(chooseCodec(m, ["PCMU"])).toBeUndefined();

@@ -7,7 +7,9 @@ import { buildWav, parseWav } from "../../src/audio/wav.ts";
 function tone(rate: number, seconds: number, hz: number, channels = 1): Int16Array {
 	const frames = Math.round(rate * seconds);
 	const out = new Int16Array(frames * channels);
-	for (let f = 0; f < frames; f++) for (let c = 0; c < channels; c++) out[f * channels + c] = Math.round(Math.sin((2 * Math.PI * hz * f) / rate) * 16000);
+	for (let f = 0; f < frames; f++)
+		for (let c = 0; c < channels; c++)
+			out[f * channels + c] = Math.round(Math.sin((2 * Math.PI * hz * f) / rate) * 16000);
 	return out;
 }
 
