@@ -67,6 +67,16 @@ describe("WAV", () => {
 		await refuse(five, "AUDIO_UNSUPPORTED_FORMAT");
 		await refuse(buildWav(new Int16Array(10), 8000), "AUDIO_EMPTY");
 	});
+	it("decodes MP3 (synthetic MPEG-1 Layer III frames of silence) to 8 kHz G.711", async () => {
+		// 128 kbit/s, 44.1 kHz: 417-byte frames; zero side info decodes to 1152 silent samples.
+		const frame = new Uint8Array(417);
+		frame.set([0xff, 0xfb, 0x90, 0x00]);
+		const mp3 = new Uint8Array(417 * 40);
+		for (let i = 0; i < 40; i++) mp3.set(frame, i * 417);
+		const a = await prepareAudio(mp3);
+		expect(Math.abs(a.durationMs - (40 * 1152 * 1000) / 44100)).toBeLessThan(30);
+		expect(a.pcmu.every((b) => b === 0xff || b === 0x7f)).toBe(true); // µ-law silence
+	});
 	it("refuses a file that only looks like MP3", async () => {
 		await refuse(Uint8Array.of(0xff, 0xfb, 0x90, 0x00, ...new Uint8Array(100)), "AUDIO_MALFORMED");
 	});
