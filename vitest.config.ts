@@ -27,6 +27,12 @@ export default defineConfig(async () => {
 									SMS_PROVIDER: "console",
 									EMAIL_PROVIDER: "console",
 									PUSH_PROVIDER: "console",
+									TURN_PROVIDER: "coturn",
+									TURN_URLS: "stun:turn.hatch.test:3478,turn:turn.hatch.test:3478?transport=udp,turns:turn.hatch.test:5349?transport=tcp",
+									TURN_SECRET: "test-turn-secret-0123456789abcdef",
+									TURN_TTL_S: "3600",
+									CF_TURN_KEY_ID: "",
+									CF_TURN_API_TOKEN: "",
 								},
 							},
 						}),
@@ -46,6 +52,10 @@ export default defineConfig(async () => {
 						environment: "node",
 						testTimeout: 60_000,
 					},
+				},
+				{
+					// Real programs the Worker talks to (coturn), driven from Node with the Worker's pure modules.
+					test: { name: "turn", include: ["test-node/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
 				},
 			],
 		},

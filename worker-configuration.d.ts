@@ -18,6 +18,11 @@ interface __BaseEnv_Env {
 	ALLOWED_ORIGINS: string;
 	JWT_ISSUER: string;
 	TURN_SECRET: string;
+	TURN_PROVIDER: string;
+	TURN_URLS: string;
+	TURN_TTL_S: string;
+	CF_TURN_KEY_ID: string;
+	CF_TURN_API_TOKEN: string;
 	RATE_LIMITER: DurableObjectNamespace<import("./src/index").RateLimiter>;
 	CHAT_ROOM: DurableObjectNamespace<import("./src/index").ChatRoom>;
 	USER_HUB: DurableObjectNamespace<import("./src/index").UserHub>;
@@ -35,7 +40,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "LOG_LEVEL" | "JWT_AUDIENCE" | "ENVIRONMENT" | "JWT_SECRET" | "SECRETS_KEY" | "DIALER_SECRET" | "DIALER_URL" | "SMS_PROVIDER" | "EMAIL_PROVIDER" | "PUSH_PROVIDER" | "PUBLIC_URL" | "ALLOWED_ORIGINS" | "JWT_ISSUER" | "TURN_SECRET">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "LOG_LEVEL" | "JWT_AUDIENCE" | "ENVIRONMENT" | "JWT_SECRET" | "SECRETS_KEY" | "DIALER_SECRET" | "DIALER_URL" | "SMS_PROVIDER" | "EMAIL_PROVIDER" | "PUSH_PROVIDER" | "PUBLIC_URL" | "ALLOWED_ORIGINS" | "JWT_ISSUER" | "TURN_SECRET" | "TURN_PROVIDER" | "TURN_URLS" | "TURN_TTL_S" | "CF_TURN_KEY_ID" | "CF_TURN_API_TOKEN">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -29,6 +29,12 @@ if (!existsSync(".dev.vars")) {
 		ALLOWED_ORIGINS: "http://localhost:8787,http://127.0.0.1:8787",
 		JWT_ISSUER: "http://localhost:8787",
 		TURN_SECRET: secret(24),
+		// Calls: a local coturn (`turnserver --use-auth-secret --static-auth-secret=$TURN_SECRET`).
+		TURN_PROVIDER: "coturn",
+		TURN_URLS: "stun:127.0.0.1:3478,turn:127.0.0.1:3478?transport=udp,turn:127.0.0.1:3478?transport=tcp",
+		TURN_TTL_S: "86400",
+		CF_TURN_KEY_ID: "",
+		CF_TURN_API_TOKEN: "",
 	};
 	writeFileSync(
 		".dev.vars",

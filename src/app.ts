@@ -4,7 +4,9 @@ import { createRouter } from "./lib/router";
 import { jsonBodyLimit } from "./middleware/body-limit";
 import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
+import { callRoutes } from "./routes/calls";
 import { healthRoutes } from "./routes/health";
+import { turnRoutes } from "./routes/turn";
 import { wsRoutes } from "./routes/ws";
 
 /**
@@ -18,6 +20,8 @@ export function buildApp() {
 
 	app.route("/", healthRoutes);
 	app.route("/", wsRoutes);
+	app.route("/", turnRoutes);
+	app.route("/", callRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 		type: "http",

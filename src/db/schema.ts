@@ -6,3 +6,4 @@
 export * from "./tables/users";
 export * from "./tables/chats";
 export * from "./tables/files";
+export * from "./tables/calls";
