@@ -4,9 +4,17 @@ import { createRouter } from "./lib/router";
 import { jsonBodyLimit } from "./middleware/body-limit";
 import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
+import { adminRoutes } from "./routes/admin";
+import { authRoutes } from "./routes/auth";
 import { callRoutes } from "./routes/calls";
+import { authPhoneRoutes } from "./routes/auth-phone";
+import { devRoutes } from "./routes/dev";
 import { healthRoutes } from "./routes/health";
+import { meRoutes } from "./routes/me";
+import { meSessionRoutes } from "./routes/me-sessions";
+import { oauthRoutes } from "./routes/oauth";
 import { turnRoutes } from "./routes/turn";
+import { userRoutes } from "./routes/users";
 import { wsRoutes } from "./routes/ws";
 
 /**
@@ -20,6 +28,14 @@ export function buildApp() {
 
 	app.route("/", healthRoutes);
 	app.route("/", wsRoutes);
+	app.route("/", authRoutes);
+	app.route("/", authPhoneRoutes);
+	app.route("/", oauthRoutes);
+	app.route("/", meRoutes);
+	app.route("/", meSessionRoutes);
+	app.route("/", userRoutes);
+	app.route("/", adminRoutes);
+	app.route("/", devRoutes);
 	app.route("/", turnRoutes);
 	app.route("/", callRoutes);
 

@@ -5,5 +5,9 @@
  */
 export * from "./tables/users";
 export * from "./tables/chats";
+export * from "./tables/sessions";
+export * from "./tables/sms-codes";
+export * from "./tables/email-tokens";
+export * from "./tables/dev-outbox";
 export * from "./tables/files";
 export * from "./tables/calls";

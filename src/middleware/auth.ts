@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { verifyAccessToken } from "../domain/auth/access-token";
+import { isSessionLive } from "../domain/auth/sessions";
 import type { AppEnv, Role } from "../env";
 import { ApiError } from "../errors";
 
@@ -16,7 +17,14 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
 			headers: { "WWW-Authenticate": 'Bearer realm="hatch"' },
 		});
 	}
-	c.set("auth", await verifyAccessToken(c.env, match[1]));
+	const auth = await verifyAccessToken(c.env, match[1]);
+	// One primary-key read: a signed-out or revoked session's access tokens stop at once.
+	if (!(await isSessionLive(c.var.db, auth.sessionId))) {
+		throw new ApiError("INVALID_TOKEN", "Session has been signed out", {
+			headers: { "WWW-Authenticate": `Bearer error="invalid_token"` },
+		});
+	}
+	c.set("auth", auth);
 	c.set("log", c.var.log.child({ userId: c.var.auth.userId }));
 	await next();
 });
