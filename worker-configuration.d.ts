@@ -6,6 +6,7 @@ interface __BaseEnv_Env {
 	ASSETS: Fetcher;
 	LOG_LEVEL: "info";
 	JWT_AUDIENCE: "hatch";
+	DEFAULT_PHONE_REGION: "US";
 	ENVIRONMENT: string;
 	JWT_SECRET: string;
 	SECRETS_KEY: string;
