@@ -19,6 +19,9 @@ interface __BaseEnv_Env {
 	ALLOWED_ORIGINS: string;
 	JWT_ISSUER: string;
 	TURN_SECRET: string;
+	FILES_MAX_BYTES: string;
+	FILES_QUOTA_BYTES: string;
+	FILES_ALLOWED_TYPES: string;
 	TURN_PROVIDER: string;
 	TURN_URLS: string;
 	TURN_TTL_S: string;
@@ -41,7 +44,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "LOG_LEVEL" | "JWT_AUDIENCE" | "ENVIRONMENT" | "JWT_SECRET" | "SECRETS_KEY" | "DIALER_SECRET" | "DIALER_URL" | "SMS_PROVIDER" | "EMAIL_PROVIDER" | "PUSH_PROVIDER" | "PUBLIC_URL" | "ALLOWED_ORIGINS" | "JWT_ISSUER" | "TURN_SECRET" | "TURN_PROVIDER" | "TURN_URLS" | "TURN_TTL_S" | "CF_TURN_KEY_ID" | "CF_TURN_API_TOKEN">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "LOG_LEVEL" | "JWT_AUDIENCE" | "ENVIRONMENT" | "JWT_SECRET" | "SECRETS_KEY" | "DIALER_SECRET" | "DIALER_URL" | "SMS_PROVIDER" | "EMAIL_PROVIDER" | "PUSH_PROVIDER" | "PUBLIC_URL" | "ALLOWED_ORIGINS" | "JWT_ISSUER" | "TURN_SECRET" | "TURN_PROVIDER" | "TURN_URLS" | "TURN_TTL_S" | "CF_TURN_KEY_ID" | "CF_TURN_API_TOKEN" | "FILES_MAX_BYTES" | "FILES_QUOTA_BYTES" | "FILES_ALLOWED_TYPES">> {}
 }
 declare module "*.txt" {
 	const value: string;

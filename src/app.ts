@@ -9,6 +9,8 @@ import { authRoutes } from "./routes/auth";
 import { callRoutes } from "./routes/calls";
 import { authPhoneRoutes } from "./routes/auth-phone";
 import { devRoutes } from "./routes/dev";
+import { fileUploadRoutes } from "./routes/file-uploads";
+import { fileRoutes } from "./routes/files";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
 import { meSessionRoutes } from "./routes/me-sessions";
@@ -27,6 +29,8 @@ export function buildApp() {
 	app.use("*", jsonBodyLimit);
 
 	app.route("/", healthRoutes);
+	app.route("/", fileUploadRoutes);
+	app.route("/", fileRoutes);
 	app.route("/", wsRoutes);
 	app.route("/", authRoutes);
 	app.route("/", authPhoneRoutes);

@@ -1,6 +1,6 @@
 import { and, eq, or, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
 import { chatMembers, type FileRow, fileAttachments, files } from "../../db/schema";
+import type { FilesDb as Db } from "./db";
 
 /**
  * SQL condition: `userId` may read the file in the current `files` row,

@@ -1,8 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { Db } from "../../db/client";
 import { fileAttachments, files } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { canReadFile } from "./access";
+import type { FilesDb as Db } from "./db";
 import { fileError } from "./errors";
 
 /** What a message carries about each attached file. */
