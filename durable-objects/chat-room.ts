@@ -159,8 +159,9 @@ export class ChatRoom extends DurableObject<Env> {
 				chatId,
 				this.store.bySeq(seq) as NonNullable<ReturnType<RoomStore["bySeq"]>>,
 			);
-			this.summary.set(chatId, { seq, senderId: userId, text: summaryText(message), at: now });
 			this.fanout.enqueue(this.activeIds(), { type: "message.new", chat_id: chatId, seq, message });
+			// The reply waits for the inbox index so the sender's next chat list shows this message.
+			await this.summary.set(chatId, { seq, senderId: userId, text: summaryText(message), at: now });
 			return { message, duplicate: false };
 		});
 	}
@@ -214,7 +215,8 @@ export class ChatRoom extends DurableObject<Env> {
 							.filter((u) => u !== userId)
 							.map((u) => {
 								const r = this.store.receipt(u);
-								const status = r.read_seq >= seq ? "read" : r.delivered_seq >= seq ? "delivered" : "pending";
+								const status: "read" | "delivered" | "pending" =
+									r.read_seq >= seq ? "read" : r.delivered_seq >= seq ? "delivered" : "pending";
 								return { user_id: u, status };
 							})
 					: null;
@@ -373,6 +375,7 @@ export class ChatRoom extends DurableObject<Env> {
 		this.bind(chatId);
 		this.members = new Map();
 		await this.ctx.storage.deleteAll();
+		this.store.init();
 	}
 
 	private delivered(userId: string, events: ChatEvent[], r: DeliverResult) {

@@ -1,30 +1,211 @@
-import type { ErrorFrame } from "../src/protocol/frames";
+import {
+	afterProbe,
+	answerRefused,
+	type LocalAction,
+	onSocketClosed as machineSocketClosed,
+	offerFrame,
+	onLocalAction,
+	onPeerSignal,
+	onTimer,
+	startIncoming,
+} from "../src/domain/calls/machine";
+import type { PeerReply, PeerSignal } from "../src/domain/calls/types";
+import { ApiError } from "../src/errors";
+import { CallClientFrame } from "../src/protocol/call-frames";
+import type { ErrorFrame, ResultFrame } from "../src/protocol/frames";
+import { perform, signalPeer, writeHistory } from "./calls/effects";
+import { apply, lockTurn, type Reply, startCall } from "./calls/outgoing";
+import { CallStore } from "./calls/store";
 import type { UserHub } from "./user-hub";
 
 /**
- * WebRTC call signalling on the user's socket: OWNED BY THE CALLS ENGINEER
- * (issue 7), who replaces these two functions. The UserHub hands over every
- * frame whose `type` starts with `call.` (raw, not yet validated: declare and
- * validate them in src/protocol/call-frames.ts) and calls `onSocketClosed`
- * when a device's socket closes. Useful hub members: `hub.send(ws, frame)`,
- * `hub.identity(ws)` → {u: userId, s: socketId, t: transport},
- * `hub.sockets()`, `hub.userId`, `hub.bindings` (env), `hub.state` (ctx),
- * and the RPC `pushEvent(event)` on other users' hubs.
+ * WebRTC call signalling on the UserHub (the Egg seed's "Звонки"), glue
+ * between the hub's sockets/storage and the pure state machine in
+ * src/domain/calls/machine.ts. Entry points, all called by UserHub:
+ * - `handleCallFrame`: every client frame whose type starts with `call.`;
+ * - `handleCallSignal`: RPC `callSignal` from the other party's hub;
+ * - `onSocketOpened` / `onSocketClosed`: a device connects (a ringing call is
+ *   replayed to it) or drops (a party dropping ends the call with 500);
+ * - `onCallAlarm`: ring timeout, liveness probes, cleanup.
  */
+
+const storeOf = (hub: UserHub) => new CallStore(hub.state.storage);
+
 export async function handleCallFrame(
 	hub: UserHub,
 	ws: WebSocket,
-	frame: { type: string; id?: unknown; [k: string]: unknown },
+	raw: { type: string; id?: unknown; [k: string]: unknown },
 ): Promise<void> {
-	const id = typeof frame.id === "string" || typeof frame.id === "number" ? frame.id : null;
-	hub.send(ws, {
-		type: "error",
-		id,
-		code: 501,
-		reason: "NOT_IMPLEMENTED",
-		message: `${frame.type} is not implemented yet`,
-	} satisfies ErrorFrame);
+	const rawId = typeof raw.id === "string" || typeof raw.id === "number" ? raw.id : null;
+	const parsed = CallClientFrame.safeParse(raw);
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0];
+		const unknownType = issue?.path.length === 1 && issue.path[0] === "type";
+		hub.send(ws, {
+			type: "error",
+			id: rawId,
+			code: unknownType ? 404 : 400,
+			reason: unknownType ? "UNKNOWN_TYPE" : "VALIDATION_FAILED",
+			message: unknownType
+				? `Unknown frame type ${JSON.stringify(raw.type)}`
+				: `Invalid frame (${issue?.path.join(".") || "frame"}): ${issue?.message ?? "invalid"}`,
+		} satisfies ErrorFrame);
+		return;
+	}
+	const frame = parsed.data;
+	let replied = false;
+	const reply = (r: Reply) => {
+		if (replied) return;
+		replied = true;
+		hub.send(
+			ws,
+			"result" in r
+				? ({ type: "result", id: frame.id, result: r.result } satisfies ResultFrame)
+				: ({ type: "error", id: frame.id, ...r.error } satisfies ErrorFrame),
+		);
+	};
+	try {
+		const who = hub.identity(ws);
+		const store = storeOf(hub);
+		switch (frame.type) {
+			case "call.lock_turn":
+				return reply({ result: await lockTurn(hub, store, who) });
+			case "call.offer":
+				return await startCall(hub, store, who, { callee: frame.callee, sdp: frame.sdp }, reply);
+			case "call.ack":
+				return reply(await localAction(hub, store, who.s, frame.call_id, { kind: "ack" }));
+			case "call.answer":
+				return reply(await localAction(hub, store, who.s, frame.call_id, { kind: "answer", sdp: frame.sdp }));
+			case "call.ice":
+				return reply(
+					await localAction(hub, store, who.s, frame.call_id, { kind: "ice", candidate: frame.candidate }),
+				);
+			case "call.bye":
+				return reply(
+					await localAction(hub, store, who.s, frame.call_id, {
+						kind: "bye",
+						code: frame.code,
+						reason: frame.reason,
+					}),
+				);
+			default: {
+				const never: never = frame;
+				throw new Error(`unhandled call frame ${JSON.stringify(never)}`);
+			}
+		}
+	} catch (err) {
+		if (!(err instanceof ApiError))
+			hub.log.error("UserHub.handleCallFrame failed", { type: frame.type, err: String(err) });
+		const e = err instanceof ApiError ? err : null;
+		reply({
+			error: {
+				code: e?.status ?? 500,
+				reason: e ? String(e.code) : "INTERNAL",
+				message: e?.message ?? "Internal error",
+			},
+		});
+	}
 }
 
-/** Called from UserHub.webSocketClose for every socket that closes (end calls on that device). */
-export async function onSocketClosed(_hub: UserHub, _ws: WebSocket): Promise<void> {}
+/** ack / answer / ice / bye from one of this user's sockets. */
+async function localAction(
+	hub: UserHub,
+	store: CallStore,
+	socketId: string,
+	callId: string | undefined,
+	action: LocalAction,
+): Promise<Reply> {
+	const t = onLocalAction(await store.load(), callId, socketId, action, Date.now());
+	if (!t.ok) return { error: t.error };
+	await store.save(t.call);
+	const outcome = await perform(hub, t.call, t.effects);
+	if (outcome) {
+		// Our answer lost the race with the caller's end of the call.
+		const fresh = await store.load();
+		if (fresh?.id === t.call.id)
+			await apply(hub, store, answerRefused(fresh, outcome.answerRefused.end, Date.now()));
+		return {
+			error: { code: 410, reason: "CALL_ENDED", message: "The call ended before the answer arrived" },
+		};
+	}
+	return { result: { call_id: t.call.id } };
+}
+
+/** RPC from the other party's hub (UserHub.callSignal). */
+export async function handleCallSignal(hub: UserHub, signal: PeerSignal): Promise<PeerReply> {
+	const store = storeOf(hub);
+	const now = Date.now();
+	if (signal.kind === "offer") {
+		const devices = hub.sockets().filter((ws) => ws.readyState === WebSocket.OPEN).length;
+		const t = startIncoming(await store.load(), signal, devices, now);
+		if (!t.ok) return { ok: false, reason: "busy" };
+		await apply(hub, store, t);
+		return { ok: true, devices };
+	}
+	const { transition, reply } = onPeerSignal(await store.load(), signal, now);
+	if (transition) await apply(hub, store, transition);
+	return reply;
+}
+
+/** A device connected: if a call is ringing for this user, it rings there too (the app woken by push lands here). */
+export async function onSocketOpened(hub: UserHub, ws: WebSocket): Promise<void> {
+	try {
+		const store = storeOf(hub);
+		const call = await store.load();
+		if (call?.role !== "callee" || call.state !== "ringing") return;
+		hub.send(ws, offerFrame(call));
+		if (!call.delivered) {
+			await store.save({ ...call, delivered: true });
+			await signalPeer(hub, call, { kind: "ringing", callId: call.id });
+		}
+	} catch (err) {
+		hub.log.error("UserHub.onSocketOpened (calls) failed", { err: String(err) });
+	}
+}
+
+/** Called from UserHub.webSocketClose for every socket that closes. */
+export async function onSocketClosed(hub: UserHub, ws: WebSocket): Promise<void> {
+	try {
+		const store = storeOf(hub);
+		const socketId = hub.identity(ws).s;
+		await store.unlockTurn(socketId);
+		const t = machineSocketClosed(await store.load(), socketId, Date.now());
+		if (t) await apply(hub, store, t);
+	} catch (err) {
+		hub.log.error("UserHub.onSocketClosed (calls) failed", { err: String(err) });
+	}
+}
+
+/** UserHub.alarm: whatever the current call needs now. */
+export async function onCallAlarm(hub: UserHub): Promise<void> {
+	const store = storeOf(hub);
+	const call = await store.load();
+	if (!call) return;
+	const now = Date.now();
+	const step = onTimer(call, now);
+	if (step === null) {
+		await store.save(call);
+		return;
+	}
+	if (step === "forget") {
+		await writeHistory(hub, call);
+		await store.clear();
+		await store.pruneTurn(new Set(hub.sockets().map((ws) => hub.identity(ws).s)));
+		return;
+	}
+	if (step !== "probe") return apply(hub, store, step);
+	// Answered: our party's socket must still be here, and the other hub must still hold the call.
+	const here =
+		call.socketId !== null &&
+		hub.state.getWebSockets(call.socketId).some((ws) => ws.readyState === WebSocket.OPEN);
+	if (!here && call.socketId) {
+		const t = machineSocketClosed(call, call.socketId, now);
+		if (t) await apply(hub, store, t);
+		return;
+	}
+	const peer = await signalPeer(hub, call, { kind: "probe", callId: call.id });
+	const fresh = await store.load();
+	if (fresh?.id !== call.id) return;
+	// An unreachable hub is not proof of death: only a definite "no such call" ends it.
+	await apply(hub, store, afterProbe(fresh, peer === null || peer.ok, Date.now()));
+}

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { PeerReply, PeerSignal } from "../src/domain/calls/types";
 import { ApiError } from "../src/errors";
 import { newId, randomToken, sha256Hex } from "../src/lib/ids";
 import { createLogger } from "../src/lib/log";
@@ -11,7 +12,13 @@ import { dispatch } from "./user-hub/dispatch";
 import { SocketGuard } from "./user-hub/guard";
 import { announcePresence } from "./user-hub/presence";
 import { type Device, HubStore } from "./user-hub/store";
-import { handleCallFrame, onSocketClosed } from "./user-hub-calls";
+import {
+	handleCallFrame,
+	handleCallSignal,
+	onCallAlarm,
+	onSocketClosed,
+	onSocketOpened,
+} from "./user-hub-calls";
 
 /** The only per-socket state that survives hibernation: who and how. */
 export type SocketIdentity = { u: string; s: string; t: Transport };
@@ -113,6 +120,8 @@ export class UserHub extends DurableObject<Env> {
 			protocol: transport,
 		} satisfies HubEvent);
 		if (!wasOnline) this.ctx.waitUntil(this.presenceChanged(true));
+		// A call ringing for this user rings on the new device too (calls, issue 7).
+		await onSocketOpened(this, server);
 		return new Response(null, {
 			status: 101,
 			webSocket: client,
@@ -216,6 +225,21 @@ export class UserHub extends DurableObject<Env> {
 			this.store.unsubscribeChat(event.chat_id);
 		for (const ws of this.openSockets()) if (this.send(ws, event)) n++;
 		return n;
+	}
+
+	/** RPC from another user's hub: WebRTC call signalling (see user-hub-calls.ts). */
+	async callSignal(signal: PeerSignal): Promise<PeerReply> {
+		return handleCallSignal(this, signal);
+	}
+
+	/** Call timers: ring timeout, liveness probes, cleanup (see user-hub-calls.ts). The hub has no other alarm. */
+	override async alarm() {
+		try {
+			await onCallAlarm(this);
+		} catch (err) {
+			this.log.error("UserHub.alarm failed", { err: String(err) });
+			throw err; // the runtime retries a failed alarm with backoff
+		}
 	}
 
 	/** CONTRACT: whether any device of this user is connected. */

@@ -48,7 +48,12 @@ type Row = {
 /** Typed access to the room's SQLite storage; synchronous, as DO SQLite is. */
 export class RoomStore {
 	constructor(private readonly sql: SqlStorage) {
-		sql.exec(SCHEMA);
+		this.init();
+	}
+
+	/** Creates the tables (again, after deleteAll). */
+	init() {
+		this.sql.exec(SCHEMA);
 	}
 
 	meta(key: string): string | null {

@@ -7,7 +7,8 @@ type Summary = { seq: number; senderId: string; text: string; at: number };
  * makes a late write harmless.
  */
 export class SummaryWriter {
-	private pending: { chatId: string; s: Summary; readers: Map<string, number> } | null = null;
+	private pending: { chatId: string; s: Summary; readers: Map<string, number>; done: (() => void)[] } | null =
+		null;
 	private running = false;
 
 	constructor(
@@ -15,23 +16,22 @@ export class SummaryWriter {
 		private readonly onError: (err: unknown) => void,
 	) {}
 
-	set(chatId: string, s: Summary) {
+	/** Queues the summary; resolves once a write that includes it has finished (never rejects). */
+	set(chatId: string, s: Summary): Promise<void> {
 		const readers = this.pending?.readers ?? new Map<string, number>();
 		readers.set(s.senderId, s.seq);
-		this.pending = { chatId, s, readers };
+		const done = this.pending?.done ?? [];
+		this.pending = { chatId, s, readers, done };
+		const written = new Promise<void>((resolve) => done.push(resolve));
 		if (!this.running) void this.run();
-	}
-
-	/** Resolves once everything queued so far is written (tests, shutdown). */
-	async idle() {
-		while (this.running) await new Promise((r) => setTimeout(r, 5));
+		return written;
 	}
 
 	private async run() {
 		this.running = true;
 		try {
 			while (this.pending) {
-				const { chatId, s, readers } = this.pending;
+				const { chatId, s, readers, done } = this.pending;
 				this.pending = null;
 				try {
 					await this.db.batch([
@@ -51,6 +51,8 @@ export class SummaryWriter {
 					]);
 				} catch (err) {
 					this.onError(err);
+				} finally {
+					for (const d of done) d();
 				}
 			}
 		} finally {
