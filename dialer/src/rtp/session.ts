@@ -11,6 +11,13 @@ import type { PacedStream, Pacer } from "./pacer.ts";
 import { dtmfDigit, parseDtmf, parseRtp, RTP_HEADER, writeHeader } from "./packet.ts";
 
 const SAMPLES = 160;
+/**
+ * Packet buffers per session, reused in rotation. Node hands a datagram to the
+ * kernel synchronously when it can (try_send) and only keeps the buffer when the
+ * socket is congested; a buffer is rewritten RING × 20 ms later, long after any
+ * such send completed. Saves one allocation per packet (25,000/s at 500 calls).
+ */
+const RING = 4;
 
 /** Callbacks of a media session. */
 export interface MediaEvents {
@@ -27,6 +34,7 @@ export class MediaSession implements PacedStream {
 	private readonly events: MediaEvents;
 	private remote?: { host: string; port: number };
 	private latched = false;
+	private connected = false;
 	private audio?: Uint8Array;
 	private pt = 0;
 	private seq = randomInt(0, 65536);
@@ -37,6 +45,7 @@ export class MediaSession implements PacedStream {
 	private dtmfPt?: number;
 	private lastDtmfTs = -1;
 	private closed = false;
+	private readonly ring: Buffer[] = [];
 	/** Packets sent and received, for GET /calls and tests. */
 	sent = 0;
 	received = 0;
@@ -82,7 +91,11 @@ export class MediaSession implements PacedStream {
 		}
 		const remote = this.remote;
 		if (remote && !this.muted) {
-			const buf = Buffer.allocUnsafe(RTP_HEADER + SAMPLES);
+			let buf = this.ring[this.sent % RING];
+			if (!buf) {
+				buf = Buffer.allocUnsafeSlow(RTP_HEADER + SAMPLES);
+				this.ring.push(buf);
+			}
 			writeHeader(buf, this.pt, this.seq, (this.tsBase + offset) >>> 0, this.ssrc, this.sent === 0);
 			const chunk = audio.subarray(offset, offset + SAMPLES);
 			buf.set(chunk, RTP_HEADER);
@@ -90,7 +103,9 @@ export class MediaSession implements PacedStream {
 			if (chunk.length < SAMPLES) buf.fill(this.pt === 0 ? 0xff : 0xd5, RTP_HEADER + chunk.length);
 			this.seq = (this.seq + 1) & 0xffff;
 			this.sent++;
-			this.socket.send(buf, remote.port, remote.host);
+			// A connected socket skips the per-datagram address lookup.
+			if (this.connected) this.socket.send(buf);
+			else this.socket.send(buf, remote.port, remote.host);
 		}
 		return true;
 	}
@@ -103,6 +118,11 @@ export class MediaSession implements PacedStream {
 			// Symmetric RTP: the far end's real source beats what its SDP claimed (NAT).
 			this.latched = true;
 			this.remote = { host: rinfo.address, port: rinfo.port };
+			// Connecting is what latching means at the socket level: from now on the
+			// kernel only passes this peer's packets and sends need no address.
+			this.socket.connect(rinfo.port, rinfo.address, () => {
+				this.connected = true;
+			});
 		}
 		if (this.dtmfPt !== undefined && pkt.pt === this.dtmfPt) {
 			const ev = parseDtmf(pkt.payload);

@@ -1,0 +1,463 @@
+/**
+ * Dialer bench: K concurrent calls from one dialer process to a sipp UAS on
+ * loopback, then the same K calls with sipp itself as the caller streaming the
+ * same sound (rtp_stream), in one run. Measures call setup rate, RTP receive
+ * jitter (kernel timestamps from a dumpcap capture, plus a user-space sink) and
+ * CPU per call of every process involved. Writes bench/results/dialer.{json,md}.
+ *
+ *   node bench/dialer/run.ts [--calls 500] [--seconds 20]
+ */
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import dgram from "node:dgram";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import WebSocket from "ws";
+import { encodeUlaw } from "../../dialer/src/audio/g711.ts";
+import { buildWav } from "../../dialer/src/audio/wav.ts";
+import { TokenService } from "../../dialer/src/control/auth.ts";
+import { analyse, type JitterStats } from "./pcap.ts";
+import { uacXml, uasXml } from "./scenarios.ts";
+
+const { values } = parseArgs({
+	options: { calls: { type: "string", default: "500" }, seconds: { type: "string", default: "20" } },
+});
+const K = Math.max(1, Math.min(2000, Number(values.calls)));
+const SECONDS = Math.max(8, Math.min(120, Number(values.seconds)));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const NODE = process.execPath;
+const SECRET = "bench-dialer-secret-0123456789abcdef";
+const TICK = 100; // USER_HZ on Linux
+const DIALER_RTP = [30000, 30000 + 2 * K + 100];
+const SIPP_RTP = 40000; // sipp -mp: its rtp_stream ports count up from here
+const dir = mkdtempSync(join(tmpdir(), "hatch-bench-"));
+const children: ChildProcess[] = [];
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function cpuSeconds(pid: number | undefined): number {
+	if (!pid) return 0;
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+		const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+		return (Number(f[11]) + Number(f[12])) / TICK; // utime + stime
+	} catch {
+		return 0;
+	}
+}
+
+async function freePort(kind: "udp" | "tcp"): Promise<number> {
+	if (kind === "tcp") {
+		const s = net.createServer();
+		await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+		const p = (s.address() as net.AddressInfo).port;
+		await new Promise((r) => s.close(r));
+		return p;
+	}
+	const s = dgram.createSocket("udp4");
+	await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+	const p = s.address().port;
+	await new Promise<void>((r) => s.close(() => r()));
+	return p;
+}
+
+async function waitBound(port: number, table = "/proc/net/udp", ms = 10_000): Promise<void> {
+	const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")} `;
+	const until = Date.now() + ms;
+	while (Date.now() < until) {
+		if (readFileSync(table, "utf8").includes(hex)) return sleep(200);
+		await sleep(25);
+	}
+	throw new Error(`port ${port} never bound`);
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+	const p = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env });
+	let err = "";
+	p.stderr?.on("data", (d) => {
+		err = (err + d).slice(-4000);
+	});
+	p.on("exit", (code) => {
+		if (code && code !== 0) log(`${cmd} exited ${code}: ${err.slice(-800)}`);
+	});
+	children.push(p);
+	return p;
+}
+
+const exited = (p: ChildProcess, ms: number) =>
+	new Promise<boolean>((resolve) => {
+		if (p.exitCode !== null) return resolve(true);
+		const t = setTimeout(() => resolve(false), ms);
+		p.once("exit", () => {
+			clearTimeout(t);
+			resolve(true);
+		});
+	});
+
+// The sound: a two-tone signal, written as WAV for the dialer and raw µ-law for sipp.
+const pcm = Int16Array.from({ length: 8000 * SECONDS }, (_, i) =>
+	Math.round(6000 * Math.sin(i / 5) + 3000 * Math.sin(i / 13)),
+);
+const wav = buildWav(pcm, 8000);
+const rawPath = join(dir, "sound.ulaw");
+writeFileSync(rawPath, encodeUlaw(pcm));
+
+// Sink, capture.
+const sink = fork(fileURLToPath(new URL("./sink.ts", import.meta.url)), [], {
+	execPath: NODE,
+	stdio: ["ignore", "ignore", "inherit", "ipc"],
+});
+children.push(sink);
+const ask = <T>(type: string, reply: string) =>
+	new Promise<T>((resolve) => {
+		const on = (m: { type: string }) => {
+			if (m.type === reply) {
+				sink.off("message", on);
+				resolve(m as T);
+			}
+		};
+		sink.on("message", on);
+		sink.send({ type });
+	});
+const sinkPort = await new Promise<number>((resolve) =>
+	sink.once("message", (m: { port: number }) => resolve(m.port)),
+);
+const pcapPath = join(dir, "rtp.pcap");
+const dumpcap = run("dumpcap", [
+	"-q",
+	"-i",
+	"lo",
+	"-f",
+	`udp and dst port ${sinkPort}`,
+	"-s",
+	"64",
+	"-B",
+	"256",
+	"-P",
+	"-w",
+	pcapPath,
+]);
+await sleep(1500);
+log(`K=${K} seconds=${SECONDS} sink=${sinkPort} capture=${pcapPath}`);
+
+interface PhaseResult {
+	caller: string;
+	setupSeconds: number;
+	setupRate: number;
+	answered: number;
+	windowSeconds: number;
+	cpu: Record<string, { windowCpuS: number; totalCpuS: number }>;
+	callerCpuPerCallPct: number;
+	callerTotalCpuMsPerCall: number;
+	sink: Record<string, number>;
+}
+
+// ---- Phase 1: the dialer as caller ----
+async function dialerPhase(): Promise<PhaseResult> {
+	await ask("reset", "reset-done");
+	const uasPort = await freePort("udp");
+	const uasFile = join(dir, "uas1.xml");
+	writeFileSync(uasFile, uasXml(sinkPort));
+	const uas = run("sipp", [
+		"-sf",
+		uasFile,
+		"-i",
+		"127.0.0.1",
+		"-p",
+		String(uasPort),
+		"-t",
+		"u1",
+		"-m",
+		String(K),
+		"-nostdin",
+		"-timeout",
+		`${SECONDS + 120}s`,
+	]);
+	await waitBound(uasPort);
+	const audioServer = http.createServer((req, res) => {
+		if (req.headers["if-none-match"] === '"v1"') return res.writeHead(304, { etag: '"v1"' }).end();
+		res.writeHead(200, { "content-type": "audio/wav", etag: '"v1"' }).end(Buffer.from(wav));
+	});
+	await new Promise<void>((r) => audioServer.listen(0, "127.0.0.1", () => r()));
+	const audioUrl = `http://127.0.0.1:${(audioServer.address() as net.AddressInfo).port}/sound.wav`;
+	const controlPort = await freePort("tcp");
+	const dialer = run(NODE, [join(ROOT, "dialer/src/main.ts")], {
+		...process.env,
+		DIALER_SECRET: SECRET,
+		DIALER_PORT: String(controlPort),
+		DIALER_SIP_PORT: String(await freePort("udp")),
+		DIALER_RTP_PORT_MIN: String(DIALER_RTP[0]),
+		DIALER_RTP_PORT_MAX: String(DIALER_RTP[1]),
+		DIALER_MAX_CALLS: String(K),
+		DIALER_LOG_LEVEL: "error",
+	});
+	await waitBound(controlPort, "/proc/net/tcp");
+	const token = await new TokenService(SECRET).forDialer("1h");
+	let answered = 0;
+	let ended = 0;
+	let lastAnswerAt = 0;
+	const ws = new WebSocket(`ws://127.0.0.1:${controlPort}/events`, {
+		headers: { authorization: `Bearer ${token}` },
+	});
+	ws.on("message", (d) => {
+		const e = JSON.parse(String(d));
+		if (e.type === "answered") {
+			answered++;
+			lastAnswerAt = performance.now();
+		}
+		if (["completed", "failed", "busy", "no_answer", "canceled"].includes(e.type)) ended++;
+	});
+	await new Promise((r) => ws.on("open", r));
+	const cpu0 = { dialer: cpuSeconds(dialer.pid), uas: cpuSeconds(uas.pid) };
+	const t0 = performance.now();
+	let next = 0;
+	const failures: string[] = [];
+	const worker = async () => {
+		while (next < K) {
+			const i = next++;
+			const r = await fetch(`http://127.0.0.1:${controlPort}/calls`, {
+				method: "POST",
+				headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+				body: JSON.stringify({
+					call_id: `bench-${i}`,
+					to: `1555${String(i).padStart(6, "0")}`,
+					trunk: { host: "127.0.0.1", port: uasPort, codecs: ["PCMU"] },
+					audio: { url: audioUrl },
+					max_duration_s: SECONDS + 60,
+				}),
+			});
+			if (r.status !== 201) failures.push(`${r.status} ${await r.text()}`);
+			else await r.body?.cancel();
+		}
+	};
+	await Promise.all(Array.from({ length: 32 }, worker));
+	if (failures.length) log(`dialer refused ${failures.length} calls, first: ${failures[0]}`);
+	const deadline = performance.now() + 30_000;
+	while (answered < K - failures.length && performance.now() < deadline) await sleep(20);
+	const setupSeconds = (lastAnswerAt - t0) / 1000;
+	log(`dialer: ${answered} answered in ${setupSeconds.toFixed(2)} s`);
+	const windowSeconds = await steadyWindow(setupSeconds);
+	await sleep(1000);
+	const w0 = { dialer: cpuSeconds(dialer.pid), uas: cpuSeconds(uas.pid), sink: await sinkCpu() };
+	await sleep(windowSeconds * 1000);
+	const w1 = { dialer: cpuSeconds(dialer.pid), uas: cpuSeconds(uas.pid), sink: await sinkCpu() };
+	const endDeadline = performance.now() + (SECONDS + 60) * 1000;
+	while (ended < answered && performance.now() < endDeadline) await sleep(50);
+	const total = { dialer: cpuSeconds(dialer.pid) - cpu0.dialer, uas: cpuSeconds(uas.pid) - cpu0.uas };
+	ws.close();
+	dialer.kill("SIGTERM");
+	await exited(dialer, 20_000);
+	await exited(uas, 10_000);
+	uas.kill();
+	audioServer.close();
+	const sinkReport = await ask<Record<string, number>>("report", "report");
+	return {
+		caller: "hatch dialer (node)",
+		setupSeconds,
+		setupRate: answered / setupSeconds,
+		answered,
+		windowSeconds,
+		cpu: {
+			caller: { windowCpuS: w1.dialer - w0.dialer, totalCpuS: total.dialer },
+			uas: { windowCpuS: w1.uas - w0.uas, totalCpuS: total.uas },
+			sink: { windowCpuS: w1.sink - w0.sink, totalCpuS: 0 },
+		},
+		callerCpuPerCallPct: ((w1.dialer - w0.dialer) / windowSeconds / K) * 100,
+		callerTotalCpuMsPerCall: (total.dialer / K) * 1000,
+		sink: sinkReport,
+	};
+}
+
+async function sinkCpu(): Promise<number> {
+	const r = await ask<{ cpu: { user: number; system: number } }>("report", "report");
+	return (r.cpu.user + r.cpu.system) / 1e6;
+}
+
+/** The measurement window: the streaming time left once every call is up, minus margins. */
+async function steadyWindow(setupSeconds: number): Promise<number> {
+	return Math.max(2, Math.min(10, SECONDS - setupSeconds - 4));
+}
+
+// ---- Phase 2: sipp as caller ----
+async function sippPhase(dialerSetupSeconds: number): Promise<PhaseResult> {
+	await ask("reset", "reset-done");
+	const uasPort = await freePort("udp");
+	const uasFile = join(dir, "uas2.xml");
+	writeFileSync(uasFile, uasXml(sinkPort));
+	const uas = run("sipp", [
+		"-sf",
+		uasFile,
+		"-i",
+		"127.0.0.1",
+		"-p",
+		String(uasPort),
+		"-t",
+		"u1",
+		"-m",
+		String(K),
+		"-nostdin",
+		"-timeout",
+		`${SECONDS + 120}s`,
+	]);
+	await waitBound(uasPort);
+	const uacFile = join(dir, "uac.xml");
+	writeFileSync(uacFile, uacXml(rawPath, SECONDS * 1000));
+	// Same offered load as the dialer saw: as fast as sipp will go (capped at 1000 calls/s).
+	const uacPort = await freePort("udp");
+	const t0 = performance.now();
+	const uac = run("sipp", [
+		`127.0.0.1:${uasPort}`,
+		"-sf",
+		uacFile,
+		"-i",
+		"127.0.0.1",
+		"-p",
+		String(uacPort),
+		"-t",
+		"u1",
+		"-m",
+		String(K),
+		"-l",
+		String(K),
+		"-r",
+		"1000",
+		"-mp",
+		String(SIPP_RTP),
+		"-nostdin",
+		"-timeout",
+		`${SECONDS + 120}s`,
+	]);
+	const cpu0 = { uac: 0, uas: cpuSeconds(uas.pid) };
+	// Setup is seen from the receiver: the first packet of the K-th stream.
+	const deadline = performance.now() + 60_000;
+	let streams = 0;
+	while (performance.now() < deadline) {
+		streams = (await ask<{ streams: number }>("streams", "streams")).streams;
+		if (streams >= K) break;
+		await sleep(20);
+	}
+	const setupSeconds = (performance.now() - t0) / 1000;
+	log(`sipp: ${streams} streams up in ${setupSeconds.toFixed(2)} s`);
+	const windowSeconds = await steadyWindow(Math.max(setupSeconds, dialerSetupSeconds));
+	await sleep(1000);
+	const w0 = { uac: cpuSeconds(uac.pid), uas: cpuSeconds(uas.pid), sink: await sinkCpu() };
+	await sleep(windowSeconds * 1000);
+	const w1 = { uac: cpuSeconds(uac.pid), uas: cpuSeconds(uas.pid), sink: await sinkCpu() };
+	let totalUac = cpuSeconds(uac.pid);
+	const watcher = setInterval(() => {
+		const c = cpuSeconds(uac.pid);
+		if (c > 0) totalUac = c;
+	}, 200);
+	await exited(uac, (SECONDS + 60) * 1000);
+	clearInterval(watcher);
+	await exited(uas, 10_000);
+	uas.kill();
+	uac.kill();
+	const sinkReport = await ask<Record<string, number>>("report", "report");
+	return {
+		caller: "sipp 3.6.1 (C++, rtp_stream)",
+		setupSeconds,
+		setupRate: streams / setupSeconds,
+		answered: streams,
+		windowSeconds,
+		cpu: {
+			caller: { windowCpuS: w1.uac - w0.uac, totalCpuS: totalUac - cpu0.uac },
+			uas: { windowCpuS: w1.uas - w0.uas, totalCpuS: cpuSeconds(uas.pid) - cpu0.uas },
+			sink: { windowCpuS: w1.sink - w0.sink, totalCpuS: 0 },
+		},
+		callerCpuPerCallPct: ((w1.uac - w0.uac) / windowSeconds / K) * 100,
+		callerTotalCpuMsPerCall: ((totalUac - cpu0.uac) / K) * 1000,
+		sink: sinkReport,
+	};
+}
+
+let exitCode = 0;
+try {
+	const dialerResult = await dialerPhase();
+	await sleep(1000);
+	const sippResult = await sippPhase(dialerResult.setupSeconds);
+	await sleep(1000);
+	dumpcap.kill("SIGINT");
+	await exited(dumpcap, 10_000);
+	const jitter = analyse(pcapPath, sinkPort, (src) =>
+		src >= DIALER_RTP[0] && src <= DIALER_RTP[1]
+			? "dialer"
+			: src >= SIPP_RTP && src < SIPP_RTP + 4 * K + 100
+				? "sipp"
+				: undefined,
+	);
+	report(dialerResult, sippResult, jitter);
+} catch (err) {
+	log(`failed: ${(err as Error).stack}`);
+	exitCode = 1;
+} finally {
+	sink.send({ type: "exit" });
+	for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+}
+process.exit(exitCode);
+
+function report(d: PhaseResult, s: PhaseResult, j: Record<string, JitterStats>): void {
+	const jd = j.dialer;
+	const js = j.sipp;
+	const r = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+	const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+	const rows: Array<[string, string, string, string]> = [
+		["concurrent calls", String(d.answered), String(s.answered), ""],
+		["call setup rate (calls/s)", f(d.setupRate, 1), f(s.setupRate, 1), f(r(d.setupRate, s.setupRate))],
+		["RTP jitter p50 (ms, kernel ts)", f(jd?.p50, 3), f(js?.p50, 3), f(r(jd?.p50, js?.p50))],
+		["RTP jitter p99 (ms, kernel ts)", f(jd?.p99, 3), f(js?.p99, 3), f(r(jd?.p99, js?.p99))],
+		["RTP jitter p99.9 (ms, kernel ts)", f(jd?.p999, 3), f(js?.p999, 3), f(r(jd?.p999, js?.p999))],
+		["RTP jitter max (ms, kernel ts)", f(jd?.max, 3), f(js?.max, 3), ""],
+		["RTP jitter p99 (ms, sink process)", f(d.sink.p99, 3), f(s.sink.p99, 3), ""],
+		[
+			"packets per stream (expected " + SECONDS * 50 + ")",
+			f(jd?.meanPacketsPerStream, 1),
+			f(js?.meanPacketsPerStream, 1),
+			"",
+		],
+		[
+			"caller CPU per call, steady (% of a core)",
+			f(d.callerCpuPerCallPct, 3),
+			f(s.callerCpuPerCallPct, 3),
+			f(r(d.callerCpuPerCallPct, s.callerCpuPerCallPct)),
+		],
+		[
+			"caller CPU per call, whole call (ms)",
+			f(d.callerTotalCpuMsPerCall, 1),
+			f(s.callerTotalCpuMsPerCall, 1),
+			f(r(d.callerTotalCpuMsPerCall, s.callerTotalCpuMsPerCall)),
+		],
+		["sipp UAS CPU in window (s)", f(d.cpu.uas.windowCpuS), f(s.cpu.uas.windowCpuS), ""],
+		["sink CPU in window (s)", f(d.cpu.sink.windowCpuS), f(s.cpu.sink.windowCpuS), ""],
+		["steady window (s)", f(d.windowSeconds, 1), f(s.windowSeconds, 1), ""],
+	];
+	const targets = {
+		concurrent500: d.answered >= 500,
+		jitterP99Le2ms: (jd?.p99 ?? Number.POSITIVE_INFINITY) <= 2,
+		cpuPerCallLe1_5xSipp: r(d.callerCpuPerCallPct, s.callerCpuPerCallPct) <= 1.5,
+	};
+	const md = [
+		`# Dialer bench (${new Date().toISOString()})`,
+		"",
+		`K = ${K} concurrent calls, ${SECONDS} s sound (G.711 µ-law, 20 ms packets), loopback, ${process.platform} ${readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? ""}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)?.length ?? "?"} CPUs, node ${process.version}.`,
+		"Receiver: one UDP sink process; jitter = |inter-arrival − 20 ms| over consecutive packets of each stream, from dumpcap's kernel timestamps.",
+		"",
+		"| metric | dialer | sipp | dialer/sipp |",
+		"| --- | ---: | ---: | ---: |",
+		...rows.map((x) => `| ${x.join(" | ")} |`),
+		"",
+		`Targets: 500 concurrent ${targets.concurrent500 ? "met" : "NOT met"}; jitter p99 ≤ 2 ms ${targets.jitterP99Le2ms ? "met" : "NOT met"}; CPU per call ≤ 1.5× sipp ${targets.cpuPerCallLe1_5xSipp ? "met" : "NOT met"}.`,
+		"",
+	].join("\n");
+	console.log(md);
+	const results = fileURLToPath(new URL("../results/", import.meta.url));
+	writeFileSync(
+		join(results, "dialer.json"),
+		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, dialer: d, sipp: s, jitter: j, targets }, null, 2)}\n`,
+	);
+	writeFileSync(join(results, "dialer.md"), md);
+}
