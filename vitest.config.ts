@@ -27,17 +27,19 @@ export default defineConfig(async () => {
 									SMS_PROVIDER: "console",
 									EMAIL_PROVIDER: "console",
 									PUSH_PROVIDER: "console",
-									// Small enough that tests can cross them: 24 MiB per file, 40 MiB per user.
-									FILES_MAX_BYTES: "25165824",
-									FILES_QUOTA_BYTES: "41943040",
-									FILES_ALLOWED_TYPES:
-										"image/png,image/jpeg,image/gif,image/webp,application/pdf,application/zip,audio/*,video/*,text/plain",
 									TURN_PROVIDER: "coturn",
 									TURN_URLS: "stun:turn.hatch.test:3478,turn:turn.hatch.test:3478?transport=udp,turns:turn.hatch.test:5349?transport=tcp",
 									TURN_SECRET: "test-turn-secret-0123456789abcdef",
 									TURN_TTL_S: "3600",
 									CF_TURN_KEY_ID: "",
 									CF_TURN_API_TOKEN: "",
+									SIP_HOST_DENY: "private,link-local,cgnat,multicast,reserved",
+									PUBLIC_URL: "https://hatch.test",
+									// Small enough that tests can cross them: 24 MiB per file, 40 MiB per user.
+									FILES_MAX_BYTES: "25165824",
+									FILES_QUOTA_BYTES: "41943040",
+									FILES_ALLOWED_TYPES:
+										"image/png,image/jpeg,image/gif,image/webp,application/pdf,application/zip,audio/*,video/*,text/plain",
 								},
 							},
 						}),

@@ -29,17 +29,19 @@ if (!existsSync(".dev.vars")) {
 		ALLOWED_ORIGINS: "http://localhost:8787,http://127.0.0.1:8787",
 		JWT_ISSUER: "http://localhost:8787",
 		TURN_SECRET: secret(24),
-		// Files: 2 GiB per file, 10 GiB per user, the production list of accepted types.
-		FILES_MAX_BYTES: "2147483648",
-		FILES_QUOTA_BYTES: "10737418240",
-		FILES_ALLOWED_TYPES:
-			"image/png,image/jpeg,image/gif,image/webp,image/avif,image/heic,application/pdf,application/zip,application/gzip,audio/*,video/*,text/plain",
 		// Calls: a local coturn (`turnserver --use-auth-secret --static-auth-secret=$TURN_SECRET`).
 		TURN_PROVIDER: "coturn",
 		TURN_URLS: "stun:127.0.0.1:3478,turn:127.0.0.1:3478?transport=udp,turn:127.0.0.1:3478?transport=tcp",
 		TURN_TTL_S: "86400",
 		CF_TURN_KEY_ID: "",
 		CF_TURN_API_TOKEN: "",
+		// Loopback stays reachable in development so a local sipp can play the gateway.
+		SIP_HOST_DENY: "private,link-local,cgnat,multicast,reserved",
+		// Files: 2 GiB per file, 10 GiB per user, the production list of accepted types.
+		FILES_MAX_BYTES: "2147483648",
+		FILES_QUOTA_BYTES: "10737418240",
+		FILES_ALLOWED_TYPES:
+			"image/png,image/jpeg,image/gif,image/webp,image/avif,image/heic,application/pdf,application/zip,application/gzip,audio/*,video/*,text/plain",
 	};
 	writeFileSync(
 		".dev.vars",

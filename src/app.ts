@@ -7,6 +7,12 @@ import { requestContext } from "./middleware/request-context";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { callRoutes } from "./routes/calls";
+import { campaignRoutes } from "./routes/campaigns";
+import { contactListRoutes } from "./routes/contact-lists";
+import { dialerCallbackRoutes } from "./routes/dialer-callbacks";
+import { doNotCallRoutes } from "./routes/do-not-call";
+import { sipTrunkRoutes } from "./routes/sip-trunks";
+import { soundRoutes } from "./routes/sounds";
 import { authPhoneRoutes } from "./routes/auth-phone";
 import { devRoutes } from "./routes/dev";
 import { fileUploadRoutes } from "./routes/file-uploads";
@@ -42,6 +48,12 @@ export function buildApp() {
 	app.route("/", devRoutes);
 	app.route("/", turnRoutes);
 	app.route("/", callRoutes);
+	app.route("/", sipTrunkRoutes);
+	app.route("/", soundRoutes);
+	app.route("/", contactListRoutes);
+	app.route("/", doNotCallRoutes);
+	app.route("/", campaignRoutes);
+	app.route("/", dialerCallbackRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 		type: "http",

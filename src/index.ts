@@ -2,6 +2,7 @@ import { app } from "./app";
 
 export { Campaign } from "../durable-objects/campaign";
 export { ChatRoom } from "../durable-objects/chat-room";
+export { DialerContainer } from "../durable-objects/dialer-container";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { UserHub } from "../durable-objects/user-hub";
 

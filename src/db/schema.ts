@@ -5,6 +5,7 @@
  */
 export * from "./tables/users";
 export * from "./tables/chats";
+export * from "./tables/voice";
 export * from "./tables/sessions";
 export * from "./tables/sms-codes";
 export * from "./tables/email-tokens";

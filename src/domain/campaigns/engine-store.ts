@@ -1,0 +1,147 @@
+/**
+ * The Campaign Durable Object's own SQLite: contacts to call (copied from
+ * D1 at start), one row per call attempt (the CDR, keyed by the
+ * deterministic call id), the (call_id, seq) pairs of dialer events already
+ * applied, and the webhook outbox. Everything the engine must not forget
+ * across eviction lives here; memory holds caches only.
+ */
+export const ENGINE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS contacts (
+	idx INTEGER PRIMARY KEY, number TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+	attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0, outcome TEXT, call_id TEXT);
+CREATE INDEX IF NOT EXISTS contacts_due ON contacts (state, next_at);
+CREATE TABLE IF NOT EXISTS calls (
+	call_id TEXT PRIMARY KEY, idx INTEGER NOT NULL, number TEXT NOT NULL, attempt INTEGER NOT NULL,
+	state TEXT NOT NULL, send_at INTEGER, send_tries INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
+	dialed_at INTEGER, answered_at INTEGER, ended_at INTEGER, outcome TEXT, sip_code INTEGER, reason TEXT,
+	ring_ms INTEGER, talk_ms INTEGER, billed_s INTEGER, dtmf TEXT NOT NULL DEFAULT '', last_seq INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS calls_state ON calls (state);
+CREATE TABLE IF NOT EXISTS seen (call_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (call_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+	id INTEGER PRIMARY KEY, type TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+	next_at INTEGER NOT NULL, delivered_at INTEGER, failed_at INTEGER, last_error TEXT);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (delivered_at, failed_at, next_at);
+`;
+
+/** Call states while a call is live (counts against max_concurrent). */
+export const LIVE_STATES = ["queued", "dialing", "trying", "ringing", "early_media", "answered"] as const;
+export const LIVE_SQL = `('${LIVE_STATES.join("','")}')`;
+export const TERMINAL = new Set(["completed", "busy", "no_answer", "failed", "canceled"]);
+/** Progress order: an event never moves a call backwards. */
+export const RANK: Record<string, number> = {
+	queued: 0,
+	dialing: 1,
+	trying: 2,
+	ringing: 3,
+	early_media: 4,
+	answered: 5,
+};
+
+export type CallRow = {
+	call_id: string;
+	idx: number;
+	number: string;
+	attempt: number;
+	state: string;
+	send_at: number | null;
+	send_tries: number;
+	created_at: number;
+	dialed_at: number | null;
+	answered_at: number | null;
+	ended_at: number | null;
+	outcome: string | null;
+	sip_code: number | null;
+	reason: string | null;
+	ring_ms: number | null;
+	talk_ms: number | null;
+	billed_s: number | null;
+	dtmf: string;
+	last_seq: number;
+};
+
+export type CdrFilter = { outcome?: string; state?: string; number?: string; after?: number; limit: number };
+
+/** A CDR as the API shows it. */
+export function cdrView(r: CallRow & { rowid?: number }) {
+	const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+	return {
+		call_id: r.call_id,
+		number: r.number,
+		attempt: r.attempt,
+		state: r.state,
+		outcome: r.outcome,
+		created_at: iso(r.created_at),
+		started_at: iso(r.dialed_at),
+		answered_at: iso(r.answered_at),
+		ended_at: iso(r.ended_at),
+		billed_s: r.billed_s,
+		ring_ms: r.ring_ms,
+		talk_ms: r.talk_ms,
+		sip_code: r.sip_code,
+		reason: r.reason,
+		dtmf: r.dtmf,
+	};
+}
+export type Cdr = ReturnType<typeof cdrView>;
+
+/** Pages CDRs in creation order; `after` is the cursor from the previous page. */
+export function listCdrs(sql: SqlStorage, f: CdrFilter): { items: Cdr[]; next_after: number | null } {
+	const where = ["rowid > ?"];
+	const args: (string | number)[] = [f.after ?? 0];
+	if (f.outcome) {
+		where.push("outcome = ?");
+		args.push(f.outcome);
+	}
+	if (f.state) {
+		where.push("state = ?");
+		args.push(f.state);
+	}
+	if (f.number) {
+		where.push("number = ?");
+		args.push(f.number);
+	}
+	const rows = sql
+		.exec<CallRow & { rowid: number }>(
+			`SELECT rowid, * FROM calls WHERE ${where.join(" AND ")} ORDER BY rowid LIMIT ?`,
+			...args,
+			f.limit,
+		)
+		.toArray();
+	return {
+		items: rows.map(cdrView),
+		next_after: rows.length === f.limit ? (rows.at(-1)?.rowid ?? null) : null,
+	};
+}
+
+/** Counts by contact state/outcome and by call, for status and progress events. */
+export function engineCounts(sql: SqlStorage): Record<string, number> {
+	const counts: Record<string, number> = {
+		total: 0,
+		pending: 0,
+		calling: 0,
+		done: 0,
+		completed: 0,
+		busy: 0,
+		no_answer: 0,
+		failed: 0,
+		canceled: 0,
+		do_not_call: 0,
+	};
+	for (const r of sql.exec<{ state: string; outcome: string | null; n: number }>(
+		"SELECT state, outcome, COUNT(*) AS n FROM contacts GROUP BY state, outcome",
+	)) {
+		counts.total = (counts.total ?? 0) + r.n;
+		counts[r.state] = (counts[r.state] ?? 0) + r.n;
+		if (r.state === "done" && r.outcome) counts[r.outcome] = (counts[r.outcome] ?? 0) + r.n;
+	}
+	const calls = sql
+		.exec<{ attempts: number; answered: number; live: number }>(
+			`SELECT COUNT(*) AS attempts, COUNT(answered_at) AS answered, COALESCE(SUM(state IN ${LIVE_SQL}), 0) AS live FROM calls`,
+		)
+		.one();
+	counts.attempts = calls.attempts;
+	counts.answered = calls.answered;
+	counts.in_flight = calls.live;
+	return counts;
+}

@@ -1,0 +1,69 @@
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
+import type { RawContact } from "./parse";
+
+export type Contact = {
+	line: number;
+	number: string;
+	name?: string;
+	comment?: string;
+	fields?: Record<string, string>;
+};
+export type RejectedRow = { line: number; value: string; reason: "INVALID_NUMBER" | "DO_NOT_CALL" };
+
+/** How many rejected rows a response lists; the counts are always complete. */
+export const MAX_REPORTED_ROWS = 1000;
+
+/**
+ * Turns raw rows into E.164 contacts: numbers parsed with libphonenumber-js
+ * (national numbers read in `region`), invalid ones reported with their
+ * line, duplicates merged into the first occurrence (which keeps its line
+ * and gains the name/comment/fields it lacked), do-not-call numbers left out.
+ *
+ * @example normalizeContacts(rows, "GB", new Set(["+447700900123"]))
+ */
+export function normalizeContacts(rows: RawContact[], region: string, dnc: ReadonlySet<string>) {
+	const byNumber = new Map<string, Contact>();
+	const rejected: RejectedRow[] = [];
+	let invalid = 0;
+	let duplicates = 0;
+	let doNotCall = 0;
+	for (const row of rows) {
+		const e164 = toE164(row.number, region);
+		if (!e164) {
+			invalid++;
+			if (rejected.length < MAX_REPORTED_ROWS)
+				rejected.push({ line: row.line, value: row.number.slice(0, 64), reason: "INVALID_NUMBER" });
+			continue;
+		}
+		if (dnc.has(e164)) {
+			doNotCall++;
+			if (rejected.length < MAX_REPORTED_ROWS)
+				rejected.push({ line: row.line, value: e164, reason: "DO_NOT_CALL" });
+			continue;
+		}
+		const seen = byNumber.get(e164);
+		if (seen) {
+			duplicates++;
+			seen.name ??= row.name;
+			seen.comment ??= row.comment;
+			if (row.fields) seen.fields = { ...row.fields, ...seen.fields };
+			continue;
+		}
+		byNumber.set(e164, {
+			line: row.line,
+			number: e164,
+			name: row.name,
+			comment: row.comment,
+			fields: row.fields,
+		});
+	}
+	return { contacts: [...byNumber.values()], rejected, invalid, duplicates, doNotCall };
+}
+
+/** E.164 for a number as typed, or null when it is not a valid phone number. */
+export function toE164(raw: string, region: string): string | null {
+	const cleaned = raw.trim().replace(/^00/, "+");
+	if (!cleaned || cleaned.length > 32 || !/\d/.test(cleaned)) return null;
+	const parsed = parsePhoneNumberFromString(cleaned, region as CountryCode);
+	return parsed?.isValid() ? parsed.number : null;
+}

@@ -1,0 +1,109 @@
+import { CsvError, parse } from "csv-parse/sync";
+
+/** One row as uploaded, before the number is checked. */
+export type RawContact = {
+	line: number;
+	number: string;
+	name?: string;
+	comment?: string;
+	fields?: Record<string, string>;
+};
+
+/** The upload cannot be read at all (as opposed to single bad rows). */
+export class ContactFileError extends Error {
+	constructor(
+		readonly code: string,
+		message: string,
+		readonly line?: number,
+	) {
+		super(message);
+	}
+}
+
+const NUMBER_HEADERS = [
+	"number",
+	"phone",
+	"phone_number",
+	"phonenumber",
+	"tel",
+	"telephone",
+	"mobile",
+	"msisdn",
+	"номер",
+	"телефон",
+];
+const NAME_HEADERS = ["name", "full_name", "fullname", "contact", "имя", "фио"];
+const COMMENT_HEADERS = ["comment", "comments", "note", "notes", "комментарий", "примечание"];
+
+/**
+ * Parses a CSV of contacts with csv-parse: quoted fields, CRLF, `,` `;` or
+ * tab separators (sniffed from the first line, as Excel exports differ by
+ * locale), and an optional header row, detected by its names or by the first
+ * row having no digits where the second has a number. Without a header the
+ * columns are number, name, comment, then `col4`, `col5`… as fields.
+ *
+ * @example parseContactsCsv("phone,name\n+14155550100,Ann\n") // { header: true, rows: [{ line: 2, number: "+14155550100", name: "Ann" }] }
+ */
+export function parseContactsCsv(text: string): { header: boolean; rows: RawContact[] } {
+	const firstLine = text.slice(0, text.search(/\r?\n|$/));
+	const delimiter =
+		[",", ";", "\t"]
+			.map((d) => [d, firstLine.split(d).length] as const)
+			.sort((a, b) => b[1] - a[1])[0]?.[0] ?? ",";
+	let records: { record: string[]; info: { lines: number } }[];
+	try {
+		records = parse(text, {
+			delimiter,
+			bom: true,
+			info: true,
+			relax_column_count: true,
+			skip_empty_lines: true,
+			trim: true,
+		}) as unknown as typeof records;
+	} catch (err) {
+		if (err instanceof CsvError) {
+			const line = (err as unknown as { lines?: number }).lines;
+			throw new ContactFileError(
+				"CSV_MALFORMED",
+				`The CSV could not be parsed${line ? ` at line ${line}` : ""}: ${err.message}`,
+				line,
+			);
+		}
+		throw err;
+	}
+	if (records.length === 0) throw new ContactFileError("CONTACTS_EMPTY", "The file has no rows");
+	const first = records[0]?.record.map((c) => c.toLowerCase().replace(/[\s-]+/g, "_")) ?? [];
+	const named = first.some(
+		(c) => NUMBER_HEADERS.includes(c) || NAME_HEADERS.includes(c) || COMMENT_HEADERS.includes(c),
+	);
+	const second = records[1]?.record ?? [];
+	const header = named || (!first.some((c) => /\d{3}/.test(c)) && second.some((c) => /\d{3}/.test(c)));
+	const names = header ? (records[0]?.record ?? []) : [];
+	const keys = header ? first : [];
+	const col = (want: string[], fallback: number) => {
+		const i = keys.findIndex((k) => want.includes(k));
+		return header ? i : fallback;
+	};
+	let numberCol = col(NUMBER_HEADERS, 0);
+	if (numberCol < 0) numberCol = 0;
+	const nameCol = col(NAME_HEADERS, 1);
+	const commentCol = col(COMMENT_HEADERS, 2);
+	const rows: RawContact[] = [];
+	for (const { record, info } of header ? records.slice(1) : records) {
+		const row: RawContact = { line: info.lines, number: record[numberCol] ?? "" };
+		const fields: Record<string, string> = {};
+		record.forEach((value, i) => {
+			if (i === numberCol) return;
+			if (i === nameCol) {
+				if (value) row.name = value;
+			} else if (i === commentCol) {
+				if (value) row.comment = value;
+			} else if (value) {
+				fields[header ? (names[i] ?? `col${i + 1}`) : `col${i + 1}`] = value;
+			}
+		});
+		if (Object.keys(fields).length > 0) row.fields = fields;
+		rows.push(row);
+	}
+	return { header, rows };
+}

@@ -1,0 +1,345 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { campaigns } from "../db/schema";
+import {
+	campaignStub,
+	campaignView,
+	createCampaign,
+	getOwnedCampaign,
+	listCampaigns,
+	updateCampaign,
+} from "../domain/campaigns/campaigns";
+import { cdrCsv } from "../domain/campaigns/cdr-csv";
+import { ApiError } from "../errors";
+import { createRouter } from "../lib/router";
+import { requireAuth } from "../middleware/auth";
+
+const security = [{ bearerAuth: [] }];
+const tags = ["voice: campaigns"];
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "HH:MM");
+const Window = z
+	.object({
+		time_zone: z.string().min(1).max(64),
+		days: z.array(z.number().int().min(1).max(7)).max(7),
+		start: hhmm,
+		end: hhmm,
+	})
+	.strict()
+	.openapi("CallingWindow", {
+		description: "Days (1 = Monday … 7 = Sunday) and local hours [start, end) in an IANA time zone",
+	});
+const Rule = z
+	.object({
+		delay_s: z
+			.number()
+			.int()
+			.min(0)
+			.max(7 * 86400),
+		max_attempts: z.number().int().min(1).max(10),
+	})
+	.strict();
+const Retry = z
+	.object({ busy: Rule.optional(), no_answer: Rule.optional(), failed: Rule.optional() })
+	.strict()
+	.openapi("RetryPolicy");
+const CampaignCreate = z
+	.object({
+		name: z.string().trim().min(1).max(100),
+		trunk_id: z.string().min(1).max(64),
+		sound_id: z.string().min(1).max(64),
+		list_id: z.string().min(1).max(64),
+		max_concurrent: z.number().int().min(1).max(500).optional(),
+		calls_per_second: z.number().min(0.01).max(200).optional(),
+		ring_timeout_s: z.number().int().min(5).max(120).optional(),
+		max_duration_s: z.number().int().min(5).max(3600).optional(),
+		retry: Retry.optional(),
+		window: Window.nullable().optional(),
+		webhook_url: z
+			.url({ protocol: /^https?$/ })
+			.max(2000)
+			.nullable()
+			.optional(),
+	})
+	.strict()
+	.openapi("CampaignCreate");
+const CampaignUpdate = CampaignCreate.partial().strict().openapi("CampaignUpdate");
+const Counts = z.record(z.string(), z.number());
+const Campaign = z
+	.object({
+		id: z.string(),
+		name: z.string(),
+		trunk_id: z.string(),
+		sound_id: z.string(),
+		list_id: z.string(),
+		max_concurrent: z.number(),
+		calls_per_second: z.number(),
+		ring_timeout_s: z.number(),
+		max_duration_s: z.number(),
+		retry: Retry,
+		window: Window.nullable(),
+		webhook_url: z.string().nullable(),
+		status: z.enum(["draft", "running", "paused", "completed", "canceled"]),
+		counts: Counts.nullable(),
+		started_at: z.string().nullable(),
+		finished_at: z.string().nullable(),
+		created_at: z.string(),
+		updated_at: z.string(),
+	})
+	.openapi("Campaign");
+const Cdr = z
+	.object({
+		call_id: z.string(),
+		number: z.string(),
+		attempt: z.number(),
+		state: z.string(),
+		outcome: z.string().nullable(),
+		created_at: z.string().nullable(),
+		started_at: z.string().nullable(),
+		answered_at: z.string().nullable(),
+		ended_at: z.string().nullable(),
+		billed_s: z.number().nullable(),
+		ring_ms: z.number().nullable(),
+		talk_ms: z.number().nullable(),
+		sip_code: z.number().nullable(),
+		reason: z.string().nullable(),
+		dtmf: z.string(),
+	})
+	.openapi("CallRecord");
+const IdParam = z.object({ id: z.string().min(1).max(64) });
+const CdrQuery = z.object({
+	outcome: z.enum(["completed", "busy", "no_answer", "failed", "canceled"]).optional(),
+	state: z.string().max(20).optional(),
+	number: z.string().max(32).optional(),
+	after: z.coerce.number().int().min(0).optional(),
+	limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+	description,
+	content: { "application/json": { schema } },
+});
+const errors = {
+	400: { description: "Invalid input" },
+	401: { description: "Not signed in" },
+	404: { description: "Not found" },
+};
+
+export const campaignRoutes = createRouter();
+campaignRoutes.use("/v1/campaigns", requireAuth);
+campaignRoutes.use("/v1/campaigns/*", requireAuth);
+
+campaignRoutes.openapi(
+	createRoute({
+		method: "post",
+		path: "/v1/campaigns",
+		tags,
+		security,
+		summary: "Create a draft campaign from your trunk, sound and contact list",
+		description:
+			"`webhook_secret` is returned once: webhooks carry `Hatch-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + '.' + body)>`.",
+		request: { body: { content: { "application/json": { schema: CampaignCreate } }, required: true } },
+		responses: {
+			201: json(Campaign.extend({ webhook_secret: z.string().nullable() }), "Created"),
+			422: { description: "SCHEDULE_IMPOSSIBLE / WEBHOOK_HOST_DENIED" },
+			...errors,
+		},
+	}),
+	async (c) => {
+		const { row, webhookSecret } = await createCampaign(
+			c.env,
+			c.var.db,
+			c.var.auth.userId,
+			c.req.valid("json"),
+		);
+		return c.json({ ...campaignView(row), webhook_secret: webhookSecret }, 201);
+	},
+);
+
+campaignRoutes.openapi(
+	createRoute({
+		method: "get",
+		path: "/v1/campaigns",
+		tags,
+		security,
+		summary: "Your campaigns, newest first",
+		request: {
+			query: z.object({
+				limit: z.coerce.number().int().min(1).max(100).default(50),
+				before: z.string().max(64).optional(),
+			}),
+		},
+		responses: {
+			200: json(z.object({ items: z.array(Campaign), next_before: z.string().nullable() }), "Campaigns"),
+			...errors,
+		},
+	}),
+	async (c) => {
+		const { limit, before } = c.req.valid("query");
+		const rows = await listCampaigns(c.var.db, c.var.auth.userId, limit, before);
+		return c.json(
+			{
+				items: rows.map(campaignView),
+				next_before: rows.length === limit ? (rows.at(-1)?.id ?? null) : null,
+			},
+			200,
+		);
+	},
+);
+
+campaignRoutes.openapi(
+	createRoute({
+		method: "get",
+		path: "/v1/campaigns/{id}",
+		tags,
+		security,
+		summary: "A campaign with live counts by state",
+		request: { params: IdParam },
+		responses: {
+			200: json(Campaign.extend({ webhooks: z.record(z.string(), z.number()).nullable() }), "The campaign"),
+			...errors,
+		},
+	}),
+	async (c) => {
+		const row = await getOwnedCampaign(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+		if (row.status === "draft") return c.json({ ...campaignView(row), webhooks: null }, 200);
+		const live = await campaignStub(c.env, row.id).getStatus();
+		return c.json(
+			{ ...campaignView(row), status: live.status, counts: live.counts, webhooks: live.webhooks },
+			200,
+		);
+	},
+);
+
+campaignRoutes.openapi(
+	createRoute({
+		method: "patch",
+		path: "/v1/campaigns/{id}",
+		tags,
+		security,
+		summary: "Change a draft campaign",
+		request: {
+			params: IdParam,
+			body: { content: { "application/json": { schema: CampaignUpdate } }, required: true },
+		},
+		responses: {
+			200: json(Campaign, "Updated"),
+			409: { description: "CAMPAIGN_NOT_DRAFT" },
+			422: { description: "SCHEDULE_IMPOSSIBLE" },
+			...errors,
+		},
+	}),
+	async (c) => {
+		const row = await getOwnedCampaign(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+		return c.json(campaignView(await updateCampaign(c.env, c.var.db, row, c.req.valid("json"))), 200);
+	},
+);
+
+campaignRoutes.openapi(
+	createRoute({
+		method: "delete",
+		path: "/v1/campaigns/{id}",
+		tags,
+		security,
+		summary: "Delete a campaign that is not running or paused",
+		request: { params: IdParam },
+		responses: { 204: { description: "Deleted" }, 409: { description: "CAMPAIGN_ACTIVE" }, ...errors },
+	}),
+	async (c) => {
+		const row = await getOwnedCampaign(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+		if (row.status === "running" || row.status === "paused")
+			throw new ApiError("CAMPAIGN_ACTIVE", "Cancel the campaign first", { status: 409 });
+		await c.var.db.delete(campaigns).where(eq(campaigns.id, row.id));
+		return c.body(null, 204);
+	},
+);
+
+const Action = z.object({
+	id: z.string().min(1).max(64),
+	action: z.enum(["start", "pause", "resume", "cancel"]),
+});
+
+campaignRoutes.openapi(
+	createRoute({
+		method: "post",
+		path: "/v1/campaigns/{id}/{action}",
+		tags,
+		security,
+		summary: "start | pause | resume | cancel",
+		description:
+			"start: draft → running. pause: running → paused (live calls finish). resume: paused → running. cancel: hangs up live calls, the rest are canceled.",
+		request: { params: Action },
+		responses: {
+			200: json(z.object({ id: z.string(), status: z.string() }), "New status"),
+			409: { description: "CAMPAIGN_BAD_STATE" },
+			...errors,
+		},
+	}),
+	async (c) => {
+		const { id, action } = c.req.valid("param");
+		const row = await getOwnedCampaign(c.var.db, c.var.auth.userId, id);
+		const allowed = {
+			start: ["draft"],
+			pause: ["running"],
+			resume: ["paused"],
+			cancel: ["running", "paused"],
+		}[action];
+		const stub = campaignStub(c.env, row.id);
+		const current = row.status === "draft" ? "draft" : (await stub.getStatus()).status;
+		if (!allowed.includes(current))
+			throw new ApiError("CAMPAIGN_BAD_STATE", `Cannot ${action} a ${current} campaign`, { status: 409 });
+		const result =
+			action === "start"
+				? await stub.start(row.id)
+				: action === "pause"
+					? await stub.pause()
+					: action === "resume"
+						? await stub.resume()
+						: await stub.cancel();
+		return c.json({ id: row.id, status: result.status }, 200);
+	},
+);
+
+campaignRoutes.openapi(
+	createRoute({
+		method: "get",
+		path: "/v1/campaigns/{id}/calls",
+		tags,
+		security,
+		summary: "Call records (one per attempt), filterable by outcome, state and number; `after` pages",
+		request: { params: IdParam, query: CdrQuery },
+		responses: {
+			200: json(z.object({ items: z.array(Cdr), next_after: z.number().nullable() }), "Call records"),
+			...errors,
+		},
+	}),
+	async (c) => {
+		const row = await getOwnedCampaign(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+		if (row.status === "draft") return c.json({ items: [], next_after: null }, 200);
+		return c.json(await campaignStub(c.env, row.id).listCalls(c.req.valid("query")), 200);
+	},
+);
+
+campaignRoutes.openapi(
+	createRoute({
+		method: "get",
+		path: "/v1/campaigns/{id}/calls.csv",
+		tags,
+		security,
+		summary: "All call records as CSV (same filters)",
+		request: { params: IdParam, query: CdrQuery.omit({ after: true, limit: true }) },
+		responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } }, ...errors },
+	}),
+	async (c) => {
+		const row = await getOwnedCampaign(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+		const stub = campaignStub(c.env, row.id);
+		const filter = c.req.valid("query");
+		const body = cdrCsv(
+			row.status === "draft" ? null : (after) => stub.listCalls({ ...filter, after, limit: 1000 }),
+		);
+		return new Response(body, {
+			headers: {
+				"Content-Type": "text/csv; charset=utf-8",
+				"Content-Disposition": `attachment; filename="campaign-${row.id}-calls.csv"`,
+			},
+		});
+	},
+);

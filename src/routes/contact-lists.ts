@@ -1,0 +1,245 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { isSupportedCountry } from "libphonenumber-js";
+import { decodeUpload, EncodingError } from "../domain/contacts/decode";
+import {
+	deleteList,
+	getOwnedList,
+	importContactList,
+	listContacts,
+	listLists,
+	listView,
+} from "../domain/contacts/lists";
+import { ContactFileError, parseContactsCsv, type RawContact } from "../domain/contacts/parse";
+import { ApiError } from "../errors";
+import { readUpload } from "../lib/read-upload";
+import { createRouter } from "../lib/router";
+import { requireAuth } from "../middleware/auth";
+
+/** Largest contact file: 100,000 rows with a few columns fit comfortably. */
+const MAX_LIST_BYTES = 32 * 1024 * 1024;
+const security = [{ bearerAuth: [] }];
+const tags = ["voice: contact lists"];
+const Region = z
+	.string()
+	.regex(/^[A-Z]{2}$/, "an ISO 3166 alpha-2 region such as US or RU")
+	.refine((r) => isSupportedCountry(r), "not a region libphonenumber knows");
+const JsonContact = z
+	.object({
+		number: z.string().min(1).max(64),
+		name: z.string().max(200).optional(),
+		comment: z.string().max(1000).optional(),
+		fields: z.record(z.string().max(64), z.string().max(1000)).optional(),
+	})
+	.strict();
+const JsonList = z
+	.object({
+		name: z.string().trim().min(1).max(100),
+		default_region: Region.optional(),
+		contacts: z.array(JsonContact).min(1).max(1000),
+	})
+	.strict()
+	.openapi("ContactListJson");
+const Stats = z.record(z.string(), z.unknown());
+const ContactList = z
+	.object({
+		id: z.string(),
+		name: z.string(),
+		default_region: z.string(),
+		contact_count: z.number(),
+		stats: Stats,
+		created_at: z.string(),
+	})
+	.openapi("ContactList");
+const ImportResult = ContactList.extend({
+	rejected: z.array(
+		z.object({ line: z.number(), value: z.string(), reason: z.enum(["INVALID_NUMBER", "DO_NOT_CALL"]) }),
+	),
+}).openapi("ContactListImport");
+const IdParam = z.object({ id: z.string().min(1).max(64) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+	description,
+	content: { "application/json": { schema } },
+});
+const errors = {
+	400: { description: "Invalid input" },
+	401: { description: "Not signed in" },
+	404: { description: "Not found" },
+};
+
+export const contactListRoutes = createRouter();
+contactListRoutes.use("/v1/contact-lists", requireAuth);
+contactListRoutes.use("/v1/contact-lists/*", requireAuth);
+
+contactListRoutes.openapi(
+	createRoute({
+		method: "post",
+		path: "/v1/contact-lists",
+		tags,
+		security,
+		summary:
+			"Upload a contact list: CSV (raw text/csv or multipart `file`) or JSON (up to 1,000 contacts inline)",
+		description:
+			"CSV columns: number, then optional name and comment; other columns are kept as fields. A header row is detected. `,` `;` and tab separators are sniffed. Numbers are normalised to E.164 (`region` for national numbers). Duplicates are merged, do-not-call numbers skipped, invalid rows listed with their line.",
+		request: {
+			query: z.object({
+				name: z.string().trim().min(1).max(100).optional(),
+				region: Region.optional(),
+				encoding: z.string().max(32).optional(),
+			}),
+			body: {
+				content: {
+					"text/csv": { schema: z.string().openapi({ type: "string", format: "binary" }) },
+					"application/json": { schema: JsonList },
+				},
+				// Not `required`: that would make the validator demand JSON from CSV uploads too.
+				required: false,
+			},
+		},
+		responses: {
+			201: json(ImportResult, "Imported"),
+			413: { description: "PAYLOAD_TOO_LARGE / CONTACTS_TOO_MANY" },
+			422: { description: "CSV_MALFORMED / CSV_BAD_ENCODING / CONTACTS_EMPTY / CONTACTS_NONE_VALID" },
+			...errors,
+		},
+	}),
+	async (c) => {
+		const query = c.req.valid("query");
+		const userId = c.var.auth.userId;
+		const type = c.req.header("Content-Type") ?? "";
+		let rows: RawContact[];
+		let name = query.name;
+		let region = query.region;
+		const meta: Record<string, unknown> = {};
+		if (/^application\/json/i.test(type)) {
+			const body = c.req.valid("json") as z.infer<typeof JsonList>;
+			name ??= body.name;
+			region ??= body.default_region;
+			rows = body.contacts.map((ct, i) => ({ ...ct, line: i + 1 }));
+			meta.format = "json";
+		} else {
+			const upload = await readUpload(c.req.raw, MAX_LIST_BYTES);
+			name ??= upload.fields.name?.trim().slice(0, 100) || upload.filename?.slice(0, 100);
+			const charset = /charset=([^;]+)/i.exec(upload.contentType)?.[1];
+			try {
+				const { text, encoding } = decodeUpload(upload.bytes, query.encoding ?? charset);
+				if (text.trim() === "") throw new ContactFileError("CONTACTS_EMPTY", "The file is empty");
+				const parsed = parseContactsCsv(text);
+				rows = parsed.rows;
+				Object.assign(meta, { format: "csv", encoding, header: parsed.header });
+			} catch (err) {
+				if (err instanceof EncodingError || err instanceof ContactFileError) {
+					throw new ApiError(err.code, err.message, {
+						status: 422,
+						details: err instanceof ContactFileError && err.line ? { line: err.line } : undefined,
+					});
+				}
+				throw err;
+			}
+		}
+		if (!name) throw new ApiError("VALIDATION_FAILED", "Give the list a name (?name=)");
+		const { list, rejected } = await importContactList(c.env, userId, {
+			name,
+			region: region ?? c.env.DEFAULT_PHONE_REGION,
+			rows,
+			meta,
+		});
+		return c.json({ ...listView(list), rejected }, 201);
+	},
+);
+
+contactListRoutes.openapi(
+	createRoute({
+		method: "get",
+		path: "/v1/contact-lists",
+		tags,
+		security,
+		summary: "Your contact lists, newest first",
+		request: {
+			query: z.object({
+				limit: z.coerce.number().int().min(1).max(100).default(50),
+				before: z.string().max(64).optional(),
+			}),
+		},
+		responses: {
+			200: json(z.object({ items: z.array(ContactList), next_before: z.string().nullable() }), "Lists"),
+			...errors,
+		},
+	}),
+	async (c) => {
+		const { limit, before } = c.req.valid("query");
+		const rows = await listLists(c.var.db, c.var.auth.userId, limit, before);
+		return c.json(
+			{ items: rows.map(listView), next_before: rows.length === limit ? (rows.at(-1)?.id ?? null) : null },
+			200,
+		);
+	},
+);
+
+contactListRoutes.openapi(
+	createRoute({
+		method: "get",
+		path: "/v1/contact-lists/{id}",
+		tags,
+		security,
+		summary: "One contact list with its import statistics",
+		request: { params: IdParam },
+		responses: { 200: json(ContactList, "The list"), ...errors },
+	}),
+	async (c) =>
+		c.json(listView(await getOwnedList(c.var.db, c.var.auth.userId, c.req.valid("param").id)), 200),
+);
+
+const Contact = z
+	.object({
+		id: z.number(),
+		number: z.string(),
+		name: z.string().nullable(),
+		comment: z.string().nullable(),
+		fields: z.record(z.string(), z.string()),
+		line: z.number(),
+	})
+	.openapi("Contact");
+
+contactListRoutes.openapi(
+	createRoute({
+		method: "get",
+		path: "/v1/contact-lists/{id}/contacts",
+		tags,
+		security,
+		summary: "The list's contacts in upload order (`after` = last id seen)",
+		request: {
+			params: IdParam,
+			query: z.object({
+				limit: z.coerce.number().int().min(1).max(1000).default(100),
+				after: z.coerce.number().int().min(0).default(0),
+			}),
+		},
+		responses: {
+			200: json(z.object({ items: z.array(Contact), next_after: z.number().nullable() }), "Contacts"),
+			...errors,
+		},
+	}),
+	async (c) => {
+		const list = await getOwnedList(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+		const { limit, after } = c.req.valid("query");
+		const items = await listContacts(c.var.db, list.id, limit, after);
+		return c.json({ items, next_after: items.length === limit ? (items.at(-1)?.id ?? null) : null }, 200);
+	},
+);
+
+contactListRoutes.openapi(
+	createRoute({
+		method: "delete",
+		path: "/v1/contact-lists/{id}",
+		tags,
+		security,
+		summary: "Delete a contact list",
+		request: { params: IdParam },
+		responses: { 204: { description: "Deleted" }, ...errors },
+	}),
+	async (c) => {
+		const list = await getOwnedList(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+		await deleteList(c.env, list.id);
+		return c.body(null, 204);
+	},
+);

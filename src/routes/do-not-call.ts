@@ -1,0 +1,140 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { doNotCall } from "../db/schema";
+import { toE164 } from "../domain/contacts/normalize";
+import { ApiError } from "../errors";
+import { createRouter } from "../lib/router";
+import { requireAuth } from "../middleware/auth";
+
+const security = [{ bearerAuth: [] }];
+const tags = ["voice: do-not-call"];
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+	description,
+	content: { "application/json": { schema } },
+});
+const errors = { 400: { description: "Invalid input" }, 401: { description: "Not signed in" } };
+
+export const doNotCallRoutes = createRouter();
+doNotCallRoutes.use("/v1/do-not-call", requireAuth);
+doNotCallRoutes.use("/v1/do-not-call/*", requireAuth);
+
+doNotCallRoutes.openapi(
+	createRoute({
+		method: "post",
+		path: "/v1/do-not-call",
+		tags,
+		security,
+		summary: "Add numbers to your do-not-call list (checked at upload and again before every dial)",
+		request: {
+			body: {
+				content: {
+					"application/json": {
+						schema: z
+							.object({
+								numbers: z.array(z.string().min(1).max(64)).min(1).max(1000),
+								region: z
+									.string()
+									.regex(/^[A-Z]{2}$/)
+									.optional(),
+							})
+							.strict(),
+					},
+				},
+				required: true,
+			},
+		},
+		responses: {
+			200: json(z.object({ added: z.array(z.string()), invalid: z.array(z.string()) }), "Added"),
+			...errors,
+		},
+	}),
+	async (c) => {
+		const { numbers, region } = c.req.valid("json");
+		const added: string[] = [];
+		const invalid: string[] = [];
+		for (const n of numbers) {
+			const e164 = toE164(n, region ?? c.env.DEFAULT_PHONE_REGION);
+			if (e164) added.push(e164);
+			else invalid.push(n);
+		}
+		if (added.length === 0)
+			throw new ApiError("INVALID_NUMBER", "None of the numbers is a valid phone number", {
+				status: 422,
+				details: { invalid },
+			});
+		const now = new Date();
+		const unique = [...new Set(added)];
+		// 3 parameters per row: stay under D1's 100 bound parameters per statement.
+		for (let i = 0; i < unique.length; i += 30) {
+			await c.var.db
+				.insert(doNotCall)
+				.values(
+					unique.slice(i, i + 30).map((number) => ({ ownerId: c.var.auth.userId, number, createdAt: now })),
+				)
+				.onConflictDoNothing();
+		}
+		return c.json({ added: unique, invalid }, 200);
+	},
+);
+
+doNotCallRoutes.openapi(
+	createRoute({
+		method: "get",
+		path: "/v1/do-not-call",
+		tags,
+		security,
+		summary: "Your do-not-call numbers (`after` = last number seen)",
+		request: {
+			query: z.object({
+				limit: z.coerce.number().int().min(1).max(1000).default(100),
+				after: z.string().max(32).optional(),
+			}),
+		},
+		responses: {
+			200: json(
+				z.object({
+					items: z.array(z.object({ number: z.string(), created_at: z.string() })),
+					next_after: z.string().nullable(),
+				}),
+				"Numbers",
+			),
+			...errors,
+		},
+	}),
+	async (c) => {
+		const { limit, after } = c.req.valid("query");
+		const owner = eq(doNotCall.ownerId, c.var.auth.userId);
+		const rows = await c.var.db.query.doNotCall.findMany({
+			where: after ? and(owner, gt(doNotCall.number, after)) : owner,
+			orderBy: asc(doNotCall.number),
+			limit,
+		});
+		return c.json(
+			{
+				items: rows.map((r) => ({ number: r.number, created_at: r.createdAt.toISOString() })),
+				next_after: rows.length === limit ? (rows.at(-1)?.number ?? null) : null,
+			},
+			200,
+		);
+	},
+);
+
+doNotCallRoutes.openapi(
+	createRoute({
+		method: "delete",
+		path: "/v1/do-not-call/{number}",
+		tags,
+		security,
+		summary: "Remove a number from your do-not-call list",
+		request: { params: z.object({ number: z.string().min(1).max(64) }) },
+		responses: { 204: { description: "Removed (or was not there)" }, ...errors },
+	}),
+	async (c) => {
+		const e164 = toE164(c.req.valid("param").number, c.env.DEFAULT_PHONE_REGION);
+		if (!e164) throw new ApiError("INVALID_NUMBER", "Not a valid phone number", { status: 422 });
+		await c.var.db
+			.delete(doNotCall)
+			.where(and(eq(doNotCall.ownerId, c.var.auth.userId), eq(doNotCall.number, e164)));
+		return c.body(null, 204);
+	},
+);

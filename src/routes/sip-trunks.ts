@@ -1,0 +1,211 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { sipTrunks } from "../db/schema";
+import { placeTestCall } from "../domain/trunks/test-call";
+import { createTrunk, getOwnedTrunk, listTrunks, trunkView, updateTrunk } from "../domain/trunks/trunks";
+import { createRouter } from "../lib/router";
+import { requireAuth } from "../middleware/auth";
+
+const security = [{ bearerAuth: [] }];
+const Codec = z.enum(["PCMU", "PCMA"]);
+const hostRe =
+	/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+:[0-9a-fA-F:.]*|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)$/;
+const sipToken = z
+	.string()
+	.min(1)
+	.max(128)
+	.regex(/^[^\s<>"@:;]+$/, 'must be a SIP user part without spaces or <>"@:;');
+
+const TrunkCreate = z
+	.object({
+		name: z.string().trim().min(1).max(100),
+		host: z.string().trim().min(1).max(253).regex(hostRe, "must be a hostname or IP address"),
+		port: z.number().int().min(1).max(65535).optional(),
+		transport: z.enum(["udp", "tcp", "tls"]).optional(),
+		username: sipToken.nullable().optional(),
+		password: z.string().min(1).max(256).nullable().optional(),
+		auth_username: sipToken.nullable().optional(),
+		from_user: sipToken.nullable().optional(),
+		caller_id: z
+			.string()
+			.trim()
+			.min(1)
+			.max(64)
+			.regex(/^\+?[0-9A-Za-z._-]+$/, "digits, letters, + . _ -")
+			.nullable()
+			.optional(),
+		domain: z
+			.string()
+			.trim()
+			.min(1)
+			.max(253)
+			.regex(hostRe, "must be a hostname or IP address")
+			.nullable()
+			.optional(),
+		codecs: z
+			.array(Codec)
+			.min(1)
+			.max(2)
+			.refine((a) => new Set(a).size === a.length, "codecs must be distinct")
+			.optional(),
+	})
+	.strict()
+	.openapi("SipTrunkCreate");
+const TrunkUpdate = TrunkCreate.partial().strict().openapi("SipTrunkUpdate");
+const Trunk = z
+	.object({
+		id: z.string(),
+		name: z.string(),
+		host: z.string(),
+		port: z.number(),
+		transport: z.enum(["udp", "tcp", "tls"]),
+		username: z.string().nullable(),
+		has_password: z.boolean(),
+		auth_username: z.string().nullable(),
+		from_user: z.string().nullable(),
+		caller_id: z.string().nullable(),
+		domain: z.string().nullable(),
+		codecs: z.array(Codec),
+		last_test: z.record(z.string(), z.unknown()).nullable(),
+		created_at: z.string(),
+		updated_at: z.string(),
+	})
+	.openapi("SipTrunk");
+const IdParam = z.object({ id: z.string().min(1).max(64) });
+const ListQuery = z.object({
+	limit: z.coerce.number().int().min(1).max(100).default(50),
+	before: z.string().max(64).optional(),
+});
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+	description,
+	content: { "application/json": { schema } },
+});
+const errors = {
+	400: { description: "Invalid input" },
+	401: { description: "Not signed in" },
+	404: { description: "Not found" },
+};
+const tags = ["voice: sip trunks"];
+
+export const sipTrunkRoutes = createRouter();
+sipTrunkRoutes.use("/v1/sip-trunks", requireAuth);
+sipTrunkRoutes.use("/v1/sip-trunks/*", requireAuth);
+
+sipTrunkRoutes.openapi(
+	createRoute({
+		method: "post",
+		path: "/v1/sip-trunks",
+		tags,
+		security,
+		summary: "Add a SIP trunk (the password is stored encrypted and never returned)",
+		request: { body: { content: { "application/json": { schema: TrunkCreate } }, required: true } },
+		responses: { 201: json(Trunk, "Created"), 422: { description: "SIP_HOST_DENIED" }, ...errors },
+	}),
+	async (c) => {
+		const row = await createTrunk(c.env, c.var.db, c.var.auth.userId, c.req.valid("json"));
+		return c.json(trunkView(row), 201);
+	},
+);
+
+sipTrunkRoutes.openapi(
+	createRoute({
+		method: "get",
+		path: "/v1/sip-trunks",
+		tags,
+		security,
+		summary: "Your SIP trunks, newest first",
+		request: { query: ListQuery },
+		responses: {
+			200: json(z.object({ items: z.array(Trunk), next_before: z.string().nullable() }), "Trunks"),
+			...errors,
+		},
+	}),
+	async (c) => {
+		const { limit, before } = c.req.valid("query");
+		const rows = await listTrunks(c.var.db, c.var.auth.userId, limit, before);
+		return c.json(
+			{ items: rows.map(trunkView), next_before: rows.length === limit ? (rows.at(-1)?.id ?? null) : null },
+			200,
+		);
+	},
+);
+
+sipTrunkRoutes.openapi(
+	createRoute({
+		method: "get",
+		path: "/v1/sip-trunks/{id}",
+		tags,
+		security,
+		summary: "One SIP trunk",
+		request: { params: IdParam },
+		responses: { 200: json(Trunk, "The trunk"), ...errors },
+	}),
+	async (c) =>
+		c.json(trunkView(await getOwnedTrunk(c.var.db, c.var.auth.userId, c.req.valid("param").id)), 200),
+);
+
+sipTrunkRoutes.openapi(
+	createRoute({
+		method: "patch",
+		path: "/v1/sip-trunks/{id}",
+		tags,
+		security,
+		summary: "Change a SIP trunk (`password: null` removes the password)",
+		request: {
+			params: IdParam,
+			body: { content: { "application/json": { schema: TrunkUpdate } }, required: true },
+		},
+		responses: { 200: json(Trunk, "Updated"), 422: { description: "SIP_HOST_DENIED" }, ...errors },
+	}),
+	async (c) => {
+		const trunk = await getOwnedTrunk(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+		return c.json(trunkView(await updateTrunk(c.env, c.var.db, trunk, c.req.valid("json"))), 200);
+	},
+);
+
+sipTrunkRoutes.openapi(
+	createRoute({
+		method: "delete",
+		path: "/v1/sip-trunks/{id}",
+		tags,
+		security,
+		summary: "Delete a SIP trunk",
+		request: { params: IdParam },
+		responses: { 204: { description: "Deleted" }, ...errors },
+	}),
+	async (c) => {
+		const trunk = await getOwnedTrunk(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+		await c.var.db.delete(sipTrunks).where(eq(sipTrunks.id, trunk.id));
+		return c.body(null, 204);
+	},
+);
+
+const TestCall = z
+	.object({ to: z.string().min(3).max(32), sound_id: z.string().min(1).max(64) })
+	.strict()
+	.openapi("SipTrunkTestCall");
+
+sipTrunkRoutes.openapi(
+	createRoute({
+		method: "post",
+		path: "/v1/sip-trunks/{id}/test-call",
+		tags,
+		security,
+		summary: "Dial one number through this trunk and play a sound; progress shows in the trunk's `last_test`",
+		request: {
+			params: IdParam,
+			body: { content: { "application/json": { schema: TestCall } }, required: true },
+		},
+		responses: {
+			202: json(z.object({ call_id: z.string(), to: z.string(), state: z.string() }), "Dialing"),
+			422: { description: "INVALID_NUMBER / DO_NOT_CALL / SIP_HOST_DENIED" },
+			502: { description: "DIALER_REJECTED / DIALER_UNAVAILABLE" },
+			...errors,
+		},
+	}),
+	async (c) => {
+		const trunk = await getOwnedTrunk(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+		const { to, sound_id } = c.req.valid("json");
+		return c.json(await placeTestCall(c.env, c.var.db, trunk, to, sound_id), 202);
+	},
+);
