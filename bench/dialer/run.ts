@@ -12,7 +12,7 @@ import dgram from "node:dgram";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -97,6 +97,11 @@ const exited = (p: ChildProcess, ms: number) =>
 			resolve(true);
 		});
 	});
+
+// The machine is shared: wait (bounded) for the 1-minute load to drop, and record it either way.
+const quietUntil = Date.now() + Number(values["quiet-wait"]) * 1000;
+while (loadavg()[0] > 1.5 && Date.now() < quietUntil) await sleep(2000);
+const loads: Record<string, number> = { start: loadavg()[0] };
 
 // The sound: a two-tone signal, written as WAV for the dialer and raw µ-law for sipp.
 const pcm = Int16Array.from({ length: 8000 * SECONDS }, (_, i) =>
@@ -378,8 +383,10 @@ async function sippPhase(dialerSetupSeconds: number): Promise<PhaseResult> {
 let exitCode = 0;
 try {
 	const dialerResult = await dialerPhase();
+	loads.afterDialer = loadavg()[0];
 	await sleep(1000);
 	const sippResult = await sippPhase(dialerResult.setupSeconds);
+	loads.afterSipp = loadavg()[0];
 	await sleep(1000);
 	dumpcap.kill("SIGINT");
 	await exited(dumpcap, 10_000);
@@ -444,6 +451,7 @@ function report(d: PhaseResult, s: PhaseResult, j: Record<string, JitterStats>):
 		`# Dialer bench (${new Date().toISOString()})`,
 		"",
 		`K = ${K} concurrent calls, ${SECONDS} s sound (G.711 µ-law, 20 ms packets), loopback, ${process.platform} ${readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? ""}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)?.length ?? "?"} CPUs, node ${process.version}.`,
+		`Machine load (1-min average): ${loads.start.toFixed(2)} at start, ${loads.afterDialer.toFixed(2)} after the dialer phase, ${loads.afterSipp.toFixed(2)} after the sipp phase (other work shares these CPUs).`,
 		"Receiver: one UDP sink process; jitter = |inter-arrival − 20 ms| over consecutive packets of each stream, from dumpcap's kernel timestamps.",
 		"",
 		"| metric | dialer | sipp | dialer/sipp |",
@@ -457,7 +465,7 @@ function report(d: PhaseResult, s: PhaseResult, j: Record<string, JitterStats>):
 	const results = fileURLToPath(new URL("../results/", import.meta.url));
 	writeFileSync(
 		join(results, "dialer.json"),
-		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, dialer: d, sipp: s, jitter: j, targets }, null, 2)}\n`,
+		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, loadavg1m: loads, dialer: d, sipp: s, jitter: j, targets }, null, 2)}\n`,
 	);
 	writeFileSync(join(results, "dialer.md"), md);
 }
