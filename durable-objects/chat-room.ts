@@ -292,7 +292,7 @@ export class ChatRoom extends DurableObject<Env> {
 			const before = this.store.receipt(userId);
 			if (upTo > before.read_seq) {
 				this.store.raiseReceipt(userId, upTo, upTo);
-				this.markDirty(userId, before.delivered_seq);
+				this.markDirty(userId, before.read_seq);
 				await this.env.DB.prepare(
 					"UPDATE chat_members SET last_read_seq = max(last_read_seq, ?) WHERE chat_id = ? AND user_id = ?",
 				)
