@@ -24,6 +24,9 @@ import { oauthRoutes } from "./routes/oauth";
 import { turnRoutes } from "./routes/turn";
 import { userRoutes } from "./routes/users";
 import { wsRoutes } from "./routes/ws";
+import { chatRoutes } from "./routes/chats";
+import { messageRoutes } from "./routes/messages";
+import { deviceRoutes } from "./routes/devices";
 
 /**
  * Builds the Hono app: one sub-app per resource mounted with `.route()`,
@@ -38,6 +41,9 @@ export function buildApp() {
 	app.route("/", fileUploadRoutes);
 	app.route("/", fileRoutes);
 	app.route("/", wsRoutes);
+	app.route("/", chatRoutes);
+	app.route("/", messageRoutes);
+	app.route("/", deviceRoutes);
 	app.route("/", authRoutes);
 	app.route("/", authPhoneRoutes);
 	app.route("/", oauthRoutes);
