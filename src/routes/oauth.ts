@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import { ACCESS_TOKEN_TTL_S } from "../domain/auth/access-token";
 import { limit } from "../domain/auth/limits";
 import { accountKey, authenticatePassword } from "../domain/auth/login";
@@ -60,10 +61,18 @@ const OAuthError = z
 	.object({ error: z.string(), error_description: z.string().optional() })
 	.openapi("OAuthError");
 
+/** RFC 6749 §3.2: the request is form-encoded; anything else is an invalid_request, in RFC form. */
+const formOnly = createMiddleware<AppEnv>(async (c, next) => {
+	if (!/^application\/x-www-form-urlencoded\b/i.test(c.req.header("Content-Type") ?? ""))
+		return oauthError(c, "invalid_request", "Send application/x-www-form-urlencoded");
+	await next();
+});
+
 const token = createRoute({
 	method: "post",
 	path: "/oauth/token",
 	tags: ["auth"],
+	middleware: [formOnly],
 	summary: "OAuth 2.0 token endpoint (RFC 6749): password and refresh_token grants",
 	description:
 		"Form-encoded. Answers are RFC 6749 §5.1 / §5.2 JSON with `Cache-Control: no-store`. Public client: no client authentication.",
