@@ -24,7 +24,11 @@ import { analyse, type JitterStats } from "./pcap.ts";
 import { uacXml, uasXml } from "./scenarios.ts";
 
 const { values } = parseArgs({
-	options: { calls: { type: "string", default: "500" }, seconds: { type: "string", default: "20" } },
+	options: {
+		calls: { type: "string", default: "500" },
+		seconds: { type: "string", default: "20" },
+		"quiet-wait": { type: "string", default: "120" },
+	},
 });
 const K = Math.max(1, Math.min(2000, Number(values.calls)));
 const SECONDS = Math.max(8, Math.min(120, Number(values.seconds)));
@@ -69,7 +73,10 @@ async function waitBound(port: number, table = "/proc/net/udp", ms = 10_000): Pr
 	const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")} `;
 	const until = Date.now() + ms;
 	while (Date.now() < until) {
-		if (readFileSync(table, "utf8").includes(hex)) return sleep(200);
+		if (readFileSync(table, "utf8").includes(hex)) {
+			await sleep(200);
+			return;
+		}
 		await sleep(25);
 	}
 	throw new Error(`port ${port} never bound`);
