@@ -21,6 +21,7 @@ import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
 import { meSessionRoutes } from "./routes/me-sessions";
 import { oauthRoutes } from "./routes/oauth";
+import { staticRoutes } from "./routes/static";
 import { turnRoutes } from "./routes/turn";
 import { userRoutes } from "./routes/users";
 import { wsRoutes } from "./routes/ws";
@@ -40,6 +41,7 @@ export function buildApp() {
 	app.route("/", healthRoutes);
 	app.route("/", fileUploadRoutes);
 	app.route("/", fileRoutes);
+	app.route("/", staticRoutes);
 	app.route("/", wsRoutes);
 	app.route("/", chatRoutes);
 	app.route("/", messageRoutes);
