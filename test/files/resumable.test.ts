@@ -245,6 +245,22 @@ describe("resumable uploads", () => {
 		expect(((await list.json()) as { items: unknown[] }).items).toHaveLength(1);
 	});
 
+	it("expires an upload after 7 days: 410, and its parts and row are cleaned up", async () => {
+		const alice = await createTestUser();
+		const up = await open(alice, 1000);
+		const row = await rowOf(up.id);
+		await createDb(env.DB)
+			.update(files)
+			.set({ createdAt: new Date(Date.now() - 8 * 24 * 3600 * 1000) })
+			.where(eq(files.id, up.id));
+		const res = await putPart(alice, up.id, 1, bytes(1000));
+		expect(res.status).toBe(410);
+		expect(await errorCode(res)).toBe("UPLOAD_EXPIRED");
+		expect(await rowOf(up.id)).toBeUndefined();
+		expect(await multipartGone(row?.r2Key as string, row?.uploadId as string)).toBe(true);
+		expect((await api(`/v1/files/uploads/${up.id}`, { headers: alice.auth })).status).toBe(404);
+	});
+
 	it("validates the request", async () => {
 		const alice = await createTestUser();
 		for (const json of [
