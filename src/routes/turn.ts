@@ -1,9 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { enforceRateLimit } from "../domain/rate-limit";
-import { createTurnProvider } from "../domain/turn/config";
 import { turnServerInfo } from "../domain/turn/info";
-import { TurnError } from "../domain/turn/types";
-import { ApiError } from "../errors";
+import { issueTurnLease } from "../domain/turn/lease";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
 
@@ -34,9 +31,6 @@ const err = (description: string) => ({
 	content: { "application/json": { schema: ErrorBody } },
 });
 
-/** TURN leases per user per minute: generous for reconnects, a wall against a loop burning Cloudflare quota. */
-export const TURN_RATE = { limit: 30, windowS: 60 } as const;
-
 const issue = createRoute({
 	method: "post",
 	path: "/v1/turn/credentials",
@@ -53,28 +47,8 @@ const issue = createRoute({
 	},
 });
 
-/**
- * Maps a provider failure to the API error clients see; anything else is a bug
- * and propagates as a plain 500.
- *
- * @example catch (e) { throw turnApiError(e); }
- */
-export function turnApiError(e: unknown): unknown {
-	if (!(e instanceof TurnError)) return e;
-	return e.kind === "not_configured"
-		? new ApiError("TURN_NOT_CONFIGURED", "Calls are not configured on this server", { status: 503 })
-		: new ApiError("TURN_UNAVAILABLE", "The TURN provider did not answer; try again", { status: 502 });
-}
-
 export const turnRoutes = createRouter().openapi(issue, async (c) => {
-	const userId = c.var.auth.userId;
-	await enforceRateLimit(c.env.RATE_LIMITER, `turn:user:${userId}`, TURN_RATE);
-	try {
-		const creds = await createTurnProvider(c.env).issue(userId);
-		c.header("Cache-Control", "no-store");
-		return c.json(turnServerInfo(creds), 200);
-	} catch (e) {
-		if (e instanceof TurnError) c.var.log.error("TURN lease failed", { kind: e.kind, error: e.message });
-		throw turnApiError(e);
-	}
+	const creds = await issueTurnLease(c.env, c.var.auth.userId);
+	c.header("Cache-Control", "no-store");
+	return c.json(turnServerInfo(creds), 200);
 });

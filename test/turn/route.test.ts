@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { hmacSha1Base64 } from "../../src/domain/turn/coturn";
+import { TURN_RATE, turnApiError } from "../../src/domain/turn/lease";
 import { TurnError } from "../../src/domain/turn/types";
 import { ApiError } from "../../src/errors";
-import { TURN_RATE, turnApiError } from "../../src/routes/turn";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
 

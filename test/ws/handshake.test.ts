@@ -90,11 +90,12 @@ describe("GET /v1/ws handshake", () => {
 		expect(res.status).toBe(426);
 	});
 
-	it("hands call.* frames to the calls module (501 until it lands)", async () => {
+	it("hands call.* frames to the calls module, which validates them (test/calls covers the rest)", async () => {
 		const alice = await createTestUser();
 		const ws = await WsClient.connect(alice);
 		const reply = await ws.call({ type: "call.offer", sdp: "v=0" });
-		expect(reply).toMatchObject({ type: "error", code: 501, reason: "NOT_IMPLEMENTED" });
+		expect(reply).toMatchObject({ type: "error", code: 400, reason: "VALIDATION_FAILED" });
+		expect(String(reply.message)).toMatch(/callee|sdp/);
 		ws.close();
 	});
 });

@@ -145,6 +145,10 @@ export function offerFrame(call: CallRecord) {
 
 /** Caller side: what the callee's hub said to the offer. */
 export function applyOfferReply(call: CallRecord, reply: PeerReply | "failed", now: number): Transition {
+	if (call.state === "ended" && call.end && reply !== "failed" && reply.ok) {
+		// The caller hung up while the offer was on its way: the bye may have overtaken it, so say it again.
+		return ok(call, [{ kind: "peer", signal: { kind: "bye", callId: call.id, ...call.end } }]);
+	}
 	if (call.state !== "ringing") return ok(call);
 	if (reply === "failed") {
 		const end = { code: SIP.SERVER_ERROR, reason: "signalling_failed", endedBy: "system" } as const;

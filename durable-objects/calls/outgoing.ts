@@ -1,0 +1,119 @@
+import { inArray } from "drizzle-orm";
+import { createDb } from "../../src/db/client";
+import { users } from "../../src/db/schema";
+import { applyOfferReply, startOutgoing } from "../../src/domain/calls/machine";
+import { SIP, type Transition } from "../../src/domain/calls/types";
+import { createTurnProvider } from "../../src/domain/turn/config";
+import { turnServerInfo } from "../../src/domain/turn/info";
+import { issueTurnLease } from "../../src/domain/turn/lease";
+import type { TurnCredentials } from "../../src/domain/turn/types";
+import { newId } from "../../src/lib/ids";
+import type { TurnServerInfo } from "../../src/protocol/call-frames";
+import type { SocketIdentity, UserHub } from "../user-hub";
+import { perform, sendEvent, signalPeer } from "./effects";
+import type { CallStore } from "./store";
+
+/** A lease this close to expiry is replaced rather than handed to a callee. */
+const TURN_RENEW_BEFORE_MS = 5 * 60_000;
+
+export type Reply = { result: unknown } | { error: { code: number; reason: string; message: string } };
+
+/**
+ * `call.lock_turn`: a fresh TURN lease, locked to this socket (the seed's
+ * c2s_lock_turn_server; sending it again renews the lease). Shares the
+ * per-user rate limit with POST /v1/turn/credentials; failures throw ApiError.
+ */
+export async function lockTurn(hub: UserHub, store: CallStore, who: SocketIdentity): Promise<TurnServerInfo> {
+	const creds = await issueTurnLease(hub.bindings, who.u);
+	await store.lockTurn(who.s, creds);
+	return turnServerInfo(creds);
+}
+
+/** The socket's locked lease, or a new one (sent to the socket as `call.turn_server`); null if none can be had. */
+async function turnForOffer(
+	hub: UserHub,
+	store: CallStore,
+	who: SocketIdentity,
+): Promise<TurnServerInfo | null> {
+	const locked = await store.turnFor(who.s);
+	if (locked && locked.expiresAt - Date.now() > TURN_RENEW_BEFORE_MS) return turnServerInfo(locked);
+	let creds: TurnCredentials;
+	try {
+		creds = await createTurnProvider(hub.bindings).issue(who.u);
+	} catch (err) {
+		// Calls still work peer to peer or over STUN; the callee just gets no TURN server.
+		hub.log.warn("UserHub calls: no TURN lease for offer", { err: String(err) });
+		return null;
+	}
+	await store.lockTurn(who.s, creds);
+	const info = turnServerInfo(creds);
+	sendEvent(hub, { socket: who.s }, { type: "call.turn_server", ...info });
+	return info;
+}
+
+/**
+ * `call.offer`: checks the callee exists, claims the caller's "in a call"
+ * slot, makes sure the socket has a TURN lease, answers with the call id and
+ * asks the callee's hub to ring. Unknown callee → bye 404; busy → bye 486.
+ * `reply` is sent before the callee's hub is asked, so the caller has the
+ * call id before any ack/answer/bye for it can arrive.
+ */
+export async function startCall(
+	hub: UserHub,
+	store: CallStore,
+	who: SocketIdentity,
+	input: { callee: string; sdp: string },
+	reply: (r: Reply) => void,
+): Promise<void> {
+	const found = await createDb(hub.bindings.DB)
+		.select({ id: users.id, displayName: users.displayName })
+		.from(users)
+		.where(inArray(users.id, [...new Set([who.u, input.callee])]));
+	const caller = found.find((u) => u.id === who.u);
+	const callee = found.find((u) => u.id === input.callee);
+	const callId = newId();
+	if (!callee || !caller) {
+		reply({ result: { call_id: callId, callee: input.callee } });
+		sendEvent(
+			hub,
+			{ socket: who.s },
+			{ type: "call.bye", call_id: callId, code: SIP.NOT_FOUND, reason: "not_found", ended_by: "system" },
+		);
+		return;
+	}
+	// Load, decide and save with no other await in between: two devices offering at once cannot both win.
+	const now = Date.now();
+	const t = startOutgoing(await store.load(), {
+		callId,
+		callerId: who.u,
+		calleeId: callee.id,
+		socketId: who.s,
+		now,
+	});
+	if (!t.ok) return reply({ error: t.error });
+	await store.save(t.call);
+
+	const turn = await turnForOffer(hub, store, who);
+	reply({ result: { call_id: callId, callee: callee.id } });
+	const answer = await signalPeer(hub, t.call, {
+		kind: "offer",
+		callId,
+		callerId: who.u,
+		calleeId: callee.id,
+		caller: { id: caller.id, display_name: caller.displayName },
+		sdp: input.sdp,
+		turn,
+		ringUntil: t.call.ringUntil,
+	});
+	// The call may have moved on while the callee's hub was ringing (a cancel, an answer): decide on the fresh record.
+	const fresh = await store.load();
+	if (fresh?.id !== callId) return;
+	await apply(hub, store, applyOfferReply(fresh, answer ?? "failed", Date.now()));
+}
+
+/** Saves a transition's record and performs its effects. */
+export async function apply(hub: UserHub, store: CallStore, t: Transition): Promise<void> {
+	if (!t.ok) return;
+	await store.save(t.call);
+	await perform(hub, t.call, t.effects);
+}

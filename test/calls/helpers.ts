@@ -1,0 +1,105 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { expect } from "vitest";
+import type { CallRecord } from "../../src/domain/calls/types";
+import { api } from "../helpers/http";
+import { createTestUser, type TestUser } from "../helpers/users";
+import { type Frame, sleep, WsClient } from "../helpers/ws-client";
+
+export const SDP_OFFER =
+	"v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+export const SDP_ANSWER =
+	"v=0\r\no=- 1861213891381276733 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+export const candidate = (n: number) => ({
+	candidate: `candidate:${n} 1 udp 2122260223 192.0.2.${n} 5440${n % 10} typ host`,
+	sdpMid: "0",
+	sdpMLineIndex: 0,
+});
+
+export const hubStub = (userId: string) => env.USER_HUB.get(env.USER_HUB.idFromName(userId));
+
+/** Frames of `type` a client got (optionally for one call). */
+export const got = (c: WsClient, type: string, callId?: string) =>
+	c.frames.filter((f) => f.type === type && (callId === undefined || f.call_id === callId));
+
+/** Waits a little and asserts no frame of `type` arrived since `before` frames. */
+export async function expectQuiet(clients: WsClient[], ms = 250): Promise<void> {
+	const counts = clients.map((c) => c.frames.length);
+	await sleep(ms);
+	clients.forEach((c, i) => {
+		expect(c.frames.slice(counts[i]).map((f) => f.type)).toEqual([]);
+	});
+}
+
+/** One signed-in test user per display name, as a tuple so destructuring stays typed. */
+export async function users<const N extends string[]>(...names: N): Promise<{ [K in keyof N]: TestUser }> {
+	return (await Promise.all(names.map((displayName) => createTestUser({ displayName })))) as {
+		[K in keyof N]: TestUser;
+	};
+}
+
+/** Sends call.offer and returns the call id (from the result), failing on an error reply. */
+export async function offer(from: WsClient, callee: string, sdp = SDP_OFFER): Promise<string> {
+	const r = await from.request<{ call_id: string }>({ type: "call.offer", callee, sdp });
+	return r.call_id;
+}
+
+/** A call rung on every device of `callee` and answered by `answerer`; returns the call id. */
+export async function answeredCall(caller: WsClient, callee: TestUser, answerer: WsClient): Promise<string> {
+	const callId = await offer(caller, callee.id);
+	await answerer.waitFor((f) => f.type === "call.offer" && f.call_id === callId);
+	await answerer.request({ type: "call.answer", call_id: callId, sdp: SDP_ANSWER });
+	await caller.waitFor((f) => f.type === "call.answer" && f.call_id === callId);
+	return callId;
+}
+
+export async function storedCall(userId: string): Promise<CallRecord | null> {
+	return runInDurableObject(
+		hubStub(userId),
+		async (_hub, state) => (await state.storage.get<CallRecord>("call:current")) ?? null,
+	);
+}
+
+/**
+ * Moves a hub's current call `ms` into the past (every timestamp), as if
+ * that much time had gone by, then runs the hub's alarm.
+ */
+export async function elapse(userId: string, ms: number): Promise<boolean> {
+	await runInDurableObject(hubStub(userId), async (_hub, state) => {
+		const c = await state.storage.get<CallRecord>("call:current");
+		if (!c) return;
+		const back = (t: number | null) => (t === null ? null : t - ms);
+		await state.storage.put("call:current", {
+			...c,
+			startedAt: c.startedAt - ms,
+			ringUntil: c.ringUntil - ms,
+			nextCheckAt: c.nextCheckAt - ms,
+			ackedAt: back(c.ackedAt),
+			answeredAt: back(c.answeredAt),
+			endedAt: back(c.endedAt),
+		} satisfies CallRecord);
+	});
+	return runDurableObjectAlarm(hubStub(userId));
+}
+
+export type HistoryItem = {
+	id: string;
+	direction: string;
+	end_code: number;
+	end_reason: string;
+	ended_by: string;
+	missed: boolean;
+	duration_s: number;
+	peer: { id: string };
+};
+
+export async function history(user: TestUser): Promise<HistoryItem[]> {
+	const res = await api("/v1/calls", { headers: user.auth });
+	expect(res.status).toBe(200);
+	return ((await res.json()) as { calls: HistoryItem[] }).calls;
+}
+
+/** Waits for a bye on `c` for `callId` and returns it. */
+export const byeOn = (c: WsClient, callId: string, timeoutMs?: number): Promise<Frame> =>
+	c.waitFor((f) => f.type === "call.bye" && f.call_id === callId, timeoutMs);
+
+export { sleep, WsClient };

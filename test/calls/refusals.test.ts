@@ -1,0 +1,190 @@
+import { describe, expect, it } from "vitest";
+import {
+	answeredCall,
+	candidate,
+	expectQuiet,
+	got,
+	offer,
+	SDP_ANSWER,
+	SDP_OFFER,
+	storedCall,
+	users,
+	WsClient,
+} from "./helpers";
+
+/** Every refusal leaves both hubs' call records exactly as they were. */
+async function unchanged(ids: string[], act: () => Promise<void>) {
+	const before = await Promise.all(ids.map((id) => storedCall(id)));
+	await act();
+	expect(await Promise.all(ids.map((id) => storedCall(id)))).toEqual(before);
+}
+
+describe("bad and out-of-order call frames are refused and change nothing", () => {
+	it("answer, ack, ice or bye for a call that does not exist → 404", async () => {
+		const [alice, bob] = await users("Alice", "Bob");
+		const a = await WsClient.connect(alice);
+		const b = await WsClient.connect(bob);
+		await unchanged([alice.id, bob.id], async () => {
+			for (const f of [
+				{ type: "call.answer", call_id: "0193a1b2-0000-7000-8000-000000000000", sdp: SDP_ANSWER },
+				{ type: "call.answer", sdp: SDP_ANSWER },
+				{ type: "call.ack" },
+				{ type: "call.ice", candidate: candidate(1) },
+				{ type: "call.bye", code: 200 },
+			]) {
+				expect(await b.call(f)).toMatchObject({ type: "error", code: 404, reason: "CALL_NOT_FOUND" });
+			}
+			await expectQuiet([a]);
+		});
+		a.close();
+		b.close();
+	});
+
+	it("ICE for someone else's call is refused: nobody hears it and the call goes on", async () => {
+		const [alice, bob, mallory] = await users("Alice", "Bob", "Mallory");
+		const a = await WsClient.connect(alice);
+		const b = await WsClient.connect(bob);
+		const m = await WsClient.connect(mallory);
+		const callId = await answeredCall(a, bob, b);
+		await unchanged([alice.id, bob.id, mallory.id], async () => {
+			for (const f of [
+				{ type: "call.ice", call_id: callId, candidate: candidate(9) },
+				{ type: "call.answer", call_id: callId, sdp: SDP_ANSWER },
+				{ type: "call.bye", call_id: callId, code: 200 },
+				{ type: "call.ack", call_id: callId },
+			]) {
+				expect(await m.call(f)).toMatchObject({ type: "error", code: 404, reason: "CALL_NOT_FOUND" });
+			}
+			await expectQuiet([a, b]);
+		});
+		// The real parties are unaffected.
+		await a.request({ type: "call.ice", call_id: callId, candidate: candidate(1) });
+		await b.waitFor((f) => f.type === "call.ice");
+		for (const c of [a, b, m]) c.close();
+	});
+
+	it("another device of a party is not a party", async () => {
+		const [alice, bob] = await users("Alice", "Bob");
+		const a = await WsClient.connect(alice);
+		const aTablet = await WsClient.connect(alice);
+		const b = await WsClient.connect(bob);
+		const bOther = await WsClient.connect(bob);
+		const callId = await answeredCall(a, bob, b);
+		await unchanged([alice.id, bob.id], async () => {
+			expect(
+				await aTablet.call({ type: "call.ice", call_id: callId, candidate: candidate(1) }),
+			).toMatchObject({
+				code: 403,
+				reason: "NOT_A_PARTY",
+			});
+			expect(await aTablet.call({ type: "call.bye", call_id: callId, code: 200 })).toMatchObject({
+				code: 403,
+			});
+			for (const f of [
+				{ type: "call.ice", call_id: callId, candidate: candidate(2) },
+				{ type: "call.answer", call_id: callId, sdp: SDP_ANSWER },
+				{ type: "call.bye", call_id: callId, code: 200 },
+				{ type: "call.ack", call_id: callId },
+			]) {
+				expect(await bOther.call(f)).toMatchObject({ code: 409, reason: "ANSWERED_ELSEWHERE" });
+			}
+			await expectQuiet([a, b]);
+		});
+		for (const c of [a, aTablet, b, bOther]) c.close();
+	});
+
+	it("out of order: the caller cannot ack or answer, the callee cannot send ICE before answering, no double answer", async () => {
+		const [alice, bob] = await users("Alice", "Bob");
+		const a = await WsClient.connect(alice);
+		const b = await WsClient.connect(bob);
+		const callId = await offer(a, bob.id);
+		await b.waitFor((f) => f.type === "call.offer");
+		await unchanged([alice.id, bob.id], async () => {
+			expect(await a.call({ type: "call.ack", call_id: callId })).toMatchObject({
+				code: 409,
+				reason: "INVALID_STATE",
+			});
+			expect(await a.call({ type: "call.answer", call_id: callId, sdp: SDP_ANSWER })).toMatchObject({
+				code: 409,
+			});
+			expect(await b.call({ type: "call.ice", call_id: callId, candidate: candidate(1) })).toMatchObject({
+				code: 409,
+				reason: "INVALID_STATE",
+			});
+			await expectQuiet([a]);
+		});
+		await b.request({ type: "call.answer", call_id: callId, sdp: SDP_ANSWER });
+		await unchanged([alice.id, bob.id], async () => {
+			expect(await b.call({ type: "call.answer", call_id: callId, sdp: SDP_ANSWER })).toMatchObject({
+				code: 409,
+			});
+			expect(await b.call({ type: "call.ack", call_id: callId })).toMatchObject({ code: 409 });
+		});
+		expect(got(a, "call.answer")).toHaveLength(1);
+		a.close();
+		b.close();
+	});
+
+	it("frames after the end get 410; calling yourself is 400; a second call while in one is 409", async () => {
+		const [alice, bob] = await users("Alice", "Bob");
+		const a = await WsClient.connect(alice);
+		const b = await WsClient.connect(bob);
+		expect(await a.call({ type: "call.offer", callee: alice.id, sdp: SDP_OFFER })).toMatchObject({
+			code: 400,
+			reason: "CALL_SELF",
+		});
+		const callId = await answeredCall(a, bob, b);
+		const a2 = await WsClient.connect(alice);
+		expect(await a2.call({ type: "call.offer", callee: bob.id, sdp: SDP_OFFER })).toMatchObject({
+			code: 409,
+			reason: "CALL_IN_PROGRESS",
+		});
+		await a.request({ type: "call.bye", call_id: callId, code: 200 });
+		await b.waitFor((f) => f.type === "call.bye");
+		await unchanged([alice.id, bob.id], async () => {
+			expect(await b.call({ type: "call.ice", call_id: callId, candidate: candidate(1) })).toMatchObject({
+				code: 410,
+				reason: "CALL_ENDED",
+			});
+			expect(await a.call({ type: "call.bye", call_id: callId, code: 200 })).toMatchObject({ code: 410 });
+		});
+		for (const c of [a, a2, b]) c.close();
+	});
+
+	it.each(["json", "msgpack"] as const)(
+		"invalid call frames over %s → 400/404 with the request id, nothing stored",
+		async (transport) => {
+			const [alice, bob] = await users("Alice", "Bob");
+			const a = await WsClient.connect(alice, { transport });
+			const b = await WsClient.connect(bob);
+			const cases: [Record<string, unknown>, number, string][] = [
+				[{ type: "call.offer", callee: bob.id }, 400, "sdp"],
+				[{ type: "call.offer", callee: bob.id, sdp: "hello" }, 400, "sdp"],
+				[{ type: "call.offer", callee: bob.id, sdp: `v=0\r\n${"a".repeat(40_000)}` }, 400, "sdp"],
+				[{ type: "call.offer", callee: "", sdp: SDP_OFFER }, 400, "callee"],
+				[{ type: "call.offer", callee: bob.id, sdp: SDP_OFFER, video: true }, 400, "frame"],
+				[{ type: "call.ice", candidate: { candidate: "x".repeat(2000) } }, 400, "candidate"],
+				[{ type: "call.ice", candidate: "candidate:1 1 udp 1 1.2.3.4 5 typ host" }, 400, "candidate"],
+				[{ type: "call.ice", candidate: { candidate: "c", evil: 1 } }, 400, "candidate"],
+				[{ type: "call.bye", code: 100 }, 400, "code"],
+				[{ type: "call.bye", code: 700 }, 400, "code"],
+				[{ type: "call.bye", code: "200" }, 400, "code"],
+				[{ type: "call.answer", call_id: 5, sdp: SDP_ANSWER }, 400, "call_id"],
+				[{ type: "call.hold" }, 404, "UNKNOWN_TYPE"],
+			];
+			for (const [frame, code, mention] of cases) {
+				const r = await a.call(frame);
+				expect(r, JSON.stringify(frame).slice(0, 80)).toMatchObject({ type: "error", code });
+				expect(`${r.reason} ${r.message}`).toContain(mention);
+			}
+			// Without an id the error still comes back (id null).
+			a.send({ type: "call.ack", call_id: 42 } as never);
+			expect(await a.waitFor((f) => f.type === "error" && f.id === null)).toMatchObject({ code: 400 });
+			expect(await storedCall(alice.id)).toBeNull();
+			expect(await storedCall(bob.id)).toBeNull();
+			expect(got(b, "call.offer")).toEqual([]);
+			a.close();
+			b.close();
+		},
+	);
+});
