@@ -2,12 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { FileRow } from "../db/schema";
 import { findReadableFile } from "../domain/files/access";
-import { fileError, fileNotFound } from "../domain/files/errors";
+import { fileNotFound } from "../domain/files/errors";
 import { readFormUpload } from "../domain/files/form-stream";
-import { contentDisposition, ifRangeAllows, inlineSafe, noneMatch, parseRange } from "../domain/files/http";
 import { deleteFile, listOwnFiles } from "../domain/files/manage";
 import { sanitizeFileName } from "../domain/files/names";
 import { fileInfo } from "../domain/files/repo";
+import { serveFile } from "../domain/files/serve";
 import { uploadFile } from "../domain/files/upload";
 import type { AppEnv } from "../env";
 import { createRouter } from "../lib/router";
@@ -145,45 +145,8 @@ function rawName(c: Context<AppEnv>, query: string | undefined): string | undefi
 
 async function download(c: Context<AppEnv>, id: string, disposition: "attachment" | "inline") {
 	const file = await findReadableFile(c.var.db, id, c.var.auth.userId);
-	if (!file?.sha256) throw fileNotFound();
-	const type = file.contentType ?? "application/octet-stream";
-	const etag = `"${file.sha256}"`;
-	const headers = new Headers({
-		ETag: etag,
-		"Last-Modified": file.createdAt.toUTCString(),
-		// Revalidate every time: access can be lost (leaving a chat), and a 304 costs one D1 read.
-		"Cache-Control": "private, no-cache",
-		"Accept-Ranges": "bytes",
-		"X-Content-Type-Options": "nosniff",
-		"Content-Security-Policy": "default-src 'none'; sandbox",
-		"Content-Disposition": contentDisposition(
-			disposition === "inline" && inlineSafe(type) ? "inline" : "attachment",
-			file.name,
-		),
-	});
-	if (noneMatch(c.req.header("If-None-Match"), etag)) return new Response(null, { status: 304, headers });
-	headers.set("Content-Type", type.startsWith("text/") ? `${type}; charset=utf-8` : type);
-
-	const range = ifRangeAllows(c.req.header("If-Range"), etag)
-		? parseRange(c.req.header("Range"), file.size)
-		: undefined;
-	if (range === "unsatisfiable") {
-		throw fileError("RANGE_NOT_SATISFIABLE", `The file has ${file.size} bytes`, {
-			headers: { "Content-Range": `bytes */${file.size}` },
-		});
-	}
-	const length = range ? range.length : file.size;
-	headers.set("Content-Length", String(length));
-	if (range)
-		headers.set("Content-Range", `bytes ${range.offset}-${range.offset + range.length - 1}/${file.size}`);
-	const status = range ? 206 : 200;
-	if (c.req.method === "HEAD") return new Response(null, { status, headers });
-	const object = await c.env.FILES.get(file.r2Key, range ? { range } : undefined);
-	if (!object) {
-		c.var.log.error("file blob missing", { fileId: file.id });
-		throw fileNotFound();
-	}
-	return new Response(object.body, { status, headers });
+	if (!file) throw fileNotFound();
+	return serveFile({ bucket: c.env.FILES, log: c.var.log }, file, c.req.raw, disposition);
 }
 
 export const fileRoutes = createRouter()

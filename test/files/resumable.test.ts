@@ -245,6 +245,25 @@ describe("resumable uploads", () => {
 		expect(((await list.json()) as { items: unknown[] }).items).toHaveLength(1);
 	});
 
+	it("completes on a retry after R2 finished but the first attempt did not record it", async () => {
+		const alice = await createTestUser();
+		const data = bytes(3000);
+		const up = await open(alice, data.length);
+		expect((await putPart(alice, up.id, 1, data)).status).toBe(200);
+		const row = await rowOf(up.id);
+		const parts = await createDb(env.DB)
+			.select()
+			.from(fileUploadParts)
+			.where(eq(fileUploadParts.fileId, up.id));
+		// As if a first /complete died between R2 and D1.
+		await env.FILES.resumeMultipartUpload(row?.r2Key as string, row?.uploadId as string).complete(
+			parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+		);
+		const res = await api(`/v1/files/uploads/${up.id}/complete`, { method: "POST", headers: alice.auth });
+		expect(res.status).toBe(201);
+		expect(await res.json()).toMatchObject({ size: 3000, checksum: await sha256Hex(data) });
+	});
+
 	it("expires an upload after 7 days: 410, and its parts and row are cleaned up", async () => {
 		const alice = await createTestUser();
 		const up = await open(alice, 1000);

@@ -234,7 +234,13 @@ export async function completeUpload(
 		});
 	}
 	const upload = deps.bucket.resumeMultipartUpload(row.r2Key, row.uploadId as string);
-	await upload.complete(parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
+	try {
+		await upload.complete(parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
+	} catch (err) {
+		// A retry after R2 completed but D1 was not updated: the object is already whole.
+		const done = await deps.bucket.head(row.r2Key);
+		if (done?.size !== row.size) throw err;
+	}
 
 	const object = await deps.bucket.get(row.r2Key);
 	if (!object) throw new ApiError("INTERNAL", "Completed upload is missing from storage");
