@@ -39,6 +39,30 @@ export class UserHub extends DurableObject<Env> {
 	private readonly guard = new SocketGuard();
 	/** Live events held back while a socket's replay of that chat is being sent. */
 	readonly replaying = new Map<string, HubEvent[]>();
+	/**
+	 * Highest message seq written to each "socketId:chatId". A socket is
+	 * ordered and reliable, so anything at or below it is already on its way:
+	 * replays start after it and live duplicates are dropped (exactly once per
+	 * socket). Memory only: a hub hibernates only when nothing is in flight.
+	 */
+	readonly sentSeq = new Map<string, number>();
+
+	/**
+	 * Sends a chat event to a subscribed socket, at most once per message seq.
+	 * A message past a gap (its predecessors were lost with an evicted room's
+	 * queue, or a replay had `more`) is still sent but does not advance the
+	 * mark: the client, seeing the gap, subscribes again from its last seq and
+	 * the replay fills it.
+	 */
+	sendChatEvent(ws: WebSocket, socketId: string, e: HubEvent): void {
+		if (e.type === "message.new") {
+			const key = `${socketId}:${e.chat_id}`;
+			const sent = this.sentSeq.get(key);
+			if (sent !== undefined && e.seq <= sent) return;
+			if (sent === undefined || e.seq === sent + 1) this.sentSeq.set(key, e.seq);
+		}
+		this.send(ws, e);
+	}
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -186,6 +210,7 @@ export class UserHub extends DurableObject<Env> {
 		try {
 			const who = this.identity(ws);
 			this.store.unsubscribe(who.s);
+			for (const key of this.sentSeq.keys()) if (key.startsWith(`${who.s}:`)) this.sentSeq.delete(key);
 			try {
 				ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
 			} catch {
@@ -278,7 +303,7 @@ export class UserHub extends DurableObject<Env> {
 				const held = this.replaying.get(`${who.s}:${batch.chatId}`);
 				for (const e of batch.events)
 					if (held) held.push(e);
-					else this.send(ws, e);
+					else this.sendChatEvent(ws, who.s, e);
 				continue;
 			}
 			for (const e of batch.events) if (e.type === "chat.updated" || e.type === "receipt") this.send(ws, e);

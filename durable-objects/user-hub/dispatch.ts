@@ -131,36 +131,39 @@ async function subscribe(
 	afterSeq?: number,
 ) {
 	const room = roomOf(hub.bindings, chatId);
+	const key = `${who.s}:${chatId}`;
 	if (afterSeq === undefined) {
 		const { last_seq } = unwrap(await room.canRead(chatId, who.u));
 		hub.store.subscribe(who.s, chatId);
+		if (!hub.sentSeq.has(key)) hub.sentSeq.set(key, last_seq);
 		return { chat_id: chatId, last_seq, replayed: 0, more: false };
 	}
-	const key = `${who.s}:${chatId}`;
+	// What this socket was already sent is on its way to the client: start after it.
+	const from = Math.max(afterSeq, hub.sentSeq.get(key) ?? 0);
 	const held: HubEvent[] = [];
 	hub.replaying.set(key, held);
 	hub.store.subscribe(who.s, chatId);
 	try {
-		const r = await room.replay(chatId, who.u, afterSeq);
+		const r = await room.replay(chatId, who.u, from);
 		if (!r.ok) {
 			hub.store.unsubscribe(who.s, chatId);
 			unwrap(r);
 			return;
 		}
 		const { messages, updated, last_seq, more } = r.value;
-		let top = afterSeq;
-		for (const m of updated)
+		for (const m of updated) {
 			hub.send(ws, { type: "message.updated", chat_id: chatId, seq: m.seq, message: m } satisfies HubEvent);
-		for (const m of messages) {
-			hub.send(ws, { type: "message.new", chat_id: chatId, seq: m.seq, message: m } satisfies HubEvent);
-			top = m.seq;
 		}
+		for (const m of messages) {
+			hub.sendChatEvent(ws, who.s, { type: "message.new", chat_id: chatId, seq: m.seq, message: m });
+		}
+		const top = Math.max(from, messages[messages.length - 1]?.seq ?? 0);
+		if ((hub.sentSeq.get(key) ?? 0) < top) hub.sentSeq.set(key, top);
 		hub.replaying.delete(key);
 		for (const e of held) {
-			if (e.type === "message.new" && e.seq <= top) continue;
 			// With more to replay, live messages would jump ahead: the client asks again from `top`.
 			if (more && e.type === "message.new") continue;
-			hub.send(ws, e);
+			hub.sendChatEvent(ws, who.s, e);
 		}
 		return { chat_id: chatId, last_seq, replayed: messages.length, more, next_after_seq: top };
 	} finally {

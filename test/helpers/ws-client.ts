@@ -44,8 +44,12 @@ export class WsClient {
 		});
 	}
 
+	/** Called for every frame, in order (after it is logged). */
+	onFrame: ((f: Frame) => void) | null = null;
+
 	private receive(frame: Frame) {
 		this.frames.push(frame);
+		this.onFrame?.(frame);
 		this.waiters = this.waiters.filter((w) => {
 			if (!w.pred(frame)) return true;
 			w.resolve(frame);
