@@ -53,6 +53,16 @@ export default defineConfig(async () => {
 				},
 				{
 					test: {
+						// Worker (wrangler dev) + the local dialer + sipp, driven from Node.
+						name: "e2e",
+						include: ["test/e2e/**/*.e2e.ts"],
+						environment: "node",
+						testTimeout: 180_000,
+						hookTimeout: 180_000,
+					},
+				},
+				{
+					test: {
 						name: "dialer",
 						root: "./dialer",
 						include: ["test/**/*.test.ts"],

@@ -167,8 +167,9 @@ export class Campaign extends DurableObject<Env> {
 				}
 				if (ev.type === "answered")
 					this.sql.exec(
-						"UPDATE calls SET answered_at = COALESCE(answered_at, ?) WHERE call_id = ?",
+						"UPDATE calls SET answered_at = COALESCE(answered_at, ?), sip_code = COALESCE(?, sip_code) WHERE call_id = ?",
 						at,
+						ev.sip_code ?? null,
 						ev.call_id,
 					);
 				break;

@@ -31,12 +31,20 @@ const Event = z
 		seq: z.number().int().min(1),
 		type: z.enum(DIALER_EVENT_TYPES),
 		at: z.string().max(40),
-		sip_code: z.number().int().min(100).max(699).optional(),
-		reason: z.string().max(500).optional(),
+		// 0 = no SIP answer at all (timer B, transport error). Text is clipped, never refused:
+		// a 400 here would make the dialer retry an event we can never accept.
+		sip_code: z.number().int().min(0).max(699).optional(),
+		reason: z
+			.string()
+			.transform((s) => s.slice(0, 500))
+			.optional(),
 		ring_ms: z.number().int().min(0).optional(),
 		talk_ms: z.number().int().min(0).optional(),
 		billed_s: z.number().int().min(0).optional(),
-		digit: z.string().max(1).optional(),
+		digit: z
+			.string()
+			.transform((s) => s.slice(0, 2))
+			.optional(),
 	})
 	.openapi("DialerEvent");
 const CAMPAIGN_CALL = /^([0-9a-f-]{36}):\d+:\d+$/;

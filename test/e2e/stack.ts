@@ -1,0 +1,201 @@
+/**
+ * Node-side plumbing for the end-to-end test and the campaign bench: the
+ * real Worker under `wrangler dev` (own persistence dir, own env file, no
+ * containers), access tokens minted with the same secret, free ports, and
+ * bounded waits. Imports only Node and jose so `node` runs it directly.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SignJWT } from "jose";
+
+export const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** A free loopback TCP port. */
+export async function freePort(): Promise<number> {
+	const srv = net.createServer();
+	await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+	const port = (srv.address() as net.AddressInfo).port;
+	await new Promise<void>((r) => srv.close(() => r()));
+	return port;
+}
+
+/** Polls `fn` until it returns a value (not undefined), at most `ms`. */
+export async function waitFor<T>(
+	fn: () => Promise<T | undefined> | T | undefined,
+	ms: number,
+	what: string,
+): Promise<T> {
+	const until = Date.now() + ms;
+	for (;;) {
+		try {
+			const v = await fn();
+			if (v !== undefined) return v;
+		} catch {
+			// not ready yet
+		}
+		if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+export type WorkerStack = {
+	url: string;
+	secrets: { JWT_SECRET: string; DIALER_SECRET: string; SECRETS_KEY: string };
+	token(userId?: string): Promise<string>;
+	stop(): Promise<void>;
+	logs(): string;
+};
+
+/** Starts `wrangler dev` on a free port with fresh local state and the given dialer URL. */
+export async function startWorker(opts: { dialerUrl: string; logLevel?: string }): Promise<WorkerStack> {
+	const port = await freePort();
+	const inspector = await freePort();
+	const dir = mkdtempSync(join(tmpdir(), "hatch-e2e-"));
+	const url = `http://127.0.0.1:${port}`;
+	const secrets = {
+		JWT_SECRET: randomBytes(32).toString("base64url"),
+		DIALER_SECRET: randomBytes(32).toString("base64url"),
+		SECRETS_KEY: randomBytes(32).toString("base64"),
+	};
+	const vars: Record<string, string> = {
+		...secrets,
+		ENVIRONMENT: "development",
+		LOG_LEVEL: opts.logLevel ?? "warn",
+		DIALER_URL: opts.dialerUrl,
+		PUBLIC_URL: url,
+		JWT_ISSUER: url,
+		SIP_HOST_DENY: "private,link-local,cgnat,multicast,reserved",
+		SMS_PROVIDER: "console",
+		EMAIL_PROVIDER: "console",
+		PUSH_PROVIDER: "console",
+	};
+	const envFile = join(dir, "e2e.env");
+	writeFileSync(
+		envFile,
+		Object.entries(vars)
+			.map(([k, v]) => `${k}=${v}`)
+			.join("\n"),
+	);
+	const persist = join(dir, "state");
+	execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+		cwd: ROOT,
+		env: { ...process.env, CI: "1" },
+		stdio: "pipe",
+	});
+	// Serve a bundle built once: the shared checkout changes under us, and wrangler dev
+	// would otherwise reload on every file another engineer saves.
+	const dist = join(dir, "dist");
+	execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", dist, "--containers-rollout=none"], {
+		cwd: ROOT,
+		env: { ...process.env, CI: "1" },
+		stdio: "pipe",
+	});
+	let output = "";
+	const proc: ChildProcess = spawn(
+		"npx",
+		[
+			"wrangler",
+			"dev",
+			join(dist, "index.js"),
+			"--no-bundle",
+			"-c",
+			join(ROOT, "wrangler.toml"),
+			"--ip",
+			"127.0.0.1",
+			"--port",
+			String(port),
+			"--inspector-port",
+			String(inspector),
+			"--enable-containers=false",
+			"--persist-to",
+			persist,
+			"--env-file",
+			envFile,
+			"--show-interactive-dev-session=false",
+		],
+		{ cwd: ROOT, env: { ...process.env, CI: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+	);
+	proc.stdout?.on("data", (d) => (output = (output + d).slice(-50_000)));
+	proc.stderr?.on("data", (d) => (output = (output + d).slice(-50_000)));
+	const stop = async () => {
+		if (proc.exitCode !== null) return;
+		try {
+			process.kill(-(proc.pid ?? 0), "SIGTERM");
+		} catch {
+			proc.kill("SIGTERM");
+		}
+		await new Promise((r) => setTimeout(r, 300));
+	};
+	try {
+		await waitFor(
+			async () => ((await fetch(`${url}/health`)).ok ? true : undefined),
+			90_000,
+			`wrangler dev on ${url}`,
+		);
+	} catch (err) {
+		await stop();
+		throw new Error(`${(err as Error).message}\n${output.slice(-4000)}`);
+	}
+	const kid = createHash("sha256").update(secrets.JWT_SECRET).digest("hex").slice(0, 16);
+	const token = async (userId = randomUUID()) =>
+		new SignJWT({ role: "user", sid: randomUUID() })
+			.setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid })
+			.setIssuer(url)
+			.setAudience("hatch")
+			.setSubject(userId)
+			.setJti(randomUUID())
+			.setIssuedAt()
+			.setExpirationTime("30m")
+			.sign(new TextEncoder().encode(secrets.JWT_SECRET));
+	return { url, secrets, token, stop, logs: () => output };
+}
+
+/** A 16-bit PCM mono WAV tone, `seconds` long. */
+export function toneWav(seconds: number, rate = 8000): Uint8Array {
+	const n = Math.floor(seconds * rate);
+	const out = Buffer.alloc(44 + n * 2);
+	out.write("RIFF", 0);
+	out.writeUInt32LE(36 + n * 2, 4);
+	out.write("WAVEfmt ", 8);
+	out.writeUInt32LE(16, 16);
+	out.writeUInt16LE(1, 20);
+	out.writeUInt16LE(1, 22);
+	out.writeUInt32LE(rate, 24);
+	out.writeUInt32LE(rate * 2, 28);
+	out.writeUInt16LE(2, 32);
+	out.writeUInt16LE(16, 34);
+	out.write("data", 36);
+	out.writeUInt32LE(n * 2, 40);
+	for (let i = 0; i < n; i++)
+		out.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+	return new Uint8Array(out);
+}
+
+/** JSON fetch against the Worker with a bearer token. */
+export async function call<T = Record<string, unknown>>(
+	base: string,
+	token: string,
+	path: string,
+	init: { method?: string; json?: unknown; body?: BodyInit; type?: string } = {},
+): Promise<{ status: number; body: T }> {
+	const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+	if (init.json !== undefined) headers["Content-Type"] = "application/json";
+	if (init.type) headers["Content-Type"] = init.type;
+	const res = await fetch(`${base}${path}`, {
+		method: init.method ?? "GET",
+		headers,
+		body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+	});
+	const text = await res.text();
+	let body: unknown = text;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		// CSV and the like
+	}
+	return { status: res.status, body: body as T };
+}
