@@ -97,11 +97,13 @@ export async function handleCallFrame(
 		if (!(err instanceof ApiError))
 			hub.log.error("UserHub.handleCallFrame failed", { type: frame.type, err: String(err) });
 		const e = err instanceof ApiError ? err : null;
+		const retryAfterS = Number(e?.headers?.["Retry-After"]);
 		reply({
 			error: {
 				code: e?.status ?? 500,
 				reason: e ? String(e.code) : "INTERNAL",
 				message: e?.message ?? "Internal error",
+				...(retryAfterS > 0 ? { retry_after_ms: retryAfterS * 1000 } : {}),
 			},
 		});
 	}

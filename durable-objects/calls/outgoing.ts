@@ -3,6 +3,7 @@ import { createDb } from "../../src/db/client";
 import { users } from "../../src/db/schema";
 import { applyOfferReply, startOutgoing } from "../../src/domain/calls/machine";
 import { SIP, type Transition } from "../../src/domain/calls/types";
+import { enforceRateLimit } from "../../src/domain/rate-limit";
 import { createTurnProvider } from "../../src/domain/turn/config";
 import { turnServerInfo } from "../../src/domain/turn/info";
 import { issueTurnLease } from "../../src/domain/turn/lease";
@@ -13,10 +14,15 @@ import type { SocketIdentity, UserHub } from "../user-hub";
 import { perform, sendEvent, signalPeer } from "./effects";
 import type { CallStore } from "./store";
 
+/** Offers per user per minute: plenty for redials, a wall against ringing someone in a loop. */
+export const OFFER_RATE = { limit: 20, windowS: 60 } as const;
+
 /** A lease this close to expiry is replaced rather than handed to a callee. */
 const TURN_RENEW_BEFORE_MS = 5 * 60_000;
 
-export type Reply = { result: unknown } | { error: { code: number; reason: string; message: string } };
+export type Reply =
+	| { result: unknown }
+	| { error: { code: number; reason: string; message: string; retry_after_ms?: number } };
 
 /**
  * `call.lock_turn`: a fresh TURN lease, locked to this socket (the seed's
@@ -52,7 +58,7 @@ async function turnForOffer(
 }
 
 /**
- * `call.offer`: checks the callee exists, claims the caller's "in a call"
+ * `call.offer`: rate-limited per caller (429 `RATE_LIMITED`), checks the callee exists, claims the caller's "in a call"
  * slot, makes sure the socket has a TURN lease, answers with the call id and
  * asks the callee's hub to ring. Unknown callee → bye 404; busy → bye 486.
  * `reply` is sent before the callee's hub is asked, so the caller has the
@@ -65,6 +71,7 @@ export async function startCall(
 	input: { callee: string; sdp: string },
 	reply: (r: Reply) => void,
 ): Promise<void> {
+	await enforceRateLimit(hub.bindings.RATE_LIMITER, `call:offer:${who.u}`, OFFER_RATE);
 	const found = await createDb(hub.bindings.DB)
 		.select({ id: users.id, displayName: users.displayName })
 		.from(users)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { OFFER_RATE } from "../../durable-objects/calls/outgoing";
 import {
 	answeredCall,
 	candidate,
@@ -187,4 +188,23 @@ describe("bad and out-of-order call frames are refused and change nothing", () =
 			b.close();
 		},
 	);
+
+	it(`limits a caller to ${OFFER_RATE.limit} offers a minute (429 with retry_after_ms), others unaffected`, async () => {
+		const [alice, bob, carol] = await users("Alice", "Bob", "Carol");
+		const a = await WsClient.connect(alice);
+		const b = await WsClient.connect(bob);
+		const c = await WsClient.connect(carol);
+		for (let i = 0; i < OFFER_RATE.limit; i++) {
+			const callId = await offer(a, bob.id);
+			await a.request({ type: "call.bye", call_id: callId, code: 200 });
+		}
+		const over = await a.call({ type: "call.offer", callee: bob.id, sdp: SDP_OFFER });
+		expect(over).toMatchObject({ type: "error", code: 429, reason: "RATE_LIMITED" });
+		expect(over.retry_after_ms).toBeGreaterThan(0);
+		expect((await storedCall(alice.id))?.state).toBe("ended");
+		// Carol can still call Bob.
+		const ok = await offer(c, bob.id);
+		await b.waitFor((f) => f.type === "call.offer" && f.call_id === ok);
+		for (const x of [a, b, c]) x.close();
+	});
 });

@@ -84,4 +84,12 @@ describe("POST /v1/turn/credentials", () => {
 		const other = new Error("bug");
 		expect(turnApiError(other)).toBe(other);
 	});
+
+	it("is documented in the OpenAPI document with GET /v1/calls", async () => {
+		const doc = (await (await api("/openapi.json")).json()) as {
+			paths: Record<string, Record<string, unknown>>;
+		};
+		expect(Object.keys(doc.paths["/v1/turn/credentials"] ?? {})).toEqual(["post"]);
+		expect(Object.keys(doc.paths["/v1/calls"] ?? {})).toEqual(["get"]);
+	});
 });
