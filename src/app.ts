@@ -6,6 +6,7 @@ import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
+import { authEmailRoutes } from "./routes/auth-email";
 import { callRoutes } from "./routes/calls";
 import { campaignRoutes } from "./routes/campaigns";
 import { contactListRoutes } from "./routes/contact-lists";
@@ -48,6 +49,7 @@ export function buildApp() {
 	app.route("/", deviceRoutes);
 	app.route("/", authRoutes);
 	app.route("/", authPhoneRoutes);
+	app.route("/", authEmailRoutes);
 	app.route("/", oauthRoutes);
 	app.route("/", meRoutes);
 	app.route("/", meSessionRoutes);

@@ -4,12 +4,13 @@ import { ApiError } from "../../errors";
 import { newId, randomToken, sha256Hex } from "../../lib/ids";
 import type { Db } from "../users/db";
 
-export type EmailTokenPurpose = "register" | "reset_password" | "change_email";
+export type EmailTokenPurpose = "register" | "confirm_email" | "reset_password" | "change_email";
 export type EmailTokenRow = typeof emailTokens.$inferSelect;
 
 /** How long each kind of emailed token stays valid. */
 export const EMAIL_TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
 	register: 24 * 3600 * 1000,
+	confirm_email: 24 * 3600 * 1000,
 	reset_password: 3600 * 1000,
 	change_email: 3600 * 1000,
 };

@@ -3,7 +3,7 @@ import { type UserRow, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { Db } from "../users/db";
 import { findUserByEmail } from "../users/users";
-import { verifyPassword } from "./password";
+import { hashPassword, needsRehash, verifyPassword } from "./password";
 
 /**
  * Checks an email (or username) and password. Unknown accounts and
@@ -21,6 +21,13 @@ export async function authenticatePassword(db: Db, identifier: string, password:
 		: await db.select().from(users).where(eq(users.username, id)).get();
 	const ok = await verifyPassword(password, user?.passwordHash ?? null);
 	if (!user || !ok) throw new ApiError("INVALID_CREDENTIALS", "Email or password is wrong");
+	// The cost is stored with each hash: re-hash old ones while the password is at hand.
+	if (user.passwordHash && needsRehash(user.passwordHash)) {
+		await db
+			.update(users)
+			.set({ passwordHash: await hashPassword(password) })
+			.where(eq(users.id, user.id));
+	}
 	return user;
 }
 

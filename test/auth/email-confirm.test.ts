@@ -1,0 +1,86 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { hashPassword } from "../../src/domain/auth/password";
+import { api, errorCode } from "../helpers/http";
+import { createTestUser } from "../helpers/users";
+import { freshIp, lastMessage, login, messageCount, registerUser, tokenIn } from "./helpers";
+
+const confirm = (token: unknown) =>
+	api("/v1/auth/email/confirm", { method: "POST", headers: freshIp(), json: { token } });
+
+describe("email confirmation of an existing account", () => {
+	it("sends a token to the unconfirmed address; the token confirms it once", async () => {
+		const user = await createTestUser(); // inserted directly: email not confirmed
+		const res = await api("/v1/me/email/confirmation", { method: "POST", headers: user.auth });
+		expect(res.status).toBe(202);
+		const token = tokenIn((await lastMessage(user.email)).body);
+		const ok = await confirm(token);
+		expect(ok.status).toBe(200);
+		expect(await ok.json()).toMatchObject({ id: user.id, email_verified: true });
+		expect(await errorCode(await confirm(token))).toBe("INVALID_EMAIL_TOKEN");
+	});
+
+	it("sends nothing for an address that is already confirmed", async () => {
+		const user = await registerUser();
+		const before = await messageCount(user.email);
+		const res = await api("/v1/me/email/confirmation", { method: "POST", headers: user.auth });
+		expect(res.status).toBe(202);
+		await new Promise((r) => setTimeout(r, 200));
+		expect(await messageCount(user.email)).toBe(before);
+	});
+
+	it("refuses made-up, malformed and other-purpose tokens; 401 without a token", async () => {
+		expect(await errorCode(await confirm("A".repeat(43)))).toBe("INVALID_EMAIL_TOKEN");
+		expect(await errorCode(await confirm(5))).toBe("VALIDATION_FAILED");
+		const user = await registerUser();
+		const started = Date.now();
+		await api("/v1/auth/password/forgot", {
+			method: "POST",
+			headers: freshIp(),
+			json: { email: user.email },
+		});
+		const resetToken = tokenIn((await lastMessage(user.email, started - 1)).body);
+		expect(await errorCode(await confirm(resetToken))).toBe("INVALID_EMAIL_TOKEN");
+		expect((await api("/v1/me/email/confirmation", { method: "POST" })).status).toBe(401);
+	});
+});
+
+describe("POST /v1/auth/password/reset/check", () => {
+	it("names the token's owner without using the token up", async () => {
+		const user = await registerUser({ displayName: "Checker" });
+		const started = Date.now();
+		await api("/v1/auth/password/forgot", {
+			method: "POST",
+			headers: freshIp(),
+			json: { email: user.email },
+		});
+		const token = tokenIn((await lastMessage(user.email, started - 1)).body);
+		const res = await api("/v1/auth/password/reset/check", { method: "POST", json: { token } });
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual({
+			user: { id: user.user.id, email: user.email, display_name: "Checker" },
+		});
+		const reset = await api("/v1/auth/password/reset", {
+			method: "POST",
+			json: { token, new_password: "amber-lantern-violin-77" },
+		});
+		expect(reset.status).toBe(204);
+		const after = await api("/v1/auth/password/reset/check", { method: "POST", json: { token } });
+		expect(await errorCode(after)).toBe("INVALID_EMAIL_TOKEN");
+	});
+});
+
+describe("password hashes are upgraded at login", () => {
+	it("re-hashes a hash made at a lower cost with the current one", async () => {
+		const user = await registerUser();
+		await env.DB.prepare("update users set password_hash = ? where id = ?")
+			.bind(await hashPassword(user.password, 1000), user.user.id)
+			.run();
+		expect((await login(user.email, user.password)).status).toBe(200);
+		const row = await env.DB.prepare("select password_hash from users where id = ?")
+			.bind(user.user.id)
+			.first<{ password_hash: string }>();
+		expect(row?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$/);
+		expect((await login(user.email, user.password)).status).toBe(200);
+	});
+});
