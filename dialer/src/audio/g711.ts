@@ -10,7 +10,7 @@ const ALAW_SEG_END = [0x1f, 0x3f, 0x7f, 0xff, 0x1ff, 0x3ff, 0x7ff, 0xfff];
 
 function segment(value: number, ends: number[]): number {
 	let seg = 0;
-	while (seg < 8 && value > ends[seg]) seg++;
+	while (seg < 8 && value > (ends[seg] ?? 0)) seg++;
 	return seg;
 }
 
@@ -83,7 +83,7 @@ function table(encode: (s: number) => number): Uint8Array {
 export function encodeUlaw(pcm: Int16Array): Uint8Array {
 	ulawTable ??= table(linearToUlaw);
 	const out = new Uint8Array(pcm.length);
-	for (let i = 0; i < pcm.length; i++) out[i] = ulawTable[pcm[i] + 32768];
+	for (let i = 0; i < pcm.length; i++) out[i] = ulawTable[(pcm[i] ?? 0) + 32768] ?? 0;
 	return out;
 }
 
@@ -91,20 +91,20 @@ export function encodeUlaw(pcm: Int16Array): Uint8Array {
 export function encodeAlaw(pcm: Int16Array): Uint8Array {
 	alawTable ??= table(linearToAlaw);
 	const out = new Uint8Array(pcm.length);
-	for (let i = 0; i < pcm.length; i++) out[i] = alawTable[pcm[i] + 32768];
+	for (let i = 0; i < pcm.length; i++) out[i] = alawTable[(pcm[i] ?? 0) + 32768] ?? 0;
 	return out;
 }
 
 /** Decode µ-law bytes to 16-bit samples. */
 export function decodeUlaw(bytes: Uint8Array): Int16Array {
 	const out = new Int16Array(bytes.length);
-	for (let i = 0; i < bytes.length; i++) out[i] = ulawToLinear(bytes[i]);
+	for (let i = 0; i < bytes.length; i++) out[i] = ulawToLinear(bytes[i] ?? 0);
 	return out;
 }
 
 /** Decode A-law bytes to 16-bit samples. */
 export function decodeAlaw(bytes: Uint8Array): Int16Array {
 	const out = new Int16Array(bytes.length);
-	for (let i = 0; i < bytes.length; i++) out[i] = alawToLinear(bytes[i]);
+	for (let i = 0; i < bytes.length; i++) out[i] = alawToLinear(bytes[i] ?? 0);
 	return out;
 }

@@ -12,7 +12,7 @@ export function toMono(samples: Int16Array, channels: number): Int16Array {
 	const out = new Int16Array(frames);
 	for (let f = 0; f < frames; f++) {
 		let sum = 0;
-		for (let c = 0; c < channels; c++) sum += samples[f * channels + c];
+		for (let c = 0; c < channels; c++) sum += samples[f * channels + c] ?? 0;
 		out[f] = Math.round(sum / channels);
 	}
 	return out;
@@ -40,7 +40,7 @@ export function resample(input: Int16Array, from: number, to: number): Int16Arra
 		for (let j = base - half + 1; j <= base + half; j++) {
 			const x = j - centre;
 			const w = sincWindow(x * cutoff, half * cutoff);
-			if (j >= 0 && j < input.length) acc += input[j] * w;
+			if (j >= 0 && j < input.length) acc += (input[j] ?? 0) * w;
 			norm += w;
 		}
 		const v = norm !== 0 ? acc / norm : 0;

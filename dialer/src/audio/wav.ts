@@ -25,7 +25,7 @@ export function looksLikeWav(bytes: Uint8Array): boolean {
 
 function ascii(bytes: Uint8Array, at: number, len: number): string {
 	let s = "";
-	for (let i = at; i < at + len && i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+	for (let i = at; i < at + len && i < bytes.length; i++) s += String.fromCharCode(bytes[i] ?? 0);
 	return s;
 }
 
@@ -86,7 +86,7 @@ export function parseWav(bytes: Uint8Array): Pcm {
 		for (let i = 0; i < n; i++) samples[i] = dv.getInt16(i * 2, true);
 	} else if (format === FORMAT_PCM && bits === 8) {
 		samples = new Int16Array(data.length);
-		for (let i = 0; i < data.length; i++) samples[i] = (data[i] - 128) << 8;
+		for (let i = 0; i < data.length; i++) samples[i] = ((data[i] ?? 128) - 128) << 8;
 	} else if ((format === FORMAT_ULAW || format === FORMAT_ALAW) && bits === 8) {
 		samples = format === FORMAT_ULAW ? decodeUlaw(data) : decodeAlaw(data);
 	} else {
@@ -128,8 +128,9 @@ export function buildWav(
 	put(36, "data");
 	v.setUint32(40, dataLen, true);
 	for (let i = 0; i < samples.length; i++) {
-		if (bits === 16) v.setInt16(44 + i * 2, samples[i], true);
-		else out[44 + i] = (samples[i] >> 8) + 128;
+		const sample = samples[i] ?? 0;
+		if (bits === 16) v.setInt16(44 + i * 2, sample, true);
+		else out[44 + i] = (sample >> 8) + 128;
 	}
 	return out;
 }
