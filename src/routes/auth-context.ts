@@ -3,6 +3,8 @@ import type { MailDeps } from "../domain/auth/email-flows";
 import { clientIp } from "../domain/auth/limits";
 import type { ClientMeta } from "../domain/auth/sessions";
 import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import type { Logger } from "../lib/log";
 import { createEmailProvider } from "../providers/email";
 
 /** The device facts a session records: user agent and client IP. */
@@ -31,4 +33,16 @@ export function inBackground(c: Context<AppEnv>, work: () => Promise<void>): voi
 	c.executionCtx.waitUntil(
 		work().catch((err: unknown) => log.error("background auth work failed", { error: String(err) })),
 	);
+}
+
+/**
+ * A replayed refresh token means a stolen one: worth a warning in the logs
+ * (with the client IP; the token itself is never logged).
+ */
+export function warnOnReuse(log: Logger, ip: string) {
+	return (err: unknown): never => {
+		if (err instanceof ApiError && err.code === "REFRESH_TOKEN_REUSED")
+			log.warn("refresh token replayed; session revoked", { ip });
+		throw err;
+	};
 }

@@ -13,7 +13,7 @@ import { getUser, normalizeEmail } from "../domain/users/users";
 import { toMeView } from "../domain/users/views";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
-import { clientMeta, inBackground, mailDeps } from "./auth-context";
+import { clientMeta, inBackground, mailDeps, warnOnReuse } from "./auth-context";
 import {
 	Accepted,
 	bearer,
@@ -180,8 +180,11 @@ export const authRoutes = createRouter()
 		return c.json(tokenBody(issued, toMeView(user)), 200);
 	})
 	.openapi(refresh, async (c) => {
-		await limit(c.env.RATE_LIMITER, "tokenIp", clientMeta(c).ip);
-		const issued = await rotateRefreshToken(c.var.db, c.env, c.req.valid("json").refresh_token);
+		const { ip } = clientMeta(c);
+		await limit(c.env.RATE_LIMITER, "tokenIp", ip);
+		const issued = await rotateRefreshToken(c.var.db, c.env, c.req.valid("json").refresh_token).catch(
+			warnOnReuse(c.var.log, ip),
+		);
 		const user = await getUser(c.var.db, issued.userId);
 		c.header("Cache-Control", "no-store");
 		return c.json(tokenBody(issued, toMeView(user)), 200);

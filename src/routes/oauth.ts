@@ -8,7 +8,7 @@ import { type IssuedTokens, rotateRefreshToken, startSession } from "../domain/a
 import { resetRateLimit } from "../domain/rate-limit";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { clientMeta } from "./auth-context";
+import { clientMeta, warnOnReuse } from "./auth-context";
 
 /** RFC 6749 §5.2 error codes this endpoint uses. */
 type OAuthErrorCode =
@@ -108,7 +108,9 @@ export const oauthRoutes = new OpenAPIHono<AppEnv>({
 			issued = await startSession(c.var.db, c.env, user, meta);
 		} else if (body.grant_type === "refresh_token") {
 			if (!body.refresh_token) return oauthError(c, "invalid_request", "refresh_token is required");
-			issued = await rotateRefreshToken(c.var.db, c.env, body.refresh_token);
+			issued = await rotateRefreshToken(c.var.db, c.env, body.refresh_token).catch(
+				warnOnReuse(c.var.log, meta.ip),
+			);
 		} else {
 			return oauthError(c, "unsupported_grant_type", "Supported: password, refresh_token");
 		}

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/domain/auth/password";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
-import { freshIp, lastMessage, login, messageCount, registerUser, tokenIn } from "./helpers";
+import { freshIp, lastMessage, login, messageCount, registerUser, tokenIn, uniqueEmail } from "./helpers";
 
 const confirm = (token: unknown) =>
 	api("/v1/auth/email/confirm", { method: "POST", headers: freshIp(), json: { token } });
@@ -42,6 +42,28 @@ describe("email confirmation of an existing account", () => {
 		const resetToken = tokenIn((await lastMessage(user.email, started - 1)).body);
 		expect(await errorCode(await confirm(resetToken))).toBe("INVALID_EMAIL_TOKEN");
 		expect((await api("/v1/me/email/confirmation", { method: "POST" })).status).toBe(401);
+	});
+});
+
+describe("two pending registrations of one address", () => {
+	it("the first confirmed wins; the other token gets 409 EMAIL_TAKEN", async () => {
+		const email = uniqueEmail("twice");
+		const register = (password: string) =>
+			api("/v1/auth/register", { method: "POST", headers: freshIp(), json: { email, password } });
+		await register("first-choice-password-1");
+		const first = tokenIn((await lastMessage(email)).body);
+		const started = Date.now();
+		await register("second-choice-password-2");
+		const second = tokenIn((await lastMessage(email, started - 1)).body);
+		expect(second).not.toBe(first);
+		const ok = await api("/v1/auth/register/confirm", { method: "POST", json: { token: second } });
+		expect(ok.status).toBe(201);
+		const late = await api("/v1/auth/register/confirm", { method: "POST", json: { token: first } });
+		expect(late.status).toBe(409);
+		expect(await errorCode(late)).toBe("EMAIL_TAKEN");
+		// The account has the password of the registration that was confirmed.
+		expect((await login(email, "second-choice-password-2")).status).toBe(200);
+		expect((await login(email, "first-choice-password-1")).status).toBe(401);
 	});
 });
 

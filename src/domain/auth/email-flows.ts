@@ -70,7 +70,14 @@ export async function confirmRegistration(db: Db, token: string): Promise<UserRo
 		emailVerified: true,
 		passwordHash: row.data.passwordHash,
 		displayName: row.data.displayName,
-	});
+	}).catch(rethrowEmailTaken);
+}
+
+/** Two confirmations racing for one address: the unique index decides, the loser gets 409. */
+function rethrowEmailTaken(err: unknown): never {
+	if (String(err).includes("UNIQUE constraint failed"))
+		throw new ApiError("EMAIL_TAKEN", "This email already has an account", { status: 409 });
+	throw err;
 }
 
 /** Starts a password reset; same answer and timing for unknown addresses. */
@@ -177,7 +184,8 @@ export async function changeEmail(
 		.update(users)
 		.set({ email, emailVerifiedAt: new Date(), updatedAt: new Date() })
 		.where(eq(users.id, user.id))
-		.returning();
+		.returning()
+		.catch(rethrowEmailTaken);
 	if (!updated) throw new ApiError("NOT_FOUND", "User not found");
 	if (user.email) {
 		await deps.mailer.send({
