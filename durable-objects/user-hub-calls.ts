@@ -31,7 +31,30 @@ import type { UserHub } from "./user-hub";
 
 const storeOf = (hub: UserHub) => new CallStore(hub.state.storage);
 
-export async function handleCallFrame(
+/**
+ * Call frames of one user are handled one at a time, in arrival order: a
+ * client sends `call.offer` and its first `call.ice` back to back, and the
+ * ICE must not overtake the offer while the offer waits on D1 or the other
+ * hub. A stuck handler holds the line for at most QUEUE_WAIT_MS. Memory only:
+ * a hub is evicted only when idle, so there is nothing to keep.
+ */
+const queues = new WeakMap<UserHub, Promise<void>>();
+const QUEUE_WAIT_MS = 10_000;
+
+export function handleCallFrame(
+	hub: UserHub,
+	ws: WebSocket,
+	raw: { type: string; id?: unknown; [k: string]: unknown },
+): Promise<void> {
+	const previous = queues.get(hub) ?? Promise.resolve();
+	const turn = Promise.race([previous, new Promise<void>((r) => setTimeout(r, QUEUE_WAIT_MS))])
+		.then(() => handleOne(hub, ws, raw))
+		.catch((err: unknown) => hub.log.error("UserHub.handleCallFrame failed", { err: String(err) }));
+	queues.set(hub, turn);
+	return turn;
+}
+
+async function handleOne(
 	hub: UserHub,
 	ws: WebSocket,
 	raw: { type: string; id?: unknown; [k: string]: unknown },

@@ -167,8 +167,9 @@ describe("caller side", () => {
 		expect(refusal(onLocalAction(c, "c1", "a1", { kind: "answer", sdp: SDP }, T0)).reason).toBe(
 			"INVALID_STATE",
 		);
-		const ice = must(onLocalAction(c, "c1", "a1", { kind: "ice", candidate: cand }, T0));
-		expect(ice.call).toBe(c);
+		const accepted = must(applyOfferReply(c, { ok: true, devices: 1 }, T0)).call;
+		const ice = must(onLocalAction(accepted, "c1", "a1", { kind: "ice", candidate: cand }, T0));
+		expect(ice.call).toBe(accepted);
 		expect(ice.effects).toEqual([{ kind: "peer", signal: { kind: "ice", callId: "c1", candidate: cand } }]);
 	});
 
@@ -349,6 +350,60 @@ describe("refused frames change nothing", () => {
 			onPeerSignal(incoming(), { kind: "bye", callId: "zzz", code: 200, reason: "x", endedBy: "caller" }, T0)
 				.reply.ok,
 		).toBe(false);
+	});
+});
+
+describe("ICE ordering across hubs", () => {
+	const c2 = { ...cand, candidate: "candidate:2 1 udp 1 192.0.2.2 5 typ host" };
+
+	it("holds the caller's candidates until the callee's hub has the offer, then sends them in order", () => {
+		let c = outgoing();
+		c = must(onLocalAction(c, "c1", "a1", { kind: "ice", candidate: cand }, T0)).call;
+		const t = must(onLocalAction(c, "c1", "a1", { kind: "ice", candidate: c2 }, T0));
+		expect(t.effects).toEqual([]);
+		expect(t.call.heldOut).toEqual([cand, c2]);
+		const r = must(applyOfferReply(t.call, { ok: true, devices: 1 }, T0));
+		expect(r.call).toMatchObject({ offerAccepted: true, heldOut: [] });
+		expect(r.effects).toEqual([
+			{ kind: "peer", signal: { kind: "ice", callId: "c1", candidate: cand } },
+			{ kind: "peer", signal: { kind: "ice", callId: "c1", candidate: c2 } },
+		]);
+		// Once accepted, candidates go straight through.
+		expect(
+			must(onLocalAction(r.call, "c1", "a1", { kind: "ice", candidate: cand }, T0)).effects,
+		).toHaveLength(1);
+	});
+
+	it("an answer that overtakes the offer reply releases the held candidates first", () => {
+		const held = must(onLocalAction(outgoing(), "c1", "a1", { kind: "ice", candidate: cand }, T0)).call;
+		const t = must(onPeerSignal(held, { kind: "answer", callId: "c1", sdp: SDP }, T0 + 5).transition);
+		expect(t.effects.map((e) => e.kind)).toEqual(["peer", "send"]);
+		expect(t.call).toMatchObject({ state: "answered", offerAccepted: true, heldOut: [] });
+		// The late offer reply then changes nothing.
+		expect(must(applyOfferReply(t.call, { ok: true, devices: 1 }, T0 + 6)).effects).toEqual([]);
+	});
+
+	it("holds callee candidates that arrive before the answer and delivers them right after it", () => {
+		const accepted = must(applyOfferReply(outgoing(), { ok: true, devices: 1 }, T0)).call;
+		const early = must(onPeerSignal(accepted, { kind: "ice", callId: "c1", candidate: c2 }, T0).transition);
+		expect(early.effects).toEqual([]);
+		const t = must(onPeerSignal(early.call, { kind: "answer", callId: "c1", sdp: SDP }, T0 + 1).transition);
+		expect(t.effects).toEqual([
+			{ kind: "send", to: { socket: "a1" }, frame: { type: "call.answer", call_id: "c1", sdp: SDP } },
+			{ kind: "send", to: { socket: "a1" }, frame: { type: "call.ice", call_id: "c1", candidate: c2 } },
+		]);
+		expect(t.call.heldIn).toEqual([]);
+	});
+
+	it("keeps every buffer bounded", () => {
+		let c = outgoing();
+		for (let i = 0; i < CALL_TIMING.PENDING_ICE_MAX + 10; i++) {
+			c = must(
+				onLocalAction(c, "c1", "a1", { kind: "ice", candidate: { ...cand, candidate: `c${i}` } }, T0),
+			).call;
+		}
+		expect(c.heldOut).toHaveLength(CALL_TIMING.PENDING_ICE_MAX);
+		expect(c.heldOut?.[0]?.candidate).toBe("c10");
 	});
 });
 

@@ -205,4 +205,29 @@ describe("a call from offer to bye (the Egg flow)", () => {
 		a.close();
 		b.close();
 	});
+
+	it("keeps a pipelined offer + ICE in order: the callee never sees a candidate before the offer", async () => {
+		const [alice, bob] = await users("Alice", "Bob");
+		const a = await WsClient.connect(alice);
+		const b = await WsClient.connect(bob);
+		// Sent back to back without waiting, as a browser's onicecandidate does.
+		const [offered, ice1, ice2] = await Promise.all([
+			a.call({ type: "call.offer", callee: bob.id, sdp: SDP_OFFER }),
+			a.call({ type: "call.ice", candidate: candidate(1) }),
+			a.call({ type: "call.ice", candidate: candidate(2) }),
+		]);
+		expect([offered?.type, ice1?.type, ice2?.type]).toEqual(["result", "result", "result"]);
+		const o = await b.waitFor((f) => f.type === "call.offer");
+		expect(o.call_id).toBe((offered?.result as { call_id: string }).call_id);
+		const isIce = (f: { type: string }) => f.type === "call.ice";
+		expect(b.frames.slice(0, b.frames.indexOf(o)).filter(isIce)).toEqual([]);
+		const buffered = o.candidates as unknown[];
+		await b.waitForCount(isIce, 2 - buffered.length);
+		expect([...buffered, ...b.frames.filter(isIce).map((f) => f.candidate)]).toEqual([
+			candidate(1),
+			candidate(2),
+		]);
+		a.close();
+		b.close();
+	});
 });

@@ -1,4 +1,6 @@
 import type { CallParty, IceCandidate } from "../../protocol/call-frames";
+import { endEffects, ended, isActive, localAudience, ok, reasonFor, refuse } from "./ending";
+import { holdInbound, holdOutbound, keepForLateDevices, releaseInbound, releaseOutbound } from "./ice";
 import {
 	CALL_TIMING,
 	type CallEnd,
@@ -21,57 +23,6 @@ import {
  *      └──── bye / decline / busy / timeout / drop ────┘
  */
 
-const refuse = (code: number, reason: string, message: string): Transition => ({
-	ok: false,
-	error: { code, reason, message },
-});
-const ok = (call: CallRecord, effects: Effect[] = []): Transition => ({ ok: true, call, effects });
-const isActive = (c: CallRecord | null): c is CallRecord => !!c && c.state !== "ended";
-
-function ended(call: CallRecord, end: CallEnd, now: number): CallRecord {
-	return { ...call, state: "ended", end, endedAt: now, nextCheckAt: now + CALL_TIMING.KEEP_ENDED_MS };
-}
-
-/** The bye frame a hub's own devices get, and the effects that end the call on this side. */
-function endEffects(
-	call: CallRecord,
-	end: CallEnd,
-	opts: { tellPeer: boolean; local: "party" | "all" },
-): Effect[] {
-	const frame = {
-		type: "call.bye",
-		call_id: call.id,
-		code: end.code,
-		reason: end.reason,
-		ended_by: end.endedBy,
-	} as const;
-	const effects: Effect[] = [];
-	if (opts.local === "all") effects.push({ kind: "send", to: { all: true }, frame });
-	else if (call.socketId) effects.push({ kind: "send", to: { socket: call.socketId }, frame });
-	if (opts.tellPeer) effects.push({ kind: "peer", signal: { kind: "bye", callId: call.id, ...end } });
-	if (call.role === "caller") effects.push({ kind: "history" });
-	return effects;
-}
-
-/** Where this side's devices hear about the end: the callee's devices all ring until someone answers. */
-const localAudience = (call: CallRecord): "party" | "all" =>
-	call.role === "callee" && call.state === "ringing" ? "all" : "party";
-
-/** Reason word for a SIP code when the client gave none. */
-export function reasonFor(code: number): string {
-	const words: Record<number, string> = {
-		200: "normal",
-		404: "not_found",
-		408: "unreachable",
-		480: "no_answer",
-		486: "busy",
-		487: "cancelled",
-		500: "dropped",
-		603: "declined",
-	};
-	return words[code] ?? (code >= 600 ? "declined" : code >= 500 ? "server_error" : "ended");
-}
-
 /** Starts an outgoing call on the caller's hub. Refused while the caller is in another call. */
 export function startOutgoing(
 	current: CallRecord | null,
@@ -93,6 +44,7 @@ export function startOutgoing(
 		answeredAt: null,
 		endedAt: null,
 		end: null,
+		offerAccepted: false,
 		nextCheckAt: input.now + CALL_TIMING.RING_MS,
 	});
 }
@@ -145,16 +97,23 @@ export function offerFrame(call: CallRecord) {
 
 /** Caller side: what the callee's hub said to the offer. */
 export function applyOfferReply(call: CallRecord, reply: PeerReply | "failed", now: number): Transition {
-	if (call.state === "ended" && call.end && reply !== "failed" && reply.ok) {
+	if (call.state === "ended") {
 		// The caller hung up while the offer was on its way: the bye may have overtaken it, so say it again.
-		return ok(call, [{ kind: "peer", signal: { kind: "bye", callId: call.id, ...call.end } }]);
+		if (call.end && reply !== "failed" && reply.ok) {
+			return ok(call, [{ kind: "peer", signal: { kind: "bye", callId: call.id, ...call.end } }]);
+		}
+		return ok(call);
 	}
-	if (call.state !== "ringing") return ok(call);
+	// Answered already: the answer overtook this reply and released everything then.
+	if (call.state === "answered") return ok(call);
 	if (reply === "failed") {
 		const end = { code: SIP.SERVER_ERROR, reason: "signalling_failed", endedBy: "system" } as const;
 		return ok(ended(call, end, now), endEffects(call, end, { tellPeer: true, local: "party" }));
 	}
-	if (reply.ok) return ok({ ...call, delivered: call.delivered || (reply.devices ?? 0) > 0 });
+	if (reply.ok) {
+		const released = releaseOutbound(call);
+		return ok({ ...released.call, delivered: call.delivered || (reply.devices ?? 0) > 0 }, released.effects);
+	}
 	const end: CallEnd =
 		reply.reason === "busy"
 			? { code: SIP.BUSY_HERE, reason: "busy", endedBy: "system" }
@@ -229,6 +188,9 @@ export function onLocalAction(
 			if (call.role === "callee" && call.state !== "answered") {
 				return refuse(409, "INVALID_STATE", "Answer the call before sending candidates");
 			}
+			if (call.role === "caller" && call.offerAccepted === false) {
+				return ok(holdOutbound(call, action.candidate));
+			}
 			return ok(call, [
 				{ kind: "peer", signal: { kind: "ice", callId: call.id, candidate: action.candidate } },
 			]);
@@ -275,47 +237,50 @@ export function onPeerSignal(
 	}
 	const toParty = call.role === "caller" || call.state === "answered";
 	const local = call.socketId && toParty ? { socket: call.socketId } : ({ all: true } as const);
+	// Any signal about the call proves the callee's hub holds the offer: held caller candidates may go.
+	const released =
+		signal.kind === "bye" || signal.kind === "probe" ? { call, effects: [] } : releaseOutbound(call);
+	const base = released.call;
+	const done = (next: CallRecord, effects: Effect[] = []) => ({
+		transition: ok(next, [...released.effects, ...effects]),
+		reply: { ok: true } as const,
+	});
 	switch (signal.kind) {
 		case "probe":
 			return { transition: null, reply: { ok: true } };
 		case "ringing":
-			return { transition: ok({ ...call, delivered: true }), reply: { ok: true } };
+			return done({ ...base, delivered: true });
 		case "ack": {
-			if (call.role !== "caller" || call.state !== "ringing")
-				return { transition: null, reply: { ok: true } };
-			const next = { ...call, delivered: true, ackedAt: call.ackedAt ?? now };
-			return {
-				transition: ok(next, [{ kind: "send", to: local, frame: { type: "call.ack", call_id: call.id } }]),
-				reply: { ok: true },
-			};
+			if (call.role !== "caller" || call.state !== "ringing") return done(base);
+			const next = { ...base, delivered: true, ackedAt: call.ackedAt ?? now };
+			return done(next, [{ kind: "send", to: local, frame: { type: "call.ack", call_id: call.id } }]);
 		}
 		case "answer": {
 			if (call.role !== "caller" || call.state !== "ringing")
 				return { transition: null, reply: { ok: false, reason: "ended" } };
-			const next: CallRecord = {
-				...call,
+			const answered: CallRecord = {
+				...base,
 				state: "answered",
 				delivered: true,
 				answeredAt: now,
 				nextCheckAt: now + CALL_TIMING.PROBE_MS,
 			};
-			return {
-				transition: ok(next, [
-					{ kind: "send", to: local, frame: { type: "call.answer", call_id: call.id, sdp: signal.sdp } },
-				]),
-				reply: { ok: true },
-			};
+			// The answer first, then the callee candidates that arrived ahead of it.
+			const inbound = releaseInbound(answered);
+			return done(inbound.call, [
+				{ kind: "send", to: local, frame: { type: "call.answer", call_id: call.id, sdp: signal.sdp } },
+				...inbound.effects,
+			]);
 		}
 		case "ice": {
+			if (call.role === "caller" && call.state === "ringing")
+				return done(holdInbound(base, signal.candidate));
 			const frame = { type: "call.ice", call_id: call.id, candidate: signal.candidate } as const;
-			const buffered =
+			const next =
 				call.role === "callee" && call.state === "ringing"
-					? {
-							...call,
-							pendingIce: [...(call.pendingIce ?? []), signal.candidate].slice(-CALL_TIMING.PENDING_ICE_MAX),
-						}
-					: call;
-			return { transition: ok(buffered, [{ kind: "send", to: local, frame }]), reply: { ok: true } };
+					? keepForLateDevices(base, signal.candidate)
+					: base;
+			return done(next, [{ kind: "send", to: local, frame }]);
 		}
 		case "bye": {
 			const end: CallEnd = { code: signal.code, reason: signal.reason, endedBy: signal.endedBy };
@@ -330,46 +295,5 @@ export function onPeerSignal(
 	}
 }
 
-/** One of this hub's sockets closed. A party's socket dropping ends the call with 500 for the other side at once. */
-export function onSocketClosed(current: CallRecord | null, socketId: string, now: number): Transition | null {
-	if (!isActive(current) || current.socketId !== socketId) return null;
-	const end: CallEnd = { code: SIP.SERVER_ERROR, reason: "dropped", endedBy: current.role };
-	return ok(ended(current, end, now), endEffects(current, end, { tellPeer: true, local: "party" }));
-}
-
-/**
- * The hub's alarm reached `nextCheckAt`. Ringing past the deadline ends the
- * call (480 if a device rang, 408 if none was reachable); the callee's hub
- * waits a grace period first because the caller's hub is the one that decides.
- * Answered calls return `probe` so the hub checks sockets and the other hub.
- */
-export function onTimer(call: CallRecord, now: number): Transition | "probe" | "forget" | null {
-	if (now < call.nextCheckAt) return null;
-	if (call.state === "ended") return "forget";
-	if (call.state === "answered") return "probe";
-	const deadline = call.ringUntil + (call.role === "callee" ? CALL_TIMING.CALLEE_GRACE_MS : 0);
-	if (now < deadline) return ok({ ...call, nextCheckAt: deadline });
-	const end: CallEnd = call.delivered
-		? { code: SIP.TEMPORARILY_UNAVAILABLE, reason: "no_answer", endedBy: "system" }
-		: { code: SIP.REQUEST_TIMEOUT, reason: "unreachable", endedBy: "system" };
-	return ok(ended(call, end, now), endEffects(call, end, { tellPeer: true, local: localAudience(call) }));
-}
-
-/** Liveness check result for an answered call: `alive` reschedules, otherwise the call ends with 500. */
-export function afterProbe(call: CallRecord, alive: boolean, now: number): Transition {
-	if (call.state !== "answered") return ok(call);
-	if (alive) return ok({ ...call, nextCheckAt: now + CALL_TIMING.PROBE_MS });
-	const end: CallEnd = { code: SIP.SERVER_ERROR, reason: "lost", endedBy: "system" };
-	return ok(ended(call, end, now), endEffects(call, end, { tellPeer: true, local: "party" }));
-}
-
-/**
- * Callee side: the caller's hub refused our answer because the call ended
- * meanwhile. Every device hears it: the others were never told "answered
- * elsewhere", since the answer had not been accepted yet.
- */
-export function answerRefused(call: CallRecord, end: CallEnd | undefined, now: number): Transition {
-	if (call.state === "ended") return ok(call);
-	const why = end ?? { code: SIP.REQUEST_TERMINATED, reason: "cancelled", endedBy: "caller" as const };
-	return ok(ended(call, why, now), endEffects(call, why, { tellPeer: false, local: "all" }));
-}
+export { reasonFor } from "./ending";
+export { afterProbe, answerRefused, onSocketClosed, onTimer } from "./timers";

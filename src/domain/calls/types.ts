@@ -26,6 +26,11 @@ export type CallRecord = {
 	incoming?: { caller: { id: string; display_name: string }; sdp: string; turn: TurnServerInfo | null };
 	/** Callee only: caller candidates that arrived while ringing, replayed to devices that connect later. */
 	pendingIce?: IceCandidate[];
+	/** Caller only: false until the callee's hub is known to hold the offer (see ice.ts). */
+	offerAccepted?: boolean;
+	/** Caller only: our candidates waiting for `offerAccepted`, and the callee's waiting for the answer. */
+	heldOut?: IceCandidate[];
+	heldIn?: IceCandidate[];
 	/** Next time the hub must look at this call (ring timeout, liveness probe, cleanup). */
 	nextCheckAt: number;
 };
