@@ -141,6 +141,41 @@ describe("resumable uploads", () => {
 		expect(res.status).toBe(404);
 	});
 
+	it("keeps part 1's type when a later part, started before it, finishes after it", async () => {
+		const alice = await createTestUser();
+		const data = bytes(PART + 1000);
+		const up = await open(alice, data.length);
+		const part2 = data.slice(PART);
+		let release = () => {};
+		const gate = new Promise<void>((r) => {
+			release = r;
+		});
+		let reading = () => {};
+		const started = new Promise<void>((r) => {
+			reading = r;
+		});
+		let step = 0;
+		const slow = new ReadableStream<Uint8Array>({
+			async pull(ctl) {
+				if (step++ === 0) return ctl.enqueue(part2.slice(0, 500));
+				reading(); // the Worker has read the upload row and the first bytes
+				await gate;
+				ctl.enqueue(part2.slice(500));
+				ctl.close();
+			},
+		});
+		const second = putPart(alice, up.id, 2, slow);
+		await started;
+		// Let the Worker read the upload row (type still unknown) before part 1 lands.
+		await new Promise((r) => setTimeout(r, 300));
+		expect((await putPart(alice, up.id, 1, data.slice(0, PART))).status).toBe(200);
+		release();
+		expect((await second).status).toBe(200);
+		const res = await api(`/v1/files/uploads/${up.id}/complete`, { method: "POST", headers: alice.auth });
+		expect(res.status).toBe(201);
+		expect(await res.json()).toMatchObject({ content_type: "image/png", checksum: await sha256Hex(data) });
+	});
+
 	it("replaces a part sent twice", async () => {
 		const alice = await createTestUser();
 		const data = bytes(1000);

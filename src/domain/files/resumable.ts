@@ -164,7 +164,7 @@ export async function uploadPart(
 
 	const reader = input.body.getReader();
 	let head: Uint8Array = new Uint8Array(0);
-	let contentType = row.contentType;
+	let contentType: string | null = null;
 	if (input.partNumber === 1) {
 		try {
 			({ head, contentType } = await sniffAllowed(reader, deps.limits.allowedTypes));
@@ -199,16 +199,19 @@ export async function uploadPart(
 		sha256,
 		createdAt: now,
 	};
-	await deps.db.batch([
-		deps.db
-			.insert(fileUploadParts)
-			.values(values)
-			.onConflictDoUpdate({
-				target: [fileUploadParts.fileId, fileUploadParts.partNumber],
-				set: { size: values.size, etag: values.etag, sha256, createdAt: now },
-			}),
-		deps.db.update(files).set({ contentType }).where(eq(files.id, row.id)),
-	]);
+	const record = deps.db
+		.insert(fileUploadParts)
+		.values(values)
+		.onConflictDoUpdate({
+			target: [fileUploadParts.fileId, fileUploadParts.partNumber],
+			set: { size: values.size, etag: values.etag, sha256, createdAt: now },
+		});
+	// Only part 1 knows the type; other parts, possibly sent in parallel, must not touch it.
+	if (input.partNumber === 1) {
+		await deps.db.batch([record, deps.db.update(files).set({ contentType }).where(eq(files.id, row.id))]);
+	} else {
+		await record;
+	}
 	return { part_number: input.partNumber, size: expected, checksum: sha256 };
 }
 
