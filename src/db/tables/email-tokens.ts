@@ -10,7 +10,9 @@ export const emailTokens = sqliteTable(
 	"email_tokens",
 	{
 		id: text("id").primaryKey(),
-		purpose: text("purpose", { enum: ["register", "confirm_email", "reset_password", "change_email"] }).notNull(),
+		purpose: text("purpose", {
+			enum: ["register", "confirm_email", "reset_password", "change_email"],
+		}).notNull(),
 		userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
 		email: text("email").notNull(),
 		tokenHash: text("token_hash").notNull().unique(),
