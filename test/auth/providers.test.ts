@@ -1,5 +1,6 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { app } from "../../src/app";
 import { createDb } from "../../src/db/client";
 import { ApiError } from "../../src/errors";
 import { createEmailProvider } from "../../src/providers/email";
@@ -103,5 +104,31 @@ describe("email providers", () => {
 		expect(() => createEmailProvider({ ENVIRONMENT: "production", EMAIL_PROVIDER: "http" }, db)).toThrow(
 			ApiError,
 		);
+	});
+});
+
+describe("the console email provider in production", () => {
+	it("makes registration and password reset refuse (503) before anything is stored", async () => {
+		const count = async (t: string) =>
+			(await env.DB.prepare(`select count(*) as n from ${t}`).first<{ n: number }>())?.n ?? 0;
+		const before = [await count("email_tokens"), await count("dev_outbox")];
+		for (const [path, json] of [
+			["/v1/auth/register", { email: "prod-console@example.test", password: "violet-harbor-tractor-42" }],
+			["/v1/auth/password/forgot", { email: "prod-console@example.test" }],
+		] as const) {
+			const ctx = createExecutionContext();
+			const res = await app.fetch(
+				new Request(`https://hatch.test${path}`, {
+					method: "POST",
+					headers: { "Content-Type": "application/json", "CF-Connecting-IP": "192.0.2.99" },
+					body: JSON.stringify(json),
+				}),
+				{ ...env, ENVIRONMENT: "production", EMAIL_PROVIDER: "console" },
+				ctx,
+			);
+			await waitOnExecutionContext(ctx);
+			expect(res.status, path).toBe(503);
+		}
+		expect([await count("email_tokens"), await count("dev_outbox")]).toEqual(before);
 	});
 });
