@@ -10,8 +10,11 @@ import { existsSync, statSync, writeFileSync } from "node:fs";
 const stamp = "node_modules/.package-lock.json";
 const stale = !existsSync(stamp) || statSync("package-lock.json").mtimeMs > statSync(stamp).mtimeMs + 1000;
 if (stale) {
-	console.log("[ensure] installing dependencies (npm ci)…");
-	execSync("npm ci --no-audit --no-fund", { stdio: "inherit" });
+	// `npm install`, not `npm ci`: it installs exactly the locked versions too, but
+	// tolerates the registry mirror here lacking some other platforms' optional
+	// binaries (workerd, biome for macOS/Windows), which makes `npm ci` refuse.
+	console.log("[ensure] installing dependencies (npm install from package-lock.json)…");
+	execSync("npm install --no-audit --no-fund", { stdio: "inherit" });
 }
 
 if (!existsSync(".dev.vars")) {
