@@ -385,7 +385,7 @@ export class ChatRoom extends DurableObject<Env> {
 			if (e.type === "message.new" && e.message.sender_id !== userId) max = Math.max(max, e.seq);
 		const before = this.store.receipt(userId);
 		if (max > before.delivered_seq) {
-			this.store.raiseReceipt(userId, max, 0);
+			this.store.raiseDeliveredLater(userId, max);
 			this.markDirty(userId, before.delivered_seq);
 		}
 	}
@@ -398,6 +398,7 @@ export class ChatRoom extends DurableObject<Env> {
 
 	private flushReceipts() {
 		this.receiptTimer = null;
+		this.store.persistDelivered();
 		const chatId = this.chatId;
 		if (!chatId || !this.dirtyReceipts.size) return;
 		const from = Math.min(...this.dirtyReceipts.values());

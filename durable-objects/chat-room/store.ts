@@ -54,6 +54,8 @@ export class RoomStore {
 	/** Creates the tables (again, after deleteAll). */
 	init() {
 		this.sql.exec(SCHEMA);
+		this.last = null;
+		this.deliveredLater?.clear();
 	}
 
 	meta(key: string): string | null {
@@ -69,8 +71,19 @@ export class RoomStore {
 		);
 	}
 
+	private last: number | null = null;
+	/**
+	 * Delivered watermarks not yet written. Delivery reports arrive once per
+	 * member per batch; writing each would put a storage flush (and the output
+	 * gate behind it) between every fan-out call, so they are kept here and
+	 * written with the next receipt flush (≤ 100 ms). Losing them to an
+	 * eviction only makes a receipt say "pending" instead of "delivered".
+	 */
+	private readonly deliveredLater = new Map<string, number>();
+
 	lastSeq(): number {
-		return Number(this.meta("last_seq") ?? 0);
+		this.last ??= Number(this.meta("last_seq") ?? 0);
+		return this.last;
 	}
 
 	nextRev(): number {
@@ -121,6 +134,7 @@ export class RoomStore {
 			row.updated_rev,
 		);
 		this.setMeta("last_seq", row.seq);
+		this.last = row.seq;
 	}
 
 	edit(seq: number, oldText: string, text: string, now: number, rev: number) {
@@ -206,12 +220,27 @@ export class RoomStore {
 	receipt(userId: string): Receipt {
 		const r = this.sql
 			.exec<Receipt>("SELECT user_id, delivered_seq, read_seq FROM receipts WHERE user_id = ?", userId)
-			.toArray()[0];
-		return r ?? { user_id: userId, delivered_seq: 0, read_seq: 0 };
+			.toArray()[0] ?? { user_id: userId, delivered_seq: 0, read_seq: 0 };
+		const later = this.deliveredLater.get(userId) ?? 0;
+		return later > r.delivered_seq ? { ...r, delivered_seq: later } : r;
 	}
 
 	receipts(): Receipt[] {
-		return this.sql.exec<Receipt>("SELECT user_id, delivered_seq, read_seq FROM receipts").toArray();
+		const rows = this.sql.exec<Receipt>("SELECT user_id, delivered_seq, read_seq FROM receipts").toArray();
+		const seen = new Set(rows.map((r) => r.user_id));
+		for (const u of this.deliveredLater.keys())
+			if (!seen.has(u)) rows.push({ user_id: u, delivered_seq: 0, read_seq: 0 });
+		return rows.map((r) => this.receipt(r.user_id));
+	}
+
+	/** Raises a delivered watermark in memory; `persistDelivered` writes it. */
+	raiseDeliveredLater(userId: string, seq: number) {
+		if (seq > (this.deliveredLater.get(userId) ?? 0)) this.deliveredLater.set(userId, seq);
+	}
+
+	persistDelivered() {
+		for (const [u, seq] of this.deliveredLater) this.raiseReceipt(u, seq, 0);
+		this.deliveredLater.clear();
 	}
 
 	/** Raises watermarks; never lowers them (read implies delivered). */

@@ -1,0 +1,218 @@
+// Helpers for bench/fanout: process trees and memory, free ports, seeding,
+// and a fan-out run that is the same against Hatch and the baseline.
+import { execSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import WebSocket from "ws";
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const s = createServer();
+		s.listen(0, "127.0.0.1", () => {
+			const addr = s.address();
+			const port = typeof addr === "object" && addr ? addr.port : 0;
+			s.close(() => resolve(port));
+		});
+		s.on("error", reject);
+	});
+}
+
+type Proc = { pid: number; ppid: number; name: string; rss: number };
+
+function procs(): Proc[] {
+	const out: Proc[] = [];
+	for (const d of readdirSync("/proc")) {
+		if (!/^\d+$/.test(d)) continue;
+		try {
+			const status = readFileSync(`/proc/${d}/status`, "utf8");
+			out.push({
+				pid: Number(d),
+				ppid: Number(/PPid:\s+(\d+)/.exec(status)?.[1]),
+				name: /^Name:\s+(\S+)/m.exec(status)?.[1] ?? "?",
+				rss: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024,
+			});
+		} catch {}
+	}
+	return out;
+}
+
+/** Every process in the tree under `root` (inclusive). */
+export function tree(root: number): Proc[] {
+	const all = procs();
+	const kids = new Map<number, Proc[]>();
+	for (const p of all) kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p]);
+	const out: Proc[] = [];
+	const stack = all.filter((p) => p.pid === root);
+	while (stack.length) {
+		const p = stack.pop() as Proc;
+		out.push(p);
+		stack.push(...(kids.get(p.pid) ?? []));
+	}
+	return out;
+}
+
+/** RSS in bytes of workerd processes and of everything else (the wrangler/Node proxy) under `root`. */
+export function rssOf(root: number): { workerd: number; proxy: number } {
+	let workerd = 0;
+	let proxy = 0;
+	for (const p of tree(root)) {
+		if (p.name === "workerd") workerd += p.rss;
+		else if (p.name === "node" || p.name.startsWith("MainThread")) proxy += p.rss;
+	}
+	return { workerd, proxy };
+}
+
+/** TCP ports workerd listens on (from `ss`), for connecting past the wrangler proxy. */
+export function workerdPorts(root: number): number[] {
+	const pids = new Set(
+		tree(root)
+			.filter((p) => p.name === "workerd")
+			.map((p) => p.pid),
+	);
+	const out = execSync("ss -ltnpH", { encoding: "utf8" });
+	const ports: number[] = [];
+	for (const line of out.split("\n")) {
+		const pid = Number(/pid=(\d+)/.exec(line)?.[1]);
+		const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)?.[1] ?? /\[::1?\]:(\d+)/.exec(line)?.[1]);
+		if (pids.has(pid) && port) ports.push(port);
+	}
+	return [...new Set(ports)];
+}
+
+export function percentile(sorted: Float64Array, p: number): number {
+	if (!sorted.length) return Number.NaN;
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Runs `fn` over `items` with at most `n` in flight. */
+export async function pool<T, R>(items: T[], n: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
+	const out: R[] = new Array(items.length);
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: Math.min(n, items.length) }, async () => {
+			while (next < items.length) {
+				const i = next++;
+				out[i] = await fn(items[i] as T, i);
+			}
+		}),
+	);
+	return out;
+}
+
+export type FanoutTarget = {
+	/** ws:// URL for receiver `i` (Hatch: with a fresh ticket). */
+	url(i: number): Promise<string>;
+	/** Sends message `i` with text `text`; resolves when the server accepted it. */
+	send(i: number, text: string): Promise<void>;
+	/** Frame to send after the socket is open (Hatch: chat.subscribe), if any. */
+	subscribe?: (ws: WebSocket) => Promise<void>;
+};
+
+export type FanoutResult = {
+	clients: number;
+	messages: number;
+	expected: number;
+	delivered: number;
+	seconds: number;
+	msgs_per_s: number;
+	p50_ms: number;
+	p99_ms: number;
+	max_ms: number;
+	out_of_order: number;
+};
+
+/** Opens `n` sockets with at most 50 handshakes in flight; every socket must say hello. */
+export async function openSockets(
+	target: FanoutTarget,
+	n: number,
+	onMessage?: (data: string) => void,
+): Promise<WebSocket[]> {
+	return pool(
+		Array.from({ length: n }, (_, i) => i),
+		50,
+		async (i) => {
+			const url = await target.url(i);
+			const ws = new WebSocket(url, "json", { perMessageDeflate: false });
+			await new Promise<void>((resolve, reject) => {
+				const timer = setTimeout(() => reject(new Error(`socket ${i} did not open`)), 30_000);
+				ws.once("message", () => {
+					clearTimeout(timer);
+					resolve();
+				});
+				ws.once("error", reject);
+			});
+			if (onMessage) ws.on("message", (d) => onMessage(d.toString()));
+			if (target.subscribe) await target.subscribe(ws);
+			return ws;
+		},
+	);
+}
+
+/**
+ * `clients` receivers, one sender posting `messages` with `concurrency` in
+ * flight. Latency is send start → receipt, per delivered copy (same clock).
+ */
+export async function fanout(
+	target: FanoutTarget,
+	clients: number,
+	messages: number,
+	concurrency: number,
+): Promise<FanoutResult> {
+	const expected = clients * messages;
+	const lat = new Float64Array(expected);
+	let delivered = 0;
+	let outOfOrder = 0;
+	let lastAt = 0;
+	const lastSeq = new Int32Array(clients);
+	const sockets = await openSockets(target, clients);
+	sockets.forEach((ws, idx) => {
+		ws.on("message", (data) => {
+			const s = data.toString();
+			if (!s.includes('"message.new"')) return;
+			const now = Date.now();
+			const f = JSON.parse(s) as { seq: number; message: { text: string } };
+			const t = Number(/t=(\d+)/.exec(f.message.text)?.[1]);
+			if (delivered < expected) lat[delivered] = now - t;
+			delivered++;
+			lastAt = now;
+			if (f.seq <= (lastSeq[idx] ?? 0)) outOfOrder++;
+			lastSeq[idx] = f.seq;
+		});
+	});
+	await sleep(500);
+	const t0 = Date.now();
+	await pool(
+		Array.from({ length: messages }, (_, i) => i),
+		concurrency,
+		(i) => target.send(i, `t=${Date.now()} i=${i} fan-out bench message`),
+	);
+	// Wait for the tail, bounded: stop when complete or 30 s without progress.
+	let seen = -1;
+	let stall = Date.now();
+	while (delivered < expected && Date.now() - stall < 30_000) {
+		if (delivered !== seen) {
+			seen = delivered;
+			stall = Date.now();
+		}
+		await sleep(100);
+	}
+	const seconds = ((lastAt || Date.now()) - t0) / 1000;
+	for (const ws of sockets) ws.terminate();
+	const sorted = lat.slice(0, Math.min(delivered, expected)).sort();
+	return {
+		clients,
+		messages,
+		expected,
+		delivered,
+		seconds: round(seconds),
+		msgs_per_s: Math.round(delivered / seconds),
+		p50_ms: percentile(sorted, 50),
+		p99_ms: percentile(sorted, 99),
+		max_ms: sorted[sorted.length - 1] ?? Number.NaN,
+		out_of_order: outOfOrder,
+	};
+}
+
+export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;

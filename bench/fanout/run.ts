@@ -1,0 +1,439 @@
+// Fan-out bench: Hatch on `wrangler dev` against a minimal `ws` broadcast
+// server (bench/fanout/baseline-server.ts), in the same run, same client:
+//   1. fan-out: N WebSocket clients in one group chat (N users, one socket
+//      each), one sender posting M messages over REST with C in flight:
+//      delivered messages/s and p50/p99 send→receive latency;
+//   2. idle: K idle sockets (K/10 users × 10 devices), connected straight to
+//      workerd's port (the wrangler proxy holds ~6 fds per socket): RSS growth
+//      per connection of workerd and of the proxy, and of the baseline.
+// Writes bench/results/fanout.json and fanout.md.
+//
+//   bash -c 'ulimit -n 20000 && node bench/fanout/run.ts [--clients 1000] [--messages 2000] [--idle 10000] [--concurrency 8]'
+//
+// Bounded: every wait has a timeout; servers listen on 127.0.0.1 only;
+// wrangler runs a snapshot of the committed tree (`git archive HEAD`) with
+// its state in a temporary directory, started with --enable-containers=false.
+import { type ChildProcess, execFileSync, execSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { SignJWT } from "jose";
+import type WebSocket from "ws";
+import {
+	type FanoutTarget,
+	fanout,
+	freePort,
+	openSockets,
+	pool,
+	round,
+	rssOf,
+	sleep,
+	tree,
+	workerdPorts,
+} from "./lib.ts";
+
+const { values } = parseArgs({
+	options: {
+		clients: { type: "string", default: "1000" },
+		messages: { type: "string", default: "2000" },
+		idle: { type: "string", default: "10000" },
+		concurrency: { type: "string", default: "8" },
+	},
+});
+const CLIENTS = Number(values.clients);
+const MESSAGES = Number(values.messages);
+const IDLE = Number(values.idle);
+const CONC = Number(values.concurrency);
+const DEVICES_PER_IDLE_USER = 10;
+const repo = process.cwd();
+const tmp = mkdtempSync(join(tmpdir(), "hatch-bench-fanout-"));
+const children: ChildProcess[] = [];
+
+const vars = Object.fromEntries(
+	readFileSync(join(repo, ".dev.vars"), "utf8")
+		.split("\n")
+		.filter((l) => /^[A-Z_]+=/.test(l))
+		.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+) as Record<string, string>;
+const audience =
+	/JWT_AUDIENCE\s*=\s*"([^"]+)"/.exec(readFileSync(join(repo, "wrangler.toml"), "utf8"))?.[1] ?? "hatch";
+
+/** An access token exactly as the Worker signs them (HS256, at+jwt, kid = sha256(secret)[0..16]). */
+async function token(userId: string) {
+	const secret = vars.JWT_SECRET as string;
+	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret)));
+	const kidHex = [...digest]
+		.map((b) => b.toString(16).padStart(2, "0"))
+		.join("")
+		.slice(0, 16);
+	const now = Math.floor(Date.now() / 1000);
+	return new SignJWT({ role: "user", sid: crypto.randomUUID() })
+		.setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: kidHex })
+		.setIssuer(vars.JWT_ISSUER as string)
+		.setAudience(audience)
+		.setSubject(userId)
+		.setJti(crypto.randomUUID())
+		.setIssuedAt(now)
+		.setExpirationTime(now + 1800)
+		.sign(new TextEncoder().encode(secret));
+}
+
+const uuid = (n: number, kind: number) => `0000${kind}000-0000-7000-8000-${String(n).padStart(12, "0")}`;
+
+/** Users, one group chat with the fan-out users as active members. Written as SQL for `wrangler d1 execute`. */
+function seedSql(chatId: string, fanUsers: string[], idleUsers: string[]) {
+	const now = Date.now();
+	const lines: string[] = [];
+	const all = [...fanUsers, ...idleUsers];
+	for (let i = 0; i < all.length; i += 400) {
+		const rows = all
+			.slice(i, i + 400)
+			.map((id) => `('${id}', '${id}@bench.test', 'Bench ${id.slice(-6)}', 'bench', ${now}, ${now})`);
+		lines.push(
+			`INSERT INTO users (id, email, display_name, search_name, created_at, updated_at) VALUES ${rows.join(",")};`,
+		);
+	}
+	lines.push(
+		`INSERT INTO chats (id, kind, name, owner_id, created_at, updated_at) VALUES ('${chatId}', 'group', 'Fan-out', '${fanUsers[0]}', ${now}, ${now});`,
+	);
+	for (let i = 0; i < fanUsers.length; i += 400) {
+		const rows = fanUsers
+			.slice(i, i + 400)
+			.map((id, j) => `('${chatId}', '${id}', '${i + j === 0 ? "owner" : "member"}', 'active', ${now})`);
+		lines.push(
+			`INSERT INTO chat_members (chat_id, user_id, role, status, joined_at) VALUES ${rows.join(",")};`,
+		);
+	}
+	return lines.join("\n");
+}
+
+async function waitHealthy(url: string, timeoutMs: number) {
+	const until = Date.now() + timeoutMs;
+	while (Date.now() < until) {
+		try {
+			if ((await fetch(`${url}/health`)).ok) return;
+		} catch {}
+		await sleep(500);
+	}
+	throw new Error(`${url} did not come up in ${timeoutMs} ms`);
+}
+
+let runNo = 0;
+function hatchTarget(
+	base: string,
+	chatId: string,
+	receivers: string[],
+	senderToken: string,
+	tokens: Map<string, string>,
+): FanoutTarget {
+	const run = ++runNo;
+	return {
+		async url(i) {
+			const userId = receivers[i] as string;
+			const res = await fetch(`${base}/v1/ws/ticket`, {
+				method: "POST",
+				headers: { Authorization: `Bearer ${tokens.get(userId)}` },
+			});
+			if (!res.ok) throw new Error(`ticket ${res.status} ${await res.text()}`);
+			const { ticket } = (await res.json()) as { ticket: string };
+			return `${base.replace("http", "ws")}/v1/ws?ticket=${encodeURIComponent(ticket)}`;
+		},
+		async subscribe(ws: WebSocket) {
+			await new Promise<void>((resolve, reject) => {
+				const timer = setTimeout(() => reject(new Error("subscribe timed out")), 30_000);
+				const on = (d: WebSocket.RawData) => {
+					const f = JSON.parse(d.toString()) as { type: string; id?: string };
+					if (f.id !== "sub") return;
+					clearTimeout(timer);
+					ws.off("message", on);
+					if (f.type === "result") resolve();
+					else reject(new Error(d.toString()));
+				};
+				ws.on("message", on);
+				ws.send(JSON.stringify({ type: "chat.subscribe", id: "sub", chat_id: chatId }));
+			});
+		},
+		async send(i, text) {
+			const res = await fetch(`${base}/v1/chats/${chatId}/messages`, {
+				method: "POST",
+				headers: { Authorization: `Bearer ${senderToken}`, "Content-Type": "application/json" },
+				body: JSON.stringify({ client_id: `bench-${run}-${i}`, text }),
+			});
+			if (res.status !== 201) throw new Error(`send ${res.status} ${await res.text()}`);
+			await res.arrayBuffer();
+		},
+	};
+}
+
+function baselineTarget(base: string): FanoutTarget {
+	return {
+		url: async () => `${base.replace("http", "ws")}/`,
+		async send(_i, text) {
+			const res = await fetch(`${base}/send`, { method: "POST", body: JSON.stringify({ text }) });
+			if (res.status !== 201) throw new Error(`baseline send ${res.status}`);
+			await res.arrayBuffer();
+		},
+	};
+}
+
+/** Opens `n` idle sockets and reports RSS growth per socket for the process tree under `root`. */
+async function idleMemory(target: FanoutTarget, n: number, root: number) {
+	global.gc?.();
+	await sleep(2000);
+	const before = rssOf(root);
+	const t0 = Date.now();
+	const sockets = await openSockets(target, n);
+	const openS = (Date.now() - t0) / 1000;
+	await sleep(5000);
+	const after = rssOf(root);
+	for (const ws of sockets) ws.terminate();
+	const per = (a: number, b: number) => Math.round((b - a) / n);
+	return {
+		sockets: n,
+		open_seconds: round(openS),
+		workerd_rss_before_mib: round(before.workerd / 2 ** 20),
+		workerd_rss_after_mib: round(after.workerd / 2 ** 20),
+		proxy_rss_before_mib: round(before.proxy / 2 ** 20),
+		proxy_rss_after_mib: round(after.proxy / 2 ** 20),
+		workerd_bytes_per_socket: per(before.workerd, after.workerd),
+		proxy_bytes_per_socket: per(before.proxy, after.proxy),
+		total_bytes_per_socket: per(before.workerd + before.proxy, after.workerd + after.proxy),
+	};
+}
+
+async function main() {
+	console.log(
+		`[bench/fanout] ${CLIENTS} clients × ${MESSAGES} messages (concurrency ${CONC}); ${IDLE} idle; tmp ${tmp}`,
+	);
+	const snapshot = join(tmp, "src");
+	mkdirSync(snapshot);
+	execSync(`git archive HEAD | tar -x -C ${snapshot}`, { cwd: repo });
+	symlinkSync(join(repo, "node_modules"), join(snapshot, "node_modules"));
+	// Quiet logs: one line per request would cost the Worker more than the work measured.
+	writeFileSync(
+		join(snapshot, ".dev.vars"),
+		`${readFileSync(join(repo, ".dev.vars"), "utf8")}\nLOG_LEVEL=error\n`,
+	);
+	const state = join(tmp, "state");
+	const wr = (args: string[]) =>
+		execFileSync("npx", ["wrangler", ...args], {
+			cwd: snapshot,
+			stdio: "ignore",
+			env: { ...process.env, CI: "1" },
+		});
+
+	const chatId = uuid(1, 9);
+	const fanUsers = Array.from({ length: CLIENTS + 1 }, (_, i) => uuid(i + 1, 1));
+	const idleUsers = Array.from({ length: Math.ceil(IDLE / DEVICES_PER_IDLE_USER) }, (_, i) => uuid(i + 1, 2));
+	writeFileSync(join(tmp, "seed.sql"), seedSql(chatId, fanUsers, idleUsers));
+	wr(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
+	wr(["d1", "execute", "DB", "--local", "--persist-to", state, "--file", join(tmp, "seed.sql")]);
+	const tokens = new Map<string, string>();
+	for (const id of [...fanUsers, ...idleUsers]) tokens.set(id, await token(id));
+
+	// Baseline server first (its own process), measured with the same client code.
+	const bPort = await freePort();
+	const baseline = spawn(process.execPath, [join(repo, "bench/fanout/baseline-server.ts"), String(bPort)], {
+		stdio: "ignore",
+	});
+	children.push(baseline);
+	const bBase = `http://127.0.0.1:${bPort}`;
+	await waitHealthy(bBase, 20_000);
+	console.log("[bench/fanout] baseline fan-out…");
+	const baseFan = await fanout(baselineTarget(bBase), CLIENTS, MESSAGES, CONC);
+	console.log(baseFan);
+
+	const port = await freePort();
+	const wrangler = spawn(
+		"npx",
+		[
+			"wrangler",
+			"dev",
+			"--ip",
+			"127.0.0.1",
+			"--port",
+			String(port),
+			"--persist-to",
+			state,
+			"--enable-containers=false",
+			"--show-interactive-dev-session=false",
+		],
+		{ stdio: "ignore", detached: true, cwd: snapshot, env: { ...process.env, CI: "1" } },
+	);
+	children.push(wrangler);
+	const proxyBase = `http://127.0.0.1:${port}`;
+	await waitHealthy(proxyBase, 180_000);
+	const root = wrangler.pid as number;
+	let direct = "";
+	for (const p of workerdPorts(root)) {
+		try {
+			const r = await fetch(`http://127.0.0.1:${p}/health`, { signal: AbortSignal.timeout(2000) });
+			if (r.ok && ((await r.json()) as { service?: string }).service === "hatch") {
+				direct = `http://127.0.0.1:${p}`;
+				break;
+			}
+		} catch {}
+	}
+	console.log(`[bench/fanout] wrangler on ${proxyBase}; workerd direct ${direct || "not found"}`);
+	const receivers = fanUsers.slice(1);
+	const sender = await token(fanUsers[0] as string);
+	// Warm-up: a few messages so every Durable Object and code path is hot.
+	const warm = Math.min(50, receivers.length);
+	await fanout(hatchTarget(proxyBase, chatId, receivers.slice(0, warm), sender, tokens), warm, 20, CONC);
+
+	console.log("[bench/fanout] hatch fan-out via the wrangler proxy…");
+	const hatchProxy = await fanout(
+		hatchTarget(proxyBase, chatId, receivers, sender, tokens),
+		CLIENTS,
+		MESSAGES,
+		CONC,
+	);
+	console.log(hatchProxy);
+	let hatchDirect = null;
+	if (direct) {
+		console.log("[bench/fanout] hatch fan-out straight to workerd…");
+		hatchDirect = await fanout(
+			hatchTarget(direct, chatId, receivers, sender, tokens),
+			CLIENTS,
+			MESSAGES,
+			CONC,
+		);
+		console.log(hatchDirect);
+	}
+
+	console.log("[bench/fanout] idle connections…");
+	const idleBase = direct || proxyBase;
+	const idleTarget: FanoutTarget = {
+		...hatchTarget(idleBase, chatId, [], sender, tokens),
+		async url(i) {
+			const userId = idleUsers[Math.floor(i / DEVICES_PER_IDLE_USER)] as string;
+			const res = await fetch(`${idleBase}/v1/ws/ticket`, {
+				method: "POST",
+				headers: { Authorization: `Bearer ${tokens.get(userId)}` },
+			});
+			const { ticket } = (await res.json()) as { ticket: string };
+			return `${idleBase.replace("http", "ws")}/v1/ws?ticket=${encodeURIComponent(ticket)}`;
+		},
+		subscribe: undefined,
+	};
+	const hatchIdle = await idleMemory(idleTarget, IDLE, root);
+	console.log(hatchIdle);
+	const baseIdle = await idleMemory(baselineTarget(bBase), IDLE, baseline.pid as number);
+	console.log(baseIdle);
+
+	const result = {
+		bench: "fanout",
+		date: new Date().toISOString(),
+		machine: {
+			cpus: (await import("node:os")).cpus().length,
+			load_average_at_end: loadavg().map((x) => round(x)),
+		},
+		setup: {
+			clients: CLIENTS,
+			messages: MESSAGES,
+			sender_concurrency: CONC,
+			transport: "json",
+			hatch:
+				"wrangler dev (workerd, local D1/DO), snapshot of HEAD, LOG_LEVEL=error; each client a different user (its own UserHub), all in one group chat",
+			baseline: "Node `ws` broadcast server, one process, POST /send → broadcast",
+		},
+		baseline: { fanout: baseFan, idle: baseIdle },
+		hatch: {
+			fanout_via_proxy: hatchProxy,
+			fanout_direct_workerd: hatchDirect,
+			idle_direct_workerd: hatchIdle,
+		},
+		ratios: {
+			throughput_proxy_over_baseline: round(hatchProxy.msgs_per_s / baseFan.msgs_per_s, 3),
+			throughput_direct_over_baseline: hatchDirect
+				? round(hatchDirect.msgs_per_s / baseFan.msgs_per_s, 3)
+				: null,
+			idle_bytes_per_socket_hatch_over_baseline: round(
+				hatchIdle.total_bytes_per_socket / Math.max(1, baseIdle.total_bytes_per_socket),
+				2,
+			),
+		},
+		targets: {
+			throughput_at_least_half_baseline:
+				hatchProxy.msgs_per_s >= baseFan.msgs_per_s / 2 ||
+				(hatchDirect?.msgs_per_s ?? 0) >= baseFan.msgs_per_s / 2,
+			p99_under_50ms: hatchProxy.p99_ms < 50 || (hatchDirect?.p99_ms ?? Number.POSITIVE_INFINITY) < 50,
+		},
+	};
+	mkdirSync(join(repo, "bench/results"), { recursive: true });
+	writeFileSync(join(repo, "bench/results/fanout.json"), `${JSON.stringify(result, null, 2)}\n`);
+	writeFileSync(join(repo, "bench/results/fanout.md"), markdown(result));
+	console.log(markdown(result));
+}
+
+function markdown(r: {
+	date: string;
+	machine: { cpus: number; load_average_at_end: number[] };
+	baseline: { fanout: Awaited<ReturnType<typeof fanout>>; idle: Awaited<ReturnType<typeof idleMemory>> };
+	hatch: {
+		fanout_via_proxy: Awaited<ReturnType<typeof fanout>>;
+		fanout_direct_workerd: Awaited<ReturnType<typeof fanout>> | null;
+		idle_direct_workerd: Awaited<ReturnType<typeof idleMemory>>;
+	};
+	ratios: Record<string, number | null>;
+}) {
+	const row = (name: string, f: Awaited<ReturnType<typeof fanout>> | null) =>
+		f
+			? `| ${name} | ${f.delivered}/${f.expected} | ${f.seconds} | ${f.msgs_per_s} | ${f.p50_ms} | ${f.p99_ms} | ${f.max_ms} | ${f.out_of_order} |`
+			: `| ${name} | – | – | – | – | – | – | – |`;
+	const b = r.baseline.idle;
+	const h = r.hatch.idle_direct_workerd;
+	return [
+		"# Fan-out bench",
+		"",
+		`${r.date}, ${r.machine.cpus} CPUs (shared with other work; load average at end ${r.machine.load_average_at_end.join(", ")}). Produced by \`bench/fanout/run.ts\`.`,
+		"",
+		`## ${r.baseline.fanout.clients} clients in one chat, ${r.baseline.fanout.messages} messages`,
+		"",
+		"| server | delivered | seconds | delivered msgs/s | p50 ms | p99 ms | max ms | out of order |",
+		"|---|---|---|---|---|---|---|---|",
+		row("baseline (`ws` broadcast)", r.baseline.fanout),
+		row("Hatch via wrangler proxy", r.hatch.fanout_via_proxy),
+		row("Hatch straight to workerd", r.hatch.fanout_direct_workerd),
+		"",
+		`Throughput ratio Hatch/baseline: ${r.ratios.throughput_proxy_over_baseline} via proxy, ${r.ratios.throughput_direct_over_baseline ?? "–"} direct.`,
+		"",
+		`## ${h.sockets} idle connections`,
+		"",
+		"| server | RSS before → after (MiB) | bytes per socket |",
+		"|---|---|---|",
+		`| baseline (\`ws\`, one Node process) | ${b.workerd_rss_before_mib + b.proxy_rss_before_mib} → ${b.workerd_rss_after_mib + b.proxy_rss_after_mib} | ${b.total_bytes_per_socket} |`,
+		`| Hatch workerd | ${h.workerd_rss_before_mib} → ${h.workerd_rss_after_mib} | ${h.workerd_bytes_per_socket} |`,
+		`| Hatch wrangler proxy (not on the path: sockets go straight to workerd) | ${h.proxy_rss_before_mib} → ${h.proxy_rss_after_mib} | ${h.proxy_bytes_per_socket} |`,
+		"",
+		`Hatch/baseline bytes per idle socket: ${r.ratios.idle_bytes_per_socket_hatch_over_baseline}.`,
+		"",
+	].join("\n");
+}
+
+function stop() {
+	for (const c of children) {
+		try {
+			if (c.pid) process.kill(c === children[0] ? c.pid : -c.pid, "SIGTERM");
+		} catch {}
+	}
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+	process.on(signal, () => {
+		stop();
+		rmSync(tmp, { recursive: true, force: true });
+		process.exit(130);
+	});
+}
+main()
+	.catch((err) => {
+		console.error(err);
+		process.exitCode = 1;
+	})
+	.finally(() => {
+		stop();
+		void tree;
+		void pool;
+		setTimeout(() => rmSync(tmp, { recursive: true, force: true }), 1000);
+	});
