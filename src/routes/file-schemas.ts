@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { fileLimits } from "../domain/files/limits";
+import { FILE_CREATE_RATE, fileLimits } from "../domain/files/limits";
 import type { FileDeps } from "../domain/files/upload";
+import { enforceRateLimit } from "../domain/rate-limit";
 import type { AppEnv } from "../env";
 
 /** Shared pieces of the /v1/files routes. */
@@ -62,4 +63,9 @@ export function fileDeps(c: Context<AppEnv>): FileDeps {
 export function contentLength(c: Context<AppEnv>): number | undefined {
 	const raw = c.req.header("Content-Length");
 	return raw && /^\d{1,16}$/.test(raw) ? Number(raw) : undefined;
+}
+
+/** Counts one new file against the caller's rate (429 RATE_LIMITED past it), before any byte is read. */
+export function limitFileCreation(c: Context<AppEnv>): Promise<void> {
+	return enforceRateLimit(c.env.RATE_LIMITER, `files:create:${c.var.auth.userId}`, FILE_CREATE_RATE);
 }

@@ -22,6 +22,7 @@ import {
 	fileSecurity,
 	fileTags,
 	json,
+	limitFileCreation,
 	UploadState,
 } from "./file-schemas";
 
@@ -59,6 +60,7 @@ const create = createRoute({
 		400: err("Invalid body"),
 		401: err("No or bad token"),
 		413: err("FILE_TOO_LARGE or QUOTA_EXCEEDED; nothing is stored"),
+		429: err("RATE_LIMITED: more than 60 new files a minute"),
 	},
 });
 
@@ -133,6 +135,7 @@ const abort = createRoute({
 
 export const fileUploadRoutes = createRouter()
 	.openapi(create, async (c) => {
+		await limitFileCreation(c);
 		const body = c.req.valid("json");
 		const state = await createUpload(fileDeps(c), {
 			ownerId: c.var.auth.userId,

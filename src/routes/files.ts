@@ -12,7 +12,17 @@ import { uploadFile } from "../domain/files/upload";
 import type { AppEnv } from "../env";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
-import { contentLength, err, FileId, FileInfo, fileDeps, fileSecurity, fileTags, json } from "./file-schemas";
+import {
+	contentLength,
+	err,
+	FileId,
+	FileInfo,
+	fileDeps,
+	fileSecurity,
+	fileTags,
+	json,
+	limitFileCreation,
+} from "./file-schemas";
 
 const auth = { tags: fileTags, security: fileSecurity, middleware: [requireAuth] };
 
@@ -50,6 +60,7 @@ const upload = createRoute({
 		401: err("No or bad token"),
 		413: err("FILE_TOO_LARGE or QUOTA_EXCEEDED; nothing is stored"),
 		415: err("UNSUPPORTED_FILE_TYPE: the sniffed type is not accepted; nothing is stored"),
+		429: err("RATE_LIMITED: more than 60 new files a minute"),
 	},
 });
 
@@ -151,6 +162,7 @@ async function download(c: Context<AppEnv>, id: string, disposition: "attachment
 
 export const fileRoutes = createRouter()
 	.openapi(upload, async (c) => {
+		await limitFileCreation(c);
 		const type = c.req.header("Content-Type") ?? "";
 		const body = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
 		let row: FileRow;

@@ -283,3 +283,40 @@ describe("upload limits", () => {
 		expect(res.status).toBe(201);
 	});
 });
+
+describe("upload rate", () => {
+	it("allows 60 new files a minute per user, then answers 429 with Retry-After and stores nothing", async () => {
+		const alice = await createTestUser();
+		for (let i = 0; i < 60; i++) {
+			const res = await api(`/v1/files?name=f${i}.txt`, {
+				method: "POST",
+				headers: { ...alice.auth, ...octet },
+				body: `file ${i}`,
+			});
+			expect(res.status).toBe(201);
+		}
+		let res = await api("/v1/files?name=x.txt", {
+			method: "POST",
+			headers: { ...alice.auth, ...octet },
+			body: "one more",
+		});
+		expect(res.status).toBe(429);
+		expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
+		expect(await errorCode(res)).toBe("RATE_LIMITED");
+		res = await api("/v1/files/uploads", {
+			method: "POST",
+			headers: alice.auth,
+			json: { name: "x", size: 10 },
+		});
+		expect(res.status).toBe(429);
+		expect(await rowsOf(alice.id)).toHaveLength(60);
+		// Another user is not affected.
+		const bob = await createTestUser();
+		res = await api("/v1/files?name=b.txt", {
+			method: "POST",
+			headers: { ...bob.auth, ...octet },
+			body: "hi",
+		});
+		expect(res.status).toBe(201);
+	});
+});

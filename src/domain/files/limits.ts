@@ -30,6 +30,9 @@ export const DEFAULT_LIMITS: FileLimits = {
 	],
 };
 
+/** New files (uploads and resumable uploads opened) per user per minute: storage writes are not free. */
+export const FILE_CREATE_RATE = { limit: 60, windowS: 60 };
+
 const bytesVar = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /**
