@@ -139,4 +139,26 @@ describe("Campaigns", () => {
 		expect((await api("/v1/campaigns", { headers: {} })).status).toBe(401);
 		expect((await api(`/v1/campaigns/${c.id}`, { headers: alice.auth })).status).toBe(200);
 	});
+
+	it("documents every voice route in the OpenAPI document with bearer security", async () => {
+		const doc = await (await api("/openapi.json")).json<{
+			paths: Record<string, Record<string, { security?: unknown[] }>>;
+		}>();
+		for (const path of [
+			"/v1/sip-trunks",
+			"/v1/sip-trunks/{id}/test-call",
+			"/v1/sounds",
+			"/v1/contact-lists",
+			"/v1/do-not-call",
+			"/v1/campaigns",
+			"/v1/campaigns/{id}/{action}",
+			"/v1/campaigns/{id}/calls",
+			"/v1/campaigns/{id}/calls.csv",
+		]) {
+			const ops = doc.paths[path];
+			expect(ops, path).toBeDefined();
+			for (const op of Object.values(ops ?? {})) expect(op.security, path).toEqual([{ bearerAuth: [] }]);
+		}
+		expect(doc.paths["/v1/dialer/events"]?.post?.security).toEqual([{ dialerAuth: [] }]);
+	});
 });

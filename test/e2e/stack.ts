@@ -51,7 +51,11 @@ export type WorkerStack = {
 };
 
 /** Starts `wrangler dev` on a free port with fresh local state and the given dialer URL. */
-export async function startWorker(opts: { dialerUrl: string; logLevel?: string }): Promise<WorkerStack> {
+export async function startWorker(opts: {
+	dialerUrl: string;
+	logLevel?: string;
+	quiet?: boolean;
+}): Promise<WorkerStack> {
 	const port = await freePort();
 	const inspector = await freePort();
 	const dir = mkdtempSync(join(tmpdir(), "hatch-e2e-"));
@@ -94,7 +98,6 @@ export async function startWorker(opts: { dialerUrl: string; logLevel?: string }
 		env: { ...process.env, CI: "1" },
 		stdio: "pipe",
 	});
-	let output = "";
 	const proc: ChildProcess = spawn(
 		"npx",
 		[
@@ -119,8 +122,15 @@ export async function startWorker(opts: { dialerUrl: string; logLevel?: string }
 		],
 		{ cwd: ROOT, env: { ...process.env, CI: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
 	);
-	proc.stdout?.on("data", (d) => (output = (output + d).slice(-50_000)));
-	proc.stderr?.on("data", (d) => (output = (output + d).slice(-50_000)));
+	// Keep the tail cheaply: a busy run logs tens of thousands of lines.
+	const chunks: string[] = [];
+	const keep = (d: Buffer) => {
+		chunks.push(String(d));
+		if (chunks.length > 400) chunks.splice(0, 200);
+	};
+	proc.stdout?.on("data", keep);
+	proc.stderr?.on("data", keep);
+	const output = () => chunks.join("").slice(-50_000);
 	const stop = async () => {
 		if (proc.exitCode !== null) return;
 		try {
@@ -138,7 +148,7 @@ export async function startWorker(opts: { dialerUrl: string; logLevel?: string }
 		);
 	} catch (err) {
 		await stop();
-		throw new Error(`${(err as Error).message}\n${output.slice(-4000)}`);
+		throw new Error(`${(err as Error).message}\n${output().slice(-4000)}`);
 	}
 	const kid = createHash("sha256").update(secrets.JWT_SECRET).digest("hex").slice(0, 16);
 	const token = async (userId = randomUUID()) =>
@@ -151,7 +161,16 @@ export async function startWorker(opts: { dialerUrl: string; logLevel?: string }
 			.setIssuedAt()
 			.setExpirationTime("30m")
 			.sign(new TextEncoder().encode(secrets.JWT_SECRET));
-	return { url, secrets, token, stop, logs: () => output };
+	return {
+		url,
+		secrets,
+		token,
+		stop: async () => {
+			if (process.env.DUMP_WORKER_LOG) writeFileSync(process.env.DUMP_WORKER_LOG, output());
+			await stop();
+		},
+		logs: output,
+	};
 }
 
 /** A 16-bit PCM mono WAV tone, `seconds` long. */
