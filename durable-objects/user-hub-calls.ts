@@ -181,7 +181,8 @@ export async function onSocketOpened(hub: UserHub, ws: WebSocket): Promise<void>
 		hub.send(ws, offerFrame(call));
 		if (!call.delivered) {
 			await store.save({ ...call, delivered: true });
-			await signalPeer(hub, call, { kind: "ringing", callId: call.id });
+			// Told in the background: the upgrade should not wait on the caller's hub.
+			hub.state.waitUntil(signalPeer(hub, call, { kind: "ringing", callId: call.id }));
 		}
 	} catch (err) {
 		hub.log.error("UserHub.onSocketOpened (calls) failed", { err: String(err) });

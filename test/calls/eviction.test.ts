@@ -1,9 +1,10 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import {
 	answeredCall,
 	byeOn,
 	candidate,
+	evict,
 	history,
 	hubStub,
 	offer,
@@ -28,8 +29,8 @@ describe("call state survives Durable Object eviction", () => {
 		await mark(alice.id);
 		await mark(bob.id);
 		expect(await marked(alice.id)).toBe(true);
-		await evictDurableObject(hubStub(alice.id));
-		await evictDurableObject(hubStub(bob.id));
+		await evict(alice.id);
+		await evict(bob.id);
 		expect([await marked(alice.id), await marked(bob.id)]).toEqual([false, false]);
 		expect([await storedCall(alice.id), await storedCall(bob.id)]).toEqual(before);
 
@@ -60,8 +61,8 @@ describe("call state survives Durable Object eviction", () => {
 		const callId = await offer(a, bob.id);
 		await b.waitFor((f) => f.type === "call.offer");
 		await a.request({ type: "call.ice", call_id: callId, candidate: candidate(4) });
-		await evictDurableObject(hubStub(alice.id));
-		await evictDurableObject(hubStub(bob.id));
+		await evict(alice.id);
+		await evict(bob.id);
 		const late = await WsClient.connect(bob);
 		expect(await late.waitFor((f) => f.type === "call.offer")).toMatchObject({
 			call_id: callId,

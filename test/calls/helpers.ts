@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { CallRecord } from "../../src/domain/calls/types";
 import { api } from "../helpers/http";
@@ -50,6 +50,16 @@ export async function answeredCall(caller: WsClient, callee: TestUser, answerer:
 	await answerer.request({ type: "call.answer", call_id: callId, sdp: SDP_ANSWER });
 	await caller.waitFor((f) => f.type === "call.answer" && f.call_id === callId);
 	return callId;
+}
+
+/**
+ * Evicts a user's hub (storage kept, memory dropped, sockets hibernated). The
+ * hub is woken first: an idle one may already have hibernated, and
+ * evicting an object that is not running is an error.
+ */
+export async function evict(userId: string): Promise<void> {
+	await runInDurableObject(hubStub(userId), () => undefined);
+	await evictDurableObject(hubStub(userId));
 }
 
 export async function storedCall(userId: string): Promise<CallRecord | null> {
