@@ -32,6 +32,7 @@ export class ChatRoom extends DurableObject<Env> {
 	private receiptTimer: ReturnType<typeof setTimeout> | null = null;
 	private readonly log = createLogger({ do: "ChatRoom" }, this.env.LOG_LEVEL);
 	private readonly fanout: Fanout;
+	private readonly hubs = new Map<string, ReturnType<typeof hubOf>>();
 	private readonly summary: SummaryWriter;
 
 	constructor(ctx: DurableObjectState, env: Env) {
@@ -41,7 +42,12 @@ export class ChatRoom extends DurableObject<Env> {
 			this.log.error("summary write failed", { err: String(e) }),
 		);
 		this.fanout = new Fanout(
-			(u) => hubOf(this.env, u),
+			(u) => {
+				// Stubs are cheap but not free (id hashing); a big chat asks for the same ones for every message.
+				let stub = this.hubs.get(u);
+				if (!stub) this.hubs.set(u, (stub = hubOf(this.env, u)));
+				return stub;
+			},
 			(u) => ({
 				chatId: this.chatId,
 				unread: Math.max(0, this.store.lastSeq() - this.store.receipt(u).read_seq),

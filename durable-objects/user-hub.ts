@@ -54,14 +54,14 @@ export class UserHub extends DurableObject<Env> {
 	 * mark: the client, seeing the gap, subscribes again from its last seq and
 	 * the replay fills it.
 	 */
-	sendChatEvent(ws: WebSocket, socketId: string, e: HubEvent): void {
+	sendChatEvent(ws: WebSocket, socketId: string, e: HubEvent, transport?: Transport): void {
 		if (e.type === "message.new") {
 			const key = `${socketId}:${e.chat_id}`;
 			const sent = this.sentSeq.get(key);
 			if (sent !== undefined && e.seq <= sent) return;
 			if (sent === undefined || e.seq === sent + 1) this.sentSeq.set(key, e.seq);
 		}
-		this.send(ws, e);
+		this.send(ws, e, transport);
 	}
 
 	constructor(ctx: DurableObjectState, env: Env) {
@@ -96,9 +96,13 @@ export class UserHub extends DurableObject<Env> {
 	}
 
 	/** Sends one frame; a socket that is already closing is skipped. Returns whether it was written. */
-	send(ws: WebSocket, frame: ServerFrame | { type: string; [k: string]: unknown }): boolean {
+	send(
+		ws: WebSocket,
+		frame: ServerFrame | { type: string; [k: string]: unknown },
+		transport?: Transport,
+	): boolean {
 		try {
-			ws.send(encodeFrame(frame, this.identity(ws).t));
+			ws.send(encodeFrame(frame, transport ?? this.identity(ws).t));
 			return true;
 		} catch {
 			return false;
@@ -303,7 +307,7 @@ export class UserHub extends DurableObject<Env> {
 				const held = this.replaying.get(`${who.s}:${batch.chatId}`);
 				for (const e of batch.events)
 					if (held) held.push(e);
-					else this.sendChatEvent(ws, who.s, e);
+					else this.sendChatEvent(ws, who.s, e, who.t);
 				continue;
 			}
 			for (const e of batch.events) if (e.type === "chat.updated" || e.type === "receipt") this.send(ws, e);

@@ -39,6 +39,7 @@ const { values } = parseArgs({
 		messages: { type: "string", default: "2000" },
 		idle: { type: "string", default: "10000" },
 		concurrency: { type: "string", default: "8" },
+		"direct-fanout": { type: "boolean", default: false },
 	},
 });
 const CLIENTS = Number(values.clients);
@@ -291,7 +292,7 @@ async function main() {
 	);
 	console.log(hatchProxy);
 	let hatchDirect = null;
-	if (direct) {
+	if (direct && values["direct-fanout"]) {
 		console.log("[bench/fanout] hatch fan-out straight to workerd…");
 		hatchDirect = await fanout(
 			hatchTarget(direct, chatId, receivers, sender, tokens),
