@@ -47,7 +47,13 @@ export function handleCallFrame(
 	raw: { type: string; id?: unknown; [k: string]: unknown },
 ): Promise<void> {
 	const previous = queues.get(hub) ?? Promise.resolve();
-	const turn = Promise.race([previous, new Promise<void>((r) => setTimeout(r, QUEUE_WAIT_MS))])
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const waited = new Promise<void>((r) => {
+		timer = setTimeout(r, QUEUE_WAIT_MS);
+	});
+	// The timer is cleared as soon as the line moves, so it never keeps an idle hub awake.
+	const turn = Promise.race([previous, waited])
+		.finally(() => clearTimeout(timer))
 		.then(() => handleOne(hub, ws, raw))
 		.catch((err: unknown) => hub.log.error("UserHub.handleCallFrame failed", { err: String(err) }));
 	queues.set(hub, turn);
