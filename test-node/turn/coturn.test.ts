@@ -9,36 +9,49 @@ import { type CoturnServer, runUclient, startCoturn } from "./coturn-server";
  * accepted, and expired, forged or foreign credentials are refused.
  */
 describe("coturn accepts Hatch's TURN REST credentials", () => {
-	let server: CoturnServer;
+	let started: CoturnServer | undefined;
+	let startError: unknown;
 	const secret = randomBytes(24).toString("base64url");
 	const userId = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+	/** The running server; every test fails (rather than being skipped) when coturn could not start. */
+	const server = (): CoturnServer => {
+		if (!started) throw startError;
+		return started;
+	};
 
 	beforeAll(async () => {
-		server = await startCoturn(secret);
+		try {
+			started = await startCoturn(secret);
+		} catch (err) {
+			startError = err;
+		}
 	}, 20_000);
 	afterAll(async () => {
-		await server?.stop();
+		await started?.stop();
 	});
 
 	it("allocates and relays with credentials from the coturn provider (UDP and TCP)", async () => {
 		const provider = coturnProvider({
 			secret,
-			urls: [`turn:127.0.0.1:${server.port}?transport=udp`, `turn:127.0.0.1:${server.port}?transport=tcp`],
+			urls: [
+				`turn:127.0.0.1:${server().port}?transport=udp`,
+				`turn:127.0.0.1:${server().port}?transport=tcp`,
+			],
 			ttlS: 600,
 		});
 		const creds = await provider.issue(userId);
 		expect(creds.username).toMatch(new RegExp(`^\\d+:${userId}$`));
-		const udp = await runUclient(server, creds.username, creds.credential);
+		const udp = await runUclient(server(), creds.username, creds.credential);
 		expect(udp.code, udp.output.slice(-1500)).toBe(0);
 		expect(udp.received).toBeGreaterThan(0);
-		const tcp = await runUclient(server, creds.username, creds.credential, { tcp: true });
+		const tcp = await runUclient(server(), creds.username, creds.credential, { tcp: true });
 		expect(tcp.code, tcp.output.slice(-1500)).toBe(0);
 		expect(tcp.received).toBeGreaterThan(0);
 	});
 
 	it("refuses credentials whose expiry has passed", async () => {
 		const expired = await mintTurnRestCredentials({ secret, userId, ttlS: 60, now: Date.now() - 3_600_000 });
-		const run = await runUclient(server, expired.username, expired.credential);
+		const run = await runUclient(server(), expired.username, expired.credential);
 		expect(run.code).not.toBe(0);
 		expect(run.output).toMatch(/Cannot complete Allocation/);
 		expect(run.received).toBe(0);
@@ -46,7 +59,7 @@ describe("coturn accepts Hatch's TURN REST credentials", () => {
 
 	it("refuses credentials signed with another secret", async () => {
 		const forged = await mintTurnRestCredentials({ secret: `${secret}x`, userId, ttlS: 600 });
-		const run = await runUclient(server, forged.username, forged.credential);
+		const run = await runUclient(server(), forged.username, forged.credential);
 		expect(run.code).not.toBe(0);
 		expect(run.output).toMatch(/Cannot complete Allocation/);
 	});
@@ -54,7 +67,7 @@ describe("coturn accepts Hatch's TURN REST credentials", () => {
 	it("refuses a valid password presented with someone else's username", async () => {
 		const mine = await mintTurnRestCredentials({ secret, userId, ttlS: 600 });
 		const [expiry] = mine.username.split(":");
-		const run = await runUclient(server, `${expiry}:someone-else`, mine.credential);
+		const run = await runUclient(server(), `${expiry}:someone-else`, mine.credential);
 		expect(run.code).not.toBe(0);
 		expect(run.output).toMatch(/Cannot complete Allocation/);
 	});
@@ -62,7 +75,7 @@ describe("coturn accepts Hatch's TURN REST credentials", () => {
 	it("refuses an expiry pushed into the future without re-signing", async () => {
 		const mine = await mintTurnRestCredentials({ secret, userId, ttlS: 60, now: Date.now() - 3_600_000 });
 		const run = await runUclient(
-			server,
+			server(),
 			`${Math.floor(Date.now() / 1000) + 3600}:${userId}`,
 			mine.credential,
 		);
