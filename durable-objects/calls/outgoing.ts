@@ -58,11 +58,12 @@ async function turnForOffer(
 }
 
 /**
- * `call.offer`: rate-limited per caller (429 `RATE_LIMITED`), checks the callee exists, claims the caller's "in a call"
- * slot, makes sure the socket has a TURN lease, answers with the call id and
- * asks the callee's hub to ring. Unknown callee → bye 404; busy → bye 486.
- * `reply` is sent before the callee's hub is asked, so the caller has the
- * call id before any ack/answer/bye for it can arrive.
+ * `call.offer`: rate-limited per caller (429 `RATE_LIMITED`); checks the
+ * callee exists, claims the caller's "in a call" slot, makes sure the socket
+ * has a TURN lease, answers with the call id and asks the callee's hub to
+ * ring. Unknown callee → bye 404; busy → bye 486. `reply` is sent before the
+ * callee's hub is asked, so the caller has the call id before any
+ * ack/answer/bye for it can arrive.
  */
 export async function startCall(
 	hub: UserHub,
@@ -112,7 +113,8 @@ export async function startCall(
 		turn,
 		ringUntil: t.call.ringUntil,
 	});
-	// The call may have moved on while the callee's hub was ringing (a cancel, an answer): decide on the fresh record.
+	// The call may have moved on meanwhile (an answer overtaking this reply, the caller's socket dropping):
+	// decide on the fresh record.
 	const fresh = await store.load();
 	if (fresh?.id !== callId) return;
 	await apply(hub, store, applyOfferReply(fresh, answer ?? "failed", Date.now()));
