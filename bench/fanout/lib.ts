@@ -123,6 +123,9 @@ export type FanoutResult = {
 	out_of_order: number;
 };
 
+/** Handshakes retried after a reset, across the run (reported with the results). */
+export const retries = { count: 0 };
+
 /** Opens `n` sockets with at most 50 handshakes in flight; every socket must say hello. */
 export async function openSockets(
 	target: FanoutTarget,
@@ -133,16 +136,30 @@ export async function openSockets(
 		Array.from({ length: n }, (_, i) => i),
 		50,
 		async (i) => {
-			const url = await target.url(i);
-			const ws = new WebSocket(url, "json", { perMessageDeflate: false });
-			await new Promise<void>((resolve, reject) => {
-				const timer = setTimeout(() => reject(new Error(`socket ${i} did not open`)), 30_000);
-				ws.once("message", () => {
-					clearTimeout(timer);
-					resolve();
-				});
-				ws.once("error", reject);
-			});
+			let ws: WebSocket | null = null;
+			// A reset under a burst of handshakes is retried (bounded), not fatal.
+			for (let attempt = 1; !ws; attempt++) {
+				try {
+					const url = await target.url(i);
+					const candidate = new WebSocket(url, "json", { perMessageDeflate: false });
+					await new Promise<void>((resolve, reject) => {
+						const timer = setTimeout(() => reject(new Error(`socket ${i} did not open`)), 30_000);
+						candidate.once("message", () => {
+							clearTimeout(timer);
+							resolve();
+						});
+						candidate.once("error", (e) => {
+							clearTimeout(timer);
+							reject(e);
+						});
+					});
+					ws = candidate;
+				} catch (err) {
+					retries.count++;
+					if (attempt >= 5) throw err;
+					await sleep(200 * attempt);
+				}
+			}
 			if (onMessage) ws.on("message", (d) => onMessage(d.toString()));
 			if (target.subscribe) await target.subscribe(ws);
 			return ws;

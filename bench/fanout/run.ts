@@ -26,6 +26,7 @@ import {
 	freePort,
 	openSockets,
 	pool,
+	retries,
 	round,
 	rssOf,
 	sleep,
@@ -188,6 +189,10 @@ async function idleMemory(target: FanoutTarget, n: number, root: number) {
 	const openS = (Date.now() - t0) / 1000;
 	await sleep(5000);
 	const after = rssOf(root);
+	// Idle Durable Objects hibernate: measure again once they have had time to.
+	await sleep(25_000);
+	const later = rssOf(root);
+	const alive = sockets.filter((ws) => ws.readyState === ws.OPEN).length;
 	for (const ws of sockets) ws.terminate();
 	const per = (a: number, b: number) => Math.round((b - a) / n);
 	return {
@@ -200,6 +205,8 @@ async function idleMemory(target: FanoutTarget, n: number, root: number) {
 		workerd_bytes_per_socket: per(before.workerd, after.workerd),
 		proxy_bytes_per_socket: per(before.proxy, after.proxy),
 		total_bytes_per_socket: per(before.workerd + before.proxy, after.workerd + after.proxy),
+		after_30s_total_bytes_per_socket: per(before.workerd + before.proxy, later.workerd + later.proxy),
+		still_open_after_30s: alive,
 	};
 }
 
@@ -334,6 +341,7 @@ async function main() {
 			clients: CLIENTS,
 			messages: MESSAGES,
 			sender_concurrency: CONC,
+			handshake_retries_after_reset: 0,
 			transport: "json",
 			hatch:
 				"wrangler dev (workerd, local D1/DO), snapshot of HEAD, LOG_LEVEL=error; each client a different user (its own UserHub), all in one group chat",
@@ -362,6 +370,7 @@ async function main() {
 			p99_under_50ms: hatchProxy.p99_ms < 50 || (hatchDirect?.p99_ms ?? Number.POSITIVE_INFINITY) < 50,
 		},
 	};
+	result.setup.handshake_retries_after_reset = retries.count;
 	mkdirSync(join(repo, "bench/results"), { recursive: true });
 	writeFileSync(join(repo, "bench/results/fanout.json"), `${JSON.stringify(result, null, 2)}\n`);
 	writeFileSync(join(repo, "bench/results/fanout.md"), markdown(result));
