@@ -197,6 +197,9 @@ try {
 		},
 	});
 	const started = performance.now();
+	const cpu0 = worker.cpuSeconds();
+	const wd0 = worker.cpuSeconds("workerd");
+	const benchCpu0 = process.cpuUsage();
 	await call(base, token, `/v1/campaigns/${campaign.body.id}/start`, { method: "POST" });
 	// Generous: on this shared 2-core machine the engine runs well below the configured rate.
 	const timeoutMs = Math.ceil((NUMBERS / CPS) * 1000 * 12 + 60_000);
@@ -215,6 +218,10 @@ try {
 		"the campaign to complete",
 	).catch(() => ({ ...last, timed_out: true }));
 	const completedMs = performance.now() - started;
+	const workerCpuS = worker.cpuSeconds() - cpu0;
+	const workerdCpuS = worker.cpuSeconds("workerd") - wd0;
+	const benchCpu = process.cpuUsage(benchCpu0);
+	const benchCpuS = (benchCpu.user + benchCpu.system) / 1e6;
 	// The engine's own view: when each attempt was written (DO clock) and when the dialer's 201 came back.
 	const created: number[] = [];
 	const accepted: number[] = [];
@@ -289,6 +296,11 @@ try {
 			dial_span_s: r2(spanS),
 			start_to_completed_s: r2(completedMs / 1000),
 			final_counts: final.counts,
+			worker_cpu_s: r2(workerCpuS),
+			worker_cpu_ms_per_call: r2((workerCpuS * 1000) / Math.max(1, at.length)),
+			workerd_only_cpu_ms_per_call: r2((workerdCpuS * 1000) / Math.max(1, at.length)),
+			worker_cpu_share_of_one_core: r2(workerCpuS / (completedMs / 1000)),
+			sim_dialer_cpu_s: r2(benchCpuS),
 			engine_side: engineSide,
 		},
 		import: {
@@ -317,6 +329,7 @@ Worker under \`wrangler dev\` (workerd, local D1/R2/DO) + a simulated dialer in 
 | inter-dial interval max (ms) | ${R.interval_ms.max} | ${R.interval_ms.ideal} | ${r2(R.interval_ms.max / R.interval_ms.ideal)} |
 | most dials in any 1 s window | ${R.max_calls_in_any_1s} | ${R.configured_cps} | ${R.max_1s_over_configured} |
 | numbers dialed / distinct / duplicate POSTs | ${R.dialed} / ${R.distinct_numbers} / ${R.duplicate_posts} | ${R.numbers} / ${R.numbers} / 0 | |
+| CPU per call (ms): wrangler dev + workerd / workerd alone; share of one core | ${R.worker_cpu_ms_per_call} / ${R.workerd_only_cpu_ms_per_call}; ${R.worker_cpu_share_of_one_core} | ${r2(1000 / R.configured_cps)} ms per call fits one core | |
 | dial span / start→completed (s) | ${R.dial_span_s} / ${R.start_to_completed_s} | ${r2(R.numbers / R.configured_cps)} | |
 
 Final counts: \`${JSON.stringify(R.final_counts)}\`

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,6 +44,8 @@ export async function waitFor<T>(
 
 export type WorkerStack = {
 	url: string;
+	/** CPU seconds used so far by wrangler and its workerd processes (its process group). */
+	cpuSeconds(only?: string): number;
 	secrets: { JWT_SECRET: string; DIALER_SECRET: string; SECRETS_KEY: string };
 	token(userId?: string): Promise<string>;
 	stop(): Promise<void>;
@@ -161,10 +163,26 @@ export async function startWorker(opts: {
 			.setIssuedAt()
 			.setExpirationTime("30m")
 			.sign(new TextEncoder().encode(secrets.JWT_SECRET));
+	const cpuSeconds = (only?: string) => {
+		let ticks = 0;
+		for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+			try {
+				const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+				const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+				// After the name: state(0) ppid(1) pgrp(2) … utime(11) stime(12), in clock ticks.
+				const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+				if (Number(f[2]) === proc.pid && (!only || name === only)) ticks += Number(f[11]) + Number(f[12]);
+			} catch {
+				// the process went away
+			}
+		}
+		return ticks / 100;
+	};
 	return {
 		url,
 		secrets,
 		token,
+		cpuSeconds,
 		stop: async () => {
 			if (process.env.DUMP_WORKER_LOG) writeFileSync(process.env.DUMP_WORKER_LOG, output());
 			await stop();
