@@ -14,7 +14,7 @@
 // wrangler runs a snapshot of the committed tree (`git archive HEAD`) with
 // its state in a temporary directory, started with --enable-containers=false.
 import { type ChildProcess, execFileSync, execSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -122,6 +122,7 @@ async function waitHealthy(url: string, timeoutMs: number) {
 }
 
 let runNo = 0;
+let peakFds = 0;
 function hatchTarget(
 	base: string,
 	chatId: string,
@@ -253,6 +254,8 @@ async function main() {
 	console.log(baseFan);
 
 	const port = await freePort();
+	// wrangler's own output, kept after the run for diagnosis.
+	const logFd = openSync("/tmp/hatch-bench-fanout-wrangler.log", "w");
 	const wrangler = spawn(
 		"npx",
 		[
@@ -267,12 +270,22 @@ async function main() {
 			"--enable-containers=false",
 			"--show-interactive-dev-session=false",
 		],
-		{ stdio: "ignore", detached: true, cwd: snapshot, env: { ...process.env, CI: "1" } },
+		{ stdio: ["ignore", logFd, logFd], detached: true, cwd: snapshot, env: { ...process.env, CI: "1" } },
 	);
 	children.push(wrangler);
 	const proxyBase = `http://127.0.0.1:${port}`;
 	await waitHealthy(proxyBase, 180_000);
 	const root = wrangler.pid as number;
+	const fds = setInterval(() => {
+		for (const p of tree(root)) {
+			try {
+				if (p.name !== "workerd") continue;
+				const n = readdirSync(`/proc/${p.pid}/fd`).length;
+				if (n > peakFds + 500) console.log(`[bench/fanout] workerd fds ${n}`);
+				peakFds = Math.max(peakFds, n);
+			} catch {}
+		}
+	}, 1000);
 	let direct = "";
 	for (const p of workerdPorts(root)) {
 		try {
@@ -325,7 +338,10 @@ async function main() {
 		},
 		subscribe: undefined,
 	};
-	const hatchIdle = await idleMemory(idleTarget, IDLE, root);
+	// Saved before the idle phase so a crash there keeps the fan-out figures.
+	writeFileSync(join(repo, "bench/results/fanout.partial.json"), `${JSON.stringify({ date: new Date().toISOString(), CLIENTS, MESSAGES, CONC, baseFan, hatchProxy, hatchDirect }, null, 2)}\n`);
+	const hatchIdle = await idleMemory(idleTarget, IDLE, root).finally(() => clearInterval(fds));
+	console.log(`[bench/fanout] peak workerd fds: ${peakFds}`);
 	console.log(hatchIdle);
 	const baseIdle = await idleMemory(baselineTarget(bBase), IDLE, baseline.pid as number);
 	console.log(baseIdle);
