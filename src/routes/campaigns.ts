@@ -10,6 +10,7 @@ import {
 	updateCampaign,
 } from "../domain/campaigns/campaigns";
 import { cdrCsv } from "../domain/campaigns/cdr-csv";
+import { assertPartsExist } from "../domain/campaigns/parts";
 import { ApiError } from "../errors";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
@@ -286,6 +287,7 @@ campaignRoutes.openapi(
 		const current = row.status === "draft" ? "draft" : (await stub.getStatus()).status;
 		if (!allowed.includes(current))
 			throw new ApiError("CAMPAIGN_BAD_STATE", `Cannot ${action} a ${current} campaign`, { status: 409 });
+		if (action === "start") await assertPartsExist(c.var.db, row);
 		const result =
 			action === "start"
 				? await stub.start(row.id)

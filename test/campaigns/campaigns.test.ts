@@ -68,6 +68,21 @@ describe("Campaigns", () => {
 		expect((await api(`/v1/campaigns/${c.id}`, { method: "DELETE", headers: u.auth })).status).toBe(204);
 	});
 
+	it("refuses to start a draft whose trunk was deleted, with a clear code", async () => {
+		const u = await createTestUser();
+		const p = await parts(u);
+		const c = await (await create(u, p)).json<{ id: string }>();
+		expect((await api(`/v1/sip-trunks/${p.trunk_id}`, { method: "DELETE", headers: u.auth })).status).toBe(
+			204,
+		);
+		const res = await api(`/v1/campaigns/${c.id}/start`, { method: "POST", headers: u.auth });
+		expect(res.status).toBe(409);
+		expect(await errorCode(res)).toBe("CAMPAIGN_INCOMPLETE");
+		expect(
+			(await (await api(`/v1/campaigns/${c.id}`, { headers: u.auth })).json<{ status: string }>()).status,
+		).toBe("draft");
+	});
+
 	it("rejects impossible schedules and bad settings", async () => {
 		const u = await createTestUser();
 		const p = await parts(u);
