@@ -19,6 +19,6 @@ const limit = bodyLimit({
  */
 export const jsonBodyLimit = createMiddleware<AppEnv>(async (c, next) => {
 	const type = c.req.header("Content-Type") ?? "";
-	if (/^application\/(json|x-www-form-urlencoded)/i.test(type) || type === "") return limit(c, next);
+	if (/^application\/(json|x-www-form-urlencoded)/i.test(type)) return limit(c, next);
 	await next();
 });

@@ -1,4 +1,7 @@
-import { AudioError, encodeUlaw, looksLikeWav, parseWav, toTelephony } from "./dialer-audio.js";
+import { AudioError } from "../../../dialer/src/audio/errors.ts";
+import { encodeUlaw } from "../../../dialer/src/audio/g711.ts";
+import { toTelephony } from "../../../dialer/src/audio/resample.ts";
+import { looksLikeWav, parseWav } from "../../../dialer/src/audio/wav.ts";
 import { scanMp3 } from "./mp3-frames";
 
 /** Largest sound accepted (bytes) and longest (ms): a campaign message, not an album. */
