@@ -53,32 +53,36 @@ export function tree(root: number): Proc[] {
 	return out;
 }
 
-/** RSS in bytes of workerd processes and of everything else (the wrangler/Node proxy) under `root`. */
-export function rssOf(root: number): { workerd: number; proxy: number } {
+/**
+ * RSS in bytes under `root`: the workerd running the Worker, and the proxy
+ * (wrangler's Node process plus the workerd that runs its ProxyWorker, given
+ * in `proxyPids`).
+ */
+export function rssOf(root: number, proxyPids: Set<number> = new Set()): { workerd: number; proxy: number } {
 	let workerd = 0;
 	let proxy = 0;
 	for (const p of tree(root)) {
-		if (p.name === "workerd") workerd += p.rss;
-		else if (p.name === "node" || p.name.startsWith("MainThread")) proxy += p.rss;
+		if (p.name === "workerd" && !proxyPids.has(p.pid)) workerd += p.rss;
+		else if (p.name === "workerd" || p.name === "node" || p.name.startsWith("MainThread")) proxy += p.rss;
 	}
 	return { workerd, proxy };
 }
 
-/** TCP ports workerd listens on (from `ss`), for connecting past the wrangler proxy. */
-export function workerdPorts(root: number): number[] {
+/** TCP ports workerd processes under `root` listen on (from `ss`), with their pids. */
+export function workerdPorts(root: number): { pid: number; port: number }[] {
 	const pids = new Set(
 		tree(root)
 			.filter((p) => p.name === "workerd")
 			.map((p) => p.pid),
 	);
 	const out = execSync("ss -ltnpH", { encoding: "utf8" });
-	const ports: number[] = [];
+	const found: { pid: number; port: number }[] = [];
 	for (const line of out.split("\n")) {
 		const pid = Number(/pid=(\d+)/.exec(line)?.[1]);
 		const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)?.[1] ?? /\[::1?\]:(\d+)/.exec(line)?.[1]);
-		if (pids.has(pid) && port) ports.push(port);
+		if (pids.has(pid) && port) found.push({ pid, port });
 	}
-	return [...new Set(ports)];
+	return found;
 }
 
 export function percentile(sorted: Float64Array, p: number): number {

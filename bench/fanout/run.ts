@@ -14,7 +14,16 @@
 // wrangler runs a snapshot of the committed tree (`git archive HEAD`) with
 // its state in a temporary directory, started with --enable-containers=false.
 import { type ChildProcess, execFileSync, execSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+	mkdirSync,
+	mkdtempSync,
+	openSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+} from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -181,18 +190,18 @@ function baselineTarget(base: string): FanoutTarget {
 }
 
 /** Opens `n` idle sockets and reports RSS growth per socket for the process tree under `root`. */
-async function idleMemory(target: FanoutTarget, n: number, root: number) {
+async function idleMemory(target: FanoutTarget, n: number, root: number, proxyPids = new Set<number>()) {
 	global.gc?.();
 	await sleep(2000);
-	const before = rssOf(root);
+	const before = rssOf(root, proxyPids);
 	const t0 = Date.now();
 	const sockets = await openSockets(target, n);
 	const openS = (Date.now() - t0) / 1000;
 	await sleep(5000);
-	const after = rssOf(root);
+	const after = rssOf(root, proxyPids);
 	// Idle Durable Objects hibernate: measure again once they have had time to.
 	await sleep(25_000);
-	const later = rssOf(root);
+	const later = rssOf(root, proxyPids);
 	const alive = sockets.filter((ws) => ws.readyState === ws.OPEN).length;
 	for (const ws of sockets) ws.terminate();
 	const per = (a: number, b: number) => Math.round((b - a) / n);
@@ -287,11 +296,15 @@ async function main() {
 		}
 	}, 1000);
 	let direct = "";
-	for (const p of workerdPorts(root)) {
+	const listening = workerdPorts(root);
+	// The workerd listening on wrangler's port runs the ProxyWorker; the other one runs Hatch.
+	const proxyPids = new Set(listening.filter((l) => l.port === port).map((l) => l.pid));
+	for (const l of listening) {
+		if (proxyPids.has(l.pid)) continue;
 		try {
-			const r = await fetch(`http://127.0.0.1:${p}/health`, { signal: AbortSignal.timeout(2000) });
+			const r = await fetch(`http://127.0.0.1:${l.port}/health`, { signal: AbortSignal.timeout(2000) });
 			if (r.ok && ((await r.json()) as { service?: string }).service === "hatch") {
-				direct = `http://127.0.0.1:${p}`;
+				direct = `http://127.0.0.1:${l.port}`;
 				break;
 			}
 		} catch {}
@@ -302,6 +315,32 @@ async function main() {
 	// Warm-up: a few messages so every Durable Object and code path is hot.
 	const warm = Math.min(50, receivers.length);
 	await fanout(hatchTarget(proxyBase, chatId, receivers.slice(0, warm), sender, tokens), warm, 20, CONC);
+
+	console.log("[bench/fanout] idle connections…");
+	const idleBase = direct || proxyBase;
+	const idleTarget: FanoutTarget = {
+		...hatchTarget(idleBase, chatId, [], sender, tokens),
+		async url(i) {
+			const userId = idleUsers[Math.floor(i / DEVICES_PER_IDLE_USER)] as string;
+			const res = await fetch(`${idleBase}/v1/ws/ticket`, {
+				method: "POST",
+				headers: { Authorization: `Bearer ${tokens.get(userId)}` },
+			});
+			const { ticket } = (await res.json()) as { ticket: string };
+			return `${idleBase.replace("http", "ws")}/v1/ws?ticket=${encodeURIComponent(ticket)}`;
+		},
+		subscribe: undefined,
+	};
+	// Idle first, on a fresh runtime, so the fan-out's garbage does not blur the per-socket figure.
+	const hatchIdle = await idleMemory(idleTarget, IDLE, root, proxyPids);
+	console.log(hatchIdle);
+	const baseIdle = await idleMemory(baselineTarget(bBase), IDLE, baseline.pid as number);
+	console.log(baseIdle);
+	// Kept if the fan-out below fails.
+	writeFileSync(
+		join(repo, "bench/results/fanout.partial.json"),
+		`${JSON.stringify({ baseFan, hatchIdle, baseIdle }, null, 2)}\n`,
+	);
 
 	console.log("[bench/fanout] hatch fan-out via the wrangler proxy…");
 	const hatchProxy = await fanout(
@@ -323,28 +362,8 @@ async function main() {
 		console.log(hatchDirect);
 	}
 
-	console.log("[bench/fanout] idle connections…");
-	const idleBase = direct || proxyBase;
-	const idleTarget: FanoutTarget = {
-		...hatchTarget(idleBase, chatId, [], sender, tokens),
-		async url(i) {
-			const userId = idleUsers[Math.floor(i / DEVICES_PER_IDLE_USER)] as string;
-			const res = await fetch(`${idleBase}/v1/ws/ticket`, {
-				method: "POST",
-				headers: { Authorization: `Bearer ${tokens.get(userId)}` },
-			});
-			const { ticket } = (await res.json()) as { ticket: string };
-			return `${idleBase.replace("http", "ws")}/v1/ws?ticket=${encodeURIComponent(ticket)}`;
-		},
-		subscribe: undefined,
-	};
-	// Saved before the idle phase so a crash there keeps the fan-out figures.
-	writeFileSync(join(repo, "bench/results/fanout.partial.json"), `${JSON.stringify({ date: new Date().toISOString(), CLIENTS, MESSAGES, CONC, baseFan, hatchProxy, hatchDirect }, null, 2)}\n`);
-	const hatchIdle = await idleMemory(idleTarget, IDLE, root).finally(() => clearInterval(fds));
+	clearInterval(fds);
 	console.log(`[bench/fanout] peak workerd fds: ${peakFds}`);
-	console.log(hatchIdle);
-	const baseIdle = await idleMemory(baselineTarget(bBase), IDLE, baseline.pid as number);
-	console.log(baseIdle);
 
 	const result = {
 		bench: "fanout",
@@ -358,6 +377,7 @@ async function main() {
 			messages: MESSAGES,
 			sender_concurrency: CONC,
 			handshake_retries_after_reset: 0,
+			peak_workerd_fds: 0,
 			transport: "json",
 			hatch:
 				"wrangler dev (workerd, local D1/DO), snapshot of HEAD, LOG_LEVEL=error; each client a different user (its own UserHub), all in one group chat",
@@ -387,6 +407,7 @@ async function main() {
 		},
 	};
 	result.setup.handshake_retries_after_reset = retries.count;
+	result.setup.peak_workerd_fds = peakFds;
 	mkdirSync(join(repo, "bench/results"), { recursive: true });
 	writeFileSync(join(repo, "bench/results/fanout.json"), `${JSON.stringify(result, null, 2)}\n`);
 	writeFileSync(join(repo, "bench/results/fanout.md"), markdown(result));
