@@ -28,7 +28,8 @@ export default defineConfig(async () => {
 									EMAIL_PROVIDER: "console",
 									PUSH_PROVIDER: "console",
 									TURN_PROVIDER: "coturn",
-									TURN_URLS: "stun:turn.hatch.test:3478,turn:turn.hatch.test:3478?transport=udp,turns:turn.hatch.test:5349?transport=tcp",
+									TURN_URLS:
+										"stun:turn.hatch.test:3478,turn:turn.hatch.test:3478?transport=udp,turns:turn.hatch.test:5349?transport=tcp",
 									TURN_SECRET: "test-turn-secret-0123456789abcdef",
 									TURN_TTL_S: "3600",
 									CF_TURN_KEY_ID: "",
@@ -72,7 +73,12 @@ export default defineConfig(async () => {
 				},
 				{
 					// Real programs the Worker talks to (coturn), driven from Node with the Worker's pure modules.
-					test: { name: "turn", include: ["test-node/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
+					test: {
+						name: "turn",
+						include: ["test-node/**/*.test.ts"],
+						environment: "node",
+						testTimeout: 60_000,
+					},
 				},
 			],
 		},

@@ -26,7 +26,11 @@ describe("the app shell", () => {
 	it("serves an OpenAPI 3.1 document with the bearer scheme", async () => {
 		const res = await api("/openapi.json");
 		expect(res.status).toBe(200);
-		const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown>; components: any };
+		const doc = (await res.json()) as {
+			openapi: string;
+			paths: Record<string, unknown>;
+			components: { securitySchemes: Record<string, { scheme: string }> };
+		};
 		expect(doc.openapi).toBe("3.1.0");
 		expect(doc.paths["/health"]).toBeDefined();
 		expect(doc.components.securitySchemes.bearerAuth.scheme).toBe("bearer");

@@ -428,7 +428,7 @@ function report(d: PhaseResult, s: PhaseResult, j: Record<string, JitterStats>):
 		["RTP jitter max (ms, kernel ts)", f(jd?.max, 3), f(js?.max, 3), ""],
 		["RTP jitter p99 (ms, sink process)", f(d.sink.p99, 3), f(s.sink.p99, 3), ""],
 		[
-			"packets per stream (expected " + SECONDS * 50 + ")",
+			`packets per stream (expected ${SECONDS * 50})`,
 			f(jd?.meanPacketsPerStream, 1),
 			f(js?.meanPacketsPerStream, 1),
 			"",

@@ -3,12 +3,13 @@
  * turns changes here into a migration under migrations/. Each table lives in
  * its own file under tables/ and is re-exported here.
  */
-export * from "./tables/users";
+
+export * from "./tables/calls";
 export * from "./tables/chats";
-export * from "./tables/voice";
+export * from "./tables/dev-outbox";
+export * from "./tables/email-tokens";
+export * from "./tables/files";
 export * from "./tables/sessions";
 export * from "./tables/sms-codes";
-export * from "./tables/email-tokens";
-export * from "./tables/dev-outbox";
-export * from "./tables/files";
-export * from "./tables/calls";
+export * from "./tables/users";
+export * from "./tables/voice";

@@ -218,7 +218,7 @@ describe("a call from offer to bye (the Egg flow)", () => {
 		]);
 		expect([offered?.type, ice1?.type, ice2?.type]).toEqual(["result", "result", "result"]);
 		const o = await b.waitFor((f) => f.type === "call.offer");
-		expect(o.call_id).toBe((offered?.result as { call_id: string }).call_id);
+		expect(o.call_id).toBe((offered?.result as { call_id: string } | undefined)?.call_id);
 		const isIce = (f: { type: string }) => f.type === "call.ice";
 		expect(b.frames.slice(0, b.frames.indexOf(o)).filter(isIce)).toEqual([]);
 		const buffered = o.candidates as unknown[];
