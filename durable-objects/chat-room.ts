@@ -44,8 +44,10 @@ export class ChatRoom extends DurableObject<Env> {
 		this.fanout = new Fanout(
 			(u) => {
 				// Stubs are cheap but not free (id hashing); a big chat asks for the same ones for every message.
-				let stub = this.hubs.get(u);
-				if (!stub) this.hubs.set(u, (stub = hubOf(this.env, u)));
+				const cached = this.hubs.get(u);
+				if (cached) return cached;
+				const stub = hubOf(this.env, u);
+				this.hubs.set(u, stub);
 				return stub;
 			},
 			(u) => ({
