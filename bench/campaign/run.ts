@@ -225,17 +225,18 @@ try {
 	// The engine's own view: when each attempt was written (DO clock) and when the dialer's 201 came back.
 	const created: number[] = [];
 	const accepted: number[] = [];
-	for (let after = 0, pages = 0; pages < 200; pages++) {
+	for (let pageToken = "", pages = 0; pages < 200; pages++) {
+		const next = pageToken ? `&page_token=${encodeURIComponent(pageToken)}` : "";
 		const page = await call<{
 			items: { created_at: string; started_at: string | null }[];
-			next_after: number | null;
-		}>(base, token, `/v1/campaigns/${campaign.body.id}/calls?limit=1000&after=${after}`);
+			page_token: string | null;
+		}>(base, token, `/v1/campaigns/${campaign.body.id}/calls?page_size=1000${next}`);
 		for (const c of page.body.items) {
 			created.push(Date.parse(c.created_at));
 			if (c.started_at) accepted.push(Date.parse(c.started_at));
 		}
-		if (page.body.next_after === null) break;
-		after = page.body.next_after;
+		if (page.body.page_token === null) break;
+		pageToken = page.body.page_token;
 	}
 	created.sort((a, b) => a - b);
 	accepted.sort((a, b) => a - b);

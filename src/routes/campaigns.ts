@@ -12,6 +12,15 @@ import {
 import { cdrCsv } from "../domain/campaigns/cdr-csv";
 import { assertPartsExist } from "../domain/campaigns/parts";
 import { ApiError } from "../errors";
+import {
+	decodePageToken,
+	encodePageToken,
+	INT_CURSOR,
+	pageOf,
+	pageQuery,
+	pageSchema,
+	UUID_CURSOR,
+} from "../lib/pagination";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
 
@@ -107,12 +116,10 @@ const Cdr = z
 	})
 	.openapi("CallRecord");
 const IdParam = z.object({ id: z.string().min(1).max(64) });
-const CdrQuery = z.object({
+const CdrFilter = z.object({
 	outcome: z.enum(["completed", "busy", "no_answer", "failed", "canceled"]).optional(),
 	state: z.string().max(20).optional(),
 	number: z.string().max(32).optional(),
-	after: z.coerce.number().int().min(0).optional(),
-	limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
 	description,
@@ -162,27 +169,14 @@ campaignRoutes.openapi(
 		tags,
 		security,
 		summary: "Your campaigns, newest first",
-		request: {
-			query: z.object({
-				limit: z.coerce.number().int().min(1).max(100).default(50),
-				before: z.string().max(64).optional(),
-			}),
-		},
-		responses: {
-			200: json(z.object({ items: z.array(Campaign), next_before: z.string().nullable() }), "Campaigns"),
-			...errors,
-		},
+		request: { query: pageQuery() },
+		responses: { 200: json(pageSchema(Campaign), "Campaigns"), ...errors },
 	}),
 	async (c) => {
-		const { limit, before } = c.req.valid("query");
-		const rows = await listCampaigns(c.var.db, c.var.auth.userId, limit, before);
-		return c.json(
-			{
-				items: rows.map(campaignView),
-				next_before: rows.length === limit ? (rows.at(-1)?.id ?? null) : null,
-			},
-			200,
-		);
+		const q = c.req.valid("query");
+		const before = decodePageToken(q.page_token, UUID_CURSOR);
+		const rows = await listCampaigns(c.var.db, c.var.auth.userId, q.page_size + 1, before);
+		return c.json(pageOf(rows, q.page_size, campaignView), 200);
 	},
 );
 
@@ -306,17 +300,19 @@ campaignRoutes.openapi(
 		path: "/v1/campaigns/{id}/calls",
 		tags,
 		security,
-		summary: "Call records (one per attempt), filterable by outcome, state and number; `after` pages",
-		request: { params: IdParam, query: CdrQuery },
-		responses: {
-			200: json(z.object({ items: z.array(Cdr), next_after: z.number().nullable() }), "Call records"),
-			...errors,
-		},
+		summary: "Call records (one per attempt), filterable by outcome, state and number",
+		request: { params: IdParam, query: pageQuery({ size: 100, max: 1000 }).extend(CdrFilter.shape) },
+		responses: { 200: json(pageSchema(Cdr), "Call records"), ...errors },
 	}),
 	async (c) => {
 		const row = await getOwnedCampaign(c.var.db, c.var.auth.userId, c.req.valid("param").id);
-		if (row.status === "draft") return c.json({ items: [], next_after: null }, 200);
-		return c.json(await campaignStub(c.env, row.id).listCalls(c.req.valid("query")), 200);
+		const { page_token, page_size, ...filter } = c.req.valid("query");
+		const after = Number(decodePageToken(page_token, INT_CURSOR) ?? 0);
+		if (row.status === "draft") return c.json({ items: [], page_token: null }, 200);
+		// The engine pages by row number itself (`next_after`); only the wire shape is wrapped here.
+		const page = await campaignStub(c.env, row.id).listCalls({ ...filter, after, limit: page_size });
+		const token = page.next_after === null ? null : encodePageToken(page.next_after);
+		return c.json({ items: page.items, page_token: token }, 200);
 	},
 );
 
@@ -327,7 +323,7 @@ campaignRoutes.openapi(
 		tags,
 		security,
 		summary: "All call records as CSV (same filters)",
-		request: { params: IdParam, query: CdrQuery.omit({ after: true, limit: true }) },
+		request: { params: IdParam, query: CdrFilter },
 		responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } }, ...errors },
 	}),
 	async (c) => {

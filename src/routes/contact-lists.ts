@@ -11,6 +11,7 @@ import {
 } from "../domain/contacts/lists";
 import { ContactFileError, parseContactsCsv, type RawContact } from "../domain/contacts/parse";
 import { ApiError } from "../errors";
+import { decodePageToken, INT_CURSOR, pageOf, pageQuery, pageSchema, UUID_CURSOR } from "../lib/pagination";
 import { readUpload } from "../lib/read-upload";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
@@ -154,24 +155,14 @@ contactListRoutes.openapi(
 		tags,
 		security,
 		summary: "Your contact lists, newest first",
-		request: {
-			query: z.object({
-				limit: z.coerce.number().int().min(1).max(100).default(50),
-				before: z.string().max(64).optional(),
-			}),
-		},
-		responses: {
-			200: json(z.object({ items: z.array(ContactList), next_before: z.string().nullable() }), "Lists"),
-			...errors,
-		},
+		request: { query: pageQuery() },
+		responses: { 200: json(pageSchema(ContactList), "Lists"), ...errors },
 	}),
 	async (c) => {
-		const { limit, before } = c.req.valid("query");
-		const rows = await listLists(c.var.db, c.var.auth.userId, limit, before);
-		return c.json(
-			{ items: rows.map(listView), next_before: rows.length === limit ? (rows.at(-1)?.id ?? null) : null },
-			200,
-		);
+		const q = c.req.valid("query");
+		const before = decodePageToken(q.page_token, UUID_CURSOR);
+		const rows = await listLists(c.var.db, c.var.auth.userId, q.page_size + 1, before);
+		return c.json(pageOf(rows, q.page_size, listView), 200);
 	},
 );
 
@@ -206,24 +197,19 @@ contactListRoutes.openapi(
 		path: "/v1/contact-lists/{id}/contacts",
 		tags,
 		security,
-		summary: "The list's contacts in upload order (`after` = last id seen)",
-		request: {
-			params: IdParam,
-			query: z.object({
-				limit: z.coerce.number().int().min(1).max(1000).default(100),
-				after: z.coerce.number().int().min(0).default(0),
-			}),
-		},
-		responses: {
-			200: json(z.object({ items: z.array(Contact), next_after: z.number().nullable() }), "Contacts"),
-			...errors,
-		},
+		summary: "The list's contacts in upload order",
+		request: { params: IdParam, query: pageQuery({ size: 100, max: 1000 }) },
+		responses: { 200: json(pageSchema(Contact), "Contacts"), ...errors },
 	}),
 	async (c) => {
 		const list = await getOwnedList(c.var.db, c.var.auth.userId, c.req.valid("param").id);
-		const { limit, after } = c.req.valid("query");
-		const items = await listContacts(c.var.db, list.id, limit, after);
-		return c.json({ items, next_after: items.length === limit ? (items.at(-1)?.id ?? null) : null }, 200);
+		const q = c.req.valid("query");
+		const after = Number(decodePageToken(q.page_token, INT_CURSOR) ?? 0);
+		const rows = await listContacts(c.var.db, list.id, q.page_size + 1, after);
+		return c.json(
+			pageOf(rows, q.page_size, (r) => r),
+			200,
+		);
 	},
 );
 

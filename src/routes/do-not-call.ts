@@ -3,6 +3,7 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import { doNotCall } from "../db/schema";
 import { toE164 } from "../domain/contacts/normalize";
 import { ApiError } from "../errors";
+import { decodePageToken, pageOf, pageQuery, pageSchema } from "../lib/pagination";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
 
@@ -12,6 +13,8 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 	description,
 	content: { "application/json": { schema } },
 });
+/** A do-not-call page ends at an E.164 number. */
+const E164_CURSOR = /^\+\d{1,15}$/;
 const errors = { 400: { description: "Invalid input" }, 401: { description: "Not signed in" } };
 
 export const doNotCallRoutes = createRouter();
@@ -83,37 +86,25 @@ doNotCallRoutes.openapi(
 		path: "/v1/do-not-call",
 		tags,
 		security,
-		summary: "Your do-not-call numbers (`after` = last number seen)",
-		request: {
-			query: z.object({
-				limit: z.coerce.number().int().min(1).max(1000).default(100),
-				after: z.string().max(32).optional(),
-			}),
-		},
+		summary: "Your do-not-call numbers in number order",
+		request: { query: pageQuery({ size: 100, max: 1000 }) },
 		responses: {
-			200: json(
-				z.object({
-					items: z.array(z.object({ number: z.string(), created_at: z.string() })),
-					next_after: z.string().nullable(),
-				}),
-				"Numbers",
-			),
+			200: json(pageSchema(z.object({ number: z.string(), created_at: z.string() })), "Numbers"),
 			...errors,
 		},
 	}),
 	async (c) => {
-		const { limit, after } = c.req.valid("query");
+		const q = c.req.valid("query");
+		const after = decodePageToken(q.page_token, E164_CURSOR);
 		const owner = eq(doNotCall.ownerId, c.var.auth.userId);
 		const rows = await c.var.db.query.doNotCall.findMany({
 			where: after ? and(owner, gt(doNotCall.number, after)) : owner,
 			orderBy: asc(doNotCall.number),
-			limit,
+			limit: q.page_size + 1,
 		});
+		const view = (r: (typeof rows)[number]) => ({ number: r.number, created_at: r.createdAt.toISOString() });
 		return c.json(
-			{
-				items: rows.map((r) => ({ number: r.number, created_at: r.createdAt.toISOString() })),
-				next_after: rows.length === limit ? (rows.at(-1)?.number ?? null) : null,
-			},
+			pageOf(rows, q.page_size, view, (r) => r.number),
 			200,
 		);
 	},

@@ -10,6 +10,7 @@ import { fileInfo } from "../domain/files/repo";
 import { serveFile } from "../domain/files/serve";
 import { uploadFile } from "../domain/files/upload";
 import type { AppEnv } from "../env";
+import { pageQuery, pageSchema } from "../lib/pagination";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
 import {
@@ -72,14 +73,13 @@ const list = createRoute({
 		"Cursor pagination: pass one page's `page_token` to get the next. `status=uploading` lists open resumable uploads.",
 	...auth,
 	request: {
-		query: z.object({
-			page_size: z.coerce.number().int().min(1).max(100).default(50),
+		query: pageQuery({ size: 50 }).extend({
 			page_token: FileId.optional().openapi({ param: { name: "page_token", in: "query" } }),
 			status: z.enum(["ready", "uploading"]).default("ready"),
 		}),
 	},
 	responses: {
-		200: json(z.object({ items: z.array(FileInfo), page_token: z.string().nullable() }), "A page"),
+		200: json(pageSchema(FileInfo), "A page"),
 		400: err("Invalid query"),
 		401: err("No or bad token"),
 	},

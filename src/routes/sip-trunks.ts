@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { sipTrunks } from "../db/schema";
 import { placeTestCall } from "../domain/trunks/test-call";
 import { createTrunk, getOwnedTrunk, listTrunks, trunkView, updateTrunk } from "../domain/trunks/trunks";
+import { decodePageToken, pageOf, pageQuery, pageSchema, UUID_CURSOR } from "../lib/pagination";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
 
@@ -72,10 +73,6 @@ const Trunk = z
 	})
 	.openapi("SipTrunk");
 const IdParam = z.object({ id: z.string().min(1).max(64) });
-const ListQuery = z.object({
-	limit: z.coerce.number().int().min(1).max(100).default(50),
-	before: z.string().max(64).optional(),
-});
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
 	description,
 	content: { "application/json": { schema } },
@@ -114,19 +111,14 @@ sipTrunkRoutes.openapi(
 		tags,
 		security,
 		summary: "Your SIP trunks, newest first",
-		request: { query: ListQuery },
-		responses: {
-			200: json(z.object({ items: z.array(Trunk), next_before: z.string().nullable() }), "Trunks"),
-			...errors,
-		},
+		request: { query: pageQuery() },
+		responses: { 200: json(pageSchema(Trunk), "Trunks"), ...errors },
 	}),
 	async (c) => {
-		const { limit, before } = c.req.valid("query");
-		const rows = await listTrunks(c.var.db, c.var.auth.userId, limit, before);
-		return c.json(
-			{ items: rows.map(trunkView), next_before: rows.length === limit ? (rows.at(-1)?.id ?? null) : null },
-			200,
-		);
+		const q = c.req.valid("query");
+		const before = decodePageToken(q.page_token, UUID_CURSOR);
+		const rows = await listTrunks(c.var.db, c.var.auth.userId, q.page_size + 1, before);
+		return c.json(pageOf(rows, q.page_size, trunkView), 200);
 	},
 );
 

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { MAX_SOUND_BYTES } from "../domain/sounds/audio";
 import { createSound, deleteSound, getOwnedSound, listSounds, soundView } from "../domain/sounds/sounds";
 import { ApiError } from "../errors";
+import { decodePageToken, pageOf, pageQuery, pageSchema, UUID_CURSOR } from "../lib/pagination";
 import { readUpload } from "../lib/read-upload";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
@@ -79,24 +80,14 @@ soundRoutes.openapi(
 		tags,
 		security,
 		summary: "Your sounds, newest first",
-		request: {
-			query: z.object({
-				limit: z.coerce.number().int().min(1).max(100).default(50),
-				before: z.string().max(64).optional(),
-			}),
-		},
-		responses: {
-			200: json(z.object({ items: z.array(Sound), next_before: z.string().nullable() }), "Sounds"),
-			...errors,
-		},
+		request: { query: pageQuery() },
+		responses: { 200: json(pageSchema(Sound), "Sounds"), ...errors },
 	}),
 	async (c) => {
-		const { limit, before } = c.req.valid("query");
-		const rows = await listSounds(c.var.db, c.var.auth.userId, limit, before);
-		return c.json(
-			{ items: rows.map(soundView), next_before: rows.length === limit ? (rows.at(-1)?.id ?? null) : null },
-			200,
-		);
+		const q = c.req.valid("query");
+		const before = decodePageToken(q.page_token, UUID_CURSOR);
+		const rows = await listSounds(c.var.db, c.var.auth.userId, q.page_size + 1, before);
+		return c.json(pageOf(rows, q.page_size, soundView), 200);
 	},
 );
 

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getUser, getUsersByIds, listUsers } from "../domain/users/users";
 import { toPublicView } from "../domain/users/views";
+import { pageQuery, pageSchema } from "../lib/pagination";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
 import { bearer, errorContent, PublicUser } from "./auth-schemas";
@@ -9,9 +10,9 @@ const tags = ["users"];
 const auth = { security: bearer, middleware: [requireAuth] };
 const UserId = z.string().regex(/^[0-9a-f-]{36}$/, "not a user id");
 
-const UserPage = z
-	.object({ items: z.array(PublicUser), page_token: z.string().nullable() })
-	.openapi("UserPage", { description: "`page_token` is null on the last page" });
+const UserPage = pageSchema(PublicUser).openapi("UserPage", {
+	description: "`page_token` is null on the last page",
+});
 
 const list = createRoute({
 	method: "get",
@@ -22,7 +23,7 @@ const list = createRoute({
 		"Cursor pagination: pass the `page_token` of one page to get the next. Never shows email or phone.",
 	...auth,
 	request: {
-		query: z.object({
+		query: pageQuery({ size: 20 }).extend({
 			q: z
 				.string()
 				.trim()
@@ -30,8 +31,6 @@ const list = createRoute({
 				.max(64)
 				.optional()
 				.openapi({ description: "Part of a display, first or last name" }),
-			page_token: z.string().min(1).max(200).optional(),
-			page_size: z.coerce.number().int().min(1).max(100).default(20),
 		}),
 	},
 	responses: {

@@ -19,7 +19,7 @@ function csv(u: TestUser, body: string | Uint8Array, query = "name=list", type =
 }
 
 async function contactsOf(u: TestUser, id: string) {
-	const res = await api(`/v1/contact-lists/${id}/contacts?limit=1000`, { headers: u.auth });
+	const res = await api(`/v1/contact-lists/${id}/contacts?page_size=1000`, { headers: u.auth });
 	return (await res.json<{ items: Record<string, unknown>[] }>()).items;
 }
 

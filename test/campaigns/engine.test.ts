@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setOutboundFetchForTests } from "../../src/domain/campaigns/outbound";
 import { verifyWebhook } from "../../src/domain/campaigns/signature";
 import { setDialerForTests } from "../../src/domain/dialer";
-import { api } from "../helpers/http";
+import { api, errorCode } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";
 import { callEvents, FakeDialer, makeList, makeSound, makeTrunk, sendEvents } from "./helpers";
 
@@ -149,15 +149,26 @@ describe("Campaign engine", () => {
 		expect(dialer.distinct()).toHaveLength(5);
 		expect(dialer.calls.filter((x) => x.to === B).map((x) => x.call_id.split(":")[2])).toEqual(["1", "2"]);
 
-		const cdrs = await (await api(`/v1/campaigns/${c.id}/calls?limit=2`, { headers: user.auth })).json<{
+		const cdrs = await (await api(`/v1/campaigns/${c.id}/calls?page_size=2`, { headers: user.auth })).json<{
 			items: Record<string, unknown>[];
-			next_after: number;
+			page_token: string;
 		}>();
 		expect(cdrs.items).toHaveLength(2);
+		expect(cdrs.page_token).toEqual(expect.any(String));
 		const rest = await (
-			await api(`/v1/campaigns/${c.id}/calls?after=${cdrs.next_after}`, { headers: user.auth })
-		).json<{ items: Record<string, unknown>[] }>();
+			await api(
+				`/v1/campaigns/${c.id}/calls?page_size=100&page_token=${encodeURIComponent(cdrs.page_token)}`,
+				{
+					headers: user.auth,
+				},
+			)
+		).json<{ items: Record<string, unknown>[]; page_token: string | null }>();
 		expect(cdrs.items.length + rest.items.length).toBe(5);
+		expect(rest.page_token).toBeNull();
+		const seen = [...cdrs.items, ...rest.items].map((r) => `${r.call_id}`);
+		expect(new Set(seen).size).toBe(5);
+		const badToken = await api(`/v1/campaigns/${c.id}/calls?page_token=bm9wZQ`, { headers: user.auth });
+		expect(await errorCode(badToken)).toBe("VALIDATION_FAILED");
 		const busy = await (await api(`/v1/campaigns/${c.id}/calls?outcome=busy`, { headers: user.auth })).json<{
 			items: Record<string, unknown>[];
 		}>();

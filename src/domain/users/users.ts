@@ -2,7 +2,8 @@ import { and, asc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import { type UserRow, users } from "../../db/schema";
 import type { Role } from "../../env";
 import { ApiError } from "../../errors";
-import { fromBase64Url, newId, toBase64Url } from "../../lib/ids";
+import { newId } from "../../lib/ids";
+import { decodePageToken, encodePageToken, UUID_CURSOR } from "../../lib/page-token";
 import type { Db } from "./db";
 import { searchNameOf } from "./views";
 
@@ -144,7 +145,8 @@ export async function listUsers(
 		// SQLite LIKE has no default escape character; name one so % and _ match literally.
 		where.push(sql`${users.searchName} like ${`%${escaped}%`} escape '\\'`);
 	}
-	if (opts.pageToken) where.push(gt(users.id, decodePageToken(opts.pageToken)));
+	const after = decodePageToken(opts.pageToken, UUID_CURSOR);
+	if (after) where.push(gt(users.id, after));
 	const rows = await db
 		.select()
 		.from(users)
@@ -154,16 +156,4 @@ export async function listUsers(
 	const items = rows.slice(0, opts.pageSize);
 	const last = items.at(-1);
 	return { items, nextPageToken: rows.length > opts.pageSize && last ? encodePageToken(last.id) : null };
-}
-
-function encodePageToken(id: string): string {
-	return toBase64Url(new TextEncoder().encode(id));
-}
-
-function decodePageToken(token: string): string {
-	try {
-		const id = new TextDecoder().decode(fromBase64Url(token));
-		if (/^[0-9a-f-]{36}$/.test(id)) return id;
-	} catch {}
-	throw new ApiError("VALIDATION_FAILED", "page_token is not valid");
 }
