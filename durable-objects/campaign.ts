@@ -77,6 +77,11 @@ export class Campaign extends DurableObject<Env> {
 	private dncFor = new Set<string>();
 	private dncLeft = 0;
 	private dncAt = 0;
+	/**
+	 * When a queued call may next need a resend. 0 in a fresh instance, so
+	 * calls left queued by an evicted one are found; lowered whenever a send fails.
+	 */
+	private resendDue = 0;
 	private dncLoading: Promise<void> | null = null;
 	/** True while an alarm is dialing: events then leave the bookkeeping to the end of the tick. */
 	private ticking = false;
@@ -166,37 +171,42 @@ export class Campaign extends DurableObject<Env> {
 		const call = this.call(ev.call_id);
 		if (!call || TERMINAL.has(call.state)) return { duplicate: false, applied: false };
 		const at = Date.parse(ev.at) || Date.now();
-		this.sql.exec("UPDATE calls SET last_seq = MAX(last_seq, ?) WHERE call_id = ?", ev.seq, ev.call_id);
 		switch (ev.type) {
 			case "dtmf":
 				this.sql.exec(
-					"UPDATE calls SET dtmf = dtmf || ? WHERE call_id = ?",
+					"UPDATE calls SET dtmf = dtmf || ?, last_seq = MAX(last_seq, ?) WHERE call_id = ?",
 					(ev.digit ?? "").slice(0, 1),
+					ev.seq,
 					ev.call_id,
 				);
 				break;
 			case "trying":
 			case "ringing":
 			case "early_media":
-			case "answered":
-				if ((RANK[ev.type] ?? 0) > (RANK[call.state] ?? 0)) {
-					this.sql.exec(
-						"UPDATE calls SET state = ?, dialed_at = COALESCE(dialed_at, ?) WHERE call_id = ?",
-						ev.type,
-						at,
-						ev.call_id,
-					);
-				}
-				if (ev.type === "answered")
-					this.sql.exec(
-						"UPDATE calls SET answered_at = COALESCE(answered_at, ?), sip_code = COALESCE(?, sip_code) WHERE call_id = ?",
-						at,
-						ev.sip_code ?? null,
-						ev.call_id,
-					);
+			case "answered": {
+				// One statement: the state only moves forward; answered also stamps its time and code.
+				const forward = (RANK[ev.type] ?? 0) > (RANK[call.state] ?? 0);
+				const answered = ev.type === "answered";
+				this.sql.exec(
+					`UPDATE calls SET last_seq = MAX(last_seq, ?1),
+					 state = CASE WHEN ?2 THEN ?3 ELSE state END,
+					 dialed_at = CASE WHEN ?2 THEN COALESCE(dialed_at, ?4) ELSE dialed_at END,
+					 answered_at = CASE WHEN ?5 THEN COALESCE(answered_at, ?4) ELSE answered_at END,
+					 sip_code = CASE WHEN ?5 THEN COALESCE(?6, sip_code) ELSE sip_code END
+					 WHERE call_id = ?7`,
+					ev.seq,
+					forward ? 1 : 0,
+					ev.type,
+					at,
+					answered ? 1 : 0,
+					ev.sip_code ?? null,
+					ev.call_id,
+				);
 				break;
+			}
 			default:
-				this.finish(ev.call_id, ev.type, { ...ev, at });
+				this.sql.exec("UPDATE calls SET last_seq = MAX(last_seq, ?) WHERE call_id = ?", ev.seq, ev.call_id);
+				this.finish(ev.call_id, ev.type, { ...ev, at }, call);
 				// A running tick re-checks everything when it ends; at 100 calls/s the per-event
 				// alarm bookkeeping would otherwise compete with dialing for the one thread.
 				if (!this.ticking) await this.afterChange();
@@ -313,11 +323,22 @@ export class Campaign extends DurableObject<Env> {
 	private nextJob(
 		now: number,
 	): { kind: "resend"; callId: string } | { kind: "new"; idx: number; number: string } | null {
-		for (const r of this.sql.exec<{ call_id: string }>(
-			"SELECT call_id FROM calls WHERE state = 'queued' AND COALESCE(send_at, 0) <= ? ORDER BY created_at LIMIT 50",
-			now,
-		)) {
-			if (!this.sending.has(r.call_id)) return { kind: "resend", callId: r.call_id };
+		if (now >= this.resendDue) {
+			for (const r of this.sql.exec<{ call_id: string }>(
+				"SELECT call_id FROM calls WHERE state = 'queued' AND COALESCE(send_at, 0) <= ? ORDER BY created_at LIMIT 50",
+				now,
+			)) {
+				if (!this.sending.has(r.call_id)) return { kind: "resend", callId: r.call_id };
+			}
+			// Nothing to resend now: look again when the earliest backoff ends (send() pulls this
+			// earlier when a send fails). Calls in `sending` settle through send() itself.
+			this.resendDue =
+				this.sql
+					.exec<{ t: number | null }>(
+						"SELECT MIN(send_at) AS t FROM calls WHERE state = 'queued' AND send_at > ?",
+						now,
+					)
+					.one().t ?? Number.POSITIVE_INFINITY;
 		}
 		const c = this.sql
 			.exec<{ idx: number; number: string }>(
@@ -390,6 +411,7 @@ export class Campaign extends DurableObject<Env> {
 					now + backoff,
 					callId,
 				);
+				this.resendDue = Math.min(this.resendDue, now + backoff);
 			}
 		} catch (err) {
 			this.log.warn("Campaign.send failed", { callId, error: (err as Error).message });
@@ -398,6 +420,7 @@ export class Campaign extends DurableObject<Env> {
 				Date.now() + 5000,
 				callId,
 			);
+			this.resendDue = Math.min(this.resendDue, Date.now() + 5000);
 		} finally {
 			this.sending.delete(callId);
 		}
@@ -408,8 +431,9 @@ export class Campaign extends DurableObject<Env> {
 		callId: string,
 		outcome: string,
 		ev: Omit<Partial<DialerEvent>, "at"> & { at: number },
+		known?: CallRow,
 	): void {
-		const call = this.call(callId);
+		const call = known ?? this.call(callId);
 		if (!call || TERMINAL.has(call.state)) return;
 		this.sql.exec(
 			`UPDATE calls SET state = ?, outcome = ?, ended_at = ?, sip_code = COALESCE(?, sip_code), reason = COALESCE(?, reason),
