@@ -1,9 +1,28 @@
 /**
  * Even RTP ports from the configured range (RFC 3550 §11: RTP on even, RTCP on
  * the next odd port). Allocation binds the socket so a port in use elsewhere is
- * skipped rather than shared.
+ * skipped rather than shared. Sockets set SO_REUSEPORT so that a media session can
+ * bind a connected sibling on its own port (see MediaSession); a port held by any
+ * socket without SO_REUSEPORT still refuses the bind and is skipped.
  */
 import dgram from "node:dgram";
+import dns from "node:dns";
+import { isIPv4 } from "node:net";
+
+/**
+ * Until a socket is connected (latched), every send names the far end, and
+ * dgram resolves that name per datagram: dns.lookup answers even an IP literal
+ * on the next tick, so each packet cost a lookup, a closure and a nextTick. SDP
+ * addresses are IP literals; answer those synchronously, resolve names as before.
+ */
+function lookup(
+	address: string,
+	family: number | dns.LookupOneOptions,
+	callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+	if (isIPv4(address)) callback(null, address, 4);
+	else dns.lookup(address, family as dns.LookupOneOptions, callback);
+}
 
 /** Hands out bound UDP sockets on even ports in [min, max]. */
 export class PortPool {
@@ -27,7 +46,7 @@ export class PortPool {
 			const port = this.next;
 			this.next = this.next + 2 > this.max ? this.min : this.next + 2;
 			if (this.used.has(port)) continue;
-			const socket = dgram.createSocket({ type: "udp4" });
+			const socket = dgram.createSocket({ type: "udp4", lookup, reusePort: true });
 			const ok = await new Promise<boolean>((resolve) => {
 				socket.once("error", () => resolve(false));
 				socket.bind(port, this.host, () => resolve(true));

@@ -4,7 +4,8 @@
  * reports RFC 4733 DTMF digits it receives.
  */
 import { randomInt } from "node:crypto";
-import type dgram from "node:dgram";
+import dgram from "node:dgram";
+import { isIPv4 } from "node:net";
 import type { Codec } from "../sdp/sdp.ts";
 import { PAYLOAD } from "../sdp/sdp.ts";
 import type { PacedStream, Pacer } from "./pacer.ts";
@@ -34,8 +35,11 @@ export class MediaSession implements PacedStream {
 	private readonly events: MediaEvents;
 	private remote?: { host: string; port: number };
 	private latched = false;
-	private connected = false;
-	private audio?: Uint8Array;
+	/** The socket that sends without an address (connected), once there is one. */
+	private out?: dgram.Socket;
+	/** A second socket on our port, connected to the SDP address until we latch. */
+	private sibling?: dgram.Socket;
+	private audio?: Buffer;
 	private pt = 0;
 	private seq = randomInt(0, 65536);
 	private readonly tsBase = randomInt(0, 2 ** 32);
@@ -61,8 +65,54 @@ export class MediaSession implements PacedStream {
 
 	/** Point the stream at the address from the SDP answer (until a packet arrives from elsewhere). */
 	setRemote(host: string, port: number, dtmfPt?: number): void {
-		if (!this.latched) this.remote = { host, port };
 		this.dtmfPt = dtmfPt;
+		if (this.latched) return;
+		const same = this.remote?.host === host && this.remote.port === port;
+		this.remote = { host, port };
+		if (!same) this.connectSibling(host, port);
+	}
+
+	/**
+	 * An unconnected sendto costs the kernel a route lookup and more per datagram:
+	 * the bench measured a third less CPU for connected sends. Connecting our own
+	 * socket before latching would make the kernel drop a NATed far end's packets
+	 * (from an address other than its SDP's), so a sibling socket on the same port
+	 * (SO_REUSEPORT) is connected to the SDP address instead: it sends without an
+	 * address and receives that address's packets; everything else still reaches
+	 * the unconnected socket, so latching works as before.
+	 */
+	private connectSibling(host: string, port: number): void {
+		this.dropSibling();
+		if (this.closed || !isIPv4(host)) return;
+		let local: { address: string; port: number };
+		try {
+			local = this.socket.address();
+		} catch {
+			return;
+		}
+		const sibling = dgram.createSocket({ type: "udp4", reusePort: true });
+		this.sibling = sibling;
+		// Without SO_REUSEPORT support, or on any failure, sends keep naming the address.
+		sibling.on("error", () => {
+			if (this.sibling === sibling) this.dropSibling();
+		});
+		sibling.on("message", (buf, rinfo) => this.receive(buf, rinfo));
+		sibling.bind(local.port, local.address, () => {
+			if (this.sibling !== sibling) return;
+			sibling.connect(port, host, () => {
+				if (this.sibling === sibling && !this.latched) this.out = sibling;
+			});
+		});
+	}
+
+	private dropSibling(): void {
+		const sibling = this.sibling;
+		if (!sibling) return;
+		this.sibling = undefined;
+		if (this.out === sibling) this.out = undefined;
+		try {
+			sibling.close();
+		} catch {}
 	}
 
 	/** Pause sending without stopping the clock (far end put us on hold). */
@@ -73,7 +123,8 @@ export class MediaSession implements PacedStream {
 	/** Start streaming `audio` encoded as `codec`. */
 	play(audio: Uint8Array, codec: Codec): void {
 		if (this.sending || this.closed) return;
-		this.audio = audio;
+		// A Buffer view over the same memory (no copy), for Buffer.copy in tick().
+		this.audio = Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength);
 		this.pt = PAYLOAD[codec];
 		this.sending = true;
 		this.pacer.add(this);
@@ -97,32 +148,42 @@ export class MediaSession implements PacedStream {
 				this.ring.push(buf);
 			}
 			writeHeader(buf, this.pt, this.seq, (this.tsBase + offset) >>> 0, this.ssrc, this.sent === 0);
-			const chunk = audio.subarray(offset, offset + SAMPLES);
-			buf.set(chunk, RTP_HEADER);
+			// Buffer.copy takes offsets, so no subarray view is allocated per packet.
+			const copied = audio.copy(buf, RTP_HEADER, offset, offset + SAMPLES);
 			// The last packet is padded with silence of the right law.
-			if (chunk.length < SAMPLES) buf.fill(this.pt === 0 ? 0xff : 0xd5, RTP_HEADER + chunk.length);
+			if (copied < SAMPLES) buf.fill(this.pt === 0 ? 0xff : 0xd5, RTP_HEADER + copied);
 			this.seq = (this.seq + 1) & 0xffff;
 			this.sent++;
-			// A connected socket skips the per-datagram address lookup.
-			if (this.connected) this.socket.send(buf);
+			// A connected socket skips the per-datagram address and route lookups.
+			if (this.out) this.out.send(buf);
 			else this.socket.send(buf, remote.port, remote.host);
 		}
 		return true;
 	}
 
 	private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
+		// Latched: only the latched peer's packets count (the kernel filters what the
+		// connected socket receives; the unconnected one may still hear others).
+		if (this.latched && (rinfo.address !== this.remote?.host || rinfo.port !== this.remote.port)) return;
 		const pkt = parseRtp(buf);
 		if (!pkt) return;
 		this.received++;
 		if (!this.latched) {
 			// Symmetric RTP: the far end's real source beats what its SDP claimed (NAT).
 			this.latched = true;
-			this.remote = { host: rinfo.address, port: rinfo.port };
-			// Connecting is what latching means at the socket level: from now on the
-			// kernel only passes this peer's packets and sends need no address.
-			this.socket.connect(rinfo.port, rinfo.address, () => {
-				this.connected = true;
-			});
+			const s = this.sibling;
+			if (s && this.remote?.host === rinfo.address && this.remote.port === rinfo.port) {
+				// The far end sends from its SDP address: the sibling is already connected to it.
+				this.out = s;
+			} else {
+				this.dropSibling();
+				this.remote = { host: rinfo.address, port: rinfo.port };
+				// Connecting is what latching means at the socket level: from now on the
+				// kernel only passes this peer's packets and sends need no address.
+				this.socket.connect(rinfo.port, rinfo.address, () => {
+					this.out = this.socket;
+				});
+			}
 		}
 		if (this.dtmfPt !== undefined && pkt.pt === this.dtmfPt) {
 			const ev = parseDtmf(pkt.payload);
@@ -140,6 +201,7 @@ export class MediaSession implements PacedStream {
 		if (this.closed) return;
 		this.closed = true;
 		this.pacer.remove(this);
+		this.dropSibling();
 		try {
 			this.socket.close();
 		} catch {}
