@@ -17,6 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { stopGroup, waitFor } from "../lib/wrangler.ts";
 
 const { values } = parseArgs({
 	options: { n: { type: "string", default: "30" }, port: { type: "string", default: "8798" } },
@@ -31,17 +32,6 @@ const nextIp = () => {
 	ip += 1;
 	return `203.0.${Math.floor(ip / 250) % 250}.${(ip % 250) + 1}`;
 };
-
-async function waitFor(url: string, ms: number) {
-	const end = Date.now() + ms;
-	while (Date.now() < end) {
-		try {
-			if ((await fetch(url)).ok) return;
-		} catch {}
-		await new Promise((r) => setTimeout(r, 500));
-	}
-	throw new Error(`${url} not up within ${ms} ms`);
-}
 
 async function timed(fn: () => Promise<Response>, expect: number): Promise<number> {
 	const t0 = performance.now();
@@ -171,10 +161,6 @@ main()
 		process.exitCode = 1;
 	})
 	.finally(() => {
-		if (wrangler?.pid) {
-			try {
-				process.kill(-wrangler.pid, "SIGTERM");
-			} catch {}
-		}
+		stopGroup(wrangler);
 		rmSync(persist, { recursive: true, force: true });
 	});

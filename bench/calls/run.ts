@@ -19,10 +19,11 @@
 // only, runs a snapshot of the committed tree (`git archive HEAD`) with its
 // state in a temporary directory removed at the end.
 import { type ChildProcess, execFileSync, execSync, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { runBench, waitFor } from "../lib/wrangler.ts";
 
 const { values } = parseArgs({
 	options: { n: { type: "string", default: "30" }, port: { type: "string", default: "8797" } },
@@ -102,17 +103,6 @@ class Client {
 		this.ws.send(JSON.stringify({ ...frame, id }));
 		return id;
 	}
-}
-
-async function waitFor(url: string, ms: number) {
-	const end = Date.now() + ms;
-	while (Date.now() < end) {
-		try {
-			if ((await fetch(url)).ok) return;
-		} catch {}
-		await new Promise((r) => setTimeout(r, 500));
-	}
-	throw new Error(`${url} not up within ${ms} ms`);
 }
 
 const quantile = (xs: number[], q: number) =>
@@ -258,27 +248,4 @@ async function main() {
 	for (const p of people) p.ws.ws.close();
 }
 
-function stop() {
-	if (wrangler?.pid) {
-		try {
-			process.kill(-wrangler.pid, "SIGTERM");
-		} catch {}
-	}
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-	process.on(signal, () => {
-		stop();
-		rmSync(persist, { recursive: true, force: true });
-		process.exit(130);
-	});
-}
-
-main()
-	.catch((err) => {
-		console.error(err);
-		process.exitCode = 1;
-	})
-	.finally(() => {
-		stop();
-		setTimeout(() => rmSync(persist, { recursive: true, force: true }), 1000);
-	});
+runBench(main, { server: () => wrangler, scratch: persist });

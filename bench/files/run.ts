@@ -25,13 +25,13 @@ import {
 	mkdtempSync,
 	readdirSync,
 	readFileSync,
-	rmSync,
 	symlinkSync,
 	writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { runBench, waitFor } from "../lib/wrangler.ts";
 
 const { values } = parseArgs({
 	options: { mib: { type: "string", default: "1024" }, port: { type: "string", default: "8799" } },
@@ -95,17 +95,6 @@ async function measured<T>(root: number, work: () => Promise<T>) {
 	} finally {
 		clearInterval(timer);
 	}
-}
-
-async function waitFor(url: string, timeoutMs: number) {
-	const until = Date.now() + timeoutMs;
-	while (Date.now() < until) {
-		try {
-			if ((await fetch(url)).ok) return;
-		} catch {}
-		await new Promise((r) => setTimeout(r, 500));
-	}
-	throw new Error(`${url} did not come up in ${timeoutMs} ms`);
 }
 
 async function json(res: Response) {
@@ -272,27 +261,4 @@ async function main() {
 	if (!ok) process.exitCode = 1;
 }
 
-function stop() {
-	if (wrangler?.pid) {
-		try {
-			process.kill(-wrangler.pid, "SIGTERM");
-		} catch {}
-	}
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-	process.on(signal, () => {
-		stop();
-		rmSync(persist, { recursive: true, force: true });
-		process.exit(130);
-	});
-}
-
-main()
-	.catch((err) => {
-		console.error(err);
-		process.exitCode = 1;
-	})
-	.finally(() => {
-		stop();
-		setTimeout(() => rmSync(persist, { recursive: true, force: true }), 1000);
-	});
+runBench(main, { server: () => wrangler, scratch: persist });

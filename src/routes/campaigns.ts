@@ -12,20 +12,22 @@ import {
 import { cdrCsv } from "../domain/campaigns/cdr-csv";
 import { assertPartsExist } from "../domain/campaigns/parts";
 import { ApiError } from "../errors";
-import {
-	decodePageToken,
-	encodePageToken,
-	INT_CURSOR,
-	pageOf,
-	pageQuery,
-	pageSchema,
-	UUID_CURSOR,
-} from "../lib/pagination";
+import { decodePageToken, encodePageToken, INT_CURSOR, pageQuery, pageSchema } from "../lib/pagination";
 import { createRouter } from "../lib/router";
-import { requireAuth } from "../middleware/auth";
+import {
+	deleteRoute,
+	errors,
+	getRoute,
+	IdParam,
+	json,
+	listRoute,
+	newestFirst,
+	requireAuthUnder,
+	security,
+} from "./owned-resource";
 
-const security = [{ bearerAuth: [] }];
 const tags = ["voice: campaigns"];
+const base = "/v1/campaigns";
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "HH:MM");
 const Window = z
 	.object({
@@ -115,25 +117,14 @@ const Cdr = z
 		dtmf: z.string(),
 	})
 	.openapi("CallRecord");
-const IdParam = z.object({ id: z.string().min(1).max(64) });
 const CdrFilter = z.object({
 	outcome: z.enum(["completed", "busy", "no_answer", "failed", "canceled"]).optional(),
 	state: z.string().max(20).optional(),
 	number: z.string().max(32).optional(),
 });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-	description,
-	content: { "application/json": { schema } },
-});
-const errors = {
-	400: { description: "Invalid input" },
-	401: { description: "Not signed in" },
-	404: { description: "Not found" },
-};
 
 export const campaignRoutes = createRouter();
-campaignRoutes.use("/v1/campaigns", requireAuth);
-campaignRoutes.use("/v1/campaigns/*", requireAuth);
+requireAuthUnder(campaignRoutes, base);
 
 campaignRoutes.openapi(
 	createRoute({
@@ -163,36 +154,23 @@ campaignRoutes.openapi(
 );
 
 campaignRoutes.openapi(
-	createRoute({
-		method: "get",
-		path: "/v1/campaigns",
-		tags,
-		security,
-		summary: "Your campaigns, newest first",
-		request: { query: pageQuery() },
-		responses: { 200: json(pageSchema(Campaign), "Campaigns"), ...errors },
-	}),
-	async (c) => {
-		const q = c.req.valid("query");
-		const before = decodePageToken(q.page_token, UUID_CURSOR);
-		const rows = await listCampaigns(c.var.db, c.var.auth.userId, q.page_size + 1, before);
-		return c.json(pageOf(rows, q.page_size, campaignView), 200);
-	},
+	listRoute({ path: base, tags, summary: "Your campaigns, newest first" }, Campaign),
+	async (c) =>
+		c.json(
+			await newestFirst(
+				c.req.valid("query"),
+				(n, before) => listCampaigns(c.var.db, c.var.auth.userId, n, before),
+				campaignView,
+			),
+			200,
+		),
 );
 
 campaignRoutes.openapi(
-	createRoute({
-		method: "get",
-		path: "/v1/campaigns/{id}",
-		tags,
-		security,
-		summary: "A campaign with live counts by state",
-		request: { params: IdParam },
-		responses: {
-			200: json(Campaign.extend({ webhooks: z.record(z.string(), z.number()).nullable() }), "The campaign"),
-			...errors,
-		},
-	}),
+	getRoute(
+		{ path: base, tags, summary: "A campaign with live counts by state" },
+		Campaign.extend({ webhooks: z.record(z.string(), z.number()).nullable() }),
+	),
 	async (c) => {
 		const row = await getOwnedCampaign(c.var.db, c.var.auth.userId, c.req.valid("param").id);
 		if (row.status === "draft") return c.json({ ...campaignView(row), webhooks: null }, 200);
@@ -229,15 +207,12 @@ campaignRoutes.openapi(
 );
 
 campaignRoutes.openapi(
-	createRoute({
-		method: "delete",
-		path: "/v1/campaigns/{id}",
-		tags,
-		security,
-		summary: "Delete a campaign that is not running or paused",
-		request: { params: IdParam },
-		responses: { 204: { description: "Deleted" }, 409: { description: "CAMPAIGN_ACTIVE" }, ...errors },
-	}),
+	deleteRoute(
+		{ path: base, tags, summary: "Delete a campaign that is not running or paused" },
+		{
+			409: { description: "CAMPAIGN_ACTIVE" },
+		},
+	),
 	async (c) => {
 		const row = await getOwnedCampaign(c.var.db, c.var.auth.userId, c.req.valid("param").id);
 		if (row.status === "running" || row.status === "paused")

@@ -11,15 +11,25 @@ import {
 } from "../domain/contacts/lists";
 import { ContactFileError, parseContactsCsv, type RawContact } from "../domain/contacts/parse";
 import { ApiError } from "../errors";
-import { decodePageToken, INT_CURSOR, pageOf, pageQuery, pageSchema, UUID_CURSOR } from "../lib/pagination";
+import { decodePageToken, INT_CURSOR, pageOf, pageQuery, pageSchema } from "../lib/pagination";
 import { readUpload } from "../lib/read-upload";
 import { createRouter } from "../lib/router";
-import { requireAuth } from "../middleware/auth";
+import {
+	deleteRoute,
+	errors,
+	getRoute,
+	IdParam,
+	json,
+	listRoute,
+	newestFirst,
+	requireAuthUnder,
+	security,
+} from "./owned-resource";
 
 /** Largest contact file: 100,000 rows with a few columns fit comfortably. */
 const MAX_LIST_BYTES = 32 * 1024 * 1024;
-const security = [{ bearerAuth: [] }];
 const tags = ["voice: contact lists"];
+const base = "/v1/contact-lists";
 const Region = z
 	.string()
 	.regex(/^[A-Z]{2}$/, "an ISO 3166 alpha-2 region such as US or RU")
@@ -56,20 +66,9 @@ const ImportResult = ContactList.extend({
 		z.object({ line: z.number(), value: z.string(), reason: z.enum(["INVALID_NUMBER", "DO_NOT_CALL"]) }),
 	),
 }).openapi("ContactListImport");
-const IdParam = z.object({ id: z.string().min(1).max(64) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-	description,
-	content: { "application/json": { schema } },
-});
-const errors = {
-	400: { description: "Invalid input" },
-	401: { description: "Not signed in" },
-	404: { description: "Not found" },
-};
 
 export const contactListRoutes = createRouter();
-contactListRoutes.use("/v1/contact-lists", requireAuth);
-contactListRoutes.use("/v1/contact-lists/*", requireAuth);
+requireAuthUnder(contactListRoutes, base);
 
 contactListRoutes.openapi(
 	createRoute({
@@ -149,33 +148,20 @@ contactListRoutes.openapi(
 );
 
 contactListRoutes.openapi(
-	createRoute({
-		method: "get",
-		path: "/v1/contact-lists",
-		tags,
-		security,
-		summary: "Your contact lists, newest first",
-		request: { query: pageQuery() },
-		responses: { 200: json(pageSchema(ContactList), "Lists"), ...errors },
-	}),
-	async (c) => {
-		const q = c.req.valid("query");
-		const before = decodePageToken(q.page_token, UUID_CURSOR);
-		const rows = await listLists(c.var.db, c.var.auth.userId, q.page_size + 1, before);
-		return c.json(pageOf(rows, q.page_size, listView), 200);
-	},
+	listRoute({ path: base, tags, summary: "Your contact lists, newest first" }, ContactList),
+	async (c) =>
+		c.json(
+			await newestFirst(
+				c.req.valid("query"),
+				(n, before) => listLists(c.var.db, c.var.auth.userId, n, before),
+				listView,
+			),
+			200,
+		),
 );
 
 contactListRoutes.openapi(
-	createRoute({
-		method: "get",
-		path: "/v1/contact-lists/{id}",
-		tags,
-		security,
-		summary: "One contact list with its import statistics",
-		request: { params: IdParam },
-		responses: { 200: json(ContactList, "The list"), ...errors },
-	}),
+	getRoute({ path: base, tags, summary: "One contact list with its import statistics" }, ContactList),
 	async (c) =>
 		c.json(listView(await getOwnedList(c.var.db, c.var.auth.userId, c.req.valid("param").id)), 200),
 );
@@ -213,19 +199,8 @@ contactListRoutes.openapi(
 	},
 );
 
-contactListRoutes.openapi(
-	createRoute({
-		method: "delete",
-		path: "/v1/contact-lists/{id}",
-		tags,
-		security,
-		summary: "Delete a contact list",
-		request: { params: IdParam },
-		responses: { 204: { description: "Deleted" }, ...errors },
-	}),
-	async (c) => {
-		const list = await getOwnedList(c.var.db, c.var.auth.userId, c.req.valid("param").id);
-		await deleteList(c.env, list.id);
-		return c.body(null, 204);
-	},
-);
+contactListRoutes.openapi(deleteRoute({ path: base, tags, summary: "Delete a contact list" }), async (c) => {
+	const list = await getOwnedList(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+	await deleteList(c.env, list.id);
+	return c.body(null, 204);
+});

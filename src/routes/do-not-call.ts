@@ -5,21 +5,15 @@ import { toE164 } from "../domain/contacts/normalize";
 import { ApiError } from "../errors";
 import { decodePageToken, pageOf, pageQuery, pageSchema } from "../lib/pagination";
 import { createRouter } from "../lib/router";
-import { requireAuth } from "../middleware/auth";
+import { json, requireAuthUnder, security } from "./owned-resource";
 
-const security = [{ bearerAuth: [] }];
 const tags = ["voice: do-not-call"];
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-	description,
-	content: { "application/json": { schema } },
-});
 /** A do-not-call page ends at an E.164 number. */
 const E164_CURSOR = /^\+\d{1,15}$/;
 const errors = { 400: { description: "Invalid input" }, 401: { description: "Not signed in" } };
 
 export const doNotCallRoutes = createRouter();
-doNotCallRoutes.use("/v1/do-not-call", requireAuth);
-doNotCallRoutes.use("/v1/do-not-call/*", requireAuth);
+requireAuthUnder(doNotCallRoutes, "/v1/do-not-call");
 
 doNotCallRoutes.openapi(
 	createRoute({

@@ -3,11 +3,19 @@ import { eq } from "drizzle-orm";
 import { sipTrunks } from "../db/schema";
 import { placeTestCall } from "../domain/trunks/test-call";
 import { createTrunk, getOwnedTrunk, listTrunks, trunkView, updateTrunk } from "../domain/trunks/trunks";
-import { decodePageToken, pageOf, pageQuery, pageSchema, UUID_CURSOR } from "../lib/pagination";
 import { createRouter } from "../lib/router";
-import { requireAuth } from "../middleware/auth";
+import {
+	deleteRoute,
+	errors,
+	getRoute,
+	IdParam,
+	json,
+	listRoute,
+	newestFirst,
+	requireAuthUnder,
+	security,
+} from "./owned-resource";
 
-const security = [{ bearerAuth: [] }];
 const Codec = z.enum(["PCMU", "PCMA"]);
 const hostRe =
 	/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+:[0-9a-fA-F:.]*|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)$/;
@@ -72,21 +80,11 @@ const Trunk = z
 		updated_at: z.string(),
 	})
 	.openapi("SipTrunk");
-const IdParam = z.object({ id: z.string().min(1).max(64) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-	description,
-	content: { "application/json": { schema } },
-});
-const errors = {
-	400: { description: "Invalid input" },
-	401: { description: "Not signed in" },
-	404: { description: "Not found" },
-};
 const tags = ["voice: sip trunks"];
+const base = "/v1/sip-trunks";
 
 export const sipTrunkRoutes = createRouter();
-sipTrunkRoutes.use("/v1/sip-trunks", requireAuth);
-sipTrunkRoutes.use("/v1/sip-trunks/*", requireAuth);
+requireAuthUnder(sipTrunkRoutes, base);
 
 sipTrunkRoutes.openapi(
 	createRoute({
@@ -105,35 +103,20 @@ sipTrunkRoutes.openapi(
 );
 
 sipTrunkRoutes.openapi(
-	createRoute({
-		method: "get",
-		path: "/v1/sip-trunks",
-		tags,
-		security,
-		summary: "Your SIP trunks, newest first",
-		request: { query: pageQuery() },
-		responses: { 200: json(pageSchema(Trunk), "Trunks"), ...errors },
-	}),
-	async (c) => {
-		const q = c.req.valid("query");
-		const before = decodePageToken(q.page_token, UUID_CURSOR);
-		const rows = await listTrunks(c.var.db, c.var.auth.userId, q.page_size + 1, before);
-		return c.json(pageOf(rows, q.page_size, trunkView), 200);
-	},
+	listRoute({ path: base, tags, summary: "Your SIP trunks, newest first" }, Trunk),
+	async (c) =>
+		c.json(
+			await newestFirst(
+				c.req.valid("query"),
+				(n, before) => listTrunks(c.var.db, c.var.auth.userId, n, before),
+				trunkView,
+			),
+			200,
+		),
 );
 
-sipTrunkRoutes.openapi(
-	createRoute({
-		method: "get",
-		path: "/v1/sip-trunks/{id}",
-		tags,
-		security,
-		summary: "One SIP trunk",
-		request: { params: IdParam },
-		responses: { 200: json(Trunk, "The trunk"), ...errors },
-	}),
-	async (c) =>
-		c.json(trunkView(await getOwnedTrunk(c.var.db, c.var.auth.userId, c.req.valid("param").id)), 200),
+sipTrunkRoutes.openapi(getRoute({ path: base, tags, summary: "One SIP trunk" }, Trunk), async (c) =>
+	c.json(trunkView(await getOwnedTrunk(c.var.db, c.var.auth.userId, c.req.valid("param").id)), 200),
 );
 
 sipTrunkRoutes.openapi(
@@ -155,22 +138,11 @@ sipTrunkRoutes.openapi(
 	},
 );
 
-sipTrunkRoutes.openapi(
-	createRoute({
-		method: "delete",
-		path: "/v1/sip-trunks/{id}",
-		tags,
-		security,
-		summary: "Delete a SIP trunk",
-		request: { params: IdParam },
-		responses: { 204: { description: "Deleted" }, ...errors },
-	}),
-	async (c) => {
-		const trunk = await getOwnedTrunk(c.var.db, c.var.auth.userId, c.req.valid("param").id);
-		await c.var.db.delete(sipTrunks).where(eq(sipTrunks.id, trunk.id));
-		return c.body(null, 204);
-	},
-);
+sipTrunkRoutes.openapi(deleteRoute({ path: base, tags, summary: "Delete a SIP trunk" }), async (c) => {
+	const trunk = await getOwnedTrunk(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+	await c.var.db.delete(sipTrunks).where(eq(sipTrunks.id, trunk.id));
+	return c.body(null, 204);
+});
 
 const TestCall = z
 	.object({ to: z.string().min(3).max(32), sound_id: z.string().min(1).max(64) })

@@ -2,13 +2,22 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { MAX_SOUND_BYTES } from "../domain/sounds/audio";
 import { createSound, deleteSound, getOwnedSound, listSounds, soundView } from "../domain/sounds/sounds";
 import { ApiError } from "../errors";
-import { decodePageToken, pageOf, pageQuery, pageSchema, UUID_CURSOR } from "../lib/pagination";
 import { readUpload } from "../lib/read-upload";
 import { createRouter } from "../lib/router";
-import { requireAuth } from "../middleware/auth";
+import {
+	deleteRoute,
+	errors,
+	getRoute,
+	IdParam,
+	json,
+	listRoute,
+	newestFirst,
+	requireAuthUnder,
+	security,
+} from "./owned-resource";
 
-const security = [{ bearerAuth: [] }];
 const tags = ["voice: sounds"];
+const base = "/v1/sounds";
 const Sound = z
 	.object({
 		id: z.string(),
@@ -22,21 +31,10 @@ const Sound = z
 		created_at: z.string(),
 	})
 	.openapi("Sound");
-const IdParam = z.object({ id: z.string().min(1).max(64) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-	description,
-	content: { "application/json": { schema } },
-});
-const errors = {
-	400: { description: "Invalid input" },
-	401: { description: "Not signed in" },
-	404: { description: "Not found" },
-};
 const binary = { schema: z.string().openapi({ type: "string", format: "binary" }) };
 
 export const soundRoutes = createRouter();
-soundRoutes.use("/v1/sounds", requireAuth);
-soundRoutes.use("/v1/sounds/*", requireAuth);
+requireAuthUnder(soundRoutes, base);
 
 soundRoutes.openapi(
 	createRoute({
@@ -73,36 +71,19 @@ soundRoutes.openapi(
 	},
 );
 
-soundRoutes.openapi(
-	createRoute({
-		method: "get",
-		path: "/v1/sounds",
-		tags,
-		security,
-		summary: "Your sounds, newest first",
-		request: { query: pageQuery() },
-		responses: { 200: json(pageSchema(Sound), "Sounds"), ...errors },
-	}),
-	async (c) => {
-		const q = c.req.valid("query");
-		const before = decodePageToken(q.page_token, UUID_CURSOR);
-		const rows = await listSounds(c.var.db, c.var.auth.userId, q.page_size + 1, before);
-		return c.json(pageOf(rows, q.page_size, soundView), 200);
-	},
+soundRoutes.openapi(listRoute({ path: base, tags, summary: "Your sounds, newest first" }, Sound), async (c) =>
+	c.json(
+		await newestFirst(
+			c.req.valid("query"),
+			(n, before) => listSounds(c.var.db, c.var.auth.userId, n, before),
+			soundView,
+		),
+		200,
+	),
 );
 
-soundRoutes.openapi(
-	createRoute({
-		method: "get",
-		path: "/v1/sounds/{id}",
-		tags,
-		security,
-		summary: "One sound",
-		request: { params: IdParam },
-		responses: { 200: json(Sound, "The sound"), ...errors },
-	}),
-	async (c) =>
-		c.json(soundView(await getOwnedSound(c.var.db, c.var.auth.userId, c.req.valid("param").id)), 200),
+soundRoutes.openapi(getRoute({ path: base, tags, summary: "One sound" }, Sound), async (c) =>
+	c.json(soundView(await getOwnedSound(c.var.db, c.var.auth.userId, c.req.valid("param").id)), 200),
 );
 
 soundRoutes.openapi(
@@ -138,19 +119,8 @@ soundRoutes.openapi(
 	},
 );
 
-soundRoutes.openapi(
-	createRoute({
-		method: "delete",
-		path: "/v1/sounds/{id}",
-		tags,
-		security,
-		summary: "Delete a sound",
-		request: { params: IdParam },
-		responses: { 204: { description: "Deleted" }, ...errors },
-	}),
-	async (c) => {
-		const sound = await getOwnedSound(c.var.db, c.var.auth.userId, c.req.valid("param").id);
-		await deleteSound(c.env, c.var.db, sound);
-		return c.body(null, 204);
-	},
-);
+soundRoutes.openapi(deleteRoute({ path: base, tags, summary: "Delete a sound" }), async (c) => {
+	const sound = await getOwnedSound(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+	await deleteSound(c.env, c.var.db, sound);
+	return c.body(null, 204);
+});
