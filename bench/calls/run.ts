@@ -18,12 +18,12 @@
 // Bounded: N calls, every wait has a timeout; wrangler listens on 127.0.0.1
 // only, runs a snapshot of the committed tree (`git archive HEAD`) with its
 // state in a temporary directory removed at the end.
-import { type ChildProcess, execFileSync, execSync, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runBench, waitFor } from "../lib/wrangler.ts";
+import { createAdmin, runBench, snapshotHead, startWrangler, waitFor } from "../lib/wrangler.ts";
 
 const { values } = parseArgs({
 	options: { n: { type: "string", default: "30" }, port: { type: "string", default: "8797" } },
@@ -111,30 +111,10 @@ const quantile = (xs: number[], q: number) =>
 let wrangler: ChildProcess | undefined;
 async function main() {
 	console.log(`[bench/calls] ${N} calls over ${PAIRS} caller/callee pairs; state in ${persist}`);
-	mkdirSync(snapshot);
-	execSync(`git archive HEAD | tar -x -C ${snapshot}`, { cwd: repo });
-	symlinkSync(join(repo, "node_modules"), join(snapshot, "node_modules"));
-	copyFileSync(join(repo, ".dev.vars"), join(snapshot, ".dev.vars"));
+	snapshotHead(repo, snapshot);
 	const emails = Array.from({ length: PAIRS * 2 }, (_, i) => `bench-calls-${i}@example.com`);
-	for (const email of emails) {
-		const admin = [
-			"scripts/admin-create.mjs",
-			"--email",
-			email,
-			"--password",
-			password,
-			"--persist-to",
-			state,
-		];
-		execFileSync(process.execPath, admin, { stdio: "ignore", cwd: snapshot });
-	}
-	const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", values.port, "--persist-to", state];
-	wrangler = spawn("npx", [...args, "--enable-containers=false"], {
-		stdio: "ignore",
-		detached: true,
-		cwd: snapshot,
-		env: { ...process.env, CI: "1" },
-	});
+	for (const email of emails) createAdmin(snapshot, state, email, password);
+	wrangler = startWrangler(snapshot, values.port, state);
 	await waitFor(`${base}/health`, 120_000);
 
 	const people: { id: string; ws: Client }[] = [];

@@ -17,21 +17,13 @@
 // listening on 127.0.0.1 only, with its state in a temporary directory. It
 // runs a snapshot of the committed tree (`git archive HEAD`), so edits in the
 // shared checkout cannot reload the Worker mid-measurement.
-import { type ChildProcess, execFileSync, execSync, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-	copyFileSync,
-	mkdirSync,
-	mkdtempSync,
-	readdirSync,
-	readFileSync,
-	symlinkSync,
-	writeFileSync,
-} from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runBench, waitFor } from "../lib/wrangler.ts";
+import { createAdmin, runBench, snapshotHead, startWrangler, waitFor } from "../lib/wrangler.ts";
 
 const { values } = parseArgs({
 	options: { mib: { type: "string", default: "1024" }, port: { type: "string", default: "8799" } },
@@ -105,20 +97,10 @@ async function json(res: Response) {
 let wrangler: ChildProcess | undefined;
 async function main() {
 	console.log(`[bench/files] ${values.mib} MiB; state in ${persist}`);
-	mkdirSync(snapshot);
-	execSync(`git archive HEAD | tar -x -C ${snapshot}`, { cwd: repo });
-	symlinkSync(join(repo, "node_modules"), join(snapshot, "node_modules"));
-	copyFileSync(join(repo, ".dev.vars"), join(snapshot, ".dev.vars"));
+	snapshotHead(repo, snapshot);
 	const state = join(persist, "state");
-	const admin = ["scripts/admin-create.mjs", "--email", email, "--password", password, "--persist-to", state];
-	execFileSync(process.execPath, admin, { stdio: "ignore", cwd: snapshot });
-	const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", values.port, "--persist-to", state];
-	wrangler = spawn("npx", [...args, "--enable-containers=false"], {
-		stdio: "ignore",
-		detached: true,
-		cwd: snapshot,
-		env: { ...process.env, CI: "1" },
-	});
+	createAdmin(snapshot, state, email, password);
+	wrangler = startWrangler(snapshot, values.port, state);
 	await waitFor(`${base}/health`, 120_000);
 	const login = await json(
 		await fetch(`${base}/v1/auth/login`, {

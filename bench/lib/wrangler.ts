@@ -1,7 +1,44 @@
 // What the benches that drive `wrangler dev` share: waiting for it to come
 // up, stopping it with everything it spawned, and cleaning the scratch state.
-import type { ChildProcess } from "node:child_process";
-import { rmSync } from "node:fs";
+import { type ChildProcess, execFileSync, execSync, spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * Extracts the committed tree (HEAD) into `dir`, with the checkout's
+ * node_modules and .dev.vars, so a bench measures committed code and not
+ * whatever is half-edited in a shared checkout.
+ *
+ * @example snapshotHead(process.cwd(), join(persist, "src"));
+ */
+export function snapshotHead(repo: string, dir: string): void {
+	mkdirSync(dir);
+	execSync(`git archive HEAD | tar -x -C ${dir}`, { cwd: repo });
+	symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"));
+	copyFileSync(join(repo, ".dev.vars"), join(dir, ".dev.vars"));
+}
+
+/** Creates an admin account in the local D1 under `state`. @example createAdmin(snapshot, state, email, password); */
+export function createAdmin(cwd: string, state: string, email: string, password: string): void {
+	const args = ["scripts/admin-create.mjs", "--email", email, "--password", password, "--persist-to", state];
+	execFileSync(process.execPath, args, { stdio: "ignore", cwd });
+}
+
+/**
+ * Starts `wrangler dev` from `cwd` on 127.0.0.1:`port` with its state in
+ * `state`, detached (its own process group, so {@link stopGroup} reaches workerd).
+ *
+ * @example wrangler = startWrangler(snapshot, values.port, state); await waitFor(`${base}/health`, 120_000);
+ */
+export function startWrangler(cwd: string, port: string, state: string): ChildProcess {
+	const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--persist-to", state];
+	return spawn("npx", [...args, "--enable-containers=false"], {
+		stdio: "ignore",
+		detached: true,
+		cwd,
+		env: { ...process.env, CI: "1" },
+	});
+}
 
 /**
  * Polls `url` every 500 ms until it answers 2xx; throws after `ms`.
