@@ -2,10 +2,7 @@
  * One clock for every call's RTP. Each stream's packet n is due at
  * start + n * 20 ms on the monotonic clock, so timer lateness never accumulates;
  * one timer wakes for the earliest due packet and serves every stream that is
- * due. Streams start on a 5 ms grid, so all calls share four phases of the 20 ms
- * period: 500 calls cost 200 wake-ups a second, not 1,000 (a 1 ms grid) or 25,000
- * (a timer per packet). Every wake-up is an epoll return, a timer-list pass and a
- * walk of the streams, which is what the dialer paid per packet above sipp.
+ * due, so 500 calls cost one wake-up per millisecond at most, not 25,000.
  */
 import { performance } from "node:perf_hooks";
 
@@ -23,8 +20,6 @@ interface Entry {
 
 /** Packets later than this many intervals are skipped rather than sent in a burst. */
 const MAX_CATCH_UP = 3;
-/** Streams start on multiples of this many milliseconds so that they share wake-ups. */
-const START_GRID_MS = 5;
 
 /** Drives streams from a monotonic clock with drift correction. */
 export class Pacer {
@@ -44,10 +39,10 @@ export class Pacer {
 		return this.entries.size;
 	}
 
-	/** Start pacing `stream`; its first packet goes out on the next 5 ms grid point. */
+	/** Start pacing `stream`; its first packet goes out on the next millisecond boundary. */
 	add(stream: PacedStream): void {
-		// Grid-aligned starts let streams share wake-ups (at most 5 ms before the first packet).
-		const start = Math.ceil(performance.now() / START_GRID_MS) * START_GRID_MS;
+		// Whole-millisecond starts let streams share wake-ups.
+		const start = Math.ceil(performance.now());
 		this.entries.set(stream, { stream, start, index: 0 });
 		this.schedule(start);
 	}
