@@ -206,7 +206,7 @@ describe("campaign end to end (Worker + dialer + sipp)", () => {
 		const cdrs = await call<{ items: Record<string, unknown>[] }>(
 			base,
 			token,
-			`/v1/campaigns/${id}/calls?limit=100`,
+			`/v1/campaigns/${id}/calls?page_size=100`,
 		);
 		const by = (n: string) => cdrs.body.items.filter((c) => c.number === n);
 		expect(by(NUMBERS.answers)).toEqual([
