@@ -5,11 +5,22 @@ import { attachFilesToMessage } from "../src/domain/files/attach";
 import { ApiError } from "../src/errors";
 import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/log";
-import type { ChatEvent, Message, Receipt, SendMessageInput } from "../src/protocol/frames";
+import { decodeFrame, type Transport } from "../src/protocol/codec";
+import type {
+	ChatEvent,
+	ErrorFrame,
+	Message,
+	Receipt,
+	SendMessageInput,
+	ServerFrame,
+} from "../src/protocol/frames";
 import { LIMITS } from "../src/protocol/limits";
 import { type DeliverResult, Fanout } from "./chat-room/fanout";
 import { RoomStore } from "./chat-room/store";
 import { SummaryWriter } from "./chat-room/summary";
+import { viewerDispatch } from "./chat-room/viewer-frames";
+import { type Viewer, Viewers } from "./chat-room/viewers";
+import { SocketGuard } from "./user-hub/guard";
 
 type Member = { role: "owner" | "admin" | "member"; status: "active" | "invited"; muted: boolean };
 
@@ -18,11 +29,15 @@ export type Replay = { messages: Message[]; updated: Message[]; last_seq: number
 
 /**
  * ChatRoom, one per chat (named by chat id): the message log in SQLite with
- * a per-chat seq, edit history, tombstones, receipts, typing, and fan-out to
- * every active member's UserHub. Membership is read from D1 (the source of
- * truth) and cached until `membersChanged`. Clients' sockets live in their
- * UserHub (see README "Realtime"), which relays what this room sends it.
- * Every method that a client can reach checks membership here, in one place.
+ * a per-chat seq, edit history, tombstones, receipts, typing, and fan-out.
+ * Membership is read from D1 (the source of truth) and cached until
+ * `membersChanged`. Every method that a client can reach checks membership
+ * here, in one place.
+ *
+ * Fan-out (README "Realtime"): each event is first written to this room's own
+ * chat-viewing sockets (GET /v1/chats/{id}/ws, hibernation API), encoded once
+ * per transport; then it goes by RPC only to the UserHubs of active members
+ * with no viewing socket here (inbox summary, unread count, push).
  */
 export class ChatRoom extends DurableObject<Env> {
 	private readonly store: RoomStore;
@@ -34,10 +49,16 @@ export class ChatRoom extends DurableObject<Env> {
 	private readonly fanout: Fanout;
 	private readonly hubs = new Map<string, ReturnType<typeof hubOf>>();
 	private readonly summary: SummaryWriter;
+	private readonly viewers: Viewers;
+	private readonly guard = new SocketGuard();
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.store = new RoomStore(ctx.storage.sql);
+		this.viewers = new Viewers(
+			() => ctx.getWebSockets(),
+			() => this.store.lastSeq(),
+		);
 		this.summary = new SummaryWriter(env.DB, (e) =>
 			this.log.error("summary write failed", { err: String(e) }),
 		);
@@ -167,7 +188,7 @@ export class ChatRoom extends DurableObject<Env> {
 				chatId,
 				this.store.bySeq(seq) as NonNullable<ReturnType<RoomStore["bySeq"]>>,
 			);
-			this.fanout.enqueue(this.activeIds(), { type: "message.new", chat_id: chatId, seq, message });
+			this.emit(this.activeIds(), { type: "message.new", chat_id: chatId, seq, message });
 			// The reply waits for the inbox index so the sender's next chat list shows this message.
 			await this.summary.set(chatId, { seq, senderId: userId, text: summaryText(message), at: now });
 			return { message, duplicate: false };
@@ -207,7 +228,7 @@ export class ChatRoom extends DurableObject<Env> {
 			chatId,
 			this.store.bySeq(seq) as NonNullable<ReturnType<RoomStore["bySeq"]>>,
 		);
-		this.fanout.enqueue(this.activeIds(), { type: "message.updated", chat_id: chatId, seq, message });
+		this.emit(this.activeIds(), { type: "message.updated", chat_id: chatId, seq, message });
 		return message;
 	}
 
@@ -328,7 +349,7 @@ export class ChatRoom extends DurableObject<Env> {
 			if (now - (this.typingAt.get(userId) ?? 0) < LIMITS.TYPING_THROTTLE_MS) return { sent: false };
 			this.typingAt.set(userId, now);
 			const others = this.activeIds().filter((u) => u !== userId);
-			this.fanout.enqueue(others, {
+			this.emit(others, {
 				type: "typing",
 				chat_id: chatId,
 				seq: this.store.lastSeq(),
@@ -341,9 +362,12 @@ export class ChatRoom extends DurableObject<Env> {
 	/** Called by the chat domain after a membership change in D1: reload, and tell the members. */
 	async membersChanged(chatId: string, change: string, userId?: string, broadcast = true) {
 		this.bind(chatId);
-		await this.loadMembers(chatId, true);
+		const members = await this.loadMembers(chatId, true);
+		// Someone who left or was removed stops viewing at once.
+		for (const u of this.viewers.viewingUsers())
+			if (members.get(u)?.status !== "active") this.viewers.closeUser(u, "No longer a member");
 		if (broadcast)
-			this.fanout.enqueue(this.activeIds(), {
+			this.emit(this.activeIds(), {
 				type: "chat.updated",
 				chat_id: chatId,
 				seq: this.store.lastSeq(),
@@ -382,8 +406,179 @@ export class ChatRoom extends DurableObject<Env> {
 	async destroy(chatId: string) {
 		this.bind(chatId);
 		this.members = new Map();
+		for (const u of this.viewers.viewingUsers()) this.viewers.closeUser(u, "Chat deleted");
 		await this.ctx.storage.deleteAll();
 		this.store.init();
+	}
+
+	/**
+	 * Fans one event out: first to this room's viewing sockets (one loop,
+	 * one encoding per transport), then by RPC to the hubs of the recipients
+	 * who have no viewing socket here.
+	 */
+	private emit(userIds: string[], event: ChatEvent) {
+		const viewing = this.viewers.viewingUsers();
+		if (!viewing.size) {
+			this.fanout.enqueue(userIds, event);
+			return;
+		}
+		const reached = this.viewers.broadcast(event, new Set(userIds));
+		if (event.type === "message.new") for (const u of reached) this.delivered(u, [event], { sockets: 1 });
+		this.fanout.enqueue(
+			userIds.filter((u) => !viewing.has(u)),
+			event,
+		);
+	}
+
+	/**
+	 * GET /v1/chats/{id}/ws lands here (the Worker has checked the ticket,
+	 * Origin and transport): a member's chat-viewing socket; anyone else 404.
+	 */
+	override async fetch(request: Request): Promise<Response> {
+		const chatId = request.headers.get("X-Hatch-Chat") ?? "";
+		const userId = request.headers.get("X-Hatch-User") ?? "";
+		const transport = request.headers.get("X-Hatch-Transport") as Transport;
+		const after = new URL(request.url).searchParams.get("after_seq");
+		try {
+			await this.member(chatId, userId);
+		} catch (err) {
+			const e = err instanceof ApiError ? err : null;
+			if (!e) this.log.error("ChatRoom.fetch failed", { err: String(err) });
+			return Response.json(
+				{ error: { code: e?.code ?? "INTERNAL", message: e?.message ?? "Internal error", requestId: "" } },
+				{ status: e?.status ?? 500 },
+			);
+		}
+		const pair = new WebSocketPair();
+		const [client, server] = [pair[0], pair[1]];
+		this.ctx.acceptWebSocket(server, [userId]);
+		const v = this.viewers.add(server, {
+			userId,
+			socketId: newId(),
+			transport,
+			lastSeq: this.store.lastSeq(),
+		});
+		this.viewers.send(
+			server,
+			{ type: "hello", user_id: userId, socket_id: v.socketId, protocol: transport },
+			transport,
+		);
+		if (after !== null) await this.subscribeViewer(server, v, Number(after));
+		return new Response(null, {
+			status: 101,
+			webSocket: client,
+			headers: { "Sec-WebSocket-Protocol": transport },
+		});
+	}
+
+	/**
+	 * `chat.subscribe` on a viewing socket: replays from storage everything
+	 * after `afterSeq` (or after what this socket was already sent, whichever
+	 * is later), then the socket is live. Synchronous after the membership
+	 * check, so no live event interleaves with the replay.
+	 */
+	async subscribeViewer(ws: WebSocket, v: Viewer, afterSeq?: number) {
+		const chatId = this.chatId;
+		await this.member(chatId, v.userId);
+		const last = this.store.lastSeq();
+		if (afterSeq === undefined) {
+			v.lastSeq = v.pristine ? last : Math.max(v.lastSeq, last);
+			v.behind = false;
+			this.viewers.save(ws, v);
+			return { chat_id: chatId, last_seq: last, replayed: 0, more: false };
+		}
+		const from = Math.min(last, v.pristine ? afterSeq : Math.max(afterSeq, v.lastSeq));
+		v.lastSeq = from;
+		const rows = this.store.after(from, LIMITS.REPLAY_MAX + 1);
+		const more = rows.length > LIMITS.REPLAY_MAX;
+		const messages = rows.slice(0, LIMITS.REPLAY_MAX).map((r) => this.store.toMessage(chatId, r));
+		const updated =
+			from > 0
+				? this.store.changedSince(from, LIMITS.REPLAY_MAX).map((r) => this.store.toMessage(chatId, r))
+				: [];
+		this.viewers.replay(ws, v, chatId, messages, updated, more);
+		return {
+			chat_id: chatId,
+			last_seq: last,
+			replayed: messages.length,
+			more,
+			next_after_seq: v.lastSeq,
+		};
+	}
+
+	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
+		try {
+			const v = this.viewers.get(ws);
+			if (!v) return;
+			const error = (e: Omit<ErrorFrame, "type">) =>
+				this.viewers.send(ws, { type: "error", ...e } satisfies ErrorFrame, v.transport);
+			const limited = this.guard.rateLimit(ws);
+			if (limited) {
+				error({
+					id: null,
+					code: 429,
+					reason: "RATE_LIMITED",
+					message: "Too many frames; slow down",
+					retry_after_ms: limited,
+				});
+				return;
+			}
+			const decoded = decodeFrame(raw, v.transport);
+			if (!decoded.ok || "call" in decoded) {
+				if (decoded.ok)
+					error({
+						id:
+							typeof decoded.call.id === "string" || typeof decoded.call.id === "number"
+								? decoded.call.id
+								: null,
+						code: 400,
+						reason: "NOT_ON_CHAT_SOCKET",
+						message: "call.* frames are sent on the hub socket (GET /v1/ws)",
+					});
+				else error({ id: decoded.id, code: decoded.code, reason: decoded.reason, message: decoded.message });
+				if (!decoded.ok && this.guard.badFrame(ws)) ws.close(1008, "Too many invalid frames");
+				return;
+			}
+			const frame = decoded.frame;
+			try {
+				const result = await viewerDispatch(this, ws, v, this.chatId, frame);
+				this.viewers.send(ws, { type: "result", id: frame.id, result } satisfies ServerFrame, v.transport);
+			} catch (err) {
+				const e = err instanceof ApiError ? err : null;
+				if (!e)
+					this.log.error("ChatRoom.webSocketMessage dispatch failed", { type: frame.type, err: String(err) });
+				error({
+					id: frame.id,
+					code: e?.status ?? 500,
+					reason: e ? String(e.code) : "INTERNAL",
+					message: e?.message ?? "Internal error",
+				});
+			}
+		} catch (err) {
+			this.log.error("ChatRoom.webSocketMessage failed", { err: String(err) });
+		}
+	}
+
+	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
+		try {
+			this.viewers.remove(ws);
+			try {
+				ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+			} catch {
+				// Already closed.
+			}
+		} catch (err) {
+			this.log.error("ChatRoom.webSocketClose failed", { err: String(err) });
+		}
+	}
+
+	override async webSocketError(ws: WebSocket, error: unknown) {
+		try {
+			this.log.warn("ChatRoom.webSocketError", { err: String(error) });
+			this.viewers.remove(ws);
+		} catch (err) {
+			this.log.error("ChatRoom.webSocketError failed", { err: String(err) });
+		}
 	}
 
 	private delivered(userId: string, events: ChatEvent[], r: DeliverResult) {
@@ -413,7 +608,7 @@ export class ChatRoom extends DurableObject<Env> {
 		const receipts = [...this.dirtyReceipts.keys()].map((u) => this.store.receipt(u));
 		this.dirtyReceipts.clear();
 		const senders = this.store.sendersAfter(from).filter((s) => this.members?.get(s)?.status === "active");
-		this.fanout.enqueue(senders, { type: "receipt", chat_id: chatId, seq: this.store.lastSeq(), receipts });
+		this.emit(senders, { type: "receipt", chat_id: chatId, seq: this.store.lastSeq(), receipts });
 	}
 }
 

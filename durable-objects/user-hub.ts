@@ -119,6 +119,18 @@ export class UserHub extends DurableObject<Env> {
 		return { ticket: `${userId}.${secret}`, expires_at };
 	}
 
+	/**
+	 * Redeems a ticket for a chat-viewing socket (GET /v1/chats/{id}/ws): the
+	 * same single-use tickets as GET /v1/ws. True when it was valid and unused.
+	 *
+	 * @example if (!(await hubOf(env, userId).redeemTicket(ticket))) throw invalidTicket();
+	 */
+	async redeemTicket(ticket: string): Promise<boolean> {
+		const [userId, secret] = ticket.split(".");
+		if (!userId || !secret || userId !== this.userId) return false;
+		return !!this.store.redeemTicket(await sha256Hex(secret), Date.now());
+	}
+
 	/** The upgrade, already checked for Origin and transport by the Worker. */
 	override async fetch(request: Request): Promise<Response> {
 		const url = new URL(request.url);

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { hubOf } from "../domain/chats/deps";
+import { hubOf, roomOf } from "../domain/chats/deps";
 import { ApiError } from "../errors";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
@@ -48,6 +48,61 @@ const upgradeRoute = createRoute({
 	},
 });
 
+const chatUpgradeRoute = createRoute({
+	method: "get",
+	path: "/v1/chats/{id}/ws",
+	tags: ["realtime"],
+	summary: "Open a chat-viewing socket for the chat on screen (WebSocket upgrade)",
+	description: [
+		"Same ticket (POST /v1/ws/ticket), Origin and `Sec-WebSocket-Protocol` (json|msgpack, else 501) rules as GET /v1/ws.",
+		"The socket lands in the chat's ChatRoom and carries only this chat: `chat.subscribe` (replay after a seq, then live),",
+		"`message.send|edit|delete|history|read`, `chat.typing`, `ping`, with the same replies as the hub socket.",
+		"`after_seq` subscribes at once. Keep the hub socket open for everything else (inbox, other chats, calls).",
+	].join(" "),
+	request: {
+		params: z.object({ id: z.string().min(1).max(64) }),
+		query: z.object({
+			ticket: z.string().min(10).max(200),
+			after_seq: z.coerce.number().int().nonnegative().optional(),
+		}),
+	},
+	responses: {
+		101: { description: "Switching protocols" },
+		401: { description: "Invalid, used or expired ticket (INVALID_TICKET)" },
+		403: { description: "Origin not allowed (ORIGIN_NOT_ALLOWED), or invitation not accepted (FORBIDDEN)" },
+		404: { description: "No such chat, or not a member (NOT_FOUND)" },
+		426: { description: "Not a WebSocket upgrade (UPGRADE_REQUIRED)" },
+		501: { description: "Unsupported Sec-WebSocket-Protocol (UNSUPPORTED_TRANSPORT)" },
+	},
+});
+
+/** Upgrade, Origin and transport checks shared by both sockets; returns the transport. */
+function checkUpgrade(
+	upgrade: string | undefined,
+	origin: string | undefined,
+	protocol: string | undefined,
+	allowed: string,
+) {
+	if (upgrade?.toLowerCase() !== "websocket") {
+		throw new ApiError("UPGRADE_REQUIRED", "This endpoint only accepts WebSocket upgrades", {
+			status: 426,
+		});
+	}
+	if (!originAllowed(origin, allowed)) {
+		throw new ApiError("ORIGIN_NOT_ALLOWED", "This origin may not open a socket", { status: 403 });
+	}
+	const transport = pickTransport(protocol ?? null);
+	if (!transport) {
+		throw new ApiError("UNSUPPORTED_TRANSPORT", "Sec-WebSocket-Protocol must be json or msgpack", {
+			status: 501,
+		});
+	}
+	return transport;
+}
+
+const invalidTicket = () =>
+	new ApiError("INVALID_TICKET", "Ticket is invalid, used or expired", { status: 401 });
+
 /** Whether a browser Origin may open the socket; non-browser clients send none and are allowed. */
 export function originAllowed(origin: string | undefined, allowed: string): boolean {
 	if (!origin) return true;
@@ -89,5 +144,29 @@ export const wsRoutes = createRouter()
 		const res = await hubOf(c.env, userId).fetch(new Request(c.req.url, { headers }));
 		if (res.status === 401)
 			throw new ApiError("INVALID_TICKET", "Ticket is invalid, used or expired", { status: 401 });
+		return res as never;
+	})
+	.openapi(chatUpgradeRoute, async (c) => {
+		const transport = checkUpgrade(
+			c.req.header("Upgrade"),
+			c.req.header("Origin"),
+			c.req.header("Sec-WebSocket-Protocol"),
+			c.env.ALLOWED_ORIGINS,
+		);
+		const { ticket } = c.req.valid("query");
+		const { id: chatId } = c.req.valid("param");
+		const userId = ticket.split(".")[0] ?? "";
+		if (!/^[0-9a-f-]{36}$/.test(userId) || !(await hubOf(c.env, userId).redeemTicket(ticket)))
+			throw invalidTicket();
+		const headers = new Headers(c.req.raw.headers);
+		headers.set("X-Hatch-Transport", transport);
+		headers.set("X-Hatch-User", userId);
+		headers.set("X-Hatch-Chat", chatId);
+		// The room checks membership before accepting: a non-member gets 404 and no socket.
+		const res = await roomOf(c.env, chatId).fetch(new Request(c.req.url, { headers }));
+		if (res.status !== 101) {
+			const body = (await res.json()) as { error: { code: string; message: string } };
+			throw new ApiError(body.error.code, body.error.message, { status: res.status });
+		}
 		return res as never;
 	});

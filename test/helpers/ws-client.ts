@@ -76,6 +76,28 @@ export class WsClient {
 		return client;
 	}
 
+	/** Opens a chat-viewing socket (GET /v1/chats/{id}/ws), optionally subscribed from `afterSeq`. */
+	static async connectChat(
+		user: TestUser,
+		chatId: string,
+		opts: { transport?: "json" | "msgpack"; afterSeq?: number } = {},
+	): Promise<WsClient> {
+		const transport = opts.transport ?? "json";
+		const ticket = await mintTicket(user);
+		const after = opts.afterSeq === undefined ? "" : `&after_seq=${opts.afterSeq}`;
+		const res = await exports.default.fetch(
+			new Request(`https://hatch.test/v1/chats/${chatId}/ws?ticket=${encodeURIComponent(ticket)}${after}`, {
+				headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": transport },
+			}),
+		);
+		if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade: ${res.status} ${await res.text()}`);
+		const ws = res.webSocket;
+		ws.accept();
+		const client = new WsClient(ws, transport);
+		await client.waitFor((f) => f.type === "hello");
+		return client;
+	}
+
 	sendRaw(data: string | Uint8Array | ArrayBuffer) {
 		this.ws.send(data);
 	}

@@ -1,0 +1,152 @@
+import { encodeFrame, type Transport } from "../../src/protocol/codec";
+import type { ChatEvent, Message, ServerFrame } from "../../src/protocol/frames";
+
+/**
+ * What survives hibernation for a chat-viewing socket: identity plus the last
+ * message seq written to it. `lastSeq` is only written at accept and
+ * subscribe (not per message: that would cost a serialisation per socket per
+ * message); `behind` says the socket is waiting for the client to ask for the
+ * rest of a replay, so `lastSeq` is exact then.
+ */
+export type ViewerAttachment = {
+	userId: string;
+	socketId: string;
+	transport: Transport;
+	lastSeq: number;
+	behind?: boolean;
+};
+
+/** In memory only: `pristine` until the first message is written (a first subscribe may then start earlier). */
+export type Viewer = ViewerAttachment & { pristine?: boolean };
+
+/**
+ * The sockets of clients that have this chat open (GET /v1/chats/{id}/ws),
+ * with per-socket delivery state in memory. Rebuilt from the attachments
+ * when the room wakes: every message stored before that was written to each
+ * socket that was not `behind` (fan-out is synchronous with the insert), so
+ * such a socket resumes at the room's last seq.
+ *
+ * Exactly once and in seq order per socket: a `message.new` goes out only
+ * when it is the socket's `lastSeq + 1`; a socket that is behind fills the gap
+ * by `chat.subscribe` (replay from storage) first.
+ *
+ * @example const n = viewers.broadcast(event); // sockets written
+ */
+export class Viewers {
+	private readonly map = new Map<WebSocket, Viewer>();
+
+	constructor(
+		all: () => WebSocket[],
+		private readonly roomSeq: () => number,
+	) {
+		for (const ws of all()) this.rebuild(ws);
+	}
+
+	private rebuild(ws: WebSocket): Viewer | null {
+		const a = ws.deserializeAttachment() as ViewerAttachment | null;
+		if (!a?.socketId) return null;
+		const v: Viewer = { ...a, lastSeq: a.behind ? a.lastSeq : Math.max(a.lastSeq, this.roomSeq()) };
+		this.map.set(ws, v);
+		return v;
+	}
+
+	/** Registers a freshly accepted socket (live from `lastSeq`). */
+	add(ws: WebSocket, a: ViewerAttachment): Viewer {
+		ws.serializeAttachment(a);
+		const v: Viewer = { ...a, pristine: true };
+		this.map.set(ws, v);
+		return v;
+	}
+
+	get(ws: WebSocket): Viewer | null {
+		return this.map.get(ws) ?? this.rebuild(ws);
+	}
+
+	remove(ws: WebSocket) {
+		this.map.delete(ws);
+	}
+
+	/** Persists the socket's position (after a replay), so a wake-up resumes from it. */
+	save(ws: WebSocket, v: Viewer) {
+		ws.serializeAttachment({
+			userId: v.userId,
+			socketId: v.socketId,
+			transport: v.transport,
+			lastSeq: v.lastSeq,
+			behind: v.behind || undefined,
+		} satisfies ViewerAttachment);
+	}
+
+	/** Users with at least one open viewing socket: the room's fan-out skips their hubs. */
+	viewingUsers(): Set<string> {
+		const users = new Set<string>();
+		for (const [ws, v] of this.map) if (ws.readyState === WebSocket.OPEN) users.add(v.userId);
+		return users;
+	}
+
+	/** Closes every socket of a user who is no longer an active member. */
+	closeUser(userId: string, reason: string) {
+		for (const [ws, v] of this.map) {
+			if (v.userId !== userId) continue;
+			this.map.delete(ws);
+			try {
+				ws.close(4403, reason);
+			} catch {
+				// Already closed.
+			}
+		}
+	}
+
+	/**
+	 * Writes `event` to every viewing socket of `only` (or all), encoding it
+	 * once per transport. Returns the users it reached (for delivered receipts).
+	 */
+	broadcast(event: ChatEvent, only?: Set<string>): Set<string> {
+		const reached = new Set<string>();
+		const wire: Partial<Record<Transport, string | ArrayBuffer>> = {};
+		const isNew = event.type === "message.new";
+		for (const [ws, v] of this.map) {
+			if (only && !only.has(v.userId)) continue;
+			if (isNew) {
+				if (v.behind || event.seq !== v.lastSeq + 1) continue;
+				v.lastSeq = event.seq;
+				v.pristine = false;
+			}
+			wire[v.transport] ??= encodeFrame(event, v.transport);
+			try {
+				ws.send(wire[v.transport] as string | ArrayBuffer);
+				reached.add(v.userId);
+			} catch {
+				// Closing: its close handler removes it.
+			}
+		}
+		return reached;
+	}
+
+	/** Sends one frame to one socket; false when the socket is closing. */
+	send(ws: WebSocket, frame: ServerFrame, transport: Transport): boolean {
+		try {
+			ws.send(encodeFrame(frame, transport));
+			return true;
+		} catch {
+			return false;
+		}
+	}
+
+	/**
+	 * Replays `messages` (oldest first, all after the socket's position) and
+	 * `updated` to one socket, synchronously, so no live event interleaves.
+	 */
+	replay(ws: WebSocket, v: Viewer, chatId: string, messages: Message[], updated: Message[], more: boolean) {
+		for (const m of updated)
+			this.send(ws, { type: "message.updated", chat_id: chatId, seq: m.seq, message: m }, v.transport);
+		for (const m of messages) {
+			if (m.seq <= v.lastSeq) continue;
+			this.send(ws, { type: "message.new", chat_id: chatId, seq: m.seq, message: m }, v.transport);
+			v.lastSeq = m.seq;
+			v.pristine = false;
+		}
+		v.behind = more;
+		this.save(ws, v);
+	}
+}
