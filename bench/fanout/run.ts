@@ -1,14 +1,18 @@
 // Fan-out bench: Hatch on `wrangler dev` against a minimal `ws` broadcast
 // server (bench/fanout/baseline-server.ts), in the same run, same client:
-//   1. fan-out: N WebSocket clients in one group chat (N users, one socket
-//      each), one sender posting M messages over REST with C in flight:
-//      delivered messages/s and p50/p99 send→receive latency;
+//   1. fan-out: N WebSocket clients in one group chat (N users), each with
+//      the chat open on a chat-viewing socket (GET /v1/chats/{id}/ws, the
+//      ChatRoom's own sockets) straight to workerd's port; one sender posting
+//      M messages over REST with C in flight: delivered messages/s and
+//      p50/p99 send→receive latency. `--hub-fanout` also runs the hub-socket
+//      path (GET /v1/ws + chat.subscribe, via the wrangler proxy);
 //   2. idle: K idle sockets (K/10 users × 10 devices), connected straight to
 //      workerd's port (the wrangler proxy holds ~6 fds per socket): RSS growth
 //      per connection of workerd and of the proxy, and of the baseline.
 // Writes bench/results/fanout.json and fanout.md.
 //
-//   bash -c 'ulimit -n 20000 && node bench/fanout/run.ts [--clients 1000] [--messages 2000] [--idle 10000] [--concurrency 8]'
+//   bash -c 'ulimit -n 20000 && node bench/fanout/run.ts [--clients 1000] [--messages 2000] [--idle 10000] [--concurrency 8] [--hub-fanout]'
+// (`--idle 0` skips the idle phase.)
 //
 // Bounded: every wait has a timeout; servers listen on 127.0.0.1 only;
 // wrangler runs a snapshot of the committed tree (`git archive HEAD`) with
@@ -49,7 +53,7 @@ const { values } = parseArgs({
 		messages: { type: "string", default: "2000" },
 		idle: { type: "string", default: "10000" },
 		concurrency: { type: "string", default: "8" },
-		"direct-fanout": { type: "boolean", default: false },
+		"hub-fanout": { type: "boolean", default: false },
 	},
 });
 const CLIENTS = Number(values.clients);
@@ -138,6 +142,7 @@ function hatchTarget(
 	receivers: string[],
 	senderToken: string,
 	tokens: Map<string, string>,
+	socket: "hub" | "chat" = "hub",
 ): FanoutTarget {
 	const run = ++runNo;
 	return {
@@ -149,7 +154,8 @@ function hatchTarget(
 			});
 			if (!res.ok) throw new Error(`ticket ${res.status} ${await res.text()}`);
 			const { ticket } = (await res.json()) as { ticket: string };
-			return `${base.replace("http", "ws")}/v1/ws?ticket=${encodeURIComponent(ticket)}`;
+			const path = socket === "chat" ? `/v1/chats/${chatId}/ws` : "/v1/ws";
+			return `${base.replace("http", "ws")}${path}?ticket=${encodeURIComponent(ticket)}`;
 		},
 		async subscribe(ws: WebSocket) {
 			await new Promise<void>((resolve, reject) => {
@@ -314,52 +320,64 @@ async function main() {
 	const sender = await token(fanUsers[0] as string);
 	// Warm-up: a few messages so every Durable Object and code path is hot.
 	const warm = Math.min(50, receivers.length);
-	await fanout(hatchTarget(proxyBase, chatId, receivers.slice(0, warm), sender, tokens), warm, 20, CONC);
-
-	console.log("[bench/fanout] idle connections…");
-	const idleBase = direct || proxyBase;
-	const idleTarget: FanoutTarget = {
-		...hatchTarget(idleBase, chatId, [], sender, tokens),
-		async url(i) {
-			const userId = idleUsers[Math.floor(i / DEVICES_PER_IDLE_USER)] as string;
-			const res = await fetch(`${idleBase}/v1/ws/ticket`, {
-				method: "POST",
-				headers: { Authorization: `Bearer ${tokens.get(userId)}` },
-			});
-			const { ticket } = (await res.json()) as { ticket: string };
-			return `${idleBase.replace("http", "ws")}/v1/ws?ticket=${encodeURIComponent(ticket)}`;
-		},
-		subscribe: undefined,
-	};
-	// Idle first, on a fresh runtime, so the fan-out's garbage does not blur the per-socket figure.
-	const hatchIdle = await idleMemory(idleTarget, IDLE, root, proxyPids);
-	console.log(hatchIdle);
-	const baseIdle = await idleMemory(baselineTarget(bBase), IDLE, baseline.pid as number);
-	console.log(baseIdle);
-	// Kept if the fan-out below fails.
-	writeFileSync(
-		join(repo, "bench/results/fanout.partial.json"),
-		`${JSON.stringify({ baseFan, hatchIdle, baseIdle }, null, 2)}\n`,
+	const fanBase = direct || proxyBase;
+	await fanout(
+		hatchTarget(fanBase, chatId, receivers.slice(0, warm), sender, tokens, "chat"),
+		warm,
+		20,
+		CONC,
 	);
 
-	console.log("[bench/fanout] hatch fan-out via the wrangler proxy…");
-	const hatchProxy = await fanout(
-		hatchTarget(proxyBase, chatId, receivers, sender, tokens),
+	let hatchIdle: Awaited<ReturnType<typeof idleMemory>> | null = null;
+	let baseIdle: Awaited<ReturnType<typeof idleMemory>> | null = null;
+	if (IDLE > 0) {
+		console.log("[bench/fanout] idle connections…");
+		const idleBase = direct || proxyBase;
+		const idleTarget: FanoutTarget = {
+			...hatchTarget(idleBase, chatId, [], sender, tokens),
+			async url(i) {
+				const userId = idleUsers[Math.floor(i / DEVICES_PER_IDLE_USER)] as string;
+				const res = await fetch(`${idleBase}/v1/ws/ticket`, {
+					method: "POST",
+					headers: { Authorization: `Bearer ${tokens.get(userId)}` },
+				});
+				const { ticket } = (await res.json()) as { ticket: string };
+				return `${idleBase.replace("http", "ws")}/v1/ws?ticket=${encodeURIComponent(ticket)}`;
+			},
+			subscribe: undefined,
+		};
+		// Idle first, on a fresh runtime, so the fan-out's garbage does not blur the per-socket figure.
+		hatchIdle = await idleMemory(idleTarget, IDLE, root, proxyPids);
+		console.log(hatchIdle);
+		baseIdle = await idleMemory(baselineTarget(bBase), IDLE, baseline.pid as number);
+		console.log(baseIdle);
+		// Kept if the fan-out below fails.
+		writeFileSync(
+			join(repo, "bench/results/fanout.partial.json"),
+			`${JSON.stringify({ baseFan, hatchIdle, baseIdle }, null, 2)}\n`,
+		);
+	}
+
+	console.log(
+		`[bench/fanout] hatch fan-out on chat-viewing sockets (${direct ? "straight to workerd" : "via proxy"})…`,
+	);
+	const hatchChat = await fanout(
+		hatchTarget(fanBase, chatId, receivers, sender, tokens, "chat"),
 		CLIENTS,
 		MESSAGES,
 		CONC,
 	);
-	console.log(hatchProxy);
-	let hatchDirect = null;
-	if (direct && values["direct-fanout"]) {
-		console.log("[bench/fanout] hatch fan-out straight to workerd…");
-		hatchDirect = await fanout(
-			hatchTarget(direct, chatId, receivers, sender, tokens),
+	console.log(hatchChat);
+	let hatchHub = null;
+	if (values["hub-fanout"]) {
+		console.log("[bench/fanout] hatch fan-out on hub sockets via the wrangler proxy…");
+		hatchHub = await fanout(
+			hatchTarget(proxyBase, chatId, receivers, sender, tokens),
 			CLIENTS,
 			MESSAGES,
 			CONC,
 		);
-		console.log(hatchDirect);
+		console.log(hatchHub);
 	}
 
 	clearInterval(fds);
@@ -379,31 +397,32 @@ async function main() {
 			handshake_retries_after_reset: 0,
 			peak_workerd_fds: 0,
 			transport: "json",
+			hatch_fanout_path: direct
+				? "chat-viewing sockets straight to workerd"
+				: "chat-viewing sockets via the wrangler proxy",
 			hatch:
-				"wrangler dev (workerd, local D1/DO), snapshot of HEAD, LOG_LEVEL=error; each client a different user (its own UserHub), all in one group chat",
+				"wrangler dev (workerd, local D1/DO), snapshot of HEAD, LOG_LEVEL=error; each client a different user, all in one group chat with it open (GET /v1/chats/{id}/ws)",
 			baseline: "Node `ws` broadcast server, one process, POST /send → broadcast",
 		},
 		baseline: { fanout: baseFan, idle: baseIdle },
 		hatch: {
-			fanout_via_proxy: hatchProxy,
-			fanout_direct_workerd: hatchDirect,
+			fanout_chat_sockets: hatchChat,
+			fanout_hub_sockets_via_proxy: hatchHub,
 			idle_direct_workerd: hatchIdle,
 		},
 		ratios: {
-			throughput_proxy_over_baseline: round(hatchProxy.msgs_per_s / baseFan.msgs_per_s, 3),
-			throughput_direct_over_baseline: hatchDirect
-				? round(hatchDirect.msgs_per_s / baseFan.msgs_per_s, 3)
+			throughput_chat_sockets_over_baseline: round(hatchChat.msgs_per_s / baseFan.msgs_per_s, 3),
+			throughput_hub_sockets_over_baseline: hatchHub
+				? round(hatchHub.msgs_per_s / baseFan.msgs_per_s, 3)
 				: null,
-			idle_bytes_per_socket_hatch_over_baseline: round(
-				hatchIdle.total_bytes_per_socket / Math.max(1, baseIdle.total_bytes_per_socket),
-				2,
-			),
+			idle_bytes_per_socket_hatch_over_baseline:
+				hatchIdle && baseIdle
+					? round(hatchIdle.total_bytes_per_socket / Math.max(1, baseIdle.total_bytes_per_socket), 2)
+					: null,
 		},
 		targets: {
-			throughput_at_least_half_baseline:
-				hatchProxy.msgs_per_s >= baseFan.msgs_per_s / 2 ||
-				(hatchDirect?.msgs_per_s ?? 0) >= baseFan.msgs_per_s / 2,
-			p99_under_50ms: hatchProxy.p99_ms < 50 || (hatchDirect?.p99_ms ?? Number.POSITIVE_INFINITY) < 50,
+			throughput_at_least_half_baseline: hatchChat.msgs_per_s >= baseFan.msgs_per_s / 2,
+			p99_under_50ms: hatchChat.p99_ms < 50,
 		},
 	};
 	result.setup.handshake_retries_after_reset = retries.count;
@@ -417,13 +436,18 @@ async function main() {
 function markdown(r: {
 	date: string;
 	machine: { cpus: number; load_average_at_end: number[] };
-	baseline: { fanout: Awaited<ReturnType<typeof fanout>>; idle: Awaited<ReturnType<typeof idleMemory>> };
+	setup: { sender_concurrency: number; hatch_fanout_path: string };
+	baseline: {
+		fanout: Awaited<ReturnType<typeof fanout>>;
+		idle: Awaited<ReturnType<typeof idleMemory>> | null;
+	};
 	hatch: {
-		fanout_via_proxy: Awaited<ReturnType<typeof fanout>>;
-		fanout_direct_workerd: Awaited<ReturnType<typeof fanout>> | null;
-		idle_direct_workerd: Awaited<ReturnType<typeof idleMemory>>;
+		fanout_chat_sockets: Awaited<ReturnType<typeof fanout>>;
+		fanout_hub_sockets_via_proxy: Awaited<ReturnType<typeof fanout>> | null;
+		idle_direct_workerd: Awaited<ReturnType<typeof idleMemory>> | null;
 	};
 	ratios: Record<string, number | null>;
+	targets: { throughput_at_least_half_baseline: boolean; p99_under_50ms: boolean };
 }) {
 	const row = (name: string, f: Awaited<ReturnType<typeof fanout>> | null) =>
 		f
@@ -441,11 +465,25 @@ function markdown(r: {
 		"| server | delivered | seconds | delivered msgs/s | p50 ms | p99 ms | max ms | out of order |",
 		"|---|---|---|---|---|---|---|---|",
 		row("baseline (`ws` broadcast)", r.baseline.fanout),
-		row("Hatch via wrangler proxy", r.hatch.fanout_via_proxy),
-		row("Hatch straight to workerd", r.hatch.fanout_direct_workerd),
+		row(`Hatch, ${r.setup.hatch_fanout_path}`, r.hatch.fanout_chat_sockets),
+		row("Hatch, hub sockets via the wrangler proxy (`--hub-fanout`)", r.hatch.fanout_hub_sockets_via_proxy),
 		"",
-		`Throughput ratio Hatch/baseline: ${r.ratios.throughput_proxy_over_baseline} via proxy, ${r.ratios.throughput_direct_over_baseline ?? "–"} direct.`,
+		`Sender: REST, ${r.setup.sender_concurrency} requests in flight. Each client is a different user with the chat open on a chat-viewing socket (the ChatRoom writes each message to all of them in one loop, encoded once).`,
 		"",
+		`Throughput ratio Hatch/baseline: **${r.ratios.throughput_chat_sockets_over_baseline}** on chat sockets${r.ratios.throughput_hub_sockets_over_baseline === null ? "" : `, ${r.ratios.throughput_hub_sockets_over_baseline} on hub sockets`}. Targets: throughput ≥ 0.5× baseline **${r.targets.throughput_at_least_half_baseline ? "met" : "missed"}**, p99 < 50 ms **${r.targets.p99_under_50ms ? "met" : "missed"}**.`,
+		"",
+		...(b && h
+			? idleMd(b, h, r.ratios.idle_bytes_per_socket_hatch_over_baseline ?? null)
+			: ["Idle phase not run (`--idle 0`).", ""]),
+	].join("\n");
+}
+
+function idleMd(
+	b: Awaited<ReturnType<typeof idleMemory>>,
+	h: Awaited<ReturnType<typeof idleMemory>>,
+	ratio: number | null,
+) {
+	return [
 		`## ${h.sockets} idle connections`,
 		"",
 		"| server | RSS before → after (MiB) | bytes per socket |",
@@ -454,9 +492,9 @@ function markdown(r: {
 		`| Hatch workerd | ${h.workerd_rss_before_mib} → ${h.workerd_rss_after_mib} | ${h.workerd_bytes_per_socket} |`,
 		`| Hatch wrangler proxy (not on the path: sockets go straight to workerd) | ${h.proxy_rss_before_mib} → ${h.proxy_rss_after_mib} | ${h.proxy_bytes_per_socket} |`,
 		"",
-		`Hatch/baseline bytes per idle socket: ${r.ratios.idle_bytes_per_socket_hatch_over_baseline}.`,
+		`Hatch/baseline bytes per idle socket: ${ratio}.`,
 		"",
-	].join("\n");
+	];
 }
 
 function stop() {
