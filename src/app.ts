@@ -7,28 +7,28 @@ import { requestContext } from "./middleware/request-context";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { authEmailRoutes } from "./routes/auth-email";
+import { authPhoneRoutes } from "./routes/auth-phone";
 import { callRoutes } from "./routes/calls";
 import { campaignRoutes } from "./routes/campaigns";
+import { chatRoutes } from "./routes/chats";
 import { contactListRoutes } from "./routes/contact-lists";
+import { devRoutes } from "./routes/dev";
+import { deviceRoutes } from "./routes/devices";
 import { dialerCallbackRoutes } from "./routes/dialer-callbacks";
 import { doNotCallRoutes } from "./routes/do-not-call";
-import { sipTrunkRoutes } from "./routes/sip-trunks";
-import { soundRoutes } from "./routes/sounds";
-import { authPhoneRoutes } from "./routes/auth-phone";
-import { devRoutes } from "./routes/dev";
 import { fileUploadRoutes } from "./routes/file-uploads";
 import { fileRoutes } from "./routes/files";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
 import { meSessionRoutes } from "./routes/me-sessions";
+import { messageRoutes } from "./routes/messages";
 import { oauthRoutes } from "./routes/oauth";
+import { sipTrunkRoutes } from "./routes/sip-trunks";
+import { soundRoutes } from "./routes/sounds";
 import { staticRoutes } from "./routes/static";
 import { turnRoutes } from "./routes/turn";
 import { userRoutes } from "./routes/users";
 import { wsRoutes } from "./routes/ws";
-import { chatRoutes } from "./routes/chats";
-import { messageRoutes } from "./routes/messages";
-import { deviceRoutes } from "./routes/devices";
 
 /**
  * Builds the Hono app: one sub-app per resource mounted with `.route()`,

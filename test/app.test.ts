@@ -33,7 +33,7 @@ describe("the app shell", () => {
 		};
 		expect(doc.openapi).toBe("3.1.0");
 		expect(doc.paths["/health"]).toBeDefined();
-		expect(doc.components.securitySchemes.bearerAuth.scheme).toBe("bearer");
+		expect(doc.components.securitySchemes.bearerAuth?.scheme).toBe("bearer");
 	});
 
 	it("serves interactive docs at /docs", async () => {

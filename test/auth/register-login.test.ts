@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api, errorCode } from "../helpers/http";
 import {
 	countRows,
@@ -214,24 +214,24 @@ describe("POST /v1/auth/login and /logout", () => {
 		expect([a.error.code, a.error.message]).toEqual([b.error.code, b.error.message]);
 	});
 
-	it("takes similar time for known and unknown emails (both pay one PBKDF2)", async () => {
+	it("pays one PBKDF2 derivation for known and unknown emails alike (no timing oracle)", async () => {
+		// Timing itself is measured in bench/auth; here we check the cause of equal timing:
+		// the same key derivation, with the same iteration count, on both paths.
 		const user = await registerUser();
-		const time = async (email: string) => {
-			const t0 = performance.now();
-			await login(email, "wrong-password-123");
-			return performance.now() - t0;
-		};
-		await time(user.email); // warm up
-		const known: number[] = [];
-		const unknown: number[] = [];
-		for (let i = 0; i < 4; i++) {
-			known.push(await time(user.email));
-			unknown.push(await time(uniqueEmail("ghost")));
+		const spy = vi.spyOn(crypto.subtle, "deriveBits");
+		try {
+			const derivations = async (email: string) => {
+				spy.mockClear();
+				expect((await login(email, "wrong-password-123")).status).toBe(401);
+				return spy.mock.calls.map((call) => (call[0] as { iterations?: number }).iterations);
+			};
+			const known = await derivations(user.email);
+			const unknown = await derivations(uniqueEmail("ghost"));
+			expect(known).toEqual([100_000]);
+			expect(unknown).toEqual(known);
+		} finally {
+			spy.mockRestore();
 		}
-		const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
-		const ratio = median(unknown) / median(known);
-		expect(ratio).toBeGreaterThan(0.5);
-		expect(ratio).toBeLessThan(2);
 	});
 
 	it("rate-limits failed logins per account (any IP) with 429 and Retry-After", async () => {

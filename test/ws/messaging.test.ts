@@ -69,7 +69,7 @@ describe("realtime messaging over the socket", () => {
 		}
 		for (const ws of sockets) await ws.request({ type: "chat.subscribe", chat_id: chatId, after_seq: 0 });
 		await Promise.all(
-			users.map((u, i) =>
+			users.map((_u, i) =>
 				sockets[i * 2]?.request({
 					type: "message.send",
 					chat_id: chatId,

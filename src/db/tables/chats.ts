@@ -50,11 +50,12 @@ export const chatMembers = sqliteTable(
 		muted: integer("muted", { mode: "boolean" }).notNull().default(false),
 		lastReadSeq: integer("last_read_seq").notNull().default(0),
 		invitedBy: text("invited_by"),
-		joinedAt: integer("joined_at", { mode: "timestamp_ms" })
-			.notNull()
-			.default(sql`(unixepoch() * 1000)`),
+		joinedAt: integer("joined_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`),
 	},
-	(t) => [primaryKey({ columns: [t.chatId, t.userId] }), index("chat_members_user_idx").on(t.userId, t.status)],
+	(t) => [
+		primaryKey({ columns: [t.chatId, t.userId] }),
+		index("chat_members_user_idx").on(t.userId, t.status),
+	],
 );
 
 export type ChatRow = typeof chats.$inferSelect;
