@@ -35,7 +35,7 @@ const list = createRoute({
 	middleware: [requireAuth] as const,
 	request: {
 		query: z.object({
-			page_token: z.uuid().optional().openapi({ description: "next_page_token of the previous page" }),
+			page_token: z.uuid().optional().openapi({ description: "page_token of the previous page" }),
 			page_size: z.coerce.number().int().min(1).max(HISTORY_PAGE.MAX).optional(),
 		}),
 	},
@@ -44,7 +44,7 @@ const list = createRoute({
 			description: "One page of calls",
 			content: {
 				"application/json": {
-					schema: z.object({ calls: z.array(CallItem), next_page_token: z.string().nullable() }),
+					schema: z.object({ items: z.array(CallItem), page_token: z.string().nullable() }),
 				},
 			},
 		},
@@ -62,5 +62,6 @@ export const callRoutes = createRouter().openapi(list, async (c) => {
 		pageToken: q.page_token,
 		pageSize: q.page_size,
 	});
-	return c.json(page, 200);
+	// The shape every list in the API shares (the Phoenix seed's): items + page_token, null on the last page.
+	return c.json({ items: page.calls, page_token: page.next_page_token }, 200);
 });

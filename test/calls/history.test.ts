@@ -8,7 +8,7 @@ import { api, errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
 
 type Page = {
-	calls: {
+	items: {
 		id: string;
 		direction: string;
 		peer: { id: string; display_name: string };
@@ -19,7 +19,7 @@ type Page = {
 		missed: boolean;
 		answered_at: number | null;
 	}[];
-	next_page_token: string | null;
+	page_token: string | null;
 };
 
 function endedCall(
@@ -71,19 +71,19 @@ describe("GET /v1/calls", () => {
 		const res = await api("/v1/calls", { headers: alice.auth });
 		expect(res.status).toBe(200);
 		const page = (await res.json()) as Page;
-		expect(page.next_page_token).toBeNull();
-		expect(page.calls.map((c) => [c.direction, c.end_code, c.missed])).toEqual([
+		expect(page.page_token).toBeNull();
+		expect(page.items.map((c) => [c.direction, c.end_code, c.missed])).toEqual([
 			["incoming", 603, false],
 			["incoming", 480, true],
 			["outgoing", 200, false],
 		]);
-		expect(page.calls[2]).toMatchObject({
+		expect(page.items[2]).toMatchObject({
 			peer: { id: bob.id, display_name: "Bob" },
 			duration_s: 60,
 			end_reason: "normal",
 			ended_by: "caller",
 		});
-		expect(page.calls[1]).toMatchObject({ duration_s: 0, answered_at: null });
+		expect(page.items[1]).toMatchObject({ duration_s: 0, answered_at: null });
 	});
 
 	it("writes each call once even if the write is retried", async () => {
@@ -93,11 +93,11 @@ describe("GET /v1/calls", () => {
 		await recordCall(createDb(env.DB), call);
 		await recordCall(createDb(env.DB), { ...call, end: { code: 500, reason: "dropped", endedBy: "system" } });
 		const page = (await (await api("/v1/calls", { headers: bob.auth })).json()) as Page;
-		expect(page.calls).toHaveLength(1);
-		expect(page.calls[0]?.end_code).toBe(200);
+		expect(page.items).toHaveLength(1);
+		expect(page.items[0]?.end_code).toBe(200);
 	});
 
-	it("pages with next_page_token without repeats or gaps", async () => {
+	it("pages with page_token without repeats or gaps", async () => {
 		const alice = await createTestUser();
 		const bob = await createTestUser();
 		const db = createDb(env.DB);
@@ -108,8 +108,8 @@ describe("GET /v1/calls", () => {
 		for (let guard = 0; guard < 5; guard++) {
 			const q: string = token ? `?page_size=2&page_token=${token}` : "?page_size=2";
 			const page = (await (await api(`/v1/calls${q}`, { headers: alice.auth })).json()) as Page;
-			seen.push(...page.calls.map((c) => c.id));
-			token = page.next_page_token;
+			seen.push(...page.items.map((c) => c.id));
+			token = page.page_token;
 			if (!token) break;
 		}
 		expect(seen).toHaveLength(5);
@@ -123,7 +123,7 @@ describe("GET /v1/calls", () => {
 		const eve = await createTestUser();
 		await recordCall(createDb(env.DB), endedCall(alice.id, bob.id, Date.now()));
 		const page = (await (await api("/v1/calls", { headers: eve.auth })).json()) as Page;
-		expect(page.calls).toEqual([]);
+		expect(page.items).toEqual([]);
 	});
 
 	it("validates the query and requires sign-in", async () => {
