@@ -51,6 +51,8 @@ export class ChatRoom extends DurableObject<Env> {
 	private readonly summary: SummaryWriter;
 	private readonly viewers: Viewers;
 	private readonly guard = new SocketGuard();
+	/** Delivered watermarks known in memory, so a broadcast to 1,000 viewers reads no SQL per viewer. */
+	private readonly knownDelivered = new Map<string, number>();
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -406,6 +408,7 @@ export class ChatRoom extends DurableObject<Env> {
 	async destroy(chatId: string) {
 		this.bind(chatId);
 		this.members = new Map();
+		this.knownDelivered.clear();
 		for (const u of this.viewers.viewingUsers()) this.viewers.closeUser(u, "Chat deleted");
 		await this.ctx.storage.deleteAll();
 		this.store.init();
@@ -423,7 +426,8 @@ export class ChatRoom extends DurableObject<Env> {
 			return;
 		}
 		const reached = this.viewers.broadcast(event, new Set(userIds));
-		if (event.type === "message.new") for (const u of reached) this.delivered(u, [event], { sockets: 1 });
+		if (event.type === "message.new")
+			for (const u of reached) if (u !== event.message.sender_id) this.deliveredLive(u, event.seq);
 		this.fanout.enqueue(
 			userIds.filter((u) => !viewing.has(u)),
 			event,
@@ -579,6 +583,15 @@ export class ChatRoom extends DurableObject<Env> {
 		} catch (err) {
 			this.log.error("ChatRoom.webSocketError failed", { err: String(err) });
 		}
+	}
+
+	/** A viewer's socket was written `seq`: raise its delivered mark (memory first, persisted in the 100 ms flush). */
+	private deliveredLive(userId: string, seq: number) {
+		const known = this.knownDelivered.get(userId) ?? this.store.receipt(userId).delivered_seq;
+		if (seq <= known) return;
+		this.knownDelivered.set(userId, seq);
+		this.store.raiseDeliveredLater(userId, seq);
+		this.markDirty(userId, known);
 	}
 
 	private delivered(userId: string, events: ChatEvent[], r: DeliverResult) {
