@@ -105,7 +105,7 @@ export type HistoryItem = {
 export async function history(user: TestUser): Promise<HistoryItem[]> {
 	const res = await api("/v1/calls", { headers: user.auth });
 	expect(res.status).toBe(200);
-	return ((await res.json()) as { calls: HistoryItem[] }).calls;
+	return ((await res.json()) as { items: HistoryItem[] }).items;
 }
 
 /** Waits for a bye on `c` for `callId` and returns it. */
