@@ -1,4 +1,5 @@
 import { ApiError } from "../errors";
+import { concatBytes } from "./bytes";
 
 export type Upload = {
 	bytes: Uint8Array;
@@ -62,13 +63,7 @@ async function readCapped(body: ReadableStream<Uint8Array>, cap: number): Promis
 		}
 		chunks.push(value);
 	}
-	const out = new Uint8Array(total);
-	let at = 0;
-	for (const c of chunks) {
-		out.set(c, at);
-		at += c.length;
-	}
-	return out;
+	return concatBytes(chunks, total);
 }
 
 function tooLarge(max: number): ApiError {

@@ -4,6 +4,9 @@
  * production, a local process at DIALER_URL in development and tests) and
  * nothing outside src/domain/dialer/ knows which one is in use.
  */
+
+import { EVENT_TYPES } from "../../../dialer/src/call/types.ts";
+
 export type Codec = "PCMU" | "PCMA";
 
 /** The trunk as the dialer wants it (password already decrypted, in memory only). */
@@ -55,18 +58,8 @@ export type DialerEvent = {
 	digit?: string;
 };
 
-export const DIALER_EVENT_TYPES = [
-	"trying",
-	"ringing",
-	"early_media",
-	"answered",
-	"completed",
-	"busy",
-	"no_answer",
-	"failed",
-	"canceled",
-	"dtmf",
-] as const;
+// Declared once, by the dialer that emits them.
+export const DIALER_EVENT_TYPES = EVENT_TYPES;
 export type DialerEventType = (typeof DIALER_EVENT_TYPES)[number];
 
 export const TERMINAL_EVENT_TYPES = ["completed", "busy", "no_answer", "failed", "canceled"] as const;

@@ -1,4 +1,5 @@
 import { ApiError } from "../../errors";
+import { concatBytes } from "../../lib/bytes";
 import { fileError } from "./errors";
 
 /** Lowercase hex of a digest. */
@@ -6,19 +7,7 @@ export function toHex(buf: ArrayBuffer): string {
 	return [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Concatenates chunks into one array. */
-export function concatBytes(
-	chunks: Uint8Array[],
-	total = chunks.reduce((n, c) => n + c.length, 0),
-): Uint8Array {
-	const out = new Uint8Array(total);
-	let at = 0;
-	for (const c of chunks) {
-		out.set(c, at);
-		at += c.length;
-	}
-	return out;
-}
+export { concatBytes } from "../../lib/bytes";
 
 /** A client that hangs up mid-body shows up as a failed read: name it. */
 function incomplete(err: unknown): ApiError {
