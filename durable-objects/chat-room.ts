@@ -53,6 +53,11 @@ export class ChatRoom extends DurableObject<Env> {
 	private readonly guard = new SocketGuard();
 	/** Delivered watermarks known in memory, so a broadcast to 1,000 viewers reads no SQL per viewer. */
 	private readonly knownDelivered = new Map<string, number>();
+	/** `activeIds()` of the current `members` map (rebuilt when the map is replaced). */
+	private active: { members: Map<string, Member> | null; ids: string[] } | null = null;
+	/** The chat id, once read from storage (every RPC names it; a SQL read each time added up). */
+	private boundChatId: string | null = null;
+	private chatName: string | null = null;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -77,7 +82,7 @@ export class ChatRoom extends DurableObject<Env> {
 				chatId: this.chatId,
 				unread: Math.max(0, this.store.lastSeq() - this.store.receipt(u).read_seq),
 				muted: this.members?.get(u)?.muted ?? false,
-				chatName: this.store.meta("name"),
+				chatName: this.name(),
 			}),
 			(u, events, r) => this.delivered(u, events, r),
 			(msg, err) => this.log.warn(msg, { err: String(err) }),
@@ -85,11 +90,19 @@ export class ChatRoom extends DurableObject<Env> {
 	}
 
 	private get chatId(): string {
-		return this.store.meta("chat_id") ?? "";
+		this.boundChatId ??= this.store.meta("chat_id") ?? "";
+		return this.boundChatId;
+	}
+
+	private name(): string | null {
+		this.chatName ??= this.store.meta("name");
+		return this.chatName;
 	}
 
 	private bind(chatId: string) {
-		if (this.store.meta("chat_id") !== chatId) this.store.setMeta("chat_id", chatId);
+		if (this.chatId === chatId) return;
+		this.store.setMeta("chat_id", chatId);
+		this.boundChatId = chatId;
 	}
 
 	private async loadMembers(chatId: string, force = false): Promise<Map<string, Member>> {
@@ -108,7 +121,8 @@ export class ChatRoom extends DurableObject<Env> {
 		this.members = new Map(
 			results.map((r) => [r.user_id, { role: r.role, status: r.status, muted: !!r.muted }]),
 		);
-		this.store.setMeta("name", results[0]?.name ?? "");
+		this.chatName = results[0]?.name ?? "";
+		this.store.setMeta("name", this.chatName);
 		return this.members;
 	}
 
@@ -124,9 +138,13 @@ export class ChatRoom extends DurableObject<Env> {
 	}
 
 	private activeIds(): string[] {
-		return [...(this.members ?? new Map<string, Member>())]
-			.filter(([, m]) => m.status === "active")
-			.map(([id]) => id);
+		if (this.active?.members !== this.members) {
+			const ids = [...(this.members ?? new Map<string, Member>())]
+				.filter(([, m]) => m.status === "active")
+				.map(([id]) => id);
+			this.active = { members: this.members, ids };
+		}
+		return this.active.ids;
 	}
 
 	/**
@@ -412,6 +430,7 @@ export class ChatRoom extends DurableObject<Env> {
 		for (const u of this.viewers.viewingUsers()) this.viewers.closeUser(u, "Chat deleted");
 		await this.ctx.storage.deleteAll();
 		this.store.init();
+		this.boundChatId = null;
 	}
 
 	/**
@@ -420,18 +439,15 @@ export class ChatRoom extends DurableObject<Env> {
 	 * who have no viewing socket here.
 	 */
 	private emit(userIds: string[], event: ChatEvent) {
-		const viewing = this.viewers.viewingUsers();
-		if (!viewing.size) {
+		if (!this.viewers.size) {
 			this.fanout.enqueue(userIds, event);
 			return;
 		}
 		const reached = this.viewers.broadcast(event, new Set(userIds));
 		if (event.type === "message.new")
 			for (const u of reached) if (u !== event.message.sender_id) this.deliveredLive(u, event.seq);
-		this.fanout.enqueue(
-			userIds.filter((u) => !viewing.has(u)),
-			event,
-		);
+		// A viewer whose socket is closing (or still catching up) was not reached: its hub takes the event.
+		this.fanout.enqueue(reached.size ? userIds.filter((u) => !reached.has(u)) : userIds, event);
 	}
 
 	/**
