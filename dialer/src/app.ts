@@ -1,5 +1,5 @@
 /**
- * Assembles a dialer from its parts: SIP agent, RTP ports, pacer, audio store,
+ * Assembles a dialer from its parts: SIP agent, media thread (RTP), audio store,
  * call manager, callback delivery and control server. main.ts and the tests
  * both build it through {@link createDialer}.
  */
@@ -10,8 +10,7 @@ import type { Config } from "./config.ts";
 import { TokenService } from "./control/auth.ts";
 import { ControlServer } from "./control/server.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { sharedPacer } from "./rtp/pacer.ts";
-import { PortPool } from "./rtp/ports.ts";
+import { MediaThread } from "./rtp/media-thread.ts";
 import { SipAgent } from "./sip/agent.ts";
 
 /** A running (or startable) dialer. */
@@ -23,6 +22,7 @@ export interface Dialer {
 	agent: SipAgent;
 	control: ControlServer;
 	delivery: CallbackDelivery;
+	media: MediaThread;
 }
 
 /** Build a dialer; `retry` shortens callback backoff in tests. */
@@ -60,10 +60,17 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 	);
 	let draining = false;
 	let control: ControlServer;
+	const media = new MediaThread({
+		host: config.sipBind,
+		portMin: config.rtpPortMin,
+		portMax: config.rtpPortMax,
+		capacity: config.maxCalls,
+		nice: config.mediaNice,
+		log,
+	});
 	const manager = new CallManager({
 		agent,
-		ports: new PortPool(config.sipBind, config.rtpPortMin, config.rtpPortMax),
-		pacer: sharedPacer,
+		media,
 		audio,
 		capacity: config.maxCalls,
 		log,
@@ -79,7 +86,9 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 		agent,
 		control,
 		delivery,
+		media,
 		async start() {
+			await media.start();
 			await agent.start();
 			const controlPort = await control.listen(config.port, config.host);
 			log.info("dialer listening", { controlPort, sipPort: agent.port, publicIp: config.publicIp });
@@ -94,6 +103,7 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 			// Give the last BYE/CANCEL a moment on the wire before the socket goes.
 			await new Promise((r) => setTimeout(r, 100));
 			agent.close();
+			await media.stop();
 		},
 	};
 }

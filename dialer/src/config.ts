@@ -15,6 +15,8 @@ export interface Config {
 	rtpPortMax: number;
 	maxCalls: number;
 	sipT1Ms: number;
+	/** Nice value for the media thread (-20 … 0; 0 leaves it alone). */
+	mediaNice: number;
 	logLevel: "info" | "warn" | "error" | "silent";
 }
 
@@ -54,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		rtpPortMax,
 		maxCalls: int(env, "DIALER_MAX_CALLS", 500, 1, 10000),
 		sipT1Ms: int(env, "DIALER_SIP_T1_MS", 500, 10, 5000),
+		mediaNice: int(env, "DIALER_MEDIA_NICE", -10, -20, 0),
 		logLevel: level as Config["logLevel"],
 	};
 }

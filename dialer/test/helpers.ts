@@ -29,6 +29,7 @@ export async function startDialer(over: Partial<Config> = {}): Promise<TestDiale
 		rtpPortMax: rtpBase + 400,
 		maxCalls: 50,
 		sipT1Ms: 50,
+		mediaNice: 0,
 		logLevel: "silent",
 		...over,
 	};

@@ -4,8 +4,7 @@
  * state change becomes exactly one numbered event.
  */
 import type { PreparedAudio } from "../audio/store.ts";
-import type { Pacer } from "../rtp/pacer.ts";
-import type { MediaSession } from "../rtp/session.ts";
+import type { CallMedia } from "../rtp/protocol.ts";
 import { buildOffer, type Codec, chooseCodec, parseSdp } from "../sdp/sdp.ts";
 import type { SipAgent } from "../sip/agent.ts";
 import { type Trunk, UacCall } from "../sip/uac.ts";
@@ -33,8 +32,7 @@ export interface CallParams {
 /** Dependencies a call needs from the process. */
 export interface CallDeps {
 	agent: SipAgent;
-	media: MediaSession;
-	pacer: Pacer;
+	media: CallMedia;
 	emit(event: CallEvent): void;
 	ended(call: Call): void;
 }
@@ -146,6 +144,15 @@ export class Call {
 		this.end("completed", undefined, "audio finished");
 	}
 
+	/** Called when the media thread died: the call cannot play its sound any more. */
+	mediaFailed(): void {
+		if (isFinal(this.state)) return;
+		if (this.state === "answered") {
+			this.uac.bye();
+			this.end("completed", undefined, "media failure");
+		} else this.cancel("media_failure");
+	}
+
 	/** Called by the media session for each received DTMF digit. */
 	dtmf(digit: string): void {
 		if (this.state === "answered") this.emit("dtmf", { digit });
@@ -170,7 +177,11 @@ export class Call {
 		this.end(
 			outcomeFor(status, this.cancelCause),
 			status,
-			this.cancelCause === "ring_timeout" ? "ring timeout" : reason,
+			this.cancelCause === "ring_timeout"
+				? "ring timeout"
+				: this.cancelCause === "media_failure"
+					? "media failure"
+					: reason,
 		);
 	}
 
@@ -225,6 +236,7 @@ export class Call {
 			ended_at: this.endedAt?.toISOString(),
 			sip_code: this.sipCode,
 			reason: this.reason,
+			rtp: this.answeredAt ? this.deps.media.stats() : undefined,
 			events: this.events,
 		};
 	}

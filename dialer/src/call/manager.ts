@@ -1,14 +1,12 @@
 /**
  * The registry of calls in this process: admission (capacity, duplicate ids),
- * wiring each call to a media port and the shared pacer, event fan-out, and
+ * wiring each call to an RTP port on the media thread, event fan-out, and
  * draining on shutdown.
  */
 import { AudioError } from "../audio/errors.ts";
 import { AudioFetchError, type AudioSource, type AudioStore, type PreparedAudio } from "../audio/store.ts";
 import type { Logger } from "../log.ts";
-import type { Pacer } from "../rtp/pacer.ts";
-import type { PortPool } from "../rtp/ports.ts";
-import { MediaSession } from "../rtp/session.ts";
+import type { MediaThread } from "../rtp/media-thread.ts";
 import type { Codec } from "../sdp/sdp.ts";
 import type { SipAgent } from "../sip/agent.ts";
 import type { Trunk } from "../sip/uac.ts";
@@ -39,8 +37,7 @@ export interface PlaceCall {
 /** Manager dependencies. */
 export interface ManagerDeps {
 	agent: SipAgent;
-	ports: PortPool;
-	pacer: Pacer;
+	media: MediaThread;
 	audio: AudioStore;
 	capacity: number;
 	log: Logger;
@@ -95,17 +92,18 @@ export class CallManager {
 					throw new CallError(err.code, err.message);
 				throw err;
 			}
-			let bound: Awaited<ReturnType<PortPool["bind"]>>;
+			let call: Call | undefined;
+			let media: Awaited<ReturnType<MediaThread["open"]>>;
 			try {
-				bound = await this.deps.ports.bind();
-			} catch {
+				media = await this.deps.media.open({
+					finished: () => call?.audioFinished(),
+					dtmf: (digit) => call?.dtmf(digit),
+					failed: () => call?.mediaFailed(),
+				});
+			} catch (err) {
+				this.deps.log.warn("no RTP port", { err: (err as Error).message });
 				throw new CallError("RTP_PORTS_EXHAUSTED", "no free RTP port");
 			}
-			let call: Call | undefined;
-			const media = new MediaSession(bound.socket, bound.port, this.deps.pacer, {
-				finished: () => call?.audioFinished(),
-				dtmf: (digit) => call?.dtmf(digit),
-			});
 			call = new Call(
 				{
 					callId: req.callId,
@@ -119,10 +117,8 @@ export class CallManager {
 				{
 					agent: this.deps.agent,
 					media,
-					pacer: this.deps.pacer,
 					emit: (event) => this.deps.onEvent(event, req.callbackUrl),
 					ended: (c) => {
-						bound.release();
 						this.live.delete(c);
 					},
 				},

@@ -5,11 +5,11 @@
 import type { FinalState } from "./types.ts";
 
 /** Why we ourselves stopped ringing, if we did. */
-export type CancelCause = "ring_timeout" | "api";
+export type CancelCause = "ring_timeout" | "api" | "media_failure";
 
 /**
  * Map a failure to an outcome: 486/600 busy, 408/480 or our ring timeout
- * no_answer, our own DELETE canceled, everything else failed.
+ * no_answer, our own DELETE canceled, everything else (a media failure too) failed.
  */
 export function outcomeFor(status: number, cancel: CancelCause | undefined): FinalState {
 	if (cancel === "api") return "canceled";

@@ -50,6 +50,8 @@ export interface CallView {
 	ended_at?: string;
 	sip_code?: number;
 	reason?: string;
+	/** RTP packets sent, received and skipped (late after a stall), once answered. */
+	rtp?: { sent: number; received: number; skipped: number };
 	events: CallEvent[];
 }
 

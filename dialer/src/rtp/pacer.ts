@@ -1,8 +1,9 @@
 /**
  * One clock for every call's RTP. Each stream's packet n is due at
  * start + n * 20 ms on the monotonic clock, so timer lateness never accumulates;
- * one timer wakes for the earliest due packet and serves every stream that is
- * due, so 500 calls cost one wake-up per millisecond at most, not 25,000.
+ * one wake-up serves every stream that is due, so 500 calls cost one wake-up per
+ * millisecond at most, not 25,000. How the pacer sleeps is a {@link PacerClock}:
+ * a plain timer here, a sub-millisecond one on the media thread (clock.ts).
  */
 import { performance } from "node:perf_hooks";
 
@@ -12,6 +13,38 @@ export interface PacedStream {
 	tick(index: number): boolean;
 }
 
+/** How the pacer waits for the next due packet. */
+export interface PacerClock {
+	/** Monotonic milliseconds. */
+	now(): number;
+	/** Call `run` once, at (or as soon as possible after) `at`; replaces any earlier request. */
+	wake(at: number, run: () => void): void;
+	/** Forget the pending request. */
+	cancel(): void;
+}
+
+/** The plain event-loop timer: wakes up to ~1-2 ms late (libuv timers count whole milliseconds). */
+export const timerClock = (): PacerClock => {
+	let timer: NodeJS.Timeout | undefined;
+	return {
+		now: () => performance.now(),
+		wake(at, run) {
+			if (timer) clearTimeout(timer);
+			timer = setTimeout(
+				() => {
+					timer = undefined;
+					run();
+				},
+				Math.max(0, at - performance.now()),
+			);
+		},
+		cancel() {
+			if (timer) clearTimeout(timer);
+			timer = undefined;
+		},
+	};
+};
+
 interface Entry {
 	stream: PacedStream;
 	start: number;
@@ -19,19 +52,21 @@ interface Entry {
 }
 
 /** Packets later than this many intervals are skipped rather than sent in a burst. */
-const MAX_CATCH_UP = 3;
+export const MAX_CATCH_UP = 3;
 
 /** Drives streams from a monotonic clock with drift correction. */
 export class Pacer {
 	private readonly intervalMs: number;
+	private readonly clock: PacerClock;
 	private entries = new Map<PacedStream, Entry>();
-	private timer?: NodeJS.Timeout;
 	private wakeAt = Number.POSITIVE_INFINITY;
+	private readonly runBound = () => this.run();
 	/** Packets skipped because the process stalled (GC, overload). */
 	skipped = 0;
 
-	constructor(intervalMs = 20) {
+	constructor(intervalMs = 20, clock: PacerClock = timerClock()) {
 		this.intervalMs = intervalMs;
+		this.clock = clock;
 	}
 
 	/** Number of active streams. */
@@ -42,7 +77,7 @@ export class Pacer {
 	/** Start pacing `stream`; its first packet goes out on the next millisecond boundary. */
 	add(stream: PacedStream): void {
 		// Whole-millisecond starts let streams share wake-ups.
-		const start = Math.ceil(performance.now());
+		const start = Math.ceil(this.clock.now());
 		this.entries.set(stream, { stream, start, index: 0 });
 		this.schedule(start);
 	}
@@ -50,24 +85,29 @@ export class Pacer {
 	/** Stop pacing `stream`. */
 	remove(stream: PacedStream): void {
 		this.entries.delete(stream);
-		if (this.entries.size === 0 && this.timer) {
-			clearTimeout(this.timer);
-			this.timer = undefined;
+		if (this.entries.size === 0 && this.wakeAt !== Number.POSITIVE_INFINITY) {
+			this.clock.cancel();
 			this.wakeAt = Number.POSITIVE_INFINITY;
 		}
 	}
 
 	private schedule(due: number): void {
-		if (due >= this.wakeAt && this.timer) return;
-		if (this.timer) clearTimeout(this.timer);
+		if (due >= this.wakeAt) return;
 		this.wakeAt = due;
-		this.timer = setTimeout(() => this.run(), Math.max(0, due - performance.now()));
+		this.clock.wake(due, this.runBound);
 	}
 
 	private run(): void {
-		this.timer = undefined;
 		this.wakeAt = Number.POSITIVE_INFINITY;
-		const now = performance.now();
+		const next = this.serve(this.clock.now());
+		if (next !== Number.POSITIVE_INFINITY) this.schedule(next);
+	}
+
+	/**
+	 * Send every packet due at `now` (at most {@link MAX_CATCH_UP} + 1 per stream,
+	 * skipping older ones) and return when the next one is due (Infinity if none).
+	 */
+	serve(now: number): number {
 		let next = Number.POSITIVE_INFINITY;
 		for (const e of this.entries.values()) {
 			let due = e.start + e.index * this.intervalMs;
@@ -92,7 +132,7 @@ export class Pacer {
 			}
 			if (due < next) next = due;
 		}
-		if (next !== Number.POSITIVE_INFINITY) this.schedule(next);
+		return next;
 	}
 
 	private safeTick(e: Entry): boolean {
@@ -103,6 +143,3 @@ export class Pacer {
 		}
 	}
 }
-
-/** The process-wide pacer shared by all calls. */
-export const sharedPacer = new Pacer();

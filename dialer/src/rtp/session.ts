@@ -10,6 +10,7 @@ import type { Codec } from "../sdp/sdp.ts";
 import { PAYLOAD } from "../sdp/sdp.ts";
 import type { PacedStream, Pacer } from "./pacer.ts";
 import { dtmfDigit, parseDtmf, parseRtp, RTP_HEADER, writeHeader } from "./packet.ts";
+import { type CallMedia, type MediaEvents, type MediaStats, STATS } from "./protocol.ts";
 
 const SAMPLES = 160;
 /**
@@ -20,19 +21,19 @@ const SAMPLES = 160;
  */
 const RING = 4;
 
-/** Callbacks of a media session. */
-export interface MediaEvents {
-	/** The whole sound has been sent. */
-	finished(): void;
-	dtmf(digit: string): void;
+/** Where a session publishes its counters: a row of the media thread's shared table. */
+export interface StatsRow {
+	table: Int32Array;
+	slot: number;
 }
 
 /** RTP sender/receiver bound to one local port. */
-export class MediaSession implements PacedStream {
+export class MediaSession implements PacedStream, CallMedia {
 	readonly port: number;
 	private readonly socket: dgram.Socket;
 	private readonly pacer: Pacer;
-	private readonly events: MediaEvents;
+	private readonly events: Pick<MediaEvents, "finished" | "dtmf">;
+	private readonly row?: StatsRow;
 	private remote?: { host: string; port: number };
 	private latched = false;
 	/** The socket that sends without an address (connected), once there is one. */
@@ -50,15 +51,25 @@ export class MediaSession implements PacedStream {
 	private lastDtmfTs = -1;
 	private closed = false;
 	private readonly ring: Buffer[] = [];
-	/** Packets sent and received, for GET /calls and tests. */
+	private nextIndex = 0;
+	/** Packets sent, received and skipped (stalls), for GET /calls and tests. */
 	sent = 0;
 	received = 0;
+	skipped = 0;
 
-	constructor(socket: dgram.Socket, port: number, pacer: Pacer, events: MediaEvents) {
+	constructor(
+		socket: dgram.Socket,
+		port: number,
+		pacer: Pacer,
+		events: Pick<MediaEvents, "finished" | "dtmf">,
+		row?: StatsRow,
+	) {
 		this.socket = socket;
 		this.port = port;
 		this.pacer = pacer;
 		this.events = events;
+		this.row = row;
+		row?.table.fill(0, row.slot * STATS.width, (row.slot + 1) * STATS.width);
 		socket.on("message", (buf, rinfo) => this.receive(buf, rinfo));
 		socket.on("error", () => {});
 	}
@@ -140,6 +151,12 @@ export class MediaSession implements PacedStream {
 			queueMicrotask(() => this.events.finished());
 			return false;
 		}
+		if (index !== this.nextIndex) {
+			// The pacer skipped packets that were hopelessly late.
+			this.skipped += index - this.nextIndex;
+			this.count(STATS.skipped, this.skipped);
+		}
+		this.nextIndex = index + 1;
 		const remote = this.remote;
 		if (remote && !this.muted) {
 			let buf = this.ring[this.sent % RING];
@@ -154,6 +171,7 @@ export class MediaSession implements PacedStream {
 			if (copied < SAMPLES) buf.fill(this.pt === 0 ? 0xff : 0xd5, RTP_HEADER + copied);
 			this.seq = (this.seq + 1) & 0xffff;
 			this.sent++;
+			this.count(STATS.sent, this.sent);
 			// A connected socket skips the per-datagram address and route lookups.
 			if (this.out) this.out.send(buf);
 			else this.socket.send(buf, remote.port, remote.host);
@@ -168,6 +186,7 @@ export class MediaSession implements PacedStream {
 		const pkt = parseRtp(buf);
 		if (!pkt) return;
 		this.received++;
+		this.count(STATS.received, this.received);
 		if (!this.latched) {
 			// Symmetric RTP: the far end's real source beats what its SDP claimed (NAT).
 			this.latched = true;
@@ -194,6 +213,17 @@ export class MediaSession implements PacedStream {
 				if (digit) this.events.dtmf(digit);
 			}
 		}
+	}
+
+	private count(field: number, value: number): void {
+		const row = this.row;
+		// A plain aligned 32-bit store: the main thread reads it with Atomics.load.
+		if (row) row.table[row.slot * STATS.width + field] = value;
+	}
+
+	/** Counters so far. */
+	stats(): MediaStats {
+		return { sent: this.sent, received: this.received, skipped: this.skipped };
 	}
 
 	/** Stop sending and release the socket. */

@@ -1,0 +1,272 @@
+/**
+ * The main thread's handle on the media thread (media-worker.ts): opens RTP
+ * ports there, forwards each call's media commands, and routes its events back.
+ * Port allocation stays a round trip before the INVITE (the SDP offer names the
+ * port), everything else is fire-and-forget. If the thread dies, every open
+ * call is told (`failed`) and the next call starts a fresh one.
+ */
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../log.ts";
+import type { Codec } from "../sdp/sdp.ts";
+import {
+	type CallMedia,
+	type MediaCommand,
+	type MediaEvent,
+	type MediaEvents,
+	type MediaInit,
+	type MediaStats,
+	type PriorityResult,
+	readStats,
+	STATS,
+} from "./protocol.ts";
+
+/** No RTP port (or session slot) is free. */
+export class MediaError extends Error {
+	readonly code = "RTP_PORTS_EXHAUSTED";
+}
+
+/** How to run the media thread. */
+export interface MediaThreadOptions {
+	host: string;
+	portMin: number;
+	portMax: number;
+	/** Most sessions open at once (the dialer's call capacity). */
+	capacity: number;
+	/** Nice value for the media thread; 0 leaves it alone. */
+	nice: number;
+	log: Logger;
+}
+
+const shared = new WeakMap<Uint8Array, Uint8Array>();
+
+/**
+ * The same bytes in shared memory, copied once per sound (the audio cache holds
+ * the original, so the copy lives exactly as long as the cached sound). Posting a
+ * SharedArrayBuffer view shares it: 500 calls of one sound cost one copy, not 500.
+ * @example shareSound(audio.pcmu) === shareSound(audio.pcmu) // true
+ */
+export function shareSound(audio: Uint8Array): Uint8Array {
+	if (audio.buffer instanceof SharedArrayBuffer) return audio;
+	let s = shared.get(audio);
+	if (!s) {
+		s = new Uint8Array(new SharedArrayBuffer(audio.byteLength));
+		s.set(audio);
+		shared.set(audio, s);
+	}
+	return s;
+}
+
+interface Pending {
+	slot: number;
+	events: MediaEvents;
+	resolve(channel: MediaChannel): void;
+	reject(err: Error): void;
+}
+
+/** Owns the worker; one per dialer. */
+export class MediaThread {
+	private readonly opts: MediaThreadOptions;
+	private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+	readonly table: Int32Array;
+	private readonly freeSlots: number[];
+	private worker?: Worker;
+	private ready?: Promise<void>;
+	private nextId = 1;
+	private readonly pending = new Map<number, Pending>();
+	private readonly channels = new Map<number, MediaChannel>();
+	private stopping = false;
+	/** What the last start did to the thread's priority. */
+	priority?: PriorityResult;
+
+	constructor(opts: MediaThreadOptions) {
+		this.opts = opts;
+		this.table = new Int32Array(new SharedArrayBuffer(opts.capacity * STATS.width * 4));
+		this.freeSlots = Array.from({ length: opts.capacity }, (_, i) => opts.capacity - 1 - i);
+	}
+
+	/** Sessions open now. */
+	get openCount(): number {
+		return this.channels.size;
+	}
+
+	/** Start the thread (idempotent); resolves once it takes commands. */
+	start(): Promise<void> {
+		if (this.ready) return this.ready;
+		this.stopping = false;
+		const init: MediaInit = {
+			host: this.opts.host,
+			portMin: this.opts.portMin,
+			portMax: this.opts.portMax,
+			nice: this.opts.nice,
+			signal: this.signal.buffer as SharedArrayBuffer,
+			stats: this.table.buffer as SharedArrayBuffer,
+		};
+		const worker = new Worker(new URL("./media-worker.ts", import.meta.url), { workerData: init });
+		this.worker = worker;
+		this.ready = new Promise<void>((resolve, reject) => {
+			worker.on("message", (e: MediaEvent) => {
+				if (e.ev === "ready") {
+					this.onReady(e.priority);
+					resolve();
+				} else this.onEvent(e);
+			});
+			worker.on("error", (err) => {
+				this.opts.log.error("media thread error", { err: err.stack });
+				reject(err);
+			});
+			worker.on("exit", (code) => this.onExit(worker, code));
+		});
+		return this.ready;
+	}
+
+	/**
+	 * Bind an RTP port on the media thread for one call.
+	 * @throws MediaError when no port or slot is free
+	 */
+	async open(events: MediaEvents): Promise<MediaChannel> {
+		await this.start();
+		const slot = this.freeSlots.pop();
+		if (slot === undefined) throw new MediaError("every media session slot is in use");
+		const id = this.nextId++;
+		return new Promise<MediaChannel>((resolve, reject) => {
+			this.pending.set(id, { slot, events, resolve, reject });
+			this.post({ op: "open", id, slot });
+		});
+	}
+
+	/** Stop the thread; open sessions are dropped without events. */
+	async stop(): Promise<void> {
+		this.stopping = true;
+		for (const [id, p] of this.pending) {
+			this.pending.delete(id);
+			this.freeSlots.push(p.slot);
+			p.reject(new MediaError("media thread stopped"));
+		}
+		const w = this.worker;
+		this.worker = undefined;
+		this.ready = undefined;
+		if (w) await w.terminate();
+	}
+
+	/** Send a command and ring the doorbell so a fine wait ends early (clock.ts). */
+	post(cmd: MediaCommand): void {
+		this.worker?.postMessage(cmd);
+		Atomics.store(this.signal, 0, 1);
+		Atomics.notify(this.signal, 0);
+	}
+
+	/** Called by a channel on close. */
+	released(channel: MediaChannel): void {
+		if (this.channels.delete(channel.id)) this.freeSlots.push(channel.slot);
+	}
+
+	private onReady(p: PriorityResult): void {
+		this.priority = p;
+		if (p.error) {
+			this.opts.log.warn("media thread priority not raised (needs CAP_SYS_NICE)", { ...p });
+		} else if (p.asked !== 0) this.opts.log.info("media thread priority raised", { ...p });
+	}
+
+	private onEvent(e: Exclude<MediaEvent, { ev: "ready" }>): void {
+		switch (e.ev) {
+			case "opened": {
+				const p = this.pending.get(e.id);
+				if (!p) return;
+				this.pending.delete(e.id);
+				const channel = new MediaChannel(this, e.id, p.slot, e.port, p.events);
+				this.channels.set(e.id, channel);
+				p.resolve(channel);
+				return;
+			}
+			case "open_failed": {
+				const p = this.pending.get(e.id);
+				if (!p) return;
+				this.pending.delete(e.id);
+				this.freeSlots.push(p.slot);
+				p.reject(new MediaError(e.reason));
+				return;
+			}
+			case "finished":
+				this.channels.get(e.id)?.events.finished();
+				return;
+			case "dtmf":
+				this.channels.get(e.id)?.events.dtmf(e.digit);
+				return;
+			default: {
+				const never: never = e;
+				this.opts.log.error("unknown media event", { e: never });
+			}
+		}
+	}
+
+	private onExit(worker: Worker, code: number): void {
+		if (this.worker === worker) {
+			this.worker = undefined;
+			this.ready = undefined;
+		}
+		if (this.stopping) return;
+		this.opts.log.error("media thread exited", { code, calls: this.channels.size });
+		const reason = `media thread exited (${code})`;
+		for (const [id, p] of this.pending) {
+			this.pending.delete(id);
+			this.freeSlots.push(p.slot);
+			p.reject(new MediaError(reason));
+		}
+		for (const channel of [...this.channels.values()]) {
+			channel.lost();
+			channel.events.failed(reason);
+		}
+	}
+}
+
+/** One call's media on the media thread. */
+export class MediaChannel implements CallMedia {
+	readonly id: number;
+	readonly slot: number;
+	readonly port: number;
+	readonly events: MediaEvents;
+	private readonly thread: MediaThread;
+	private closed = false;
+	private final?: MediaStats;
+
+	constructor(thread: MediaThread, id: number, slot: number, port: number, events: MediaEvents) {
+		this.thread = thread;
+		this.id = id;
+		this.slot = slot;
+		this.port = port;
+		this.events = events;
+	}
+
+	setRemote(host: string, port: number, dtmfPt?: number): void {
+		if (!this.closed) this.thread.post({ op: "remote", id: this.id, host, port, dtmfPt });
+	}
+
+	setMuted(muted: boolean): void {
+		if (!this.closed) this.thread.post({ op: "mute", id: this.id, muted });
+	}
+
+	play(audio: Uint8Array, codec: Codec): void {
+		if (!this.closed) this.thread.post({ op: "play", id: this.id, audio: shareSound(audio), codec });
+	}
+
+	close(): void {
+		if (this.closed) return;
+		this.closed = true;
+		// The row is reused by a later call: keep what it said now.
+		this.final = readStats(this.thread.table, this.slot);
+		this.thread.post({ op: "close", id: this.id });
+		this.thread.released(this);
+	}
+
+	/** The thread died: no command can reach this session any more. */
+	lost(): void {
+		if (this.closed) return;
+		this.final = readStats(this.thread.table, this.slot);
+		this.closed = true;
+		this.thread.released(this);
+	}
+
+	stats(): MediaStats {
+		return this.final ?? readStats(this.thread.table, this.slot);
+	}
+}

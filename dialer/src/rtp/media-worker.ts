@@ -1,0 +1,95 @@
+/**
+ * The media thread (a worker_threads entry point): owns every RTP socket, the
+ * port pool and the pacer, so SIP, HTTP, JSON and main-heap garbage collection
+ * on the main thread never delay a packet. It only ever sees the small commands
+ * of protocol.ts and answers with events; see media-thread.ts for the other end.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { preciseClock } from "./clock.ts";
+import { Pacer } from "./pacer.ts";
+import { PortPool } from "./ports.ts";
+import { raiseThreadPriority } from "./priority.ts";
+import type { MediaCommand, MediaEvent, MediaInit } from "./protocol.ts";
+import { MediaSession } from "./session.ts";
+
+const port = parentPort;
+if (!port) throw new Error("media-worker.ts runs as a worker thread");
+const init = workerData as MediaInit;
+const post = (e: MediaEvent) => port.postMessage(e satisfies MediaEvent);
+
+const priority = raiseThreadPriority(init.nice);
+const pool = new PortPool(init.host, init.portMin, init.portMax);
+const pacer = new Pacer(20, preciseClock(new Int32Array(init.signal)));
+const table = new Int32Array(init.stats);
+const sessions = new Map<number, { media: MediaSession; release: () => void }>();
+/** Ids closed while their port was still being bound. */
+const closedEarly = new Set<number>();
+
+async function open(id: number, slot: number): Promise<void> {
+	let bound: Awaited<ReturnType<PortPool["bind"]>>;
+	try {
+		bound = await pool.bind();
+	} catch (err) {
+		closedEarly.delete(id);
+		post({ ev: "open_failed", id, reason: (err as Error).message });
+		return;
+	}
+	const media = new MediaSession(
+		bound.socket,
+		bound.port,
+		pacer,
+		{ finished: () => post({ ev: "finished", id }), dtmf: (digit) => post({ ev: "dtmf", id, digit }) },
+		{ table, slot },
+	);
+	if (closedEarly.delete(id)) {
+		media.close();
+		bound.release();
+		return;
+	}
+	sessions.set(id, { media, release: bound.release });
+	post({ ev: "opened", id, port: bound.port });
+}
+
+function handle(cmd: MediaCommand): void {
+	if (cmd.op === "open") {
+		void open(cmd.id, cmd.slot);
+		return;
+	}
+	const s = sessions.get(cmd.id);
+	switch (cmd.op) {
+		case "remote":
+			s?.media.setRemote(cmd.host, cmd.port, cmd.dtmfPt);
+			return;
+		case "mute":
+			s?.media.setMuted(cmd.muted);
+			return;
+		case "play":
+			s?.media.play(cmd.audio, cmd.codec);
+			return;
+		case "close":
+			if (!s) {
+				closedEarly.add(cmd.id);
+				return;
+			}
+			sessions.delete(cmd.id);
+			s.media.close();
+			s.release();
+			return;
+		default: {
+			const never: never = cmd;
+			throw new Error(`unknown media command ${JSON.stringify(never)}`);
+		}
+	}
+}
+
+port.on("message", (cmd: MediaCommand) => {
+	try {
+		handle(cmd);
+	} catch (err) {
+		// One bad command must not take every call's media down with it.
+		process.stderr.write(
+			`${JSON.stringify({ level: "error", msg: "media thread command failed", op: cmd?.op, err: (err as Error)?.stack })}\n`,
+		);
+	}
+});
+post({ ev: "ready", priority });

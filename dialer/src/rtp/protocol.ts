@@ -1,0 +1,97 @@
+/**
+ * The messages between the main thread and the media thread, declared once for
+ * both sides. Commands are small and carry no audio bytes: a sound travels as a
+ * view over a SharedArrayBuffer, which postMessage shares instead of copying.
+ * Per-session counters live in a shared Int32Array table (see {@link STATS}), so
+ * GET /calls reads them without a round trip.
+ */
+import type { Codec } from "../sdp/sdp.ts";
+
+/** Start-up parameters of the media thread (its workerData). */
+export interface MediaInit {
+	/** Address RTP sockets bind to. */
+	host: string;
+	portMin: number;
+	portMax: number;
+	/** Nice value to ask for the media thread (0 = leave it alone). */
+	nice: number;
+	/** Int32Array(1): the doorbell the main thread rings after each command. */
+	signal: SharedArrayBuffer;
+	/** Int32Array(slots × STATS.width): per-session counters. */
+	stats: SharedArrayBuffer;
+}
+
+/** Main → media thread. `id` names a session for its lifetime and is never reused. */
+export type MediaCommand =
+	| { op: "open"; id: number; slot: number }
+	| { op: "remote"; id: number; host: string; port: number; dtmfPt?: number }
+	| { op: "mute"; id: number; muted: boolean }
+	| { op: "play"; id: number; audio: Uint8Array; codec: Codec }
+	| { op: "close"; id: number };
+
+/** Media thread → main. */
+export type MediaEvent =
+	| { ev: "ready"; priority: PriorityResult }
+	| { ev: "opened"; id: number; port: number }
+	| { ev: "open_failed"; id: number; reason: string }
+	| { ev: "finished"; id: number }
+	| { ev: "dtmf"; id: number; digit: string };
+
+/** What raising the media thread's priority did. */
+export interface PriorityResult {
+	/** The nice value asked for (0: not asked). */
+	asked: number;
+	/** The thread's nice value afterwards, when it could be read. */
+	nice?: number;
+	/** Why it could not be raised (EACCES/EPERM without CAP_SYS_NICE). */
+	error?: string;
+}
+
+/** Layout of one session's row in the shared stats table. */
+export const STATS = { width: 3, sent: 0, received: 1, skipped: 2 } as const;
+
+/** RTP counters of one call. */
+export interface MediaStats {
+	/** Packets sent. */
+	sent: number;
+	/** RTP packets received from the far end. */
+	received: number;
+	/** Packets not sent because they were more than 3 intervals late (stalls). */
+	skipped: number;
+}
+
+/** Read one row of the stats table. */
+export function readStats(table: Int32Array, slot: number): MediaStats {
+	const at = slot * STATS.width;
+	return {
+		sent: Atomics.load(table, at + STATS.sent),
+		received: Atomics.load(table, at + STATS.received),
+		skipped: Atomics.load(table, at + STATS.skipped),
+	};
+}
+
+/** What a call needs from its media, wherever that runs. */
+export interface CallMedia {
+	/** The local RTP port (advertised in the SDP offer). */
+	readonly port: number;
+	/** Point the stream at the SDP answer's address; `dtmfPt` is its telephone-event type. */
+	setRemote(host: string, port: number, dtmfPt?: number): void;
+	/** Pause sending without stopping the clock (hold). */
+	setMuted(muted: boolean): void;
+	/** Start streaming the sound in `codec`. */
+	play(audio: Uint8Array, codec: Codec): void;
+	/** Stop and release the port. */
+	close(): void;
+	/** Counters so far. */
+	stats(): MediaStats;
+}
+
+/** Callbacks of a call's media. */
+export interface MediaEvents {
+	/** The whole sound has been sent. */
+	finished(): void;
+	/** An RFC 4733 digit arrived. */
+	dtmf(digit: string): void;
+	/** The media thread died: this call has no media any more. */
+	failed(reason: string): void;
+}
