@@ -16,6 +16,7 @@ import type {
 } from "../src/protocol/frames";
 import { LIMITS } from "../src/protocol/limits";
 import { type DeliverResult, Fanout } from "./chat-room/fanout";
+import { Outbox } from "./chat-room/outbox";
 import { RoomStore } from "./chat-room/store";
 import { SummaryWriter } from "./chat-room/summary";
 import { viewerDispatch } from "./chat-room/viewer-frames";
@@ -26,6 +27,9 @@ type Member = { role: "owner" | "admin" | "member"; status: "active" | "invited"
 
 export type HistoryPage = { messages: Message[]; next_page_token: string | null };
 export type Replay = { messages: Message[]; updated: Message[]; last_seq: number; more: boolean };
+
+/** How long events may wait to go out together once the room is busy (a quiet room sends at once). */
+const OUTBOX_WINDOW_MS = 5;
 
 /**
  * ChatRoom, one per chat (named by chat id): the message log in SQLite with
@@ -51,6 +55,9 @@ export class ChatRoom extends DurableObject<Env> {
 	private readonly summary: SummaryWriter;
 	private readonly viewers: Viewers;
 	private readonly guard = new SocketGuard();
+	private readonly outbox = new Outbox<{ userIds: string[]; event: ChatEvent }>((batch) => {
+		for (const { userIds, event } of batch) this.deliverNow(userIds, event);
+	}, OUTBOX_WINDOW_MS);
 	/** Delivered watermarks known in memory, so a broadcast to 1,000 viewers reads no SQL per viewer. */
 	private readonly knownDelivered = new Map<string, number>();
 	/** `activeIds()` of the current `members` map (rebuilt when the map is replaced). */
@@ -428,17 +435,23 @@ export class ChatRoom extends DurableObject<Env> {
 		this.members = new Map();
 		this.knownDelivered.clear();
 		for (const u of this.viewers.viewingUsers()) this.viewers.closeUser(u, "Chat deleted");
+		this.outbox.clear();
 		await this.ctx.storage.deleteAll();
 		this.store.init();
 		this.boundChatId = null;
 	}
 
 	/**
-	 * Fans one event out: first to this room's viewing sockets (one loop,
-	 * one encoding per transport), then by RPC to the hubs of the recipients
-	 * who have no viewing socket here.
+	 * Fans one event out (through the outbox, which coalesces under load):
+	 * first to this room's viewing sockets (one loop, one encoding per
+	 * transport), then by RPC to the hubs of the recipients no viewing socket
+	 * here reached.
 	 */
 	private emit(userIds: string[], event: ChatEvent) {
+		this.outbox.push({ userIds, event });
+	}
+
+	private deliverNow(userIds: string[], event: ChatEvent) {
 		if (!this.viewers.size) {
 			this.fanout.enqueue(userIds, event);
 			return;
@@ -472,6 +485,8 @@ export class ChatRoom extends DurableObject<Env> {
 		const pair = new WebSocketPair();
 		const [client, server] = [pair[0], pair[1]];
 		this.ctx.acceptWebSocket(server, [userId]);
+		// Everything stored is written out before a socket joins at the room's last seq.
+		this.outbox.flush();
 		const v = this.viewers.add(server, {
 			userId,
 			socketId: newId(),
@@ -500,6 +515,7 @@ export class ChatRoom extends DurableObject<Env> {
 	async subscribeViewer(ws: WebSocket, v: Viewer, afterSeq?: number) {
 		const chatId = this.chatId;
 		await this.member(chatId, v.userId);
+		this.outbox.flush();
 		const last = this.store.lastSeq();
 		if (afterSeq === undefined) {
 			v.lastSeq = v.pristine ? last : Math.max(v.lastSeq, last);

@@ -174,12 +174,18 @@ export async function openSockets(
 /**
  * `clients` receivers, one sender posting `messages` with `concurrency` in
  * flight. Latency is send start → receipt, per delivered copy (same clock).
+ *
+ * With `rate` (messages per second) the sender is open-loop instead: message
+ * i is due at t0 + i / rate whatever happened to earlier ones, and its
+ * latency counts from that due time, so a server that falls behind shows it
+ * (no coordinated omission).
  */
 export async function fanout(
 	target: FanoutTarget,
 	clients: number,
 	messages: number,
 	concurrency: number,
+	rate?: number,
 ): Promise<FanoutResult> {
 	const expected = clients * messages;
 	const lat = new Float64Array(expected);
@@ -204,11 +210,21 @@ export async function fanout(
 	});
 	await sleep(500);
 	const t0 = Date.now();
-	await pool(
-		Array.from({ length: messages }, (_, i) => i),
-		concurrency,
-		(i) => target.send(i, `t=${Date.now()} i=${i} fan-out bench message`),
-	);
+	if (rate) {
+		const sends: Promise<void>[] = [];
+		for (let i = 0; i < messages; i++) {
+			const due = t0 + (i * 1000) / rate;
+			if (due > Date.now()) await sleep(due - Date.now());
+			sends.push(target.send(i, `t=${Math.round(due)} i=${i} fan-out bench message`));
+		}
+		await Promise.all(sends);
+	} else {
+		await pool(
+			Array.from({ length: messages }, (_, i) => i),
+			concurrency,
+			(i) => target.send(i, `t=${Date.now()} i=${i} fan-out bench message`),
+		);
+	}
 	// Wait for the tail, bounded: stop when complete or 30 s without progress.
 	let seen = -1;
 	let stall = Date.now();
