@@ -25,7 +25,8 @@ import { SocketGuard } from "./user-hub/guard";
 
 type Member = { role: "owner" | "admin" | "member"; status: "active" | "invited"; muted: boolean };
 
-export type HistoryPage = { messages: Message[]; next_page_token: string | null };
+/** A history page in the shape of every list (the Phoenix seed's `{items, page_token}`). */
+export type HistoryPage = { items: Message[]; page_token: string | null };
 export type Replay = { messages: Message[]; updated: Message[]; last_seq: number; more: boolean };
 
 /** How long events may wait to go out together once the room is busy (a quiet room sends at once). */
@@ -293,30 +294,18 @@ export class ChatRoom extends DurableObject<Env> {
 		return asResult(async () => {
 			await this.member(chatId, userId);
 			const size = q.page_size ?? LIMITS.PAGE_SIZE_DEFAULT;
-			if (q.after_seq !== undefined) {
-				const rows = this.store.after(q.after_seq, size + 1);
-				const more = rows.length > size;
-				const page = rows.slice(0, size);
-				return {
-					messages: page.map((r) => this.store.toMessage(chatId, r)),
-					next_page_token: more ? `a${page[page.length - 1]?.seq}` : null,
-				};
-			}
-			let before = this.store.lastSeq() + 1;
-			if (q.page_token) {
-				const m = /^b(\d{1,15})$/.exec(q.page_token);
-				if (!m)
-					throw new ApiError("INVALID_PAGE_TOKEN", "page_token is not one this server issued", {
-						status: 400,
-					});
-				before = Number(m[1]);
-			}
-			const rows = this.store.page(before, size + 1);
-			const more = rows.length > size;
+			// The token says which way it pages (`a` oldest first, `b` newest first) and from where.
+			const token = q.page_token ? /^([ab])(\d{1,15})$/.exec(q.page_token) : null;
+			if (q.page_token && !token)
+				throw new ApiError("INVALID_PAGE_TOKEN", "page_token is not one this server issued", { status: 400 });
+			const ascending = token ? token[1] === "a" : q.after_seq !== undefined;
+			const from = token ? Number(token[2]) : ascending ? (q.after_seq ?? 0) : this.store.lastSeq() + 1;
+			const rows = ascending ? this.store.after(from, size + 1) : this.store.page(from, size + 1);
 			const page = rows.slice(0, size);
+			const last = page[page.length - 1]?.seq;
 			return {
-				messages: page.map((r) => this.store.toMessage(chatId, r)),
-				next_page_token: more ? `b${page[page.length - 1]?.seq}` : null,
+				items: page.map((r) => this.store.toMessage(chatId, r)),
+				page_token: rows.length > size ? `${ascending ? "a" : "b"}${last}` : null,
 			};
 		});
 	}

@@ -125,6 +125,7 @@ export type FanoutResult = {
 	p99_ms: number;
 	max_ms: number;
 	out_of_order: number;
+	slowest_messages: { i: number; ms: number }[];
 };
 
 /** Handshakes retried after a reset, across the run (reported with the results). */
@@ -193,22 +194,44 @@ export async function fanout(
 	let outOfOrder = 0;
 	let lastAt = 0;
 	const lastSeq = new Int32Array(clients);
+	/** Per message: the latency of its slowest copy (to tell a stall from a slope). */
+	const worst = new Float64Array(messages);
+	const warmSeen = new Int32Array(clients);
 	const sockets = await openSockets(target, clients);
 	sockets.forEach((ws, idx) => {
 		ws.on("message", (data) => {
+			// The clock is read first and the frame is not JSON-parsed: with 1,000
+			// sockets in this one process, the client's own work per frame is
+			// queueing that would otherwise count as server latency.
+			const now = Date.now();
 			const s = data.toString();
 			if (!s.includes('"message.new"')) return;
-			const now = Date.now();
-			const f = JSON.parse(s) as { seq: number; message: { text: string } };
-			const t = Number(/t=(\d+)/.exec(f.message.text)?.[1]);
-			if (delivered < expected) lat[delivered] = now - t;
+			const seq = Number(/"seq":(\d+)/.exec(s)?.[1]);
+			const stamp = /t=(\d+) i=(\d+)/.exec(s);
+			if (!stamp) {
+				// A warm-up message: in order, not counted.
+				lastSeq[idx] = seq;
+				warmSeen[idx] = (warmSeen[idx] ?? 0) + 1;
+				return;
+			}
+			const ms = now - Number(stamp[1]);
+			const i = Number(stamp[2]);
+			if (delivered < expected) lat[delivered] = ms;
+			if (ms > (worst[i] ?? 0)) worst[i] = ms;
 			delivered++;
 			lastAt = now;
-			if (f.seq <= (lastSeq[idx] ?? 0)) outOfOrder++;
-			lastSeq[idx] = f.seq;
+			if (seq <= (lastSeq[idx] ?? 0)) outOfOrder++;
+			lastSeq[idx] = seq;
 		});
 	});
 	await sleep(500);
+	if (rate) {
+		// Warm-up for the latency run: a few messages every socket must see first.
+		for (let w = 0; w < 5; w++) await target.send(-1 - w, `warm-up ${w}`);
+		const until = Date.now() + 30_000;
+		while (Math.min(...warmSeen) < 5 && Date.now() < until) await sleep(50);
+		await sleep(500);
+	}
 	const t0 = Date.now();
 	if (rate) {
 		const sends: Promise<void>[] = [];
@@ -249,6 +272,10 @@ export async function fanout(
 		p99_ms: percentile(sorted, 99),
 		max_ms: sorted[sorted.length - 1] ?? Number.NaN,
 		out_of_order: outOfOrder,
+		slowest_messages: [...worst.entries()]
+			.sort((x, y) => y[1] - x[1])
+			.slice(0, 3)
+			.map(([i, ms]) => ({ i, ms })),
 	};
 }
 

@@ -16,9 +16,9 @@ import { ChatIdParam, Message, Receipt, route } from "./chat-schemas";
 
 const tags = ["messages"];
 const SeqParam = ChatIdParam.extend({ seq: z.coerce.number().int().positive() });
-const Page = z
-	.object({ messages: z.array(Message), next_page_token: z.string().nullable() })
-	.openapi("MessagePage", { description: "`next_page_token` is null on the last page" });
+const Page = z.object({ items: z.array(Message), page_token: z.string().nullable() }).openapi("MessagePage", {
+	description: "`page_token` is null on the last page; pass it back as `page_token` for the next one",
+});
 
 const send = route("post", "/v1/chats/{chatId}/messages", "Send a message", {
 	tags,
@@ -31,7 +31,7 @@ const send = route("post", "/v1/chats/{chatId}/messages", "Send a message", {
 const history = route("get", "/v1/chats/{chatId}/messages", "Message history", {
 	tags,
 	description:
-		"Without `after_seq`: newest first, paged by `page_token` (Phoenix). With `after_seq`: everything after that seq, oldest first (Egg), paged by `next_page_token` too.",
+		"`{items, page_token}` like every list (the Phoenix seed's shape). Without `after_seq`: newest first, paged by `page_token` (Phoenix). With `after_seq`: everything after that seq, oldest first (Egg); the returned `page_token` continues in the same direction.",
 	params: ChatIdParam,
 	query: z.object({
 		page_token: z.string().max(64).optional(),

@@ -59,9 +59,9 @@ describe("attachments", () => {
 		]);
 		await b.waitFor((f) => f.type === "message.updated" && f.seq === 2);
 		const page = (await (await api(`/v1/chats/${chat.id}/messages`, { headers: bob.auth })).json()) as {
-			messages: { attachments: Att[] }[];
+			items: { attachments: Att[] }[];
 		};
-		expect(page.messages[0]?.attachments[0]?.deleted).toBe(true);
+		expect(page.items[0]?.attachments[0]?.deleted).toBe(true);
 		b.close();
 	});
 
@@ -78,8 +78,8 @@ describe("attachments", () => {
 		});
 		expect(await errorCode(res)).toBe("FILE_NOT_FOUND");
 		const page = (await (await api(`/v1/chats/${chat.id}/messages`, { headers: alice.auth })).json()) as {
-			messages: unknown[];
+			items: unknown[];
 		};
-		expect(page.messages).toHaveLength(0);
+		expect(page.items).toHaveLength(0);
 	});
 });

@@ -4,7 +4,7 @@ import { api, errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
 import { activeGroup, type Msg, openDirect, send } from "./helpers";
 
-type Page = { messages: Msg[]; next_page_token: string | null };
+type Page = { items: Msg[]; page_token: string | null };
 
 describe("messages over REST", () => {
 	it("sends with per-chat seq 1, 2, 3 and is idempotent on client_id", async () => {
@@ -67,7 +67,7 @@ describe("messages over REST", () => {
 			expect(res.status, JSON.stringify(json).slice(0, 60)).toBe(400);
 		}
 		const page = (await (await api(path, { headers: a.auth })).json()) as Page;
-		expect(page.messages).toHaveLength(2);
+		expect(page.items).toHaveLength(2);
 		expect((await send(a, chat.id, "x".repeat(LIMITS.TEXT_MAX))).text).toHaveLength(LIMITS.TEXT_MAX);
 	});
 
@@ -83,7 +83,7 @@ describe("messages over REST", () => {
 		expect(res.status).toBe(404);
 		expect(await errorCode(res)).toBe("FILE_NOT_FOUND");
 		const page = (await (await api(`/v1/chats/${chat.id}/messages`, { headers: a.auth })).json()) as Page;
-		expect(page.messages).toHaveLength(0);
+		expect(page.items).toHaveLength(0);
 	});
 
 	it("edits keep history; only the sender edits; deletes leave a tombstone", async () => {
@@ -150,14 +150,26 @@ describe("messages over REST", () => {
 		do {
 			const q: string = token ? `?page_size=10&page_token=${token}` : "?page_size=10";
 			const page = (await (await api(path + q, { headers: b.auth })).json()) as Page;
-			seen.push(...page.messages.map((m) => m.seq));
-			token = page.next_page_token;
+			seen.push(...page.items.map((m) => m.seq));
+			token = page.page_token;
 			pages++;
 		} while (token && pages < 10);
 		expect(pages).toBe(3);
 		expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => 25 - i));
 		const after = (await (await api(`${path}?after_seq=20`, { headers: b.auth })).json()) as Page;
-		expect(after.messages.map((m) => m.text)).toEqual(["m21", "m22", "m23", "m24", "m25"]);
+		expect(after.items.map((m) => m.text)).toEqual(["m21", "m22", "m23", "m24", "m25"]);
+		expect(after.page_token).toBeNull();
+		// Oldest first after a seq: the token continues in the same direction, to the end.
+		const forward: number[] = [];
+		let next: string | null = null;
+		for (let i = 0; i < 10; i++) {
+			const q: string = next ? `?page_size=10&page_token=${next}` : "?page_size=10&after_seq=3";
+			const page = (await (await api(path + q, { headers: b.auth })).json()) as Page;
+			forward.push(...page.items.map((m) => m.seq));
+			next = page.page_token;
+			if (!next) break;
+		}
+		expect(forward).toEqual(Array.from({ length: 22 }, (_, i) => i + 4));
 		const bad = await api(`${path}?page_token=garbage`, { headers: b.auth });
 		expect(await errorCode(bad)).toBe("INVALID_PAGE_TOKEN");
 		expect((await api(`${path}?page_size=0`, { headers: b.auth })).status).toBe(400);
@@ -230,7 +242,7 @@ describe("messages over REST", () => {
 			expect(JSON.stringify(await res.json())).not.toContain("private");
 		}
 		const still = (await (await api(`${base}/messages`, { headers: a.auth })).json()) as Page;
-		expect(still.messages.map((x) => x.text)).toEqual(["private"]);
+		expect(still.items.map((x) => x.text)).toEqual(["private"]);
 		expect((await api(`${base}/messages`, {})).status).toBe(401);
 	});
 });

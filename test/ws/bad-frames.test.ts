@@ -85,9 +85,9 @@ describe("bad frames", () => {
 			}
 		}
 		const page = (await (await api(`/v1/chats/${chat.id}/messages`, { headers: alice.auth })).json()) as {
-			messages: unknown[];
+			items: unknown[];
 		};
-		expect(page.messages).toHaveLength(0);
+		expect(page.items).toHaveLength(0);
 		const list = (await (await api("/v1/chats", { headers: alice.auth })).json()) as { chats: unknown[] };
 		expect(list.chats).toHaveLength(1);
 		const devices = (await (await api("/v1/devices", { headers: alice.auth })).json()) as {

@@ -162,7 +162,7 @@ describe("GET /v1/chats/{id}/ws: the chat-viewing socket", () => {
 		expect(reused.status).toBe(401);
 		// Mallory's failed try sent nothing to the chat.
 		const h = await roomOf(env, chat.id).history(chat.id, alice.id, {});
-		expect(h.ok && h.value.messages).toEqual([]);
+		expect(h.ok && h.value.items).toEqual([]);
 	});
 
 	it("bad frames get error frames and change nothing; repeated ones close with 1008", async () => {
@@ -179,7 +179,7 @@ describe("GET /v1/chats/{id}/ws: the chat-viewing socket", () => {
 		const unknown = await a.call({ type: "nope" });
 		expect(unknown).toMatchObject({ type: "error", code: 404, reason: "UNKNOWN_TYPE" });
 		const h = await roomOf(env, chatId).history(chatId, alice.id, {});
-		expect(h.ok && h.value.messages).toEqual([]);
+		expect(h.ok && h.value.items).toEqual([]);
 		for (let i = 0; i < 5; i++) a.sendRaw("{not json");
 		await a.waitFor((f: Frame) => f.type === "error" && f.reason === "UNDECODABLE");
 		for (let i = 0; i < 50 && !a.closed; i++) await sleep(20);

@@ -48,11 +48,12 @@ describe("realtime messaging over the socket", () => {
 			(f) => f.type === "receipt" && (f.receipts as { read_seq: number }[]).some((r) => r.read_seq === 1),
 		);
 		expect(read.chat_id).toBe(chat.id);
-		const info = await a1.request<{ receipts: { status: string }[] }>({
+		const history = await a1.request<{ items: { seq: number }[]; page_token: string | null }>({
 			type: "message.history",
 			chat_id: chat.id,
 		});
-		expect(info).toBeTruthy();
+		expect(history.items.map((m) => m.seq)).toEqual([1]);
+		expect(history.page_token).toBeNull();
 		for (const ws of [a1, a2, b]) ws.close();
 	});
 
@@ -286,9 +287,9 @@ describe("realtime messaging over the socket", () => {
 		await sleep(100);
 		expect(e.frames.filter((f) => JSON.stringify(f).includes("secret"))).toHaveLength(0);
 		const page = (await (await api(`/v1/chats/${chat.id}/messages`, { headers: alice.auth })).json()) as {
-			messages: M[];
+			items: M[];
 		};
-		expect(page.messages.map((m) => m.text)).toEqual(["more secrets", "secret"]);
+		expect(page.items.map((m) => m.text)).toEqual(["more secrets", "secret"]);
 		e.close();
 	});
 
