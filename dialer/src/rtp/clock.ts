@@ -51,11 +51,12 @@ export function preciseClock(signal: Int32Array): PacerClock {
 			return;
 		}
 		if (s.kind === "wait") {
-			// "not-equal" (the doorbell already rang) or "ok" (it rang while we slept): a
-			// command is waiting in the port; let the event loop deliver it, then re-plan.
-			const r = Atomics.wait(signal, 0, 0, s.ms);
+			// Ends early when the doorbell rang ("not-equal": before we slept, "ok": while
+			// we slept): a command is waiting in the port, so let the event loop deliver
+			// it and plan again.
+			Atomics.wait(signal, 0, 0, s.ms);
 			Atomics.store(signal, 0, 0);
-			if (r !== "timed-out" && at - performance.now() > EARLY_MS) {
+			if (at - performance.now() > EARLY_MS) {
 				immediate = setImmediate(step);
 				return;
 			}

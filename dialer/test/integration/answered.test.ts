@@ -102,6 +102,11 @@ describe("answered call (sipp UAS, 401 digest)", () => {
 			expect(view).toMatchObject({ call_id: "answered-1", state: "completed", to: "+15550001" });
 			expect(view.answered_at).toBeTypeOf("string");
 			expect(view.ended_at).toBeTypeOf("string");
+			// Counters from the media thread: every packet of the sound sent or (after a stall) skipped,
+			// and the far end's DTMF packets received.
+			expect(view.rtp.sent).toBe(pkts.length);
+			expect(view.rtp.sent + view.rtp.skipped).toBe(SECONDS * 50);
+			expect(view.rtp.received).toBeGreaterThan(0);
 		} finally {
 			ws.close();
 			capture.close();
