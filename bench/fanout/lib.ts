@@ -68,6 +68,18 @@ export function rssOf(root: number, proxyPids: Set<number> = new Set()): { worke
 	return { workerd, proxy };
 }
 
+/** Open file descriptors of the workerd processes under `root` that are not in `proxyPids`. */
+export function workerdFds(root: number, proxyPids: Set<number> = new Set()): number {
+	let n = 0;
+	for (const p of tree(root)) {
+		if (p.name !== "workerd" || proxyPids.has(p.pid)) continue;
+		try {
+			n += readdirSync(`/proc/${p.pid}/fd`).length;
+		} catch {}
+	}
+	return n;
+}
+
 /** TCP ports workerd processes under `root` listen on (from `ss`), with their pids. */
 export function workerdPorts(root: number): { pid: number; port: number }[] {
 	const pids = new Set(
