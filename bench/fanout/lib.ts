@@ -68,6 +68,18 @@ export function rssOf(root: number, proxyPids: Set<number> = new Set()): { worke
 	return { workerd, proxy };
 }
 
+/** CPU seconds (user + system) used so far by `pids` (from /proc; clock ticks are 1/100 s on Linux). */
+export function cpuSeconds(pids: Iterable<number>): number {
+	let ticks = 0;
+	for (const pid of pids) {
+		try {
+			const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+			ticks += Number(f[11]) + Number(f[12]);
+		} catch {}
+	}
+	return ticks / 100;
+}
+
 /** Open file descriptors of the workerd processes under `root` that are not in `proxyPids`. */
 export function workerdFds(root: number, proxyPids: Set<number> = new Set()): number {
 	let n = 0;
@@ -124,6 +136,8 @@ export type FanoutTarget = {
 	send(i: number, text: string): Promise<void>;
 	/** Frame to send after the socket is open (Hatch: chat.subscribe), if any. */
 	subscribe?: (ws: WebSocket) => Promise<void>;
+	/** CPU seconds used so far by the server's processes, for CPU per delivered message. */
+	cpu?: () => number;
 };
 
 export type FanoutResult = {
@@ -137,6 +151,8 @@ export type FanoutResult = {
 	p99_ms: number;
 	max_ms: number;
 	out_of_order: number;
+	server_cpu_s: number;
+	server_cpu_us_per_delivery: number;
 	slowest_messages: { i: number; ms: number }[];
 };
 
@@ -245,6 +261,7 @@ export async function fanout(
 		await sleep(500);
 	}
 	const t0 = Date.now();
+	const cpu0 = target.cpu?.() ?? 0;
 	if (rate) {
 		const sends: Promise<void>[] = [];
 		for (let i = 0; i < messages; i++) {
@@ -270,6 +287,7 @@ export async function fanout(
 		}
 		await sleep(100);
 	}
+	const cpu = (target.cpu?.() ?? 0) - cpu0;
 	const seconds = ((lastAt || Date.now()) - t0) / 1000;
 	for (const ws of sockets) ws.terminate();
 	const sorted = lat.slice(0, Math.min(delivered, expected)).sort();
@@ -284,6 +302,8 @@ export async function fanout(
 		p99_ms: percentile(sorted, 99),
 		max_ms: sorted[sorted.length - 1] ?? Number.NaN,
 		out_of_order: outOfOrder,
+		server_cpu_s: round(cpu),
+		server_cpu_us_per_delivery: delivered ? round((cpu * 1e6) / delivered, 1) : Number.NaN,
 		slowest_messages: [...worst.entries()]
 			.sort((x, y) => y[1] - x[1])
 			.slice(0, 3)

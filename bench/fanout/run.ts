@@ -38,6 +38,7 @@ import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
 import type WebSocket from "ws";
 import {
+	cpuSeconds,
 	type FanoutTarget,
 	fanout,
 	freePort,
@@ -193,8 +194,9 @@ function hatchTarget(
 	};
 }
 
-function baselineTarget(base: string): FanoutTarget {
+function baselineTarget(base: string, pid?: number): FanoutTarget {
 	return {
+		cpu: pid ? () => cpuSeconds([pid]) : undefined,
 		url: async () => `${base.replace("http", "ws")}/`,
 		async send(_i, text) {
 			const res = await fetch(`${base}/send`, { method: "POST", body: JSON.stringify({ text }) });
@@ -277,10 +279,10 @@ async function main() {
 	const bBase = `http://127.0.0.1:${bPort}`;
 	await waitHealthy(bBase, 20_000);
 	console.log("[bench/fanout] baseline fan-out…");
-	const baseFan = await fanout(baselineTarget(bBase), CLIENTS, MESSAGES, CONC);
+	const baseFan = await fanout(baselineTarget(bBase, baseline.pid), CLIENTS, MESSAGES, CONC);
 	console.log(baseFan);
 	console.log(`[bench/fanout] baseline latency at ${RATE} msgs/s…`);
-	const baseLat = await fanout(baselineTarget(bBase), CLIENTS, RATE_MESSAGES, CONC, RATE);
+	const baseLat = await fanout(baselineTarget(bBase, baseline.pid), CLIENTS, RATE_MESSAGES, CONC, RATE);
 	console.log(baseLat);
 
 	const port = await freePort();
@@ -376,8 +378,10 @@ async function main() {
 	console.log(
 		`[bench/fanout] hatch fan-out on chat-viewing sockets (${direct ? "straight to workerd" : "via proxy"})…`,
 	);
+	// Every process wrangler started (workerd running Hatch, the proxy's workerd, wrangler itself).
+	const hatchCpu = () => cpuSeconds(tree(root).map((p) => p.pid));
 	const hatchChat = await fanout(
-		hatchTarget(fanBase, chatId, receivers, sender, tokens, "chat"),
+		{ ...hatchTarget(fanBase, chatId, receivers, sender, tokens, "chat"), cpu: hatchCpu },
 		CLIENTS,
 		MESSAGES,
 		CONC,
@@ -385,7 +389,7 @@ async function main() {
 	console.log(hatchChat);
 	console.log(`[bench/fanout] hatch latency at ${RATE} msgs/s…`);
 	const hatchLat = await fanout(
-		hatchTarget(fanBase, chatId, receivers, sender, tokens, "chat"),
+		{ ...hatchTarget(fanBase, chatId, receivers, sender, tokens, "chat"), cpu: hatchCpu },
 		CLIENTS,
 		RATE_MESSAGES,
 		CONC,
@@ -480,8 +484,8 @@ function markdown(r: {
 }) {
 	const row = (name: string, f: Awaited<ReturnType<typeof fanout>> | null) =>
 		f
-			? `| ${name} | ${f.delivered}/${f.expected} | ${f.seconds} | ${f.msgs_per_s} | ${f.p50_ms} | ${f.p99_ms} | ${f.max_ms} | ${f.out_of_order} |`
-			: `| ${name} | – | – | – | – | – | – | – |`;
+			? `| ${name} | ${f.delivered}/${f.expected} | ${f.seconds} | ${f.msgs_per_s} | ${f.p50_ms} | ${f.p99_ms} | ${f.max_ms} | ${f.out_of_order} | ${f.server_cpu_us_per_delivery} |`
+			: `| ${name} | – | – | – | – | – | – | – | – |`;
 	const b = r.baseline.idle;
 	const h = r.hatch.idle_direct_workerd;
 	return [
@@ -491,16 +495,16 @@ function markdown(r: {
 		"",
 		`## ${r.baseline.fanout.clients} clients in one chat, ${r.baseline.fanout.messages} messages`,
 		"",
-		"| server | delivered | seconds | delivered msgs/s | p50 ms | p99 ms | max ms | out of order |",
-		"|---|---|---|---|---|---|---|---|",
+		"| server | delivered | seconds | delivered msgs/s | p50 ms | p99 ms | max ms | out of order | server CPU µs per delivery |",
+		"|---|---|---|---|---|---|---|---|---|",
 		row("baseline (`ws` broadcast)", r.baseline.fanout),
 		row(`Hatch, ${r.setup.hatch_fanout_path}`, r.hatch.fanout_chat_sockets),
 		row("Hatch, hub sockets via the wrangler proxy (`--hub-fanout`)", r.hatch.fanout_hub_sockets_via_proxy),
 		"",
 		`### Latency at a steady ${r.setup.latency_rate_msgs_per_s} messages/s (open loop, from each message's due time)`,
 		"",
-		"| server | delivered | seconds | delivered msgs/s | p50 ms | p99 ms | max ms | out of order |",
-		"|---|---|---|---|---|---|---|---|",
+		"| server | delivered | seconds | delivered msgs/s | p50 ms | p99 ms | max ms | out of order | server CPU µs per delivery |",
+		"|---|---|---|---|---|---|---|---|---|",
 		row("baseline (`ws` broadcast)", r.baseline.latency_at_rate),
 		row(`Hatch, ${r.setup.hatch_fanout_path}`, r.hatch.latency_at_rate_chat_sockets),
 		"",
