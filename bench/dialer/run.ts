@@ -5,7 +5,7 @@
  * jitter (kernel timestamps from a dumpcap capture, plus a user-space sink) and
  * CPU per call of every process involved. Writes bench/results/dialer.{json,md}.
  *
- *   node bench/dialer/run.ts [--calls 500] [--seconds 20] [--media-nice -10]
+ *   node bench/dialer/run.ts [--calls 500] [--seconds 20] [--media-nice=-10] [--media-rt 0]
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import dgram from "node:dgram";
@@ -30,10 +30,13 @@ const { values } = parseArgs({
 		"quiet-wait": { type: "string", default: "120" },
 		// The dialer's media thread nice value (DIALER_MEDIA_NICE); 0 = not raised.
 		"media-nice": { type: "string", default: "-10" },
+		// SCHED_FIFO priority for the media thread (DIALER_MEDIA_RT_PRIORITY); 0 = off.
+		"media-rt": { type: "string", default: "0" },
 	},
 });
 const K = Math.max(1, Math.min(2000, Number(values.calls)));
 const SECONDS = Math.max(8, Math.min(120, Number(values.seconds)));
+const MEDIA_RT = Math.max(0, Math.min(99, Math.trunc(Number(values["media-rt"])) || 0));
 const MEDIA_NICE = Math.max(-20, Math.min(0, Math.trunc(Number(values["media-nice"])) || 0));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE = process.execPath;
@@ -209,6 +212,7 @@ async function dialerPhase(): Promise<PhaseResult> {
 		DIALER_RTP_PORT_MAX: String(DIALER_RTP[1]),
 		DIALER_MAX_CALLS: String(K),
 		DIALER_MEDIA_NICE: String(MEDIA_NICE),
+		DIALER_MEDIA_RT_PRIORITY: String(MEDIA_RT),
 		DIALER_LOG_LEVEL: "error",
 	});
 	await waitBound(controlPort, "/proc/net/tcp");
@@ -463,7 +467,7 @@ function report(d: PhaseResult, s: PhaseResult, j: Record<string, JitterStats>):
 		"",
 		`K = ${K} concurrent calls, ${SECONDS} s sound (G.711 µ-law, 20 ms packets), loopback, ${process.platform} ${readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? ""}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)?.length ?? "?"} CPUs, node ${process.version}.`,
 		`Machine load (1-min average): ${loads.start.toFixed(2)} at start, ${loads.afterDialer.toFixed(2)} after the dialer phase, ${loads.afterSipp.toFixed(2)} after the sipp phase (other work shares these CPUs).`,
-		`Dialer media thread nice value asked: ${MEDIA_NICE}${MEDIA_NICE === 0 ? " (priority not raised)" : process.getuid?.() === 0 ? " (bench runs as root: applied)" : " (needs CAP_SYS_NICE)"}.`,
+		`Dialer media thread nice value asked: ${MEDIA_NICE}${MEDIA_NICE === 0 ? " (priority not raised)" : process.getuid?.() === 0 ? " (bench runs as root: applied)" : " (needs CAP_SYS_NICE)"}; SCHED_FIFO priority asked: ${MEDIA_RT || "none"}.`,
 		"Receiver: one UDP sink process; jitter = |inter-arrival − 20 ms| over consecutive packets of each stream, from dumpcap's kernel timestamps.",
 		"",
 		"| metric | dialer | sipp | dialer/sipp |",
@@ -477,7 +481,7 @@ function report(d: PhaseResult, s: PhaseResult, j: Record<string, JitterStats>):
 	const results = fileURLToPath(new URL("../results/", import.meta.url));
 	writeFileSync(
 		join(results, "dialer.json"),
-		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, mediaNice: MEDIA_NICE, loadavg1m: loads, dialer: d, sipp: s, jitter: j, targets }, null, 2)}\n`,
+		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, mediaNice: MEDIA_NICE, mediaRealtime: MEDIA_RT, loadavg1m: loads, dialer: d, sipp: s, jitter: j, targets }, null, 2)}\n`,
 	);
 	writeFileSync(join(results, "dialer.md"), md);
 }

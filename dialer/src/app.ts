@@ -66,6 +66,7 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 		portMax: config.rtpPortMax,
 		capacity: config.maxCalls,
 		nice: config.mediaNice,
+		realtime: config.mediaRealtime,
 		log,
 	});
 	const manager = new CallManager({

@@ -17,6 +17,8 @@ export interface Config {
 	sipT1Ms: number;
 	/** Nice value for the media thread (-20 … 0; 0 leaves it alone). */
 	mediaNice: number;
+	/** SCHED_FIFO priority for the media thread (1-99; 0 = normal scheduler). */
+	mediaRealtime: number;
 	logLevel: "info" | "warn" | "error" | "silent";
 }
 
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		maxCalls: int(env, "DIALER_MAX_CALLS", 500, 1, 10000),
 		sipT1Ms: int(env, "DIALER_SIP_T1_MS", 500, 10, 5000),
 		mediaNice: int(env, "DIALER_MEDIA_NICE", -10, -20, 0),
+		mediaRealtime: int(env, "DIALER_MEDIA_RT_PRIORITY", 0, 0, 99),
 		logLevel: level as Config["logLevel"],
 	};
 }

@@ -30,6 +30,7 @@ export async function startDialer(over: Partial<Config> = {}): Promise<TestDiale
 		maxCalls: 50,
 		sipT1Ms: 50,
 		mediaNice: 0,
+		mediaRealtime: 0,
 		logLevel: "silent",
 		...over,
 	};

@@ -35,6 +35,8 @@ export interface MediaThreadOptions {
 	capacity: number;
 	/** Nice value for the media thread; 0 leaves it alone. */
 	nice: number;
+	/** SCHED_FIFO priority for the media thread; 0 (the default) keeps the normal scheduler. */
+	realtime?: number;
 	log: Logger;
 }
 
@@ -113,6 +115,7 @@ export class MediaThread {
 			portMin: this.opts.portMin,
 			portMax: this.opts.portMax,
 			nice: this.opts.nice,
+			realtime: this.opts.realtime ?? 0,
 			signal: this.signal.buffer as SharedArrayBuffer,
 			stats: this.table.buffer as SharedArrayBuffer,
 		};
@@ -178,9 +181,11 @@ export class MediaThread {
 
 	private onReady(p: PriorityResult): void {
 		this.priority = p;
-		if (p.error) {
-			this.opts.log.warn("media thread priority not raised (needs CAP_SYS_NICE)", { ...p });
-		} else if (p.asked !== 0) this.opts.log.info("media thread priority raised", { ...p });
+		const log = this.opts.log;
+		if (p.realtime) return log.info("media thread on SCHED_FIFO", { ...p });
+		if (p.realtimeError) log.warn("media thread not made real-time (needs CAP_SYS_NICE and chrt)", { ...p });
+		if (p.error) log.warn("media thread priority not raised (needs CAP_SYS_NICE)", { ...p });
+		else if (p.asked !== 0) log.info("media thread priority raised", { ...p });
 	}
 
 	private onEvent(e: Exclude<MediaEvent, { ev: "ready" }>): void {

@@ -17,7 +17,7 @@ if (!port) throw new Error("media-worker.ts runs as a worker thread");
 const init = workerData as MediaInit;
 const post = (e: MediaEvent) => port.postMessage(e satisfies MediaEvent);
 
-const priority = raiseThreadPriority(init.nice);
+const priority = raiseThreadPriority(init.nice, init.realtime);
 const pool = new PortPool(init.host, init.portMin, init.portMax);
 const pacer = new Pacer(20, preciseClock(new Int32Array(init.signal)));
 const table = new Int32Array(init.stats);

@@ -15,6 +15,8 @@ export interface MediaInit {
 	portMax: number;
 	/** Nice value to ask for the media thread (0 = leave it alone). */
 	nice: number;
+	/** SCHED_FIFO priority for the media thread (0 = stay on the normal scheduler). */
+	realtime: number;
 	/** Int32Array(1): the doorbell the main thread rings after each command. */
 	signal: SharedArrayBuffer;
 	/** Int32Array(slots × STATS.width): per-session counters. */
@@ -45,6 +47,10 @@ export interface PriorityResult {
 	nice?: number;
 	/** Why it could not be raised (EACCES/EPERM without CAP_SYS_NICE). */
 	error?: string;
+	/** The SCHED_FIFO priority the thread runs at, when that worked. */
+	realtime?: number;
+	/** Why SCHED_FIFO was asked for and not applied. */
+	realtimeError?: string;
 }
 
 /** Layout of one session's row in the shared stats table. */

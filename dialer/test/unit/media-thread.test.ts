@@ -20,7 +20,9 @@ afterEach(async () => {
 	await Promise.all(threads.splice(0).map((t) => t.stop()));
 });
 
-function thread(over: { ports?: number; capacity?: number; nice?: number } = {}): MediaThread {
+function thread(
+	over: { ports?: number; capacity?: number; nice?: number; realtime?: number } = {},
+): MediaThread {
 	const portMin = 36000 + 2 * Math.floor(Math.random() * 4000);
 	const t = new MediaThread({
 		host: "127.0.0.1",
@@ -28,6 +30,7 @@ function thread(over: { ports?: number; capacity?: number; nice?: number } = {})
 		portMax: portMin + 2 * (over.ports ?? 20) - 1,
 		capacity: over.capacity ?? 10,
 		nice: over.nice ?? 0,
+		realtime: over.realtime ?? 0,
 		log: createLogger("silent"),
 	});
 	threads.push(t);
@@ -154,5 +157,10 @@ describe("media thread", () => {
 		const plain = thread();
 		await plain.start();
 		expect(plain.priority).toEqual({ asked: 0 });
+		// SCHED_FIFO through chrt: applied with CAP_SYS_NICE, else the reason and the nice fallback.
+		const rt = thread({ realtime: 5, nice: -3 });
+		await rt.start();
+		expect(rt.priority?.realtime === 5 || typeof rt.priority?.realtimeError === "string").toBe(true);
+		if (rt.priority?.realtimeError) expect(rt.priority.asked).toBe(-3);
 	});
 });
