@@ -74,6 +74,8 @@ export class ChatRoom extends DurableObject<Env> {
 	private active: { members: Map<string, Member> | null; ids: string[] } | null = null;
 	/** The chat id, once read from storage (every RPC names it; a SQL read each time added up). */
 	private boundChatId: string | null = null;
+	/** Viewing users whose hub wants the events anyway (another device of theirs is online); see user-hub/views.ts. */
+	private hubWanted: Set<string> | null = null;
 	private chatName: string | null = null;
 
 	constructor(ctx: DurableObjectState, env: Env) {
@@ -87,14 +89,7 @@ export class ChatRoom extends DurableObject<Env> {
 			this.log.error("summary write failed", { err: String(e) }),
 		);
 		this.fanout = new Fanout(
-			(u) => {
-				// Stubs are cheap but not free (id hashing); a big chat asks for the same ones for every message.
-				const cached = this.hubs.get(u);
-				if (cached) return cached;
-				const stub = hubOf(this.env, u);
-				this.hubs.set(u, stub);
-				return stub;
-			},
+			(u) => this.hub(u),
 			(u) => ({
 				chatId: this.chatId,
 				unread: Math.max(0, this.store.lastSeq() - this.store.receipt(u).read_seq),
@@ -104,6 +99,50 @@ export class ChatRoom extends DurableObject<Env> {
 			(u, events, r) => this.delivered(u, events, r),
 			(msg, err) => this.log.warn(msg, { err: String(err) }),
 		);
+	}
+
+	/** The user's hub stub; stubs are cheap but not free (id hashing), and a big chat asks for the same ones per message. */
+	private hub(userId: string) {
+		let stub = this.hubs.get(userId);
+		if (!stub) {
+			stub = hubOf(this.env, userId);
+			this.hubs.set(userId, stub);
+		}
+		return stub;
+	}
+
+	/**
+	 * Tells the user's hub that a viewing socket of `sessionId` opened (+1) or
+	 * closed (-1), and keeps its answer: whether another device of the user
+	 * still needs this chat's events through the hub (user-hub/views.ts).
+	 */
+	private tellHub(userId: string, sessionId: string | undefined, delta: 1 | -1) {
+		if (!sessionId) return;
+		const chatId = this.chatId;
+		this.ctx.waitUntil(
+			this.hub(userId)
+				.viewing(userId, chatId, sessionId, delta)
+				.then((wanted) => this.setHubWanted(userId, wanted))
+				.catch((err) => this.log.warn("hub.viewing failed", { err: String(err) })),
+		);
+	}
+
+	private viewEnded(v: Viewer | null) {
+		if (v) this.tellHub(v.userId, v.sessionId, -1);
+	}
+
+	private setHubWanted(userId: string, wanted: boolean) {
+		this.hubWanted ??= this.store.hubWants();
+		if (wanted === this.hubWanted.has(userId)) return;
+		if (wanted) this.hubWanted.add(userId);
+		else this.hubWanted.delete(userId);
+		this.store.setHubWants(userId, wanted);
+	}
+
+	/** RPC from a UserHub: whether it wants this chat's events although the user views it (another device came or went). */
+	async hubWants(chatId: string, userId: string, wanted: boolean) {
+		this.bind(chatId);
+		this.setHubWanted(userId, wanted);
 	}
 
 	private get chatId(): string {
@@ -390,7 +429,8 @@ export class ChatRoom extends DurableObject<Env> {
 		const members = await this.loadMembers(chatId, true);
 		// Someone who left or was removed stops viewing at once.
 		for (const u of this.viewers.viewingUsers())
-			if (members.get(u)?.status !== "active") this.viewers.closeUser(u, "No longer a member");
+			if (members.get(u)?.status !== "active")
+				for (const v of this.viewers.closeUser(u, "No longer a member")) this.viewEnded(v);
 		if (broadcast)
 			this.emit(this.activeIds(), {
 				type: "chat.updated",
@@ -432,7 +472,8 @@ export class ChatRoom extends DurableObject<Env> {
 		this.bind(chatId);
 		this.members = new Map();
 		this.knownDelivered.clear();
-		for (const u of this.viewers.viewingUsers()) this.viewers.closeUser(u, "Chat deleted");
+		for (const u of this.viewers.viewingUsers())
+			for (const v of this.viewers.closeUser(u, "Chat deleted")) this.viewEnded(v);
 		this.outbox.clear();
 		await this.ctx.storage.deleteAll();
 		this.store.init();
@@ -458,7 +499,13 @@ export class ChatRoom extends DurableObject<Env> {
 		if (event.type === "message.new")
 			for (const u of reached) if (u !== event.message.sender_id) this.deliveredLive(u, event.seq);
 		// A viewer whose socket is closing (or still catching up) was not reached: its hub takes the event.
-		this.fanout.enqueue(reached.size ? userIds.filter((u) => !reached.has(u)) : userIds, event);
+		// So does the hub of a viewer with another device online.
+		this.hubWanted ??= this.store.hubWants();
+		const wanted = this.hubWanted;
+		this.fanout.enqueue(
+			reached.size ? userIds.filter((u) => !reached.has(u) || wanted.has(u)) : userIds,
+			event,
+		);
 	}
 
 	/**
@@ -468,6 +515,7 @@ export class ChatRoom extends DurableObject<Env> {
 	override async fetch(request: Request): Promise<Response> {
 		const chatId = request.headers.get("X-Hatch-Chat") ?? "";
 		const userId = request.headers.get("X-Hatch-User") ?? "";
+		const sessionId = request.headers.get("X-Hatch-Session") ?? "";
 		const transport = request.headers.get("X-Hatch-Transport") as Transport;
 		const after = new URL(request.url).searchParams.get("after_seq");
 		try {
@@ -487,10 +535,14 @@ export class ChatRoom extends DurableObject<Env> {
 		this.outbox.flush();
 		const v = this.viewers.add(server, {
 			userId,
+			sessionId,
 			socketId: newId(),
 			transport,
 			lastSeq: this.store.lastSeq(),
 		});
+		// Until the hub answers, assume another device may need the events (a spare RPC, never a loss).
+		if (sessionId) this.setHubWanted(userId, true);
+		this.tellHub(userId, sessionId, 1);
 		this.viewers.send(
 			server,
 			{ type: "hello", user_id: userId, socket_id: v.socketId, protocol: transport },
@@ -595,7 +647,7 @@ export class ChatRoom extends DurableObject<Env> {
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
 		try {
-			this.viewers.remove(ws);
+			this.viewEnded(this.viewers.remove(ws));
 			try {
 				ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
 			} catch {
@@ -609,7 +661,7 @@ export class ChatRoom extends DurableObject<Env> {
 	override async webSocketError(ws: WebSocket, error: unknown) {
 		try {
 			this.log.warn("ChatRoom.webSocketError", { err: String(error) });
-			this.viewers.remove(ws);
+			this.viewEnded(this.viewers.remove(ws));
 		} catch (err) {
 			this.log.error("ChatRoom.webSocketError failed", { err: String(err) });
 		}

@@ -12,6 +12,7 @@ import { dispatch } from "./user-hub/dispatch";
 import { SocketGuard } from "./user-hub/guard";
 import { announcePresence } from "./user-hub/presence";
 import { type Device, HubStore } from "./user-hub/store";
+import { socketsChanged, viewChanged } from "./user-hub/views";
 import {
 	handleCallFrame,
 	handleCallSignal,
@@ -20,8 +21,12 @@ import {
 	onSocketOpened,
 } from "./user-hub-calls";
 
-/** The only per-socket state that survives hibernation: who and how. */
-export type SocketIdentity = { u: string; s: string; t: Transport };
+/**
+ * The only per-socket state that survives hibernation: who (`u`), which
+ * socket (`s`), how (`t`) and from which device, i.e. auth session (`d`;
+ * absent on sockets opened before devices were tracked).
+ */
+export type SocketIdentity = { u: string; s: string; t: Transport; d?: string };
 
 /**
  * UserHub, one per user (named by user id): every device's socket (GET /v1/ws
@@ -109,39 +114,52 @@ export class UserHub extends DurableObject<Env> {
 		}
 	}
 
-	/** Mints a single-use ticket for GET /v1/ws: `<userId>.<secret>`, only the hash is stored. */
-	async mintTicket(userId: string): Promise<{ ticket: string; expires_at: number }> {
+	/**
+	 * Mints a single-use ticket for GET /v1/ws: `<userId>.<secret>`, only the
+	 * hash is stored, with the auth session (device) that asked for it.
+	 */
+	async mintTicket(userId: string, sessionId = ""): Promise<{ ticket: string; expires_at: number }> {
 		this.own(userId);
 		const secret = randomToken(24);
 		const now = Date.now();
 		const expires_at = now + LIMITS.TICKET_TTL_MS;
-		this.store.addTicket(await sha256Hex(secret), expires_at, now);
+		this.store.addTicket(await sha256Hex(secret), expires_at, now, sessionId);
 		return { ticket: `${userId}.${secret}`, expires_at };
 	}
 
 	/**
 	 * Redeems a ticket for a chat-viewing socket (GET /v1/chats/{id}/ws): the
-	 * same single-use tickets as GET /v1/ws. True when it was valid and unused.
+	 * same single-use tickets as GET /v1/ws. Returns the session (device) the
+	 * ticket was minted for, or null when it was invalid, used or expired.
 	 *
-	 * @example if (!(await hubOf(env, userId).redeemTicket(ticket))) throw invalidTicket();
+	 * @example const session = await hubOf(env, userId).redeemTicket(ticket); if (session === null) throw invalidTicket();
 	 */
-	async redeemTicket(ticket: string): Promise<boolean> {
+	async redeemTicket(ticket: string): Promise<string | null> {
 		const [userId, secret] = ticket.split(".");
-		if (!userId || !secret || userId !== this.userId) return false;
-		return !!this.store.redeemTicket(await sha256Hex(secret), Date.now());
+		if (!userId || !secret || userId !== this.userId) return null;
+		return this.store.redeemTicket(await sha256Hex(secret), Date.now());
+	}
+
+	/**
+	 * RPC from a ChatRoom: a chat-viewing socket of `sessionId` opened (+1)
+	 * or closed (-1). Returns whether this hub still wants the chat's events
+	 * (see user-hub/views.ts).
+	 */
+	async viewing(userId: string, chatId: string, sessionId: string, delta: 1 | -1): Promise<boolean> {
+		this.own(userId);
+		return viewChanged(this, chatId, sessionId, delta);
 	}
 
 	/** The upgrade, already checked for Origin and transport by the Worker. */
 	override async fetch(request: Request): Promise<Response> {
 		const url = new URL(request.url);
-		const [userId, secret] = (url.searchParams.get("ticket") ?? "").split(".");
+		const [userId = "", secret] = (url.searchParams.get("ticket") ?? "").split(".");
 		const transport = request.headers.get("X-Hatch-Transport") as Transport;
-		if (
-			!userId ||
-			!secret ||
-			userId !== this.userId ||
-			!this.store.redeemTicket(await sha256Hex(secret), Date.now())
-		) {
+		const session =
+			userId && secret && userId === this.userId
+				? this.store.redeemTicket(await sha256Hex(secret), Date.now())
+				: null;
+		if (session === null) {
 			return Response.json(
 				{ error: { code: "INVALID_TICKET", message: "Ticket is invalid, used or expired", requestId: "" } },
 				{ status: 401 },
@@ -150,7 +168,7 @@ export class UserHub extends DurableObject<Env> {
 		const pair = new WebSocketPair();
 		const [client, server] = [pair[0], pair[1]];
 		const wasOnline = this.sockets().length > 0;
-		const identity: SocketIdentity = { u: userId, s: newId(), t: transport };
+		const identity: SocketIdentity = { u: userId, s: newId(), t: transport, d: session };
 		this.ctx.acceptWebSocket(server, [userId, identity.s]);
 		server.serializeAttachment(identity);
 		this.send(server, {
@@ -160,6 +178,8 @@ export class UserHub extends DurableObject<Env> {
 			protocol: transport,
 		} satisfies HubEvent);
 		if (!wasOnline) this.ctx.waitUntil(this.presenceChanged(true));
+		// A new device may need events of chats another device is viewing.
+		this.ctx.waitUntil(socketsChanged(this));
 		// A call ringing for this user rings on the new device too (calls, issue 7).
 		await onSocketOpened(this, server);
 		return new Response(null, {
@@ -233,6 +253,7 @@ export class UserHub extends DurableObject<Env> {
 				// Already closed.
 			}
 			await onSocketClosed(this, ws);
+			await socketsChanged(this, ws);
 			if (this.sockets().filter((s) => s !== ws && s.readyState === WebSocket.OPEN).length === 0) {
 				await this.presenceChanged(false);
 			}
@@ -245,6 +266,7 @@ export class UserHub extends DurableObject<Env> {
 		try {
 			this.log.warn("UserHub.webSocketError", { err: String(error) });
 			this.store.unsubscribe(this.identity(ws).s);
+			await socketsChanged(this, ws);
 		} catch (err) {
 			this.log.error("UserHub.webSocketError failed", { err: String(err) });
 		}
@@ -311,10 +333,13 @@ export class UserHub extends DurableObject<Env> {
 	async deliver(batch: DeliverBatch): Promise<DeliverResult> {
 		const sockets = this.openSockets();
 		const watchers = this.store.watchers(batch.chatId);
+		// Devices with the chat open on a chat-viewing socket already show it.
+		const viewing = this.store.viewers(batch.chatId);
 		const news = batch.events.filter((e) => e.type === "message.new");
 		const latest = news[news.length - 1];
 		for (const ws of sockets) {
 			const who = this.identity(ws);
+			if (who.d && viewing.has(who.d)) continue;
 			if (watchers.has(who.s)) {
 				const held = this.replaying.get(`${who.s}:${batch.chatId}`);
 				for (const e of batch.events)

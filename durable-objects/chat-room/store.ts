@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS edits (seq INTEGER NOT NULL, text TEXT NOT NULL, edit
 CREATE INDEX IF NOT EXISTS edits_seq ON edits (seq);
 CREATE TABLE IF NOT EXISTS message_files (file_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (file_id, seq));
 CREATE TABLE IF NOT EXISTS receipts (user_id TEXT PRIMARY KEY, delivered_seq INTEGER NOT NULL, read_seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS hub_wants (user_id TEXT PRIMARY KEY);
 `;
 
 type Row = {
@@ -283,6 +284,21 @@ export class RoomStore {
 		r.read_seq = Math.max(r.read_seq, read);
 		r.delivered_seq = Math.max(r.delivered_seq, delivered, read);
 		rows.set(userId, r);
+	}
+
+	/** Viewing users whose hub still wants this chat's events (another device is online). */
+	hubWants(): Set<string> {
+		return new Set(
+			this.sql
+				.exec<{ user_id: string }>("SELECT user_id FROM hub_wants")
+				.toArray()
+				.map((r) => r.user_id),
+		);
+	}
+
+	setHubWants(userId: string, wanted: boolean) {
+		if (wanted) this.sql.exec("INSERT OR IGNORE INTO hub_wants (user_id) VALUES (?)", userId);
+		else this.sql.exec("DELETE FROM hub_wants WHERE user_id = ?", userId);
 	}
 
 	sendersAfter(seq: number): string[] {

@@ -10,6 +10,8 @@ import type { ChatEvent, Message, ServerFrame } from "../../src/protocol/frames"
  */
 export type ViewerAttachment = {
 	userId: string;
+	/** The auth session (device) the socket was opened from. */
+	sessionId?: string;
 	socketId: string;
 	transport: Transport;
 	lastSeq: number;
@@ -69,13 +71,15 @@ export class Viewers {
 		return this.map.get(ws) ?? this.rebuild(ws);
 	}
 
-	remove(ws: WebSocket) {
-		const v = this.map.get(ws);
-		if (!v) return;
+	/** Forgets a socket; returns its viewer (null if it was not one). */
+	remove(ws: WebSocket): Viewer | null {
+		const v = this.map.get(ws) ?? null;
+		if (!v) return null;
 		this.map.delete(ws);
 		const n = (this.perUser.get(v.userId) ?? 1) - 1;
 		if (n > 0) this.perUser.set(v.userId, n);
 		else this.perUser.delete(v.userId);
+		return v;
 	}
 
 	/** Number of viewing sockets. */
@@ -87,6 +91,7 @@ export class Viewers {
 	save(ws: WebSocket, v: Viewer) {
 		ws.serializeAttachment({
 			userId: v.userId,
+			sessionId: v.sessionId,
 			socketId: v.socketId,
 			transport: v.transport,
 			lastSeq: v.lastSeq,
@@ -99,17 +104,20 @@ export class Viewers {
 		return [...this.perUser.keys()];
 	}
 
-	/** Closes every socket of a user who is no longer an active member. */
-	closeUser(userId: string, reason: string) {
+	/** Closes every socket of a user who is no longer an active member; returns those viewers. */
+	closeUser(userId: string, reason: string): Viewer[] {
+		const closed: Viewer[] = [];
 		for (const [ws, v] of this.map) {
 			if (v.userId !== userId) continue;
 			this.remove(ws);
+			closed.push(v);
 			try {
 				ws.close(4403, reason);
 			} catch {
 				// Already closed.
 			}
 		}
+		return closed;
 	}
 
 	/**

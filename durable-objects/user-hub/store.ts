@@ -1,14 +1,18 @@
 /**
  * The UserHub's SQLite storage: who it belongs to, unredeemed WebSocket
- * tickets (hashed), which socket watches which chat, and push devices.
+ * tickets (hashed, with the session they were minted for), which socket
+ * watches which chat, which sessions have a chat open on a chat-viewing
+ * socket (and what the chat's room was last told about it), and push devices.
  * Socket attachments hold identity only; subscriptions live here so they
  * survive hibernation and eviction.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tickets (hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tickets (hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, session_id TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS subs (socket_id TEXT NOT NULL, chat_id TEXT NOT NULL, PRIMARY KEY (socket_id, chat_id));
 CREATE INDEX IF NOT EXISTS subs_chat ON subs (chat_id);
+CREATE TABLE IF NOT EXISTS views (chat_id TEXT NOT NULL, session_id TEXT NOT NULL, sockets INTEGER NOT NULL, PRIMARY KEY (chat_id, session_id));
+CREATE TABLE IF NOT EXISTS wants (chat_id TEXT PRIMARY KEY, wanted INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS devices (
 	device_id TEXT PRIMARY KEY, type TEXT NOT NULL, push_token TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
 );
@@ -24,6 +28,12 @@ export type Device = {
 
 export class HubStore {
 	constructor(private readonly sql: SqlStorage) {
+		try {
+			// Hubs created before tickets named their session: tickets live a minute, so start the table afresh.
+			sql.exec("SELECT session_id FROM tickets LIMIT 0");
+		} catch {
+			sql.exec("DROP TABLE IF EXISTS tickets");
+		}
 		sql.exec(SCHEMA);
 	}
 
@@ -42,17 +52,70 @@ export class HubStore {
 		);
 	}
 
-	addTicket(hash: string, expiresAt: number, now: number) {
+	addTicket(hash: string, expiresAt: number, now: number, sessionId: string) {
 		this.sql.exec("DELETE FROM tickets WHERE expires_at < ?", now);
-		this.sql.exec("INSERT INTO tickets (hash, expires_at) VALUES (?, ?)", hash, expiresAt);
+		this.sql.exec(
+			"INSERT INTO tickets (hash, expires_at, session_id) VALUES (?, ?, ?)",
+			hash,
+			expiresAt,
+			sessionId,
+		);
 	}
 
-	/** Single use: the ticket is deleted whether or not it is still valid. */
-	redeemTicket(hash: string, now: number): boolean {
+	/**
+	 * Single use: the ticket is deleted whether or not it is still valid.
+	 * Returns the session (device) it was minted for, or null.
+	 */
+	redeemTicket(hash: string, now: number): string | null {
 		const row = this.sql
-			.exec<{ expires_at: number }>("DELETE FROM tickets WHERE hash = ? RETURNING expires_at", hash)
+			.exec<{ expires_at: number; session_id: string }>(
+				"DELETE FROM tickets WHERE hash = ? RETURNING expires_at, session_id",
+				hash,
+			)
 			.toArray()[0];
-		return !!row && row.expires_at >= now;
+		return row && row.expires_at >= now ? row.session_id : null;
+	}
+
+	/** A chat-viewing socket of `sessionId` opened (+1) or closed (-1). */
+	view(chatId: string, sessionId: string, delta: 1 | -1) {
+		this.sql.exec(
+			`INSERT INTO views (chat_id, session_id, sockets) VALUES (?, ?, max(?, 0))
+			 ON CONFLICT (chat_id, session_id) DO UPDATE SET sockets = max(sockets + ?, 0)`,
+			chatId,
+			sessionId,
+			delta,
+			delta,
+		);
+		this.sql.exec("DELETE FROM views WHERE sockets = 0");
+	}
+
+	/** Sessions with `chatId` open on a chat-viewing socket. */
+	viewers(chatId: string): Set<string> {
+		return new Set(
+			this.sql
+				.exec<{ session_id: string }>("SELECT session_id FROM views WHERE chat_id = ?", chatId)
+				.toArray()
+				.map((r) => r.session_id),
+		);
+	}
+
+	/** Chats some session of this user has open, with what each room was last told. */
+	viewedChats(): { chat_id: string; wanted: number | null }[] {
+		return this.sql
+			.exec<{ chat_id: string; wanted: number | null }>(
+				`SELECT DISTINCT v.chat_id, w.wanted FROM views v LEFT JOIN wants w ON w.chat_id = v.chat_id`,
+			)
+			.toArray();
+	}
+
+	/** Remembers what the chat's room was told; forgets chats nobody views any more. */
+	setWanted(chatId: string, wanted: boolean) {
+		this.sql.exec(
+			"INSERT INTO wants (chat_id, wanted) VALUES (?, ?) ON CONFLICT (chat_id) DO UPDATE SET wanted = excluded.wanted",
+			chatId,
+			wanted ? 1 : 0,
+		);
+		this.sql.exec("DELETE FROM wants WHERE chat_id NOT IN (SELECT chat_id FROM views)");
 	}
 
 	subscribe(socketId: string, chatId: string) {

@@ -115,7 +115,7 @@ export function originAllowed(origin: string | undefined, allowed: string): bool
 
 export const wsRoutes = createRouter()
 	.openapi(ticketRoute, async (c) => {
-		const t = await hubOf(c.env, c.var.auth.userId).mintTicket(c.var.auth.userId);
+		const t = await hubOf(c.env, c.var.auth.userId).mintTicket(c.var.auth.userId, c.var.auth.sessionId);
 		const url = new URL("/v1/ws", c.env.PUBLIC_URL);
 		url.protocol = url.protocol === "http:" ? "ws:" : "wss:";
 		return c.json({ ...t, url: url.toString() }, 200);
@@ -156,11 +156,12 @@ export const wsRoutes = createRouter()
 		const { ticket } = c.req.valid("query");
 		const { id: chatId } = c.req.valid("param");
 		const userId = ticket.split(".")[0] ?? "";
-		if (!/^[0-9a-f-]{36}$/.test(userId) || !(await hubOf(c.env, userId).redeemTicket(ticket)))
-			throw invalidTicket();
+		const session = /^[0-9a-f-]{36}$/.test(userId) ? await hubOf(c.env, userId).redeemTicket(ticket) : null;
+		if (session === null) throw invalidTicket();
 		const headers = new Headers(c.req.raw.headers);
 		headers.set("X-Hatch-Transport", transport);
 		headers.set("X-Hatch-User", userId);
+		headers.set("X-Hatch-Session", session);
 		headers.set("X-Hatch-Chat", chatId);
 		// The room checks membership before accepting: a non-member gets 404 and no socket.
 		const res = await roomOf(c.env, chatId).fetch(new Request(c.req.url, { headers }));

@@ -35,3 +35,13 @@ export async function createTestUser(
 	const { token } = await signAccessToken(env, { userId: id, role: opts.role ?? "user", sessionId: newId() });
 	return { id, token, email, auth: { Authorization: `Bearer ${token}` } };
 }
+
+/**
+ * The same user signed in on another device: a token for a new auth session.
+ *
+ * @example const alicePhone = await otherDevice(alice);
+ */
+export async function otherDevice(user: TestUser, role: Role = "user"): Promise<TestUser> {
+	const { token } = await signAccessToken(env, { userId: user.id, role, sessionId: newId() });
+	return { ...user, token, auth: { Authorization: `Bearer ${token}` } };
+}

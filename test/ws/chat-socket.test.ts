@@ -1,10 +1,10 @@
-import { env, evictDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { roomOf } from "../../src/domain/chats/deps";
 import { activeGroup, createGroup, send } from "../chats/helpers";
 import { errorCode } from "../helpers/http";
-import { createTestUser } from "../helpers/users";
+import { createTestUser, otherDevice } from "../helpers/users";
 import { type Frame, mintTicket, sleep, WsClient } from "../helpers/ws-client";
 
 type M = { seq: number; text: string; sender_id: string };
@@ -127,6 +127,59 @@ describe("GET /v1/chats/{id}/ws: the chat-viewing socket", () => {
 		await sleep(100);
 		expect(seqs(b)).toEqual([1, 2, 3]);
 		for (const ws of [a, b]) ws.close();
+	});
+
+	it("every device hears every event: while one device views the chat, another gets it through the hub", async () => {
+		const [alice, bob] = [await createTestUser(), await createTestUser()];
+		const chatId = await activeGroup(alice, [bob]);
+		const room = roomOf(env, chatId);
+		const hubWanted = () =>
+			runInDurableObject(room, (_, state) =>
+				state.storage.sql
+					.exec<{ user_id: string }>("SELECT user_id FROM hub_wants")
+					.toArray()
+					.map((r) => r.user_id),
+			);
+		const until = async (check: () => Promise<boolean>) => {
+			for (let i = 0; i < 100 && !(await check()); i++) await sleep(20);
+			expect(await check()).toBe(true);
+		};
+		// Bob's desktop has the chat open and its hub socket connected (one session, one device).
+		const desk = await WsClient.connectChat(bob, chatId);
+		const deskHub = await WsClient.connect(bob);
+		await until(async () => !(await hubWanted()).includes(bob.id));
+		// Bob's phone (another session) connects to the hub only: the room learns the hub wants the chat.
+		const phone = await WsClient.connect(await otherDevice(bob));
+		await until(async () => (await hubWanted()).includes(bob.id));
+
+		await send(alice, chatId, "one");
+		await desk.waitFor((f) => f.type === "message.new" && f.seq === 1);
+		const inbox = await phone.waitFor((f) => f.type === "inbox" && f.seq === 1);
+		expect(inbox).toMatchObject({ chat_id: chatId, unread: 1, last_message: { text: "one" } });
+		// The phone opens the chat on its hub socket: full events from then on.
+		await phone.request({ type: "chat.subscribe", chat_id: chatId, after_seq: 1 });
+		await send(alice, chatId, "two");
+		const two = await phone.waitFor((f) => f.type === "message.new" && f.seq === 2);
+		expect((two.message as M).text).toBe("two");
+		await desk.waitFor((f) => f.type === "message.new" && f.seq === 2);
+
+		// The phone goes away: the room stops calling Bob's hub for this chat.
+		phone.close();
+		await until(async () => !(await hubWanted()).includes(bob.id));
+		await send(alice, chatId, "three");
+		await desk.waitFor((f) => f.type === "message.new" && f.seq === 3);
+		// The desktop's own hub socket never got an inbox for the chat it shows.
+		await sleep(100);
+		expect(deskHub.events("inbox")).toEqual([]);
+		expect(seqs(desk)).toEqual([1, 2, 3]);
+		// The desktop closes the chat: the room forgets the socket and the hub hears every event again.
+		desk.close();
+		const viewing = (r: unknown) => (r as { viewers: { size: number } }).viewers.size;
+		await until(async () => (await runInDurableObject(room, viewing)) === 0);
+		await send(alice, chatId, "four");
+		const four = await deskHub.waitFor((f) => f.type === "inbox" && f.seq === 4);
+		expect(four).toMatchObject({ last_message: { text: "four" } });
+		deskHub.close();
 	});
 
 	it("denies non-members, invitees and bad handshakes before the upgrade", async () => {

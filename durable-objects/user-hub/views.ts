@@ -1,0 +1,61 @@
+/**
+ * Chat-viewing sockets and the user's other devices.
+ *
+ * A ChatRoom writes a chat's events straight to the sockets that have the
+ * chat open (GET /v1/chats/{id}/ws) and skips those users' hubs: one RPC
+ * per viewer per message would cost a big room more than the writes. But
+ * every device must hear every event: when the user also has a hub socket on
+ * a *different* device (session) than the ones viewing, that device needs the
+ * events too (an `inbox` summary, or full events if it subscribed).
+ *
+ * So the hub keeps which sessions view which chat (the room tells it as
+ * viewing sockets open and close) and tells the room, only when the answer
+ * changes, whether it still wants that chat's events. Hub sockets of a
+ * viewing session get nothing from the hub for that chat: the chat socket on
+ * the same device already shows it.
+ */
+import { roomOf } from "../../src/domain/chats/deps";
+import type { UserHub } from "../user-hub";
+
+/**
+ * Whether an open hub socket of a session other than the viewing ones
+ * exists (`leaving`, a socket being closed, does not count).
+ */
+export function wantsChat(hub: UserHub, chatId: string, leaving?: WebSocket): boolean {
+	const viewing = hub.store.viewers(chatId);
+	for (const ws of hub.sockets()) {
+		if (ws === leaving || ws.readyState !== WebSocket.OPEN) continue;
+		const d = hub.identity(ws).d;
+		if (!d || !viewing.has(d)) return true;
+	}
+	return false;
+}
+
+/**
+ * A viewing socket of `sessionId` opened or closed in the chat's room;
+ * returns whether the hub (still) wants the chat's events.
+ */
+export function viewChanged(hub: UserHub, chatId: string, sessionId: string, delta: 1 | -1): boolean {
+	hub.store.view(chatId, sessionId, delta);
+	const wanted = wantsChat(hub, chatId);
+	hub.store.setWanted(chatId, wanted);
+	return wanted;
+}
+
+/**
+ * The hub's sockets changed (a device connected or left): tells each room
+ * the user views whose answer flipped. `leaving` is a socket that is closing
+ * and must not count.
+ */
+export async function socketsChanged(hub: UserHub, leaving?: WebSocket): Promise<void> {
+	const calls: Promise<unknown>[] = [];
+	for (const { chat_id, wanted } of hub.store.viewedChats()) {
+		const now = wantsChat(hub, chat_id, leaving);
+		if (wanted !== null && !!wanted === now) continue;
+		hub.store.setWanted(chat_id, now);
+		calls.push(roomOf(hub.bindings, chat_id).hubWants(chat_id, hub.userId, now));
+	}
+	const results = await Promise.allSettled(calls);
+	for (const r of results)
+		if (r.status === "rejected") hub.log.warn("hubWants failed", { err: String(r.reason) });
+}
