@@ -29,13 +29,8 @@ type Member = { role: "owner" | "admin" | "member"; status: "active" | "invited"
 export type HistoryPage = { items: Message[]; page_token: string | null };
 export type Replay = { messages: Message[]; updated: Message[]; last_seq: number; more: boolean };
 
-/**
- * How long events may wait to go out together once the room is busy (a quiet
- * room sends at once): 5 ms after a single event, 15 ms once the room is
- * already sending batches.
- */
+/** How long events may wait to go out together once the room is busy (a quiet room sends at once). */
 const OUTBOX_WINDOW_MS = 5;
-const OUTBOX_BUSY_WINDOW_MS = 15;
 
 /**
  * ChatRoom, one per chat (named by chat id): the message log in SQLite with
@@ -61,13 +56,9 @@ export class ChatRoom extends DurableObject<Env> {
 	private readonly summary: SummaryWriter;
 	private readonly viewers: Viewers;
 	private readonly guard = new SocketGuard();
-	private readonly outbox = new Outbox<{ userIds: string[]; event: ChatEvent }>(
-		(batch) => {
-			for (const { userIds, event } of batch) this.deliverNow(userIds, event);
-		},
-		OUTBOX_WINDOW_MS,
-		OUTBOX_BUSY_WINDOW_MS,
-	);
+	private readonly outbox = new Outbox<{ userIds: string[]; event: ChatEvent }>((batch) => {
+		for (const { userIds, event } of batch) this.deliverNow(userIds, event);
+	}, OUTBOX_WINDOW_MS);
 	/** Delivered watermarks known in memory, so a broadcast to 1,000 viewers reads no SQL per viewer. */
 	private readonly knownDelivered = new Map<string, number>();
 	/** `activeIds()` of the current `members` map (rebuilt when the map is replaced). */

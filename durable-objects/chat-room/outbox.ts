@@ -19,15 +19,9 @@ export class Outbox<T> {
 	private queue: T[] = [];
 	private timer: ReturnType<typeof setTimeout> | null = null;
 
-	/**
-	 * @param windowMs the window after a flush of one event
-	 * @param busyWindowMs the window after a flush of several: a room that is
-	 *   already coalescing waits a little longer, so batches grow with load
-	 */
 	constructor(
 		private readonly deliver: (batch: T[]) => void,
 		private readonly windowMs: number,
-		private readonly busyWindowMs = windowMs,
 	) {}
 
 	/** Delivers `item` now when no window is open, else with the window's batch. */
@@ -50,8 +44,7 @@ export class Outbox<T> {
 		try {
 			this.deliver(batch);
 		} finally {
-			const ms = batch.length > 1 ? this.busyWindowMs : this.windowMs;
-			this.timer = setTimeout(() => this.flush(), ms);
+			this.timer = setTimeout(() => this.flush(), this.windowMs);
 		}
 	}
 

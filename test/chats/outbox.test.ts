@@ -32,23 +32,6 @@ describe("Outbox: the ChatRoom's event coalescing", () => {
 		outbox.clear();
 	});
 
-	it("after a batch of several the next window is the busy one", async () => {
-		const batches: number[][] = [];
-		const outbox = new Outbox<number>((b) => batches.push(b), 10, 20_000);
-		outbox.push(1);
-		outbox.push(2);
-		outbox.push(3);
-		outbox.flush();
-		expect(batches).toEqual([[1], [2, 3]]);
-		// The batch [2, 3] opened the busy window (20 s), not the quiet one (10 ms): 4 waits.
-		outbox.push(4);
-		await sleep(100);
-		expect(outbox.pending).toBe(1);
-		outbox.flush();
-		expect(batches.at(-1)).toEqual([4]);
-		outbox.clear();
-	});
-
 	it("flush() delivers what is queued now; clear() drops it", () => {
 		const got: string[] = [];
 		const outbox = new Outbox<string>((b) => got.push(...b), 1000);
