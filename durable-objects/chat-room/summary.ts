@@ -1,3 +1,5 @@
+import type { Message } from "../../src/protocol/frames";
+
 type Summary = { seq: number; senderId: string; text: string; at: number };
 
 /**
@@ -59,4 +61,17 @@ export class SummaryWriter {
 			this.running = false;
 		}
 	}
+}
+
+/**
+ * The inbox preview of a message: its text (at most 200 characters), or a
+ * count of its attachments when it has no text.
+ *
+ * @example summaryText(message); // "hello" or "[2 attachments]"
+ */
+export function summaryText(m: Message): string {
+	if (m.text) return m.text.slice(0, 200);
+	return m.attachments.length
+		? `[${m.attachments.length} attachment${m.attachments.length > 1 ? "s" : ""}]`
+		: "";
 }

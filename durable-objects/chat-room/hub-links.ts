@@ -1,0 +1,76 @@
+import { hubOf } from "../../src/domain/chats/deps";
+import type { Logger } from "../../src/lib/log";
+import type { RoomStore } from "./store";
+import type { Viewer } from "./viewers";
+
+/**
+ * The room's side of its members' UserHubs: a cache of hub stubs, and which
+ * viewing users' hubs still want this chat's events although the user views
+ * it here (another device of theirs is online; see user-hub/views.ts). The
+ * room tells a hub as viewing sockets open and close and keeps its answer,
+ * in memory and in storage (`hub_wants`).
+ *
+ * @example
+ * links.tell(userId, sessionId, 1); // a viewing socket opened
+ * links.hub(userId).deliver(batch);
+ * if (links.wanting().has(userId)) ... // its hub takes the event too
+ */
+export class HubLinks {
+	private readonly stubs = new Map<string, ReturnType<typeof hubOf>>();
+	/** Viewing users whose hub wants the events anyway (another device of theirs is online); see user-hub/views.ts. */
+	private wanted: Set<string> | null = null;
+
+	constructor(
+		private readonly env: Env,
+		private readonly store: RoomStore,
+		private readonly chatId: () => string,
+		private readonly waitUntil: (promise: Promise<unknown>) => void,
+		private readonly log: Logger,
+	) {}
+
+	/** The user's hub stub; stubs are cheap but not free (id hashing), and a big chat asks for the same ones per message. */
+	hub(userId: string) {
+		let stub = this.stubs.get(userId);
+		if (!stub) {
+			stub = hubOf(this.env, userId);
+			this.stubs.set(userId, stub);
+		}
+		return stub;
+	}
+
+	/**
+	 * Tells the user's hub that a viewing socket of `sessionId` opened (+1) or
+	 * closed (-1), and keeps its answer: whether another device of the user
+	 * still needs this chat's events through the hub (user-hub/views.ts).
+	 */
+	tell(userId: string, sessionId: string | undefined, delta: 1 | -1) {
+		if (!sessionId) return;
+		const chatId = this.chatId();
+		this.waitUntil(
+			this.hub(userId)
+				.viewing(userId, chatId, sessionId, delta)
+				.then((wanted) => this.setWanted(userId, wanted))
+				.catch((err) => this.log.warn("hub.viewing failed", { err: String(err) })),
+		);
+	}
+
+	/** A viewing socket is gone (`v` null: it was not one): its hub hears of it. */
+	viewEnded(v: Viewer | null) {
+		if (v) this.tell(v.userId, v.sessionId, -1);
+	}
+
+	/** Records whether the user's hub wants this chat's events (written only when it changes). */
+	setWanted(userId: string, wanted: boolean) {
+		const set = this.wanting();
+		if (wanted === set.has(userId)) return;
+		if (wanted) set.add(userId);
+		else set.delete(userId);
+		this.store.setHubWants(userId, wanted);
+	}
+
+	/** The viewing users whose hub wants this chat's events anyway (read from storage once per wake-up). */
+	wanting(): Set<string> {
+		this.wanted ??= this.store.hubWants();
+		return this.wanted;
+	}
+}

@@ -1,0 +1,198 @@
+import { ApiError } from "../../src/errors";
+import { newId } from "../../src/lib/ids";
+import { decodeFrame, type Transport } from "../../src/protocol/codec";
+import type { ErrorFrame, ServerFrame } from "../../src/protocol/frames";
+import { LIMITS } from "../../src/protocol/limits";
+import type { ChatRoom } from "../chat-room";
+import type { RoomContext } from "./context";
+import { viewerDispatch } from "./viewer-frames";
+import type { Viewer } from "./viewers";
+
+/**
+ * GET /v1/chats/{id}/ws lands here (the Worker has checked the ticket,
+ * Origin and transport): a member's chat-viewing socket; anyone else 404.
+ *
+ * @example override fetch(request) { return openViewer(this.room, this.ctx, request); }
+ */
+export async function openViewer(
+	room: RoomContext,
+	state: DurableObjectState,
+	request: Request,
+): Promise<Response> {
+	const chatId = request.headers.get("X-Hatch-Chat") ?? "";
+	const userId = request.headers.get("X-Hatch-User") ?? "";
+	const sessionId = request.headers.get("X-Hatch-Session") ?? "";
+	const transport = request.headers.get("X-Hatch-Transport") as Transport;
+	const after = new URL(request.url).searchParams.get("after_seq");
+	try {
+		await room.member(chatId, userId);
+	} catch (err) {
+		const e = err instanceof ApiError ? err : null;
+		if (!e) room.log.error("ChatRoom.fetch failed", { err: String(err) });
+		return Response.json(
+			{ error: { code: e?.code ?? "INTERNAL", message: e?.message ?? "Internal error", requestId: "" } },
+			{ status: e?.status ?? 500 },
+		);
+	}
+	const pair = new WebSocketPair();
+	const [client, server] = [pair[0], pair[1]];
+	state.acceptWebSocket(server, [userId]);
+	// Everything stored is written out before a socket joins at the room's last seq.
+	room.outbox.flush();
+	const v = room.viewers.add(server, {
+		userId,
+		sessionId,
+		socketId: newId(),
+		transport,
+		lastSeq: room.store.lastSeq(),
+	});
+	// Until the hub answers, assume another device may need the events (a spare RPC, never a loss).
+	if (sessionId) room.links.setWanted(userId, true);
+	room.links.tell(userId, sessionId, 1);
+	room.viewers.send(
+		server,
+		{ type: "hello", user_id: userId, socket_id: v.socketId, protocol: transport },
+		transport,
+	);
+	if (after !== null) await subscribeViewer(room, server, v, Number(after));
+	return new Response(null, {
+		status: 101,
+		webSocket: client,
+		headers: { "Sec-WebSocket-Protocol": transport },
+	});
+}
+
+/**
+ * `chat.subscribe` on a viewing socket: replays from storage everything
+ * after `afterSeq` (or after what this socket was already sent, whichever
+ * is later), then the socket is live. Synchronous after the membership
+ * check, so no live event interleaves with the replay.
+ *
+ * @example const { last_seq, more } = await subscribeViewer(room, ws, viewer, 41);
+ */
+export async function subscribeViewer(room: RoomContext, ws: WebSocket, v: Viewer, afterSeq?: number) {
+	const { store } = room;
+	const chatId = room.chatId();
+	await room.member(chatId, v.userId);
+	room.outbox.flush();
+	const last = store.lastSeq();
+	if (afterSeq === undefined) {
+		v.lastSeq = v.pristine ? last : Math.max(v.lastSeq, last);
+		v.behind = false;
+		room.viewers.save(ws, v);
+		return { chat_id: chatId, last_seq: last, replayed: 0, more: false };
+	}
+	const from = Math.min(last, v.pristine ? afterSeq : Math.max(afterSeq, v.lastSeq));
+	v.lastSeq = from;
+	const rows = store.after(from, LIMITS.REPLAY_MAX + 1);
+	const more = rows.length > LIMITS.REPLAY_MAX;
+	const messages = rows.slice(0, LIMITS.REPLAY_MAX).map((r) => store.toMessage(chatId, r));
+	const updated =
+		from > 0 ? store.changedSince(from, LIMITS.REPLAY_MAX).map((r) => store.toMessage(chatId, r)) : [];
+	room.viewers.replay(ws, v, chatId, messages, updated, more);
+	return {
+		chat_id: chatId,
+		last_seq: last,
+		replayed: messages.length,
+		more,
+		next_after_seq: v.lastSeq,
+	};
+}
+
+/**
+ * One frame from a viewing socket: rate limited, decoded, and dispatched
+ * (viewer-frames.ts) to `target`'s methods; the answer is a `result` or an
+ * `error` frame, and repeated undecodable frames close the socket (1008).
+ *
+ * @example override webSocketMessage(ws, raw) { return viewerMessage(this.room, this, ws, raw); }
+ */
+export async function viewerMessage(
+	room: RoomContext,
+	target: ChatRoom,
+	ws: WebSocket,
+	raw: string | ArrayBuffer,
+) {
+	try {
+		const v = room.viewers.get(ws);
+		if (!v) return;
+		const error = (e: Omit<ErrorFrame, "type">) =>
+			room.viewers.send(ws, { type: "error", ...e } satisfies ErrorFrame, v.transport);
+		const limited = room.guard.rateLimit(ws);
+		if (limited) {
+			error({
+				id: null,
+				code: 429,
+				reason: "RATE_LIMITED",
+				message: "Too many frames; slow down",
+				retry_after_ms: limited,
+			});
+			return;
+		}
+		const decoded = decodeFrame(raw, v.transport);
+		if (!decoded.ok || "call" in decoded) {
+			if (decoded.ok)
+				error({
+					id:
+						typeof decoded.call.id === "string" || typeof decoded.call.id === "number"
+							? decoded.call.id
+							: null,
+					code: 400,
+					reason: "NOT_ON_CHAT_SOCKET",
+					message: "call.* frames are sent on the hub socket (GET /v1/ws)",
+				});
+			else error({ id: decoded.id, code: decoded.code, reason: decoded.reason, message: decoded.message });
+			if (!decoded.ok && room.guard.badFrame(ws)) ws.close(1008, "Too many invalid frames");
+			return;
+		}
+		const frame = decoded.frame;
+		try {
+			const result = await viewerDispatch(target, ws, v, room.chatId(), frame);
+			room.viewers.send(ws, { type: "result", id: frame.id, result } satisfies ServerFrame, v.transport);
+		} catch (err) {
+			const e = err instanceof ApiError ? err : null;
+			if (!e)
+				room.log.error("ChatRoom.webSocketMessage dispatch failed", { type: frame.type, err: String(err) });
+			error({
+				id: frame.id,
+				code: e?.status ?? 500,
+				reason: e ? String(e.code) : "INTERNAL",
+				message: e?.message ?? "Internal error",
+			});
+		}
+	} catch (err) {
+		room.log.error("ChatRoom.webSocketMessage failed", { err: String(err) });
+	}
+}
+
+/**
+ * A viewing socket closed: its hub hears of it, and the close is echoed
+ * (1005/1006 are not codes one may send, so those become 1000).
+ *
+ * @example override webSocketClose(ws, code, reason) { return viewerClosed(this.room, ws, code, reason); }
+ */
+export async function viewerClosed(room: RoomContext, ws: WebSocket, code: number, reason: string) {
+	try {
+		room.links.viewEnded(room.viewers.remove(ws));
+		try {
+			ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+		} catch {
+			// Already closed.
+		}
+	} catch (err) {
+		room.log.error("ChatRoom.webSocketClose failed", { err: String(err) });
+	}
+}
+
+/**
+ * A viewing socket failed: logged, and it is a viewer no more.
+ *
+ * @example override webSocketError(ws, error) { return viewerFailed(this.room, ws, error); }
+ */
+export async function viewerFailed(room: RoomContext, ws: WebSocket, error: unknown) {
+	try {
+		room.log.warn("ChatRoom.webSocketError", { err: String(error) });
+		room.links.viewEnded(room.viewers.remove(ws));
+	} catch (err) {
+		room.log.error("ChatRoom.webSocketError failed", { err: String(err) });
+	}
+}
