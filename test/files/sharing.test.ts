@@ -61,9 +61,9 @@ describe("sharing files through messages (with the real ChatRoom)", () => {
 		const forwarded = (await (
 			await api(`/v1/chats/${bobCarol.id}/messages`, { headers: carol.auth })
 		).json()) as {
-			messages: Message[];
+			items: Message[];
 		};
-		expect(forwarded.messages[0]?.attachments[0]?.deleted).toBe(true);
+		expect(forwarded.items[0]?.attachments[0]?.deleted).toBe(true);
 		for (const who of [alice, bob, carol]) expect(await fetchStatus(who, file.id)).toBe(404);
 		// A deleted file cannot be attached again.
 		const again = await api(`/v1/chats/${chat.id}/messages`, {
