@@ -19,7 +19,7 @@
 // (`--idle 0` skips the idle phase.)
 //
 // Bounded: every wait has a timeout; servers listen on 127.0.0.1 only;
-// wrangler runs a snapshot of the committed tree (`git archive HEAD`) with
+// wrangler runs a snapshot of the committed tree (`git archive HEAD`, or `--ref`) with
 // its state in a temporary directory, started with --enable-containers=false.
 import { type ChildProcess, execFileSync, execSync, spawn } from "node:child_process";
 import {
@@ -61,6 +61,8 @@ const { values } = parseArgs({
 		concurrency: { type: "string", default: "8" },
 		"hub-fanout": { type: "boolean", default: false },
 		rate: { type: "string", default: "10" },
+		// A commit to measure instead of HEAD (an experiment need not move the shared checkout).
+		ref: { type: "string", default: "HEAD" },
 		"rate-messages": { type: "string", default: "200" },
 	},
 });
@@ -69,6 +71,7 @@ const MESSAGES = Number(values.messages);
 const IDLE = Number(values.idle);
 const CONC = Number(values.concurrency);
 const RATE = Number(values.rate);
+const REF = values.ref;
 const RATE_MESSAGES = Number(values["rate-messages"]);
 const DEVICES_PER_IDLE_USER = 10;
 const repo = process.cwd();
@@ -246,7 +249,8 @@ async function main() {
 	);
 	const snapshot = join(tmp, "src");
 	mkdirSync(snapshot);
-	execSync(`git archive HEAD | tar -x -C ${snapshot}`, { cwd: repo });
+	if (!/^[\w./-]+$/.test(REF)) throw new Error(`--ref ${REF}: not a git ref`);
+	execSync(`git archive ${REF} | tar -x -C ${snapshot}`, { cwd: repo });
 	symlinkSync(join(repo, "node_modules"), join(snapshot, "node_modules"));
 	// Quiet logs: one line per request would cost the Worker more than the work measured.
 	writeFileSync(
