@@ -182,7 +182,10 @@ export class MediaThread {
 	private onReady(p: PriorityResult): void {
 		this.priority = p;
 		const log = this.opts.log;
-		if (p.realtime) return log.info("media thread on SCHED_FIFO", { ...p });
+		if (p.realtime) {
+			log.info("media thread on SCHED_FIFO", { ...p });
+			return;
+		}
 		if (p.realtimeError) log.warn("media thread not made real-time (needs CAP_SYS_NICE and chrt)", { ...p });
 		if (p.error) log.warn("media thread priority not raised (needs CAP_SYS_NICE)", { ...p });
 		else if (p.asked !== 0) log.info("media thread priority raised", { ...p });
