@@ -130,14 +130,19 @@ export class UserHub extends DurableObject<Env> {
 	/**
 	 * Redeems a ticket for a chat-viewing socket (GET /v1/chats/{id}/ws): the
 	 * same single-use tickets as GET /v1/ws. Returns the session (device) the
-	 * ticket was minted for, or null when it was invalid, used or expired.
+	 * ticket was minted for and whether another device has a hub socket open
+	 * right now (the room's first guess at whether this hub wants the chat's
+	 * events), or null when the ticket was invalid, used or expired.
 	 *
-	 * @example const session = await hubOf(env, userId).redeemTicket(ticket); if (session === null) throw invalidTicket();
+	 * @example const t = await hubOf(env, userId).redeemTicket(ticket); if (!t) throw invalidTicket();
 	 */
-	async redeemTicket(ticket: string): Promise<string | null> {
+	async redeemTicket(ticket: string): Promise<{ session: string; others: boolean } | null> {
 		const [userId, secret] = ticket.split(".");
 		if (!userId || !secret || userId !== this.userId) return null;
-		return this.store.redeemTicket(await sha256Hex(secret), Date.now());
+		const session = this.store.redeemTicket(await sha256Hex(secret), Date.now());
+		if (session === null) return null;
+		const others = this.openSockets().some((ws) => this.identity(ws).d !== session);
+		return { session, others };
 	}
 
 	/**

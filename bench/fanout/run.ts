@@ -216,8 +216,14 @@ async function idleMemory(target: FanoutTarget, n: number, root: number, proxyPi
 	const before = rssOf(root, proxyPids);
 	const fdsBefore = workerdFds(root, proxyPids);
 	const t0 = Date.now();
-	const sockets = await openSockets(target, n);
-	const openS = (Date.now() - t0) / 1000;
+	// Two halves over the same users: the second half finds every Durable Object
+	// already awake, so its growth is the sockets' own cost.
+	const half = Math.floor(n / 2);
+	const sockets = await openSockets(target, half);
+	await sleep(5000);
+	const mid = rssOf(root, proxyPids);
+	sockets.push(...(await openSockets({ ...target, url: (i) => target.url(half + i) }, n - half)));
+	const openS = (Date.now() - t0) / 1000 - 5;
 	await sleep(5000);
 	const after = rssOf(root, proxyPids);
 	const fdsAfter = workerdFds(root, proxyPids);
@@ -239,6 +245,9 @@ async function idleMemory(target: FanoutTarget, n: number, root: number, proxyPi
 		total_bytes_per_socket: per(before.workerd + before.proxy, after.workerd + after.proxy),
 		after_30s_total_bytes_per_socket: per(before.workerd + before.proxy, later.workerd + later.proxy),
 		still_open_after_30s: alive,
+		second_half_total_bytes_per_socket: Math.round(
+			(after.workerd + after.proxy - mid.workerd - mid.proxy) / Math.max(1, n - half),
+		),
 		server_fds_per_socket: round((fdsAfter - fdsBefore) / n),
 	};
 }
@@ -357,7 +366,7 @@ async function main() {
 		const idleTarget: FanoutTarget = {
 			...hatchTarget(idleBase, chatId, [], sender, tokens),
 			async url(i) {
-				const userId = idleUsers[Math.floor(i / DEVICES_PER_IDLE_USER)] as string;
+				const userId = idleUsers[i % idleUsers.length] as string;
 				const res = await fetch(`${idleBase}/v1/ws/ticket`, {
 					method: "POST",
 					headers: { Authorization: `Bearer ${tokens.get(userId)}` },
@@ -538,6 +547,8 @@ function idleMd(
 		`| Hatch workerd | ${h.workerd_rss_before_mib} → ${h.workerd_rss_after_mib} | ${h.workerd_bytes_per_socket} | – | ${h.server_fds_per_socket} |`,
 		`| Hatch wrangler proxy (not on the path: sockets go straight to workerd) | ${h.proxy_rss_before_mib} → ${h.proxy_rss_after_mib} | ${h.proxy_bytes_per_socket} | – | – |`,
 		`| Hatch, every process | | ${h.total_bytes_per_socket} | ${h.after_30s_total_bytes_per_socket} | |`,
+		`| Hatch, every process, second half only (every hub already awake) | | ${h.second_half_total_bytes_per_socket} | | |`,
+		`| baseline, second half only | | ${b.second_half_total_bytes_per_socket} | | |`,
 		"",
 		`Hatch/baseline bytes per idle socket (every process): ${ratio}. Sockets still open after 30 s: Hatch ${h.still_open_after_30s}/${h.sockets}, baseline ${b.still_open_after_30s}/${b.sockets}.`,
 		"",

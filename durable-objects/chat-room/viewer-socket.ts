@@ -46,8 +46,8 @@ export async function openViewer(
 		transport,
 		lastSeq: room.store.lastSeq(),
 	});
-	// Until the hub answers, assume another device may need the events (a spare RPC, never a loss).
-	if (sessionId) room.links.setWanted(userId, true);
+	// Until the hub answers, go by whether another device was online when the ticket was redeemed.
+	if (sessionId && request.headers.get("X-Hatch-Other-Devices") === "1") room.links.setWanted(userId, true);
 	room.links.tell(userId, sessionId, 1);
 	room.viewers.send(
 		server,

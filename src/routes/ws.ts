@@ -121,29 +121,19 @@ export const wsRoutes = createRouter()
 		return c.json({ ...t, url: url.toString() }, 200);
 	})
 	.openapi(upgradeRoute, async (c) => {
-		if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-			throw new ApiError("UPGRADE_REQUIRED", "This endpoint only accepts WebSocket upgrades", {
-				status: 426,
-			});
-		}
-		if (!originAllowed(c.req.header("Origin"), c.env.ALLOWED_ORIGINS)) {
-			throw new ApiError("ORIGIN_NOT_ALLOWED", "This origin may not open a socket", { status: 403 });
-		}
-		const transport = pickTransport(c.req.header("Sec-WebSocket-Protocol") ?? null);
-		if (!transport) {
-			throw new ApiError("UNSUPPORTED_TRANSPORT", "Sec-WebSocket-Protocol must be json or msgpack", {
-				status: 501,
-			});
-		}
+		const transport = checkUpgrade(
+			c.req.header("Upgrade"),
+			c.req.header("Origin"),
+			c.req.header("Sec-WebSocket-Protocol"),
+			c.env.ALLOWED_ORIGINS,
+		);
 		const { ticket } = c.req.valid("query");
 		const userId = ticket.split(".")[0] ?? "";
-		if (!/^[0-9a-f-]{36}$/.test(userId))
-			throw new ApiError("INVALID_TICKET", "Ticket is invalid, used or expired", { status: 401 });
+		if (!/^[0-9a-f-]{36}$/.test(userId)) throw invalidTicket();
 		const headers = new Headers(c.req.raw.headers);
 		headers.set("X-Hatch-Transport", transport);
 		const res = await hubOf(c.env, userId).fetch(new Request(c.req.url, { headers }));
-		if (res.status === 401)
-			throw new ApiError("INVALID_TICKET", "Ticket is invalid, used or expired", { status: 401 });
+		if (res.status === 401) throw invalidTicket();
 		return res as never;
 	})
 	.openapi(chatUpgradeRoute, async (c) => {
@@ -156,12 +146,13 @@ export const wsRoutes = createRouter()
 		const { ticket } = c.req.valid("query");
 		const { id: chatId } = c.req.valid("param");
 		const userId = ticket.split(".")[0] ?? "";
-		const session = /^[0-9a-f-]{36}$/.test(userId) ? await hubOf(c.env, userId).redeemTicket(ticket) : null;
-		if (session === null) throw invalidTicket();
+		const redeemed = /^[0-9a-f-]{36}$/.test(userId) ? await hubOf(c.env, userId).redeemTicket(ticket) : null;
+		if (!redeemed) throw invalidTicket();
 		const headers = new Headers(c.req.raw.headers);
 		headers.set("X-Hatch-Transport", transport);
 		headers.set("X-Hatch-User", userId);
-		headers.set("X-Hatch-Session", session);
+		headers.set("X-Hatch-Session", redeemed.session);
+		headers.set("X-Hatch-Other-Devices", redeemed.others ? "1" : "0");
 		headers.set("X-Hatch-Chat", chatId);
 		// The room checks membership before accepting: a non-member gets 404 and no socket.
 		const res = await roomOf(c.env, chatId).fetch(new Request(c.req.url, { headers }));
