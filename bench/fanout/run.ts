@@ -474,6 +474,8 @@ async function main() {
 	mkdirSync(join(repo, "bench/results"), { recursive: true });
 	writeFileSync(join(repo, "bench/results/fanout.json"), `${JSON.stringify(result, null, 2)}\n`);
 	writeFileSync(join(repo, "bench/results/fanout.md"), markdown(result));
+	// The partial file only matters when a run dies after the idle phase.
+	rmSync(join(repo, "bench/results/fanout.partial.json"), { force: true });
 	console.log(markdown(result));
 }
 
