@@ -9,10 +9,12 @@
 //   2. idle: K idle hub sockets (K/10 users × 10 devices), connected straight
 //      to workerd's port (the wrangler proxy holds ~6 fds per socket): RSS
 //      growth per connection of workerd and of the proxy, and of the baseline.
-//      K defaults to 9,000, not 10,000: workerd holds two descriptors per
-//      accepted WebSocket (`ss -tnp` shows each connection on two fds), so
-//      10,000 sockets need more than this machine's hard cap of 20,000 open
-//      files per process. The figure reported is bytes per connection.
+//      K defaults to 8,000, not 10,000: workerd holds about two descriptors
+//      per accepted WebSocket (`ss -tnp` shows each connection on two fds)
+//      and three per awake Durable Object (its SQLite files), and this
+//      machine caps a process at 20,000 open files. 9,000 sockets on 900 hubs
+//      peaked at 18,477 workerd fds once and made workerd stop answering twice.
+//      The figure reported is bytes per connection.
 // Writes bench/results/fanout.json and fanout.md.
 //
 //   bash -c 'ulimit -n 20000 && node bench/fanout/run.ts [--clients 1000] [--messages 2000] [--idle 10000] [--concurrency 8] [--hub-fanout]'
@@ -57,7 +59,7 @@ const { values } = parseArgs({
 	options: {
 		clients: { type: "string", default: "1000" },
 		messages: { type: "string", default: "2000" },
-		idle: { type: "string", default: "9000" },
+		idle: { type: "string", default: "8000" },
 		concurrency: { type: "string", default: "8" },
 		"hub-fanout": { type: "boolean", default: false },
 		rate: { type: "string", default: "10" },
@@ -554,7 +556,7 @@ function idleMd(
 		"",
 		`Hatch/baseline bytes per idle socket (every process): ${ratio}. Sockets still open after 30 s: Hatch ${h.still_open_after_30s}/${h.sockets}, baseline ${b.still_open_after_30s}/${b.sockets}.`,
 		"",
-		"Why not 10,000: workerd keeps two descriptors per accepted WebSocket, and this machine caps a process at 20,000 open files.",
+		"Why not 10,000: workerd keeps about two descriptors per accepted WebSocket and three per awake Durable Object, and this machine caps a process at 20,000 open files.",
 		"",
 	];
 }
