@@ -197,8 +197,10 @@ async function dialerPhase(): Promise<PhaseResult> {
 	]);
 	await waitBound(uasPort);
 	const audioServer = http.createServer((req, res) => {
-		if (req.headers["if-none-match"] === '"v1"') return res.writeHead(304, { etag: '"v1"' }).end();
-		res.writeHead(200, { "content-type": "audio/wav", etag: '"v1"' }).end(Buffer.from(wav));
+		// The headers the Worker's dialer audio URL sends (src/routes/dialer-callbacks.ts).
+		const cache = { etag: '"v1"', "cache-control": "private, max-age=3600" };
+		if (req.headers["if-none-match"] === '"v1"') return res.writeHead(304, cache).end();
+		res.writeHead(200, { "content-type": "audio/wav", ...cache }).end(Buffer.from(wav));
 	});
 	await new Promise<void>((r) => audioServer.listen(0, "127.0.0.1", () => r()));
 	const audioUrl = `http://127.0.0.1:${(audioServer.address() as net.AddressInfo).port}/sound.wav`;

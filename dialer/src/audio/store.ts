@@ -2,6 +2,9 @@
  * Turns an uploaded or fetched sound into ready-to-send G.711, once. A campaign
  * dials thousands of numbers with one sound: the conversion is keyed by URL +
  * ETag and by content hash, and concurrent requests share one in-flight load.
+ * A fetched sound is not fetched again while its `Cache-Control: max-age`
+ * says it is fresh (the Worker's sound URLs send an hour); after that, or
+ * without one, each call revalidates it with `If-None-Match`.
  */
 import { createHash } from "node:crypto";
 import { AudioError } from "./errors.ts";
@@ -31,6 +34,8 @@ export class AudioFetchError extends Error {
 
 const MAX_BYTES = 50 * 1024 * 1024;
 const MAX_SECONDS = 4 * 3600;
+/** The longest a fetched sound is reused without revalidating, whatever its max-age says. */
+const MAX_FRESH_S = 24 * 3600;
 
 /** Decode any supported file to G.711. @throws AudioError */
 export async function prepareAudio(bytes: Uint8Array): Promise<PreparedAudio> {
@@ -61,14 +66,17 @@ function sha256(bytes: Uint8Array): string {
 /** Bounded cache of prepared sounds. */
 export class AudioStore {
 	private byHash = new Map<string, Promise<PreparedAudio>>();
-	private byUrl = new Map<string, { etag?: string; audio: PreparedAudio }>();
+	private byUrl = new Map<string, { etag?: string; audio: PreparedAudio; freshUntil: number }>();
 	private inflight = new Map<string, Promise<PreparedAudio>>();
 	private readonly fetcher: AudioFetcher;
 	private readonly maxEntries: number;
 
-	constructor(fetcher: AudioFetcher, maxEntries = 64) {
+	private readonly now: () => number;
+
+	constructor(fetcher: AudioFetcher, maxEntries = 64, now: () => number = Date.now) {
 		this.fetcher = fetcher;
 		this.maxEntries = maxEntries;
+		this.now = now;
 	}
 
 	/** Load and convert, reusing earlier work. @throws AudioError | AudioFetchError */
@@ -83,6 +91,7 @@ export class AudioStore {
 
 	private async fromUrl(url: string): Promise<PreparedAudio> {
 		const cached = this.byUrl.get(url);
+		if (cached && this.now() < cached.freshUntil) return cached.audio;
 		const headers: Record<string, string> = {};
 		if (cached?.etag) headers["if-none-match"] = cached.etag;
 		let res: Response;
@@ -91,15 +100,31 @@ export class AudioStore {
 		} catch (err) {
 			throw new AudioFetchError(`fetching audio failed: ${(err as Error).message}`);
 		}
-		if (res.status === 304 && cached) return cached.audio;
+		if (res.status === 304 && cached) {
+			cached.freshUntil = this.freshUntil(res);
+			return cached.audio;
+		}
 		if (!res.ok) throw new AudioFetchError(`fetching audio failed: HTTP ${res.status}`);
 		const declared = Number(res.headers.get("content-length") ?? "0");
 		if (declared > MAX_BYTES)
 			throw new AudioError("AUDIO_TOO_LARGE", `audio file exceeds ${MAX_BYTES} bytes`);
 		const bytes = new Uint8Array(await res.arrayBuffer());
 		const audio = await this.fromBytes(bytes);
-		this.remember(this.byUrl, url, { etag: res.headers.get("etag") ?? undefined, audio });
+		this.remember(this.byUrl, url, {
+			etag: res.headers.get("etag") ?? undefined,
+			audio,
+			freshUntil: this.freshUntil(res),
+		});
 		return audio;
+	}
+
+	/** Until when a response may be reused without asking again: its max-age (at most a day), else now. */
+	private freshUntil(res: Response): number {
+		const cc = (res.headers.get("cache-control") ?? "").toLowerCase();
+		if (/(^|,)\s*(no-cache|no-store)\b/.test(cc)) return 0;
+		const maxAge = /(^|,)\s*max-age\s*=\s*(\d{1,9})\b/.exec(cc);
+		if (!maxAge) return 0;
+		return this.now() + Math.min(Number(maxAge[2]), MAX_FRESH_S) * 1000;
 	}
 
 	private fromBytes(bytes: Uint8Array): Promise<PreparedAudio> {
