@@ -242,7 +242,6 @@ export class ChatRoom extends DurableObject<Env> {
 	async destroy(chatId: string) {
 		this.bind(chatId);
 		this.membership.clear();
-		this.receiptTracker.forgetDelivered();
 		for (const u of this.viewers.viewingUsers())
 			for (const v of this.viewers.closeUser(u, "Chat deleted")) this.links.viewEnded(v);
 		this.outbox.clear();

@@ -17,8 +17,6 @@ const RECEIPT_FLUSH_MS = 100;
  * receipts.markDirty(userId, before.read_seq); // a read marker moved
  */
 export class ReceiptTracker {
-	/** Delivered watermarks known in memory, so a broadcast to 1,000 viewers reads no SQL per viewer. */
-	private readonly knownDelivered = new Map<string, number>();
 	private readonly dirty = new Map<string, number>();
 	private timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -31,9 +29,9 @@ export class ReceiptTracker {
 
 	/** A viewer's socket was written `seq`: raise its delivered mark (memory first, persisted in the 100 ms flush). */
 	deliveredLive(userId: string, seq: number) {
-		const known = this.knownDelivered.get(userId) ?? this.store.receipt(userId).delivered_seq;
+		// The store keeps every watermark in memory, read markers included, so this reads no SQL.
+		const known = this.store.deliveredSeq(userId);
 		if (seq <= known) return;
-		this.knownDelivered.set(userId, seq);
 		this.store.raiseDeliveredLater(userId, seq);
 		this.markDirty(userId, known);
 	}
@@ -44,10 +42,10 @@ export class ReceiptTracker {
 		let max = 0;
 		for (const e of events)
 			if (e.type === "message.new" && e.message.sender_id !== userId) max = Math.max(max, e.seq);
-		const before = this.store.receipt(userId);
-		if (max > before.delivered_seq) {
+		const known = this.store.deliveredSeq(userId);
+		if (max > known) {
 			this.store.raiseDeliveredLater(userId, max);
-			this.markDirty(userId, before.delivered_seq);
+			this.markDirty(userId, known);
 		}
 	}
 
@@ -55,11 +53,6 @@ export class ReceiptTracker {
 	markDirty(userId: string, fromSeq: number) {
 		this.dirty.set(userId, Math.min(fromSeq, this.dirty.get(userId) ?? fromSeq));
 		this.timer ??= setTimeout(() => this.flush(), RECEIPT_FLUSH_MS);
-	}
-
-	/** Forgets the delivered marks known in memory (the room's storage is being deleted). */
-	forgetDelivered() {
-		this.knownDelivered.clear();
 	}
 
 	private flush() {

@@ -244,6 +244,12 @@ export class RoomStore {
 		return [...users].map((u) => this.receipt(u));
 	}
 
+	/** The user's delivered watermark, from memory (no allocation: the fan-out asks per viewer per message). */
+	deliveredSeq(userId: string): number {
+		const persisted = this.persisted().get(userId)?.delivered_seq ?? 0;
+		return Math.max(persisted, this.deliveredLater.get(userId) ?? 0);
+	}
+
 	/** Raises a delivered watermark in memory; `persistDelivered` writes it. */
 	raiseDeliveredLater(userId: string, seq: number) {
 		if (seq > (this.deliveredLater.get(userId) ?? 0)) this.deliveredLater.set(userId, seq);
