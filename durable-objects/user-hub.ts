@@ -12,7 +12,7 @@ import { dispatch } from "./user-hub/dispatch";
 import { SocketGuard } from "./user-hub/guard";
 import { announcePresence } from "./user-hub/presence";
 import { type Device, HubStore } from "./user-hub/store";
-import { socketsChanged, viewChanged } from "./user-hub/views";
+import { onlineBeyond, socketsChanged, viewChanged } from "./user-hub/views";
 import {
 	handleCallFrame,
 	handleCallSignal,
@@ -137,12 +137,16 @@ export class UserHub extends DurableObject<Env> {
 	 * @example const t = await hubOf(env, userId).redeemTicket(ticket); if (!t) throw invalidTicket();
 	 */
 	async redeemTicket(ticket: string): Promise<{ session: string; others: boolean } | null> {
+		const session = await this.redeem(ticket);
+		if (session === null) return null;
+		return { session, others: onlineBeyond(this, new Set([session])) };
+	}
+
+	/** Single use: the session a valid ticket of this hub's user was minted for, else null. */
+	private async redeem(ticket: string): Promise<string | null> {
 		const [userId, secret] = ticket.split(".");
 		if (!userId || !secret || userId !== this.userId) return null;
-		const session = this.store.redeemTicket(await sha256Hex(secret), Date.now());
-		if (session === null) return null;
-		const others = this.openSockets().some((ws) => this.identity(ws).d !== session);
-		return { session, others };
+		return this.store.redeemTicket(await sha256Hex(secret), Date.now());
 	}
 
 	/**
@@ -157,13 +161,9 @@ export class UserHub extends DurableObject<Env> {
 
 	/** The upgrade, already checked for Origin and transport by the Worker. */
 	override async fetch(request: Request): Promise<Response> {
-		const url = new URL(request.url);
-		const [userId = "", secret] = (url.searchParams.get("ticket") ?? "").split(".");
+		const ticket = new URL(request.url).searchParams.get("ticket") ?? "";
 		const transport = request.headers.get("X-Hatch-Transport") as Transport;
-		const session =
-			userId && secret && userId === this.userId
-				? this.store.redeemTicket(await sha256Hex(secret), Date.now())
-				: null;
+		const session = await this.redeem(ticket);
 		if (session === null) {
 			return Response.json(
 				{ error: { code: "INVALID_TICKET", message: "Ticket is invalid, used or expired", requestId: "" } },
@@ -173,6 +173,7 @@ export class UserHub extends DurableObject<Env> {
 		const pair = new WebSocketPair();
 		const [client, server] = [pair[0], pair[1]];
 		const wasOnline = this.sockets().length > 0;
+		const userId = this.userId;
 		const identity: SocketIdentity = { u: userId, s: newId(), t: transport, d: session };
 		this.ctx.acceptWebSocket(server, [userId, identity.s]);
 		server.serializeAttachment(identity);

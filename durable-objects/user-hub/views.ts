@@ -18,17 +18,24 @@ import { roomOf } from "../../src/domain/chats/deps";
 import type { UserHub } from "../user-hub";
 
 /**
- * Whether an open hub socket of a session other than the viewing ones
- * exists (`leaving`, a socket being closed, does not count).
+ * Whether an open hub socket of a session outside `sessions` exists
+ * (`leaving`, a socket being closed, does not count; a socket from before
+ * sessions were recorded counts as another device).
+ *
+ * @example onlineBeyond(hub, new Set([sessionId])) // another device is online
  */
-export function wantsChat(hub: UserHub, chatId: string, leaving?: WebSocket): boolean {
-	const viewing = hub.store.viewers(chatId);
+export function onlineBeyond(hub: UserHub, sessions: ReadonlySet<string>, leaving?: WebSocket): boolean {
 	for (const ws of hub.sockets()) {
 		if (ws === leaving || ws.readyState !== WebSocket.OPEN) continue;
 		const d = hub.identity(ws).d;
-		if (!d || !viewing.has(d)) return true;
+		if (!d || !sessions.has(d)) return true;
 	}
 	return false;
+}
+
+/** Whether a device that is not viewing `chatId` is online: then this hub wants the chat's events. */
+export function wantsChat(hub: UserHub, chatId: string, leaving?: WebSocket): boolean {
+	return onlineBeyond(hub, hub.store.viewers(chatId), leaving);
 }
 
 /**

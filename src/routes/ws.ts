@@ -77,21 +77,16 @@ const chatUpgradeRoute = createRoute({
 });
 
 /** Upgrade, Origin and transport checks shared by both sockets; returns the transport. */
-function checkUpgrade(
-	upgrade: string | undefined,
-	origin: string | undefined,
-	protocol: string | undefined,
-	allowed: string,
-) {
-	if (upgrade?.toLowerCase() !== "websocket") {
+function checkUpgrade(headers: Headers, allowed: string) {
+	if (headers.get("Upgrade")?.toLowerCase() !== "websocket") {
 		throw new ApiError("UPGRADE_REQUIRED", "This endpoint only accepts WebSocket upgrades", {
 			status: 426,
 		});
 	}
-	if (!originAllowed(origin, allowed)) {
+	if (!originAllowed(headers.get("Origin") ?? undefined, allowed)) {
 		throw new ApiError("ORIGIN_NOT_ALLOWED", "This origin may not open a socket", { status: 403 });
 	}
-	const transport = pickTransport(protocol ?? null);
+	const transport = pickTransport(headers.get("Sec-WebSocket-Protocol"));
 	if (!transport) {
 		throw new ApiError("UNSUPPORTED_TRANSPORT", "Sec-WebSocket-Protocol must be json or msgpack", {
 			status: 501,
@@ -102,6 +97,13 @@ function checkUpgrade(
 
 const invalidTicket = () =>
 	new ApiError("INVALID_TICKET", "Ticket is invalid, used or expired", { status: 401 });
+
+/** The user a ticket (`<userId>.<secret>`) names; a malformed one is refused before any hub is woken. */
+function ticketOwner(ticket: string): string {
+	const userId = ticket.split(".")[0] ?? "";
+	if (!/^[0-9a-f-]{36}$/.test(userId)) throw invalidTicket();
+	return userId;
+}
 
 /** Whether a browser Origin may open the socket; non-browser clients send none and are allowed. */
 export function originAllowed(origin: string | undefined, allowed: string): boolean {
@@ -121,15 +123,9 @@ export const wsRoutes = createRouter()
 		return c.json({ ...t, url: url.toString() }, 200);
 	})
 	.openapi(upgradeRoute, async (c) => {
-		const transport = checkUpgrade(
-			c.req.header("Upgrade"),
-			c.req.header("Origin"),
-			c.req.header("Sec-WebSocket-Protocol"),
-			c.env.ALLOWED_ORIGINS,
-		);
+		const transport = checkUpgrade(c.req.raw.headers, c.env.ALLOWED_ORIGINS);
 		const { ticket } = c.req.valid("query");
-		const userId = ticket.split(".")[0] ?? "";
-		if (!/^[0-9a-f-]{36}$/.test(userId)) throw invalidTicket();
+		const userId = ticketOwner(ticket);
 		const headers = new Headers(c.req.raw.headers);
 		headers.set("X-Hatch-Transport", transport);
 		const res = await hubOf(c.env, userId).fetch(new Request(c.req.url, { headers }));
@@ -137,16 +133,11 @@ export const wsRoutes = createRouter()
 		return res as never;
 	})
 	.openapi(chatUpgradeRoute, async (c) => {
-		const transport = checkUpgrade(
-			c.req.header("Upgrade"),
-			c.req.header("Origin"),
-			c.req.header("Sec-WebSocket-Protocol"),
-			c.env.ALLOWED_ORIGINS,
-		);
+		const transport = checkUpgrade(c.req.raw.headers, c.env.ALLOWED_ORIGINS);
 		const { ticket } = c.req.valid("query");
 		const { id: chatId } = c.req.valid("param");
-		const userId = ticket.split(".")[0] ?? "";
-		const redeemed = /^[0-9a-f-]{36}$/.test(userId) ? await hubOf(c.env, userId).redeemTicket(ticket) : null;
+		const userId = ticketOwner(ticket);
+		const redeemed = await hubOf(c.env, userId).redeemTicket(ticket);
 		if (!redeemed) throw invalidTicket();
 		const headers = new Headers(c.req.raw.headers);
 		headers.set("X-Hatch-Transport", transport);
