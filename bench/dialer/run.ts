@@ -20,6 +20,7 @@ import WebSocket from "ws";
 import { encodeUlaw } from "../../dialer/src/audio/g711.ts";
 import { buildWav } from "../../dialer/src/audio/wav.ts";
 import { TokenService } from "../../dialer/src/control/auth.ts";
+import { cpuSeconds } from "../lib/proc.ts";
 import { analyse, type JitterStats } from "./pcap.ts";
 import { uacXml, uasXml } from "./scenarios.ts";
 
@@ -41,24 +42,12 @@ const MEDIA_NICE = Math.max(-20, Math.min(0, Math.trunc(Number(values["media-nic
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE = process.execPath;
 const SECRET = "bench-dialer-secret-0123456789abcdef";
-const TICK = 100; // USER_HZ on Linux
 const DIALER_RTP = [30000, 30000 + 2 * K + 100];
 const SIPP_RTP = 40000; // sipp -mp: its rtp_stream ports count up from here
 const dir = mkdtempSync(join(tmpdir(), "hatch-bench-"));
 const children: ChildProcess[] = [];
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function cpuSeconds(pid: number | undefined): number {
-	if (!pid) return 0;
-	try {
-		const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-		const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-		return (Number(f[11]) + Number(f[12])) / TICK; // utime + stime
-	} catch {
-		return 0;
-	}
-}
 
 async function freePort(kind: "udp" | "tcp"): Promise<number> {
 	if (kind === "tcp") {
@@ -234,7 +223,7 @@ async function dialerPhase(): Promise<PhaseResult> {
 		if (["completed", "failed", "busy", "no_answer", "canceled"].includes(e.type)) ended++;
 	});
 	await new Promise((r) => ws.on("open", r));
-	const cpu0 = { dialer: cpuSeconds(dialer.pid), uas: cpuSeconds(uas.pid) };
+	const cpu0 = { dialer: cpuSeconds([dialer.pid]), uas: cpuSeconds([uas.pid]) };
 	const t0 = performance.now();
 	let next = 0;
 	const failures: string[] = [];
@@ -264,12 +253,12 @@ async function dialerPhase(): Promise<PhaseResult> {
 	log(`dialer: ${answered} answered in ${setupSeconds.toFixed(2)} s`);
 	const windowSeconds = await steadyWindow(setupSeconds);
 	await sleep(1000);
-	const w0 = { dialer: cpuSeconds(dialer.pid), uas: cpuSeconds(uas.pid), sink: await sinkCpu() };
+	const w0 = { dialer: cpuSeconds([dialer.pid]), uas: cpuSeconds([uas.pid]), sink: await sinkCpu() };
 	await sleep(windowSeconds * 1000);
-	const w1 = { dialer: cpuSeconds(dialer.pid), uas: cpuSeconds(uas.pid), sink: await sinkCpu() };
+	const w1 = { dialer: cpuSeconds([dialer.pid]), uas: cpuSeconds([uas.pid]), sink: await sinkCpu() };
 	const endDeadline = performance.now() + (SECONDS + 60) * 1000;
 	while (ended < answered && performance.now() < endDeadline) await sleep(50);
-	const total = { dialer: cpuSeconds(dialer.pid) - cpu0.dialer, uas: cpuSeconds(uas.pid) - cpu0.uas };
+	const total = { dialer: cpuSeconds([dialer.pid]) - cpu0.dialer, uas: cpuSeconds([uas.pid]) - cpu0.uas };
 	ws.close();
 	dialer.kill("SIGTERM");
 	await exited(dialer, 20_000);
@@ -353,7 +342,7 @@ async function sippPhase(dialerSetupSeconds: number): Promise<PhaseResult> {
 		"-timeout",
 		`${SECONDS + 120}s`,
 	]);
-	const cpu0 = { uac: 0, uas: cpuSeconds(uas.pid) };
+	const cpu0 = { uac: 0, uas: cpuSeconds([uas.pid]) };
 	// Setup is seen from the receiver: the first packet of the K-th stream.
 	const deadline = performance.now() + 60_000;
 	let streams = 0;
@@ -366,12 +355,12 @@ async function sippPhase(dialerSetupSeconds: number): Promise<PhaseResult> {
 	log(`sipp: ${streams} streams up in ${setupSeconds.toFixed(2)} s`);
 	const windowSeconds = await steadyWindow(Math.max(setupSeconds, dialerSetupSeconds));
 	await sleep(1000);
-	const w0 = { uac: cpuSeconds(uac.pid), uas: cpuSeconds(uas.pid), sink: await sinkCpu() };
+	const w0 = { uac: cpuSeconds([uac.pid]), uas: cpuSeconds([uas.pid]), sink: await sinkCpu() };
 	await sleep(windowSeconds * 1000);
-	const w1 = { uac: cpuSeconds(uac.pid), uas: cpuSeconds(uas.pid), sink: await sinkCpu() };
-	let totalUac = cpuSeconds(uac.pid);
+	const w1 = { uac: cpuSeconds([uac.pid]), uas: cpuSeconds([uas.pid]), sink: await sinkCpu() };
+	let totalUac = cpuSeconds([uac.pid]);
 	const watcher = setInterval(() => {
-		const c = cpuSeconds(uac.pid);
+		const c = cpuSeconds([uac.pid]);
 		if (c > 0) totalUac = c;
 	}, 200);
 	await exited(uac, (SECONDS + 60) * 1000);
@@ -388,7 +377,7 @@ async function sippPhase(dialerSetupSeconds: number): Promise<PhaseResult> {
 		windowSeconds,
 		cpu: {
 			caller: { windowCpuS: w1.uac - w0.uac, totalCpuS: totalUac - cpu0.uac },
-			uas: { windowCpuS: w1.uas - w0.uas, totalCpuS: cpuSeconds(uas.pid) - cpu0.uas },
+			uas: { windowCpuS: w1.uas - w0.uas, totalCpuS: cpuSeconds([uas.pid]) - cpu0.uas },
 			sink: { windowCpuS: w1.sink - w0.sink, totalCpuS: 0 },
 		},
 		callerCpuPerCallPct: ((w1.uac - w0.uac) / windowSeconds / K) * 100,

@@ -68,18 +68,6 @@ export function rssOf(root: number, proxyPids: Set<number> = new Set()): { worke
 	return { workerd, proxy };
 }
 
-/** CPU seconds (user + system) used so far by `pids` (from /proc; clock ticks are 1/100 s on Linux). */
-export function cpuSeconds(pids: Iterable<number>): number {
-	let ticks = 0;
-	for (const pid of pids) {
-		try {
-			const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-			ticks += Number(f[11]) + Number(f[12]);
-		} catch {}
-	}
-	return ticks / 100;
-}
-
 /** Open file descriptors of the workerd processes under `root` that are not in `proxyPids`. */
 export function workerdFds(root: number, proxyPids: Set<number> = new Set()): number {
 	let n = 0;

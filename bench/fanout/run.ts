@@ -39,8 +39,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
 import type WebSocket from "ws";
+import { cpuSeconds } from "../lib/proc.ts";
+import { waitFor } from "../lib/wrangler.ts";
 import {
-	cpuSeconds,
 	type FanoutTarget,
 	fanout,
 	freePort,
@@ -136,17 +137,6 @@ function seedSql(chatId: string, fanUsers: string[], idleUsers: string[]) {
 		);
 	}
 	return lines.join("\n");
-}
-
-async function waitHealthy(url: string, timeoutMs: number) {
-	const until = Date.now() + timeoutMs;
-	while (Date.now() < until) {
-		try {
-			if ((await fetch(`${url}/health`)).ok) return;
-		} catch {}
-		await sleep(500);
-	}
-	throw new Error(`${url} did not come up in ${timeoutMs} ms`);
 }
 
 let runNo = 0;
@@ -292,7 +282,7 @@ async function main() {
 	});
 	children.push(baseline);
 	const bBase = `http://127.0.0.1:${bPort}`;
-	await waitHealthy(bBase, 20_000);
+	await waitFor(`${bBase}/health`, 20_000);
 	console.log("[bench/fanout] baseline fan-out…");
 	const baseFan = await fanout(baselineTarget(bBase, baseline.pid), CLIENTS, MESSAGES, CONC);
 	console.log(baseFan);
@@ -321,7 +311,7 @@ async function main() {
 	);
 	children.push(wrangler);
 	const proxyBase = `http://127.0.0.1:${port}`;
-	await waitHealthy(proxyBase, 180_000);
+	await waitFor(`${proxyBase}/health`, 180_000);
 	const root = wrangler.pid as number;
 	const fds = setInterval(() => {
 		for (const p of tree(root)) {

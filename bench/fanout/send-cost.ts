@@ -15,8 +15,9 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
+import { cpuSeconds } from "../lib/proc.ts";
 import { runBench, startWrangler, waitFor } from "../lib/wrangler.ts";
-import { cpuSeconds, freePort, round, sleep, tree, workerdPorts } from "./lib.ts";
+import { freePort, round, sleep, tree, workerdPorts } from "./lib.ts";
 
 const { values } = parseArgs({
 	options: { sockets: { type: "string", default: "1000" }, frames: { type: "string", default: "200" } },

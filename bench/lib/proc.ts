@@ -1,0 +1,25 @@
+// What the benches read from /proc about the processes they measure.
+import { readFileSync } from "node:fs";
+
+/** USER_HZ on Linux: /proc reports CPU time in these ticks. */
+const TICK = 100;
+
+/**
+ * CPU seconds (user + system) used so far by `pids`; a pid that is missing
+ * or gone counts 0.
+ *
+ * @example const c0 = cpuSeconds([server.pid]); … const used = cpuSeconds([server.pid]) - c0;
+ */
+export function cpuSeconds(pids: Iterable<number | undefined>): number {
+	let ticks = 0;
+	for (const pid of pids) {
+		if (!pid) continue;
+		try {
+			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+			// The command name may hold spaces and parentheses: fields start after the last ")".
+			const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+			ticks += Number(f[11]) + Number(f[12]); // utime + stime
+		} catch {}
+	}
+	return ticks / TICK;
+}
