@@ -250,6 +250,8 @@ export async function fanout(
 	}
 	const t0 = Date.now();
 	const cpu0 = target.cpu?.() ?? 0;
+	// A marker a profiler can wait for (the sockets are open and warm from here).
+	console.log(`[bench/fanout] measuring ${messages} messages${rate ? ` at ${rate}/s` : ""}`);
 	if (rate) {
 		const sends: Promise<void>[] = [];
 		for (let i = 0; i < messages; i++) {
