@@ -4,7 +4,7 @@ import { createLogger } from "../src/lib/log";
 import type { ChatEvent, Message, Receipt, SendMessageInput } from "../src/protocol/frames";
 import type { Outgoing, RoomContext } from "./chat-room/context";
 import { Fanout } from "./chat-room/fanout";
-import { HubLinks } from "./chat-room/hub-links";
+import { HubLinks, openViewerIds } from "./chat-room/hub-links";
 import { type Member, Membership } from "./chat-room/membership";
 import {
 	editMessage,
@@ -129,6 +129,11 @@ export class ChatRoom extends DurableObject<Env> {
 	async hubWants(chatId: string, userId: string, wanted: boolean) {
 		this.bind(chatId);
 		this.links.setWanted(userId, wanted);
+	}
+
+	/** RPC from a UserHub checking its views (user-hub/view-check.ts): which of these viewing sockets of the user are open here. */
+	async openViewers(userId: string, socketIds: string[]): Promise<string[]> {
+		return openViewerIds(this.ctx.getWebSockets(userId), socketIds);
 	}
 
 	private get chatId(): string {

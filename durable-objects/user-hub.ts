@@ -150,13 +150,13 @@ export class UserHub extends DurableObject<Env> {
 	}
 
 	/**
-	 * RPC from a ChatRoom: a chat-viewing socket of `sessionId` opened (+1)
-	 * or closed (-1). Returns whether this hub still wants the chat's events
-	 * (see user-hub/views.ts).
+	 * RPC from a ChatRoom: its chat-viewing socket `socketId` of `sessionId`
+	 * opened (+1) or closed (-1). Returns whether this hub still wants the
+	 * chat's events (see user-hub/views.ts).
 	 */
-	async viewing(userId: string, chatId: string, sessionId: string, delta: 1 | -1): Promise<boolean> {
+	async viewing(userId: string, chatId: string, sessionId: string, delta: 1 | -1, socketId: string) {
 		this.own(userId);
-		return viewChanged(this, chatId, sessionId, delta);
+		return viewChanged(this, chatId, sessionId, socketId, delta);
 	}
 
 	/** The upgrade, already checked for Origin and transport by the Worker. */

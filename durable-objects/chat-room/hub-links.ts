@@ -11,7 +11,7 @@ import type { Viewer } from "./viewers";
  * in memory and in storage (`hub_wants`).
  *
  * @example
- * links.tell(userId, sessionId, 1); // a viewing socket opened
+ * links.tell(viewer, 1); // a viewing socket opened
  * links.hub(userId).deliver(batch);
  * if (links.wanting().has(userId)) ... // its hub takes the event too
  */
@@ -39,16 +39,18 @@ export class HubLinks {
 	}
 
 	/**
-	 * Tells the user's hub that a viewing socket of `sessionId` opened (+1) or
-	 * closed (-1), and keeps its answer: whether another device of the user
-	 * still needs this chat's events through the hub (user-hub/views.ts).
+	 * Tells the viewer's hub that this viewing socket opened (+1) or closed
+	 * (-1), and keeps its answer: whether another device of the user still
+	 * needs this chat's events through the hub (user-hub/views.ts). A close
+	 * that never arrives is caught by the hub asking `openViewers`.
 	 */
-	tell(userId: string, sessionId: string | undefined, delta: 1 | -1) {
+	tell(v: Viewer, delta: 1 | -1) {
+		const { userId, sessionId, socketId } = v;
 		if (!sessionId) return;
 		const chatId = this.chatId();
 		this.waitUntil(
 			this.hub(userId)
-				.viewing(userId, chatId, sessionId, delta)
+				.viewing(userId, chatId, sessionId, delta, socketId)
 				.then((wanted) => this.setWanted(userId, wanted))
 				.catch((err) => this.log.warn("hub.viewing failed", { err: String(err) })),
 		);
@@ -56,7 +58,7 @@ export class HubLinks {
 
 	/** A viewing socket is gone (`v` null: it was not one): its hub hears of it. */
 	viewEnded(v: Viewer | null) {
-		if (v) this.tell(v.userId, v.sessionId, -1);
+		if (v) this.tell(v, -1);
 	}
 
 	/** Records whether the user's hub wants this chat's events (written only when it changes). */
@@ -73,4 +75,23 @@ export class HubLinks {
 		this.wanted ??= this.store.hubWants();
 		return this.wanted;
 	}
+}
+
+/**
+ * Which of `socketIds` are open viewing sockets of `userId` among `sockets`
+ * (the room's `getWebSockets(userId)`: viewing sockets are tagged with their
+ * user). A socket that is closing counts as gone: its close handler tells
+ * the hub anyway, and telling twice changes nothing.
+ *
+ * @example openViewerIds(ctx.getWebSockets(userId), ["s1", "s2"]) // ["s2"]: s1 is gone
+ */
+export function openViewerIds(sockets: WebSocket[], socketIds: readonly string[]): string[] {
+	const asked = new Set(socketIds);
+	const open: string[] = [];
+	for (const ws of sockets) {
+		if (ws.readyState !== WebSocket.OPEN) continue;
+		const id = (ws.deserializeAttachment() as { socketId?: string } | null)?.socketId;
+		if (id && asked.has(id)) open.push(id);
+	}
+	return open;
 }

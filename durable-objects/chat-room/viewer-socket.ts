@@ -48,7 +48,7 @@ export async function openViewer(
 	});
 	// Until the hub answers, go by whether another device was online when the ticket was redeemed.
 	if (sessionId && request.headers.get("X-Hatch-Other-Devices") === "1") room.links.setWanted(userId, true);
-	room.links.tell(userId, sessionId, 1);
+	room.links.tell(v, 1);
 	room.viewers.send(
 		server,
 		{ type: "hello", user_id: userId, socket_id: v.socketId, protocol: transport },

@@ -1,8 +1,9 @@
 /**
  * The UserHub's SQLite storage: who it belongs to, unredeemed WebSocket
  * tickets (hashed, with the session they were minted for), which socket
- * watches which chat, which sessions have a chat open on a chat-viewing
- * socket (and what the chat's room was last told about it), and push devices.
+ * watches which chat, which chat-viewing sockets (of which session) have a
+ * chat open, when the room last confirmed each (user-hub/view-check.ts), and
+ * what the chat's room was last told about it, and push devices.
  * Socket attachments hold identity only; subscriptions live here so they
  * survive hibernation and eviction.
  */
@@ -11,7 +12,10 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tickets (hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, session_id TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS subs (socket_id TEXT NOT NULL, chat_id TEXT NOT NULL, PRIMARY KEY (socket_id, chat_id));
 CREATE INDEX IF NOT EXISTS subs_chat ON subs (chat_id);
-CREATE TABLE IF NOT EXISTS views (chat_id TEXT NOT NULL, session_id TEXT NOT NULL, sockets INTEGER NOT NULL, PRIMARY KEY (chat_id, session_id));
+CREATE TABLE IF NOT EXISTS views (
+	chat_id TEXT NOT NULL, socket_id TEXT NOT NULL, session_id TEXT NOT NULL, checked_at INTEGER NOT NULL, PRIMARY KEY (chat_id, socket_id)
+);
+CREATE INDEX IF NOT EXISTS views_session ON views (session_id);
 CREATE TABLE IF NOT EXISTS wants (chat_id TEXT PRIMARY KEY, wanted INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS devices (
 	device_id TEXT PRIMARY KEY, type TEXT NOT NULL, push_token TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
@@ -33,6 +37,13 @@ export class HubStore {
 			sql.exec("SELECT session_id FROM tickets LIMIT 0");
 		} catch {
 			sql.exec("DROP TABLE IF EXISTS tickets");
+		}
+		try {
+			// Views counted per session before they named their socket: a restart that brings this code
+			// disconnected every socket they counted, so they are all stale.
+			sql.exec("SELECT socket_id FROM views LIMIT 0");
+		} catch {
+			sql.exec("DROP TABLE IF EXISTS views");
 		}
 		sql.exec(SCHEMA);
 	}
@@ -76,17 +87,28 @@ export class HubStore {
 		return row && row.expires_at >= now ? row.session_id : null;
 	}
 
-	/** A chat-viewing socket of `sessionId` opened (+1) or closed (-1). */
-	view(chatId: string, sessionId: string, delta: 1 | -1) {
-		this.sql.exec(
-			`INSERT INTO views (chat_id, session_id, sockets) VALUES (?, ?, max(?, 0))
-			 ON CONFLICT (chat_id, session_id) DO UPDATE SET sockets = max(sockets + ?, 0)`,
-			chatId,
-			sessionId,
-			delta,
-			delta,
-		);
-		this.sql.exec("DELETE FROM views WHERE sockets = 0");
+	/**
+	 * A chat-viewing socket opened (+1) or closed (-1). Keyed by the room's
+	 * socket id, so a repeated or misordered report changes nothing and a
+	 * check with the room can drop exactly the sockets that are gone.
+	 */
+	view(chatId: string, sessionId: string, socketId: string, delta: 1 | -1, now: number) {
+		if (delta === 1)
+			this.sql.exec(
+				"INSERT OR REPLACE INTO views (chat_id, socket_id, session_id, checked_at) VALUES (?, ?, ?, ?)",
+				chatId,
+				socketId,
+				sessionId,
+				now,
+			);
+		else this.unview(chatId, [socketId]);
+	}
+
+	/** Forgets viewing sockets that are gone (and what a room was told about a chat nobody views any more). */
+	unview(chatId: string, socketIds: string[]) {
+		for (const id of socketIds)
+			this.sql.exec("DELETE FROM views WHERE chat_id = ? AND socket_id = ?", chatId, id);
+		this.sql.exec("DELETE FROM wants WHERE chat_id NOT IN (SELECT chat_id FROM views)");
 	}
 
 	/** Sessions with `chatId` open on a chat-viewing socket. */
@@ -99,13 +121,49 @@ export class HubStore {
 		);
 	}
 
-	/** Chats some session of this user has open, with what each room was last told. */
-	viewedChats(): { chat_id: string; wanted: number | null }[] {
+	/** The chat-viewing sockets of `chatId` this hub knows of. */
+	viewSockets(chatId: string): string[] {
 		return this.sql
-			.exec<{ chat_id: string; wanted: number | null }>(
-				`SELECT DISTINCT v.chat_id, w.wanted FROM views v LEFT JOIN wants w ON w.chat_id = v.chat_id`,
-			)
-			.toArray();
+			.exec<{ socket_id: string }>("SELECT socket_id FROM views WHERE chat_id = ?", chatId)
+			.toArray()
+			.map((r) => r.socket_id);
+	}
+
+	/** The room confirmed these sockets open at `now`. */
+	viewsConfirmed(chatId: string, socketIds: string[], now: number) {
+		for (const id of socketIds)
+			this.sql.exec("UPDATE views SET checked_at = ? WHERE chat_id = ? AND socket_id = ?", now, chatId, id);
+	}
+
+	/** When the room last confirmed the least recently confirmed view of `chatId` (null: none). */
+	oldestViewCheck(chatId: string): number | null {
+		return (
+			this.sql
+				.exec<{ t: number | null }>("SELECT min(checked_at) AS t FROM views WHERE chat_id = ?", chatId)
+				.toArray()[0]?.t ?? null
+		);
+	}
+
+	/** Chats that some socket of one of `sessions` views. */
+	chatsViewedBy(sessions: Iterable<string>): string[] {
+		const chats = new Set<string>();
+		for (const s of sessions)
+			for (const r of this.sql.exec<{ chat_id: string }>(
+				"SELECT DISTINCT chat_id FROM views WHERE session_id = ?",
+				s,
+			))
+				chats.add(r.chat_id);
+		return [...chats];
+	}
+
+	/** Chats some session of this user has open (or just `chatId`), with what each room was last told. */
+	viewedChats(chatId?: string): { chat_id: string; wanted: number | null }[] {
+		const sql = `SELECT DISTINCT v.chat_id, w.wanted FROM views v LEFT JOIN wants w ON w.chat_id = v.chat_id`;
+		if (chatId !== undefined)
+			return this.sql
+				.exec<{ chat_id: string; wanted: number | null }>(`${sql} WHERE v.chat_id = ?`, chatId)
+				.toArray();
+		return this.sql.exec<{ chat_id: string; wanted: number | null }>(sql).toArray();
 	}
 
 	/** Remembers what the chat's room was told; forgets chats nobody views any more. */

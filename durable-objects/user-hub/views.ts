@@ -9,8 +9,9 @@
  * events too (an `inbox` summary, or full events if it subscribed).
  *
  * So the hub keeps which sessions view which chat (the room tells it as
- * viewing sockets open and close) and tells the room, only when the answer
- * changes, whether it still wants that chat's events. Hub sockets of a
+ * viewing sockets open and close, naming each socket) and tells the room,
+ * only when the answer changes, whether it still wants that chat's events.
+ * A close the hub never hears of is caught by user-hub/view-check.ts. Hub sockets of a
  * viewing session get nothing from the hub for that chat: the chat socket on
  * the same device already shows it.
  */
@@ -39,11 +40,17 @@ export function wantsChat(hub: UserHub, chatId: string, leaving?: WebSocket): bo
 }
 
 /**
- * A viewing socket of `sessionId` opened or closed in the chat's room;
- * returns whether the hub (still) wants the chat's events.
+ * Viewing socket `socketId` of `sessionId` opened or closed in the chat's
+ * room; returns whether the hub (still) wants the chat's events.
  */
-export function viewChanged(hub: UserHub, chatId: string, sessionId: string, delta: 1 | -1): boolean {
-	hub.store.view(chatId, sessionId, delta);
+export function viewChanged(
+	hub: UserHub,
+	chatId: string,
+	sessionId: string,
+	socketId: string,
+	delta: 1 | -1,
+): boolean {
+	hub.store.view(chatId, sessionId, socketId, delta, Date.now());
 	const wanted = wantsChat(hub, chatId);
 	hub.store.setWanted(chatId, wanted);
 	return wanted;
@@ -55,8 +62,20 @@ export function viewChanged(hub: UserHub, chatId: string, sessionId: string, del
  * and must not count.
  */
 export async function socketsChanged(hub: UserHub, leaving?: WebSocket): Promise<void> {
+	await retell(hub, hub.store.viewedChats(), leaving);
+}
+
+/**
+ * Tells the room of each of `chats` (with what it was last told) whether the
+ * hub wants its events, when that answer flipped.
+ */
+export async function retell(
+	hub: UserHub,
+	chats: { chat_id: string; wanted: number | null }[],
+	leaving?: WebSocket,
+): Promise<void> {
 	const calls: Promise<unknown>[] = [];
-	for (const { chat_id, wanted } of hub.store.viewedChats()) {
+	for (const { chat_id, wanted } of chats) {
 		const now = wantsChat(hub, chat_id, leaving);
 		if (wanted !== null && !!wanted === now) continue;
 		hub.store.setWanted(chat_id, now);
