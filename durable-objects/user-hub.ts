@@ -8,10 +8,12 @@ import type { ErrorFrame, HubEvent, ServerFrame } from "../src/protocol/frames";
 import { LIMITS } from "../src/protocol/limits";
 import { type PushNotification, sendToDevices } from "../src/providers/push";
 import type { DeliverBatch, DeliverResult } from "./chat-room/fanout";
+import { deliverBatch } from "./user-hub/deliver";
 import { dispatch } from "./user-hub/dispatch";
 import { SocketGuard } from "./user-hub/guard";
 import { announcePresence } from "./user-hub/presence";
 import { type Device, HubStore } from "./user-hub/store";
+import { armViewCheck, onViewAlarm, sessionConnected } from "./user-hub/view-check";
 import { onlineBeyond, socketsChanged, viewChanged } from "./user-hub/views";
 import {
 	handleCallFrame,
@@ -152,11 +154,13 @@ export class UserHub extends DurableObject<Env> {
 	/**
 	 * RPC from a ChatRoom: its chat-viewing socket `socketId` of `sessionId`
 	 * opened (+1) or closed (-1). Returns whether this hub still wants the
-	 * chat's events (see user-hub/views.ts).
+	 * chat's events (see user-hub/views.ts and view-check.ts).
 	 */
 	async viewing(userId: string, chatId: string, sessionId: string, delta: 1 | -1, socketId: string) {
 		this.own(userId);
-		return viewChanged(this, chatId, sessionId, socketId, delta);
+		const wanted = viewChanged(this, chatId, sessionId, socketId, delta);
+		if (delta === 1) this.ctx.waitUntil(armViewCheck(this));
+		return wanted;
 	}
 
 	/** The upgrade, already checked for Origin and transport by the Worker. */
@@ -184,8 +188,9 @@ export class UserHub extends DurableObject<Env> {
 			protocol: transport,
 		} satisfies HubEvent);
 		if (!wasOnline) this.ctx.waitUntil(this.presenceChanged(true));
-		// A new device may need events of chats another device is viewing.
+		// A new device may need events of chats another device is viewing; its own views must still be true.
 		this.ctx.waitUntil(socketsChanged(this));
+		this.ctx.waitUntil(sessionConnected(this, session));
 		// A call ringing for this user rings on the new device too (calls, issue 7).
 		await onSocketOpened(this, server);
 		return new Response(null, {
@@ -301,13 +306,15 @@ export class UserHub extends DurableObject<Env> {
 		return handleCallSignal(this, signal);
 	}
 
-	/** Call timers: ring timeout, liveness probes, cleanup (see user-hub-calls.ts). The hub has no other alarm. */
+	/** Call timers (user-hub-calls.ts) and view checks (user-hub/view-check.ts) share the one alarm; each keeps an earlier one. */
 	override async alarm() {
 		try {
 			await onCallAlarm(this);
 		} catch (err) {
 			this.log.error("UserHub.alarm failed", { err: String(err) });
 			throw err; // the runtime retries a failed alarm with backoff
+		} finally {
+			await onViewAlarm(this);
 		}
 	}
 
@@ -332,52 +339,9 @@ export class UserHub extends DurableObject<Env> {
 		}
 	}
 
-	/**
-	 * Called by ChatRooms. Sockets viewing the chat get the events; the other
-	 * sockets get an inbox summary; with no socket at all, a push (unless muted).
-	 */
+	/** Called by ChatRooms: the chat's events to this user's sockets (user-hub/deliver.ts). */
 	async deliver(batch: DeliverBatch): Promise<DeliverResult> {
-		const sockets = this.openSockets();
-		const watchers = this.store.watchers(batch.chatId);
-		// Devices with the chat open on a chat-viewing socket already show it.
-		const viewing = this.store.viewers(batch.chatId);
-		const news = batch.events.filter((e) => e.type === "message.new");
-		const latest = news[news.length - 1];
-		for (const ws of sockets) {
-			const who = this.identity(ws);
-			if (who.d && viewing.has(who.d)) continue;
-			if (watchers.has(who.s)) {
-				const held = this.replaying.get(`${who.s}:${batch.chatId}`);
-				for (const e of batch.events)
-					if (held) held.push(e);
-					else this.sendChatEvent(ws, who.s, e, who.t);
-				continue;
-			}
-			for (const e of batch.events) if (e.type === "chat.updated" || e.type === "receipt") this.send(ws, e);
-			if (latest?.type === "message.new") {
-				const m = latest.message;
-				this.send(ws, {
-					type: "inbox",
-					chat_id: batch.chatId,
-					seq: latest.seq,
-					unread: batch.unread,
-					last_message: { sender_id: m.sender_id, text: m.text.slice(0, 200), created_at: m.created_at },
-				} satisfies HubEvent);
-			}
-		}
-		const fromOthers = news.filter((e) => e.type === "message.new" && e.message.sender_id !== this.userId);
-		const last = fromOthers[fromOthers.length - 1];
-		if (sockets.length === 0 && last?.type === "message.new" && !batch.muted) {
-			const body = last.message.text.slice(0, 120) || "New message";
-			this.ctx.waitUntil(
-				this.sendPush({
-					title: batch.chatName || "New message",
-					body,
-					data: { chat_id: batch.chatId, seq: String(last.seq) },
-				}),
-			);
-		}
-		return { sockets: sockets.length };
+		return deliverBatch(this, batch);
 	}
 
 	/** Registers (or updates) a device for push, as the Egg seed's c2s_device_register. */

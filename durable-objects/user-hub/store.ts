@@ -156,6 +156,17 @@ export class HubStore {
 		return [...chats];
 	}
 
+	/** Chats with a view the room has not confirmed since `before` (null `before`: any view at all). */
+	chatsUncheckedSince(before: number | null): string[] {
+		return this.sql
+			.exec<{ chat_id: string }>(
+				"SELECT DISTINCT chat_id FROM views WHERE checked_at < ? LIMIT 100",
+				before ?? Number.MAX_SAFE_INTEGER,
+			)
+			.toArray()
+			.map((r) => r.chat_id);
+	}
+
 	/** Chats some session of this user has open (or just `chatId`), with what each room was last told. */
 	viewedChats(chatId?: string): { chat_id: string; wanted: number | null }[] {
 		const sql = `SELECT DISTINCT v.chat_id, w.wanted FROM views v LEFT JOIN wants w ON w.chat_id = v.chat_id`;
