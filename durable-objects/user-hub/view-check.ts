@@ -104,13 +104,14 @@ function dueChats(hub: UserHub, now: number): string[] {
  * calls module's) is kept; the alarm runs both.
  */
 export async function armViewCheck(hub: UserHub): Promise<void> {
-	const now = Date.now();
-	let at: number;
-	if (hub.store.chatsViewedBy(openSessions(hub)).length) at = now + VIEW_LEASE_MS;
-	else if (hub.store.chatsUncheckedSince(null).length) at = now + VIEW_IDLE_LEASE_MS;
-	else return;
+	if (!hub.store.chatsUncheckedSince(null).length) return;
 	const storage = hub.state.storage;
 	const current = await storage.getAlarm();
+	// Decided after the read, with nothing awaited before the write: two arms that interleave
+	// cannot leave the slow alarm in place of a due one.
+	const now = Date.now();
+	const matters = hub.store.chatsViewedBy(openSessions(hub)).length > 0;
+	const at = now + (matters ? VIEW_LEASE_MS : VIEW_IDLE_LEASE_MS);
 	if (current === null || current > at || current <= now) await storage.setAlarm(at);
 }
 
