@@ -65,7 +65,12 @@ export class ChatRoom extends DurableObject<Env> {
 	private readonly receiptTracker: ReceiptTracker;
 	private readonly viewers: Viewers;
 	private readonly outbox = new Outbox<Outgoing>((batch) => {
-		for (const { userIds, event } of batch) this.deliverNow(userIds, event);
+		this.viewers.beginBatch();
+		try {
+			for (const { userIds, event } of batch) this.deliverNow(userIds, event);
+		} finally {
+			this.viewers.endBatch(this.chatId);
+		}
 	}, OUTBOX_WINDOW_MS);
 	/** The chat id, once read from storage (every RPC names it; a SQL read each time added up). */
 	private boundChatId: string | null = null;

@@ -23,7 +23,9 @@ export async function openViewer(
 	const userId = request.headers.get("X-Hatch-User") ?? "";
 	const sessionId = request.headers.get("X-Hatch-Session") ?? "";
 	const transport = request.headers.get("X-Hatch-Transport") as Transport;
-	const after = new URL(request.url).searchParams.get("after_seq");
+	const query = new URL(request.url).searchParams;
+	const after = query.get("after_seq");
+	const batch = query.get("batch") === "1";
 	try {
 		await room.member(chatId, userId);
 	} catch (err) {
@@ -45,13 +47,14 @@ export async function openViewer(
 		socketId: newId(),
 		transport,
 		lastSeq: room.store.lastSeq(),
+		batch: batch || undefined,
 	});
 	// Until the hub answers, go by whether another device was online when the ticket was redeemed.
 	if (sessionId && request.headers.get("X-Hatch-Other-Devices") === "1") room.links.setWanted(userId, true);
 	room.links.tell(v, 1);
 	room.viewers.send(
 		server,
-		{ type: "hello", user_id: userId, socket_id: v.socketId, protocol: transport },
+		{ type: "hello", user_id: userId, socket_id: v.socketId, protocol: transport, batch },
 		transport,
 	);
 	if (after !== null) await subscribeViewer(room, server, v, Number(after));

@@ -131,8 +131,16 @@ export type ChatEvent =
 	| { type: "typing"; chat_id: string; seq: number; user_id: string }
 	| { type: "chat.updated"; chat_id: string; seq: number; change: string; user_id?: string };
 
+/**
+ * Several of one chat's events in one frame, in order: sent only to a
+ * chat-viewing socket opened with `batch=1`, when a busy room has more than
+ * one event for it at once (a quiet room still sends each event alone).
+ */
+export type EventsFrame = { type: "events"; chat_id: string; events: ChatEvent[] };
+
 export type HubEvent =
 	| ChatEvent
+	| EventsFrame
 	| {
 			type: "inbox";
 			chat_id: string;
@@ -149,6 +157,6 @@ export type HubEvent =
 	  }
 	| { type: "presence"; user_id: string; online: boolean; last_seen: number | null }
 	| { type: "replay.done"; chat_id: string; seq: number; more: boolean }
-	| { type: "hello"; user_id: string; socket_id: string; protocol: "json" | "msgpack" };
+	| { type: "hello"; user_id: string; socket_id: string; protocol: "json" | "msgpack"; batch?: boolean };
 
 export type ServerFrame = ResultFrame | ErrorFrame | HubEvent;

@@ -80,15 +80,19 @@ export class WsClient {
 	static async connectChat(
 		user: TestUser,
 		chatId: string,
-		opts: { transport?: "json" | "msgpack"; afterSeq?: number } = {},
+		opts: { transport?: "json" | "msgpack"; afterSeq?: number; batch?: boolean } = {},
 	): Promise<WsClient> {
 		const transport = opts.transport ?? "json";
 		const ticket = await mintTicket(user);
 		const after = opts.afterSeq === undefined ? "" : `&after_seq=${opts.afterSeq}`;
+		const batch = opts.batch ? "&batch=1" : "";
 		const res = await exports.default.fetch(
-			new Request(`https://hatch.test/v1/chats/${chatId}/ws?ticket=${encodeURIComponent(ticket)}${after}`, {
-				headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": transport },
-			}),
+			new Request(
+				`https://hatch.test/v1/chats/${chatId}/ws?ticket=${encodeURIComponent(ticket)}${after}${batch}`,
+				{
+					headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": transport },
+				},
+			),
 		);
 		if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade: ${res.status} ${await res.text()}`);
 		const ws = res.webSocket;
