@@ -147,7 +147,7 @@ function hatchTarget(
 	receivers: string[],
 	senderToken: string,
 	tokens: Map<string, string>,
-	socket: "hub" | "chat" = "hub",
+	socket: "hub" | "chat" | "chat-batch" = "hub",
 ): FanoutTarget {
 	const run = ++runNo;
 	return {
@@ -159,8 +159,9 @@ function hatchTarget(
 			});
 			if (!res.ok) throw new Error(`ticket ${res.status} ${await res.text()}`);
 			const { ticket } = (await res.json()) as { ticket: string };
-			const path = socket === "chat" ? `/v1/chats/${chatId}/ws` : "/v1/ws";
-			return `${base.replace("http", "ws")}${path}?ticket=${encodeURIComponent(ticket)}`;
+			const path = socket === "hub" ? "/v1/ws" : `/v1/chats/${chatId}/ws`;
+			const batch = socket === "chat-batch" ? "&batch=1" : "";
+			return `${base.replace("http", "ws")}${path}?ticket=${encodeURIComponent(ticket)}${batch}`;
 		},
 		async subscribe(ws: WebSocket) {
 			await new Promise<void>((resolve, reject) => {
@@ -392,6 +393,16 @@ async function main() {
 		CONC,
 	);
 	console.log(hatchChat);
+	console.log(
+		"[bench/fanout] hatch fan-out on chat-viewing sockets that asked for batched frames (batch=1)…",
+	);
+	const hatchBatch = await fanout(
+		{ ...hatchTarget(fanBase, chatId, receivers, sender, tokens, "chat-batch"), cpu: hatchCpu },
+		CLIENTS,
+		MESSAGES,
+		CONC,
+	);
+	console.log(hatchBatch);
 	console.log(`[bench/fanout] hatch latency at ${RATE} msgs/s…`);
 	const hatchLat = await fanout(
 		{ ...hatchTarget(fanBase, chatId, receivers, sender, tokens, "chat"), cpu: hatchCpu },
@@ -442,12 +453,14 @@ async function main() {
 		baseline: { fanout: baseFan, latency_at_rate: baseLat, idle: baseIdle },
 		hatch: {
 			fanout_chat_sockets: hatchChat,
+			fanout_chat_sockets_batched: hatchBatch,
 			latency_at_rate_chat_sockets: hatchLat,
 			fanout_hub_sockets_via_proxy: hatchHub,
 			idle_direct_workerd: hatchIdle,
 		},
 		ratios: {
 			throughput_chat_sockets_over_baseline: round(hatchChat.msgs_per_s / baseFan.msgs_per_s, 3),
+			throughput_batched_chat_sockets_over_baseline: round(hatchBatch.msgs_per_s / baseFan.msgs_per_s, 3),
 			throughput_hub_sockets_over_baseline: hatchHub
 				? round(hatchHub.msgs_per_s / baseFan.msgs_per_s, 3)
 				: null,
@@ -458,6 +471,7 @@ async function main() {
 		},
 		targets: {
 			throughput_at_least_half_baseline: hatchChat.msgs_per_s >= baseFan.msgs_per_s / 2,
+			throughput_at_least_half_baseline_batched: hatchBatch.msgs_per_s >= baseFan.msgs_per_s / 2,
 			p99_under_50ms_at_rate: hatchLat.p99_ms < 50,
 		},
 	};
@@ -482,12 +496,17 @@ function markdown(r: {
 	};
 	hatch: {
 		fanout_chat_sockets: Awaited<ReturnType<typeof fanout>>;
+		fanout_chat_sockets_batched: Awaited<ReturnType<typeof fanout>>;
 		latency_at_rate_chat_sockets: Awaited<ReturnType<typeof fanout>>;
 		fanout_hub_sockets_via_proxy: Awaited<ReturnType<typeof fanout>> | null;
 		idle_direct_workerd: Awaited<ReturnType<typeof idleMemory>> | null;
 	};
 	ratios: Record<string, number | null>;
-	targets: { throughput_at_least_half_baseline: boolean; p99_under_50ms_at_rate: boolean };
+	targets: {
+		throughput_at_least_half_baseline: boolean;
+		throughput_at_least_half_baseline_batched: boolean;
+		p99_under_50ms_at_rate: boolean;
+	};
 }) {
 	const row = (name: string, f: Awaited<ReturnType<typeof fanout>> | null) =>
 		f
@@ -506,6 +525,10 @@ function markdown(r: {
 		"|---|---|---|---|---|---|---|---|---|",
 		row("baseline (`ws` broadcast)", r.baseline.fanout),
 		row(`Hatch, ${r.setup.hatch_fanout_path}`, r.hatch.fanout_chat_sockets),
+		row(
+			"Hatch, the same sockets with `batch=1` (several events per frame under load)",
+			r.hatch.fanout_chat_sockets_batched,
+		),
 		row("Hatch, hub sockets via the wrangler proxy (`--hub-fanout`)", r.hatch.fanout_hub_sockets_via_proxy),
 		"",
 		`### Latency at a steady ${r.setup.latency_rate_msgs_per_s} messages/s (open loop, from each message's due time)`,
@@ -517,9 +540,9 @@ function markdown(r: {
 		"",
 		`Sender (throughput table): REST, ${r.setup.sender_concurrency} requests in flight, as fast as the server takes them, so its latencies are mostly queueing.`,
 		"",
-		"Each client is a different user with the chat open on a chat-viewing socket (the ChatRoom writes each message to all of them in one loop, encoded once; under load its outbox lets events that arrive within 5 ms go out together, one frame each).",
+		"Each client is a different user with the chat open on a chat-viewing socket (the ChatRoom writes each message to all of them in one loop, encoded once; under load its outbox lets events that arrive within 5 ms go out together: one frame each, or one `events` frame per socket for sockets opened with `batch=1`). The latency run starts after a warm-up and once the server's processes are quiet (under 10 % of a core), so it measures the steady state, not the handshakes.",
 		"",
-		`Throughput ratio Hatch/baseline: **${r.ratios.throughput_chat_sockets_over_baseline}** on chat sockets${r.ratios.throughput_hub_sockets_over_baseline === null ? "" : `, ${r.ratios.throughput_hub_sockets_over_baseline} on hub sockets`}. Targets: throughput ≥ 0.5× baseline **${r.targets.throughput_at_least_half_baseline ? "met" : "missed"}**, p99 < 50 ms at ${r.setup.latency_rate_msgs_per_s} msgs/s **${r.targets.p99_under_50ms_at_rate ? "met" : "missed"}**.`,
+		`Throughput ratio Hatch/baseline: **${r.ratios.throughput_chat_sockets_over_baseline}** on chat sockets, one frame per event; **${r.ratios.throughput_batched_chat_sockets_over_baseline}** with \`batch=1\` (≥ 0.5: ${r.targets.throughput_at_least_half_baseline_batched ? "met" : "missed"})${r.ratios.throughput_hub_sockets_over_baseline === null ? "" : `, ${r.ratios.throughput_hub_sockets_over_baseline} on hub sockets`}. Targets: throughput ≥ 0.5× baseline **${r.targets.throughput_at_least_half_baseline ? "met" : "missed"}**, p99 < 50 ms at ${r.setup.latency_rate_msgs_per_s} msgs/s **${r.targets.p99_under_50ms_at_rate ? "met" : "missed"}**.`,
 		"",
 		...(b && h
 			? idleMd(b, h, r.ratios.idle_bytes_per_socket_hatch_over_baseline ?? null)
