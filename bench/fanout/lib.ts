@@ -97,6 +97,46 @@ export function workerdPorts(root: number): { pid: number; port: number }[] {
 	return found;
 }
 
+/**
+ * The port of the workerd (under wrangler `root`) that runs the Worker itself
+ * rather than wrangler's ProxyWorker on `proxyPort`: past a few thousand
+ * sockets the proxy runs out of files. `probe` says whether a base URL is the
+ * Worker. Returns `http://127.0.0.1:<port>`, or "" when none answers.
+ *
+ * @example const direct = await directBase(root, port, async (b) => (await fetch(`${b}/health`)).ok);
+ */
+export async function directBase(
+	root: number,
+	proxyPort: number,
+	probe: (base: string) => Promise<boolean>,
+): Promise<string> {
+	const listening = workerdPorts(root);
+	const proxyPids = new Set(listening.filter((l) => l.port === proxyPort).map((l) => l.pid));
+	for (const l of listening) {
+		if (proxyPids.has(l.pid)) continue;
+		const base = `http://127.0.0.1:${l.port}`;
+		try {
+			if (await probe(base)) return base;
+		} catch {}
+	}
+	return "";
+}
+
+/** Whether `base` is bench/fanout/send-cost's bare Durable Object (it answers /send?n=0 with a socket count). */
+export async function barePing(base: string): Promise<boolean> {
+	const r = await fetch(`${base}/send?n=0`, { signal: AbortSignal.timeout(2000) });
+	return r.ok && /^\d+$/.test(await r.text());
+}
+
+/** The pids of the workerd running wrangler's ProxyWorker (the one listening on `proxyPort`). */
+export function proxyPidsOf(root: number, proxyPort: number): Set<number> {
+	return new Set(
+		workerdPorts(root)
+			.filter((l) => l.port === proxyPort)
+			.map((l) => l.pid),
+	);
+}
+
 export function percentile(sorted: Float64Array, p: number): number {
 	if (!sorted.length) return Number.NaN;
 	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;

@@ -17,7 +17,7 @@
 //      The figure reported is bytes per connection.
 // Writes bench/results/fanout.json and fanout.md.
 //
-//   bash -c 'ulimit -n 20000 && node bench/fanout/run.ts [--clients 1000] [--messages 2000] [--idle 10000] [--concurrency 8] [--hub-fanout]'
+//   bash -c 'ulimit -n 20000 && node bench/fanout/run.ts [--clients 1000] [--messages 2000] [--idle 10000] [--concurrency 32] [--hub-fanout]'
 // (`--idle 0` skips the idle phase.)
 //
 // Bounded: every wait has a timeout; servers listen on 127.0.0.1 only;
@@ -40,20 +40,22 @@ import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
 import type WebSocket from "ws";
 import { cpuSeconds } from "../lib/proc.ts";
-import { waitFor } from "../lib/wrangler.ts";
+import { startWrangler, waitFor } from "../lib/wrangler.ts";
 import {
+	barePing,
+	directBase,
 	type FanoutTarget,
 	fanout,
 	freePort,
 	openSockets,
 	pool,
+	proxyPidsOf,
 	retries,
 	round,
 	rssOf,
 	sleep,
 	tree,
 	workerdFds,
-	workerdPorts,
 } from "./lib.ts";
 
 const { values } = parseArgs({
@@ -61,7 +63,7 @@ const { values } = parseArgs({
 		clients: { type: "string", default: "1000" },
 		messages: { type: "string", default: "2000" },
 		idle: { type: "string", default: "8000" },
-		concurrency: { type: "string", default: "8" },
+		concurrency: { type: "string", default: "32" },
 		"hub-fanout": { type: "boolean", default: false },
 		rate: { type: "string", default: "10" },
 		// A commit to measure instead of HEAD (an experiment need not move the shared checkout).
@@ -324,20 +326,12 @@ async function main() {
 			} catch {}
 		}
 	}, 1000);
-	let direct = "";
-	const listening = workerdPorts(root);
 	// The workerd listening on wrangler's port runs the ProxyWorker; the other one runs Hatch.
-	const proxyPids = new Set(listening.filter((l) => l.port === port).map((l) => l.pid));
-	for (const l of listening) {
-		if (proxyPids.has(l.pid)) continue;
-		try {
-			const r = await fetch(`http://127.0.0.1:${l.port}/health`, { signal: AbortSignal.timeout(2000) });
-			if (r.ok && ((await r.json()) as { service?: string }).service === "hatch") {
-				direct = `http://127.0.0.1:${l.port}`;
-				break;
-			}
-		} catch {}
-	}
+	const proxyPids = proxyPidsOf(root, port);
+	const direct = await directBase(root, port, async (base) => {
+		const r = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
+		return r.ok && ((await r.json()) as { service?: string }).service === "hatch";
+	});
 	console.log(`[bench/fanout] wrangler on ${proxyBase}; workerd direct ${direct || "not found"}`);
 	const receivers = fanUsers.slice(1);
 	const sender = await token(fanUsers[0] as string);
@@ -426,6 +420,8 @@ async function main() {
 
 	clearInterval(fds);
 	console.log(`[bench/fanout] peak workerd fds: ${peakFds}`);
+	const floorLat = await floorLatency();
+	console.log(floorLat);
 
 	const result = {
 		bench: "fanout",
@@ -451,6 +447,7 @@ async function main() {
 			baseline: "Node `ws` broadcast server, one process, POST /send → broadcast",
 		},
 		baseline: { fanout: baseFan, latency_at_rate: baseLat, idle: baseIdle },
+		floor: { latency_at_rate: floorLat },
 		hatch: {
 			fanout_chat_sockets: hatchChat,
 			fanout_chat_sockets_batched: hatchBatch,
@@ -494,6 +491,7 @@ function markdown(r: {
 		latency_at_rate: Awaited<ReturnType<typeof fanout>>;
 		idle: Awaited<ReturnType<typeof idleMemory>> | null;
 	};
+	floor: { latency_at_rate: Awaited<ReturnType<typeof fanout>> };
 	hatch: {
 		fanout_chat_sockets: Awaited<ReturnType<typeof fanout>>;
 		fanout_chat_sockets_batched: Awaited<ReturnType<typeof fanout>>;
@@ -537,6 +535,12 @@ function markdown(r: {
 		"|---|---|---|---|---|---|---|---|---|",
 		row("baseline (`ws` broadcast)", r.baseline.latency_at_rate),
 		row(`Hatch, ${r.setup.hatch_fanout_path}`, r.hatch.latency_at_rate_chat_sockets),
+		row(
+			"floor: a bare Durable Object on the same workerd writing each message to 1,000 hibernatable sockets (bench/fanout/send-cost/worker.ts)",
+			r.floor.latency_at_rate,
+		),
+		"",
+		"The floor row is what workerd itself needs here to write one frame to each of 1,000 sockets per message, with no auth, storage of messages, receipts or anything else: one JavaScript thread runs every Durable Object of a `wrangler dev`, at about 35-40 µs of CPU per frame when each message is its own turn of the event loop.",
 		"",
 		`Sender (throughput table): REST, ${r.setup.sender_concurrency} requests in flight, as fast as the server takes them, so its latencies are mostly queueing.`,
 		"",
@@ -572,6 +576,39 @@ function idleMd(
 		"Why not 10,000: workerd keeps about two descriptors per accepted WebSocket and three per awake Durable Object, and this machine caps a process at 20,000 open files.",
 		"",
 	];
+}
+
+/**
+ * The same latency run against bench/fanout/send-cost's bare Durable Object:
+ * the least workerd needs on this machine to write each message to the same
+ * number of hibernatable sockets, measured with the same client.
+ */
+async function floorLatency() {
+	console.log(`[bench/fanout] floor: a bare Durable Object at ${RATE} msgs/s…`);
+	const port = await freePort();
+	const w = startWrangler(join(repo, "bench/fanout/send-cost"), String(port), join(tmp, "floor-state"));
+	children.push(w);
+	try {
+		await waitFor(`http://127.0.0.1:${port}/send?n=0`, 120_000);
+		const root = w.pid as number;
+		const base = await directBase(root, port, barePing);
+		if (!base) throw new Error("the bare Durable Object's own port was not found");
+		return await fanout(
+			{
+				...baselineTarget(base),
+				url: async () => `${base.replace("http", "ws")}/ws`,
+				cpu: () => cpuSeconds(tree(root).map((p) => p.pid)),
+			},
+			CLIENTS,
+			RATE_MESSAGES,
+			CONC,
+			RATE,
+		);
+	} finally {
+		try {
+			process.kill(-(w.pid as number), "SIGTERM");
+		} catch {}
+	}
 }
 
 function stop() {

@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { cpuSeconds } from "../lib/proc.ts";
 import { runBench, startWrangler, waitFor } from "../lib/wrangler.ts";
-import { freePort, round, sleep, tree, workerdPorts } from "./lib.ts";
+import { barePing, directBase, freePort, round, sleep, tree } from "./lib.ts";
 
 const { values } = parseArgs({
 	options: { sockets: { type: "string", default: "1000" }, frames: { type: "string", default: "200" } },
@@ -35,15 +35,7 @@ async function main() {
 	await waitFor(`http://127.0.0.1:${port}/send?n=0`, 120_000);
 	const root = wrangler.pid as number;
 	// Past a few thousand sockets the wrangler proxy runs out of files: go straight to workerd.
-	let direct = "";
-	for (const l of workerdPorts(root)) {
-		if (l.port === port) continue;
-		try {
-			const r = await fetch(`http://127.0.0.1:${l.port}/send?n=0`, { signal: AbortSignal.timeout(2000) });
-			if (r.ok && /^\d+$/.test(await r.text())) direct = `127.0.0.1:${l.port}`;
-		} catch {}
-		if (direct) break;
-	}
+	const direct = (await directBase(root, port, barePing)).replace("http://", "");
 	if (!direct) throw new Error("workerd's own port not found");
 	let received = 0;
 	const sockets: WebSocket[] = [];
