@@ -29,6 +29,7 @@ export class ControlServer {
 	readonly server: http.Server;
 	private readonly wss: WebSocketServer;
 	private readonly deps: ControlDeps;
+	private outbox: string[] = [];
 
 	constructor(deps: ControlDeps) {
 		this.deps = deps;
@@ -52,10 +53,28 @@ export class ControlServer {
 		});
 	}
 
-	/** Send an event to every connected control client. */
+	/**
+	 * Send an event to every connected control client. Events wait for the end
+	 * of the event-loop pass and then go out corked: each is still its own
+	 * message, in order, but a pass's events (a setup burst's hundreds) cost one
+	 * socket write per client instead of one each.
+	 */
 	broadcast(event: CallEvent): void {
-		const data = JSON.stringify(event);
-		for (const ws of this.wss.clients) if (ws.readyState === WebSocket.OPEN) ws.send(data);
+		if (this.wss.clients.size === 0) return;
+		this.outbox.push(JSON.stringify(event));
+		if (this.outbox.length === 1) setImmediate(() => this.flushEvents());
+	}
+
+	private flushEvents(): void {
+		const frames = this.outbox;
+		this.outbox = [];
+		for (const ws of this.wss.clients) {
+			if (ws.readyState !== WebSocket.OPEN) continue;
+			const socket = (ws as WebSocket & { _socket?: import("node:net").Socket })._socket;
+			socket?.cork();
+			for (const data of frames) ws.send(data);
+			socket?.uncork();
+		}
 	}
 
 	/** Close sockets and stop listening. */

@@ -8,18 +8,18 @@
 import v8 from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../log.ts";
-import type { Codec } from "../sdp/sdp.ts";
+import { type ChannelOwner, MediaChannel } from "./media-channel.ts";
 import {
-	type CallMedia,
+	batched,
 	type MediaCommand,
 	type MediaEvent,
 	type MediaEvents,
 	type MediaInit,
-	type MediaStats,
 	type PriorityResult,
-	readStats,
 	STATS,
 } from "./protocol.ts";
+
+export { MediaChannel, shareSound } from "./media-channel.ts";
 
 /** No RTP port (or session slot) is free. */
 export class MediaError extends Error {
@@ -54,25 +54,6 @@ function serialScavenges(): void {
 	v8.setFlagsFromString("--no-parallel-scavenge");
 }
 
-const shared = new WeakMap<Uint8Array, Uint8Array>();
-
-/**
- * The same bytes in shared memory, copied once per sound (the audio cache holds
- * the original, so the copy lives exactly as long as the cached sound). Posting a
- * SharedArrayBuffer view shares it: 500 calls of one sound cost one copy, not 500.
- * @example shareSound(audio.pcmu) === shareSound(audio.pcmu) // true
- */
-export function shareSound(audio: Uint8Array): Uint8Array {
-	if (audio.buffer instanceof SharedArrayBuffer) return audio;
-	let s = shared.get(audio);
-	if (!s) {
-		s = new Uint8Array(new SharedArrayBuffer(audio.byteLength));
-		s.set(audio);
-		shared.set(audio, s);
-	}
-	return s;
-}
-
 interface Pending {
 	slot: number;
 	events: MediaEvents;
@@ -81,7 +62,7 @@ interface Pending {
 }
 
 /** Owns the worker; one per dialer. */
-export class MediaThread {
+export class MediaThread implements ChannelOwner {
 	private readonly opts: MediaThreadOptions;
 	private readonly signal = new Int32Array(new SharedArrayBuffer(4));
 	readonly table: Int32Array;
@@ -92,6 +73,13 @@ export class MediaThread {
 	private readonly pending = new Map<number, Pending>();
 	private readonly channels = new Map<number, MediaChannel>();
 	private stopping = false;
+	/**
+	 * Commands issued in one synchronous run (an answer's remote + play) go over
+	 * as one message (see batched). A microtask, not the end of the event-loop
+	 * pass: a command still reaches the media thread before anything the same
+	 * code sends on the network next.
+	 */
+	private readonly queue = batched<MediaCommand>((cmds) => this.send(cmds));
 	/** What the last start did to the thread's priority. */
 	priority?: PriorityResult;
 
@@ -123,11 +111,13 @@ export class MediaThread {
 		const worker = new Worker(new URL("./media-worker.ts", import.meta.url), { workerData: init });
 		this.worker = worker;
 		this.ready = new Promise<void>((resolve, reject) => {
-			worker.on("message", (e: MediaEvent) => {
-				if (e.ev === "ready") {
-					this.onReady(e.priority);
-					resolve();
-				} else this.onEvent(e);
+			worker.on("message", (events: MediaEvent[]) => {
+				for (const e of events) {
+					if (e.ev === "ready") {
+						this.onReady(e.priority);
+						resolve();
+					} else this.onEvent(e);
+				}
 			});
 			worker.on("error", (err) => {
 				this.opts.log.error("media thread error", { err: err.stack });
@@ -167,9 +157,15 @@ export class MediaThread {
 		if (w) await w.terminate();
 	}
 
-	/** Send a command and ring the doorbell so a fine wait ends early (clock.ts). */
+	/** Queue a command; it leaves at the end of the current synchronous run. */
 	post(cmd: MediaCommand): void {
-		this.worker?.postMessage(cmd);
+		this.queue(cmd);
+	}
+
+	/** Send commands and ring the doorbell so a fine wait ends early (clock.ts). */
+	private send(cmds: MediaCommand[]): void {
+		if (!this.worker) return;
+		this.worker.postMessage(cmds);
 		Atomics.store(this.signal, 0, 1);
 		Atomics.notify(this.signal, 0);
 	}
@@ -240,57 +236,5 @@ export class MediaThread {
 			channel.lost();
 			channel.events.failed(reason);
 		}
-	}
-}
-
-/** One call's media on the media thread. */
-export class MediaChannel implements CallMedia {
-	readonly id: number;
-	readonly slot: number;
-	readonly port: number;
-	readonly events: MediaEvents;
-	private readonly thread: MediaThread;
-	private closed = false;
-	private final?: MediaStats;
-
-	constructor(thread: MediaThread, id: number, slot: number, port: number, events: MediaEvents) {
-		this.thread = thread;
-		this.id = id;
-		this.slot = slot;
-		this.port = port;
-		this.events = events;
-	}
-
-	setRemote(host: string, port: number, dtmfPt?: number): void {
-		if (!this.closed) this.thread.post({ op: "remote", id: this.id, host, port, dtmfPt });
-	}
-
-	setMuted(muted: boolean): void {
-		if (!this.closed) this.thread.post({ op: "mute", id: this.id, muted });
-	}
-
-	play(audio: Uint8Array, codec: Codec): void {
-		if (!this.closed) this.thread.post({ op: "play", id: this.id, audio: shareSound(audio), codec });
-	}
-
-	close(): void {
-		if (this.closed) return;
-		this.closed = true;
-		// The row is reused by a later call: keep what it said now.
-		this.final = readStats(this.thread.table, this.slot);
-		this.thread.post({ op: "close", id: this.id });
-		this.thread.released(this);
-	}
-
-	/** The thread died: no command can reach this session any more. */
-	lost(): void {
-		if (this.closed) return;
-		this.final = readStats(this.thread.table, this.slot);
-		this.closed = true;
-		this.thread.released(this);
-	}
-
-	stats(): MediaStats {
-		return this.final ?? readStats(this.thread.table, this.slot);
 	}
 }

@@ -64,9 +64,13 @@ export class Pacer {
 	/** Packets skipped because the process stalled (GC, overload). */
 	skipped = 0;
 
-	constructor(intervalMs = 20, clock: PacerClock = timerClock()) {
+	private readonly gridMs: number;
+
+	/** `gridMs`: streams start on multiples of it, so that they share wake-ups (see {@link add}). */
+	constructor(intervalMs = 20, clock: PacerClock = timerClock(), gridMs = 1) {
 		this.intervalMs = intervalMs;
 		this.clock = clock;
+		this.gridMs = gridMs;
 	}
 
 	/** Number of active streams. */
@@ -76,8 +80,9 @@ export class Pacer {
 
 	/** Start pacing `stream`; its first packet goes out on the next millisecond boundary. */
 	add(stream: PacedStream): void {
-		// Whole-millisecond starts let streams share wake-ups.
-		const start = Math.ceil(this.clock.now());
+		// Starts on a grid let streams share wake-ups: every stream starting within
+		// the same grid step is served by one.
+		const start = Math.ceil(this.clock.now() / this.gridMs) * this.gridMs;
 		this.entries.set(stream, { stream, start, index: 0 });
 		this.schedule(start);
 	}

@@ -3,7 +3,8 @@
  * both sides. Commands are small and carry no audio bytes: a sound travels as a
  * view over a SharedArrayBuffer, which postMessage shares instead of copying.
  * Per-session counters live in a shared Int32Array table (see {@link STATS}), so
- * GET /calls reads them without a round trip.
+ * GET /calls reads them without a round trip. Each postMessage carries an array
+ * of them in order (see {@link batched}).
  */
 import type { Codec } from "../sdp/sdp.ts";
 
@@ -100,4 +101,27 @@ export interface MediaEvents {
 	dtmf(digit: string): void;
 	/** The media thread died: this call has no media any more. */
 	failed(reason: string): void;
+}
+
+/**
+ * Collects messages and hands them over in one array per turn: every
+ * postMessage wakes the other thread (an eventfd write, a context switch), so
+ * the commands of a setup burst, or a pacer wake-up's events, cross as one.
+ * Order is kept; `schedule` decides how long a turn is (a microtask, or
+ * setImmediate to gather everything one event-loop pass produced).
+ * @example const post = batched((cmds) => port.postMessage(cmds)); post(a); post(b); // one message [a, b]
+ */
+export function batched<T>(
+	send: (items: T[]) => void,
+	schedule: (flush: () => void) => void = queueMicrotask,
+): (item: T) => void {
+	let queue: T[] = [];
+	const flush = () => {
+		const items = queue;
+		queue = [];
+		if (items.length > 0) send(items);
+	};
+	return (item: T) => {
+		if (queue.push(item) === 1) schedule(flush);
+	};
 }

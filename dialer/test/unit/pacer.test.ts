@@ -149,3 +149,24 @@ describe("precise clock", () => {
 		expect(Atomics.load(signal, 0)).toBe(0);
 	});
 });
+
+describe("pacer start grid", () => {
+	it("starts streams on the grid so that they share wake-ups, and keeps each on its own 20 ms grid", () => {
+		const clock = new FakeClock(); // t = 1000.4
+		const pacer = new Pacer(20, clock, 2);
+		const a: number[] = [];
+		const b: number[] = [];
+		pacer.add(stream(100, a));
+		expect(clock.wakes).toEqual([1002]);
+		clock.t = 1001.2;
+		pacer.add(stream(100, b)); // also due at 1002: no wake-up of its own
+		expect(clock.wakes).toEqual([1002]);
+		clock.fire(1002.1);
+		expect(a).toEqual([0]);
+		expect(b).toEqual([0]);
+		expect(clock.wakes.at(-1)).toBe(1022);
+		clock.fire(1022.05);
+		expect(a).toEqual([0, 1]);
+		expect(b).toEqual([0, 1]);
+	});
+});
