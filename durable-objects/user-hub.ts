@@ -8,6 +8,7 @@ import type { ErrorFrame, HubEvent, ServerFrame } from "../src/protocol/frames";
 import { LIMITS } from "../src/protocol/limits";
 import { type PushNotification, sendToDevices } from "../src/providers/push";
 import type { DeliverBatch, DeliverResult } from "./chat-room/fanout";
+import { isFresh } from "./user-hub/chat-events";
 import { deliverBatch } from "./user-hub/deliver";
 import { dispatch } from "./user-hub/dispatch";
 import { SocketGuard } from "./user-hub/guard";
@@ -28,7 +29,8 @@ import {
  * socket (`s`), how (`t`) and from which device, i.e. auth session (`d`;
  * absent on sockets opened before devices were tracked).
  */
-export type SocketIdentity = { u: string; s: string; t: Transport; d?: string };
+/** A hub socket's attachment: user, socket id, transport, auth session (device), and `b` when it asked for `events` frames. */
+export type SocketIdentity = { u: string; s: string; t: Transport; d?: string; b?: 1 };
 
 /**
  * UserHub, one per user (named by user id): every device's socket (GET /v1/ws
@@ -62,13 +64,7 @@ export class UserHub extends DurableObject<Env> {
 	 * the replay fills it.
 	 */
 	sendChatEvent(ws: WebSocket, socketId: string, e: HubEvent, transport?: Transport): void {
-		if (e.type === "message.new") {
-			const key = `${socketId}:${e.chat_id}`;
-			const sent = this.sentSeq.get(key);
-			if (sent !== undefined && e.seq <= sent) return;
-			if (sent === undefined || e.seq === sent + 1) this.sentSeq.set(key, e.seq);
-		}
-		this.send(ws, e, transport);
+		if (isFresh(this.sentSeq, socketId, e)) this.send(ws, e, transport);
 	}
 
 	constructor(ctx: DurableObjectState, env: Env) {
@@ -165,7 +161,9 @@ export class UserHub extends DurableObject<Env> {
 
 	/** The upgrade, already checked for Origin and transport by the Worker. */
 	override async fetch(request: Request): Promise<Response> {
-		const ticket = new URL(request.url).searchParams.get("ticket") ?? "";
+		const query = new URL(request.url).searchParams;
+		const ticket = query.get("ticket") ?? "";
+		const batch = query.get("batch") === "1";
 		const transport = request.headers.get("X-Hatch-Transport") as Transport;
 		const session = await this.redeem(ticket);
 		if (session === null) {
@@ -179,6 +177,7 @@ export class UserHub extends DurableObject<Env> {
 		const wasOnline = this.sockets().length > 0;
 		const userId = this.userId;
 		const identity: SocketIdentity = { u: userId, s: newId(), t: transport, d: session };
+		if (batch) identity.b = 1;
 		this.ctx.acceptWebSocket(server, [userId, identity.s]);
 		server.serializeAttachment(identity);
 		this.send(server, {
@@ -186,6 +185,7 @@ export class UserHub extends DurableObject<Env> {
 			user_id: userId,
 			socket_id: identity.s,
 			protocol: transport,
+			batch,
 		} satisfies HubEvent);
 		if (!wasOnline) this.ctx.waitUntil(this.presenceChanged(true));
 		// A new device may need events of chats another device is viewing; its own views must still be true.

@@ -1,6 +1,7 @@
 import type { HubEvent } from "../../src/protocol/frames";
 import type { DeliverBatch, DeliverResult } from "../chat-room/fanout";
 import type { UserHub } from "../user-hub";
+import { sendChatEvents } from "./chat-events";
 import { heldBack } from "./view-check";
 
 /**
@@ -27,9 +28,8 @@ export function deliverBatch(hub: UserHub, batch: DeliverBatch): DeliverResult {
 		}
 		if (watchers.has(who.s)) {
 			const queued = hub.replaying.get(`${who.s}:${batch.chatId}`);
-			for (const e of batch.events)
-				if (queued) queued.push(e);
-				else hub.sendChatEvent(ws, who.s, e, who.t);
+			if (queued) queued.push(...batch.events);
+			else sendChatEvents(hub, ws, who, batch.events);
 			continue;
 		}
 		for (const e of batch.events) if (e.type === "chat.updated" || e.type === "receipt") hub.send(ws, e);

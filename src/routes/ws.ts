@@ -27,6 +27,12 @@ const ticketRoute = createRoute({
 	responses: { 200: { description: "Ticket", content: { "application/json": { schema: Ticket } } } },
 });
 
+/** `batch=1`: the socket takes `events {chat_id, events}` frames (several of one chat's events, in order). */
+const BatchQuery = z.enum(["0", "1"]).optional().openapi({
+	description:
+		"1: under load, several of one chat's events may come in one `events {chat_id, events}` frame, in order",
+});
+
 const upgradeRoute = createRoute({
 	method: "get",
 	path: "/v1/ws",
@@ -38,7 +44,7 @@ const upgradeRoute = createRoute({
 		"requests carry `id` and get one `result` or `error {code, reason, message}`; events carry `chat_id` and `seq`.",
 		"See src/protocol/frames.ts and README (Realtime).",
 	].join(" "),
-	request: { query: z.object({ ticket: z.string().min(10).max(200) }) },
+	request: { query: z.object({ ticket: z.string().min(10).max(200), batch: BatchQuery }) },
 	responses: {
 		101: { description: "Switching protocols" },
 		401: { description: "Invalid, used or expired ticket (INVALID_TICKET)" },

@@ -59,14 +59,15 @@ export class WsClient {
 
 	static async connect(
 		user: TestUser,
-		opts: { transport?: "json" | "msgpack"; origin?: string } = {},
+		opts: { transport?: "json" | "msgpack"; origin?: string; batch?: boolean } = {},
 	): Promise<WsClient> {
 		const transport = opts.transport ?? "json";
 		const ticket = await mintTicket(user);
 		const headers: Record<string, string> = { Upgrade: "websocket", "Sec-WebSocket-Protocol": transport };
 		if (opts.origin) headers.Origin = opts.origin;
+		const batch = opts.batch ? "&batch=1" : "";
 		const res = await exports.default.fetch(
-			new Request(`https://hatch.test/v1/ws?ticket=${encodeURIComponent(ticket)}`, { headers }),
+			new Request(`https://hatch.test/v1/ws?ticket=${encodeURIComponent(ticket)}${batch}`, { headers }),
 		);
 		if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade: ${res.status} ${await res.text()}`);
 		const ws = res.webSocket;

@@ -17,7 +17,7 @@ const newSeqs = (ws: WsClient) =>
 		.filter((f) => f.type === "message.new")
 		.map((f) => (f.message as M).seq);
 
-describe("chat-viewing socket with batch=1: several events in one frame under load", () => {
+describe("batch=1: several events in one frame under load", () => {
 	it("a busy room packs events into `events` frames for sockets that asked; others get one frame each, same events, same order", async () => {
 		const [alice, bob, carol] = [await createTestUser(), await createTestUser(), await createTestUser()];
 		const chatId = await activeGroup(alice, [bob, carol], "Batch");
@@ -72,6 +72,32 @@ describe("chat-viewing socket with batch=1: several events in one frame under lo
 		b.close();
 	});
 
+	it("hub sockets too: a subscribed hub socket with batch=1 gets a room's coalesced delivery as one `events` frame", async () => {
+		const [alice, bob, carol] = [await createTestUser(), await createTestUser(), await createTestUser()];
+		const chatId = await activeGroup(alice, [bob, carol], "Batch hub");
+		const packed = await WsClient.connect(bob, { batch: true });
+		const single = await WsClient.connect(carol);
+		expect(packed.frames[0]).toMatchObject({ type: "hello", batch: true });
+		for (const ws of [packed, single]) await ws.request({ type: "chat.subscribe", chat_id: chatId });
+
+		// Nine sends in one burst: the room's outbox and its per-hub queue (one RPC in flight)
+		// hand the hubs several events at once after the first.
+		await runInDurableObject(roomOf(env, chatId), async (room) => {
+			const results = await Promise.all(
+				[1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) =>
+					room.send(chatId, alice.id, { client_id: `hub-burst-${n}`, text: `h${n}` }),
+				),
+			);
+			expect(results.every((r) => r.ok)).toBe(true);
+		});
+		for (const ws of [packed, single]) await ws.waitFor(() => newSeqs(ws).includes(9));
+		await sleep(150);
+		expect(packed.frames.some((f) => f.type === "events" && (f.events as Frame[]).length > 1)).toBe(true);
+		for (const ws of [packed, single]) expect(newSeqs(ws)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+		expect(single.frames.some((f) => f.type === "events")).toBe(false);
+		for (const ws of [packed, single]) ws.close();
+	});
+
 	it("refuses a batch value other than 0 or 1 before the upgrade (400, no socket)", async () => {
 		const [alice, bob] = [await createTestUser(), await createTestUser()];
 		const chatId = await activeGroup(alice, [bob], "Batch bad");
@@ -84,5 +110,12 @@ describe("chat-viewing socket with batch=1: several events in one frame under lo
 		expect(res.status).toBe(400);
 		expect(res.webSocket).toBeNull();
 		expect(await errorCode(res)).toBe("VALIDATION_FAILED");
+		const hub = await exports.default.fetch(
+			new Request(`https://hatch.test/v1/ws?ticket=${encodeURIComponent(await mintTicket(bob))}&batch=2`, {
+				headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": "json" },
+			}),
+		);
+		expect(hub.status).toBe(400);
+		expect(await errorCode(hub)).toBe("VALIDATION_FAILED");
 	});
 });
