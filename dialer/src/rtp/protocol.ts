@@ -18,7 +18,7 @@ export interface MediaInit {
 	nice: number;
 	/** SCHED_FIFO priority for the media thread (0 = stay on the normal scheduler). */
 	realtime: number;
-	/** Int32Array(1): the doorbell the main thread rings after each command. */
+	/** Int32Array(1): the doorbell the main thread rings after an `open` command. */
 	signal: SharedArrayBuffer;
 	/** Int32Array(slots × STATS.width): per-session counters. */
 	stats: SharedArrayBuffer;

@@ -5,34 +5,14 @@
  */
 
 import { ALLOW, type DialogHandler, type SipAgent } from "./agent.ts";
-import { authorization, pickChallenge } from "./digest.ts";
 import { newBranch, newCallId, newTag, parseCSeq, parseNameAddr, tagOf } from "./fields.ts";
 import { type Header, header, headerValues, type SipRequest, type SipResponse } from "./message.ts";
-import type { Endpoint, TransportName } from "./transport.ts";
+import type { Endpoint } from "./transport.ts";
+import { answerChallenge, reauthorized } from "./uac-auth.ts";
+import { answerInDialog } from "./uac-inbound.ts";
+import type { Trunk, UacEvents } from "./uac-types.ts";
 
-/** The gateway to call through and how to authenticate. */
-export interface Trunk {
-	host: string;
-	port: number;
-	transport: TransportName;
-	username?: string;
-	password?: string;
-	authUsername?: string;
-	fromUser?: string;
-	callerId?: string;
-	domain?: string;
-}
-
-/** What the owner of a call hears from its signalling. */
-export interface UacEvents {
-	provisional(status: number, reason: string, sdp: string | undefined): void;
-	answered(sdp: string): void;
-	/** A final failure, or 0 with a reason for timeouts and transport errors. */
-	failed(status: number, reason: string): void;
-	remoteBye(): void;
-	/** The far end re-offered (re-INVITE); return our SDP for the 200. */
-	reoffer(sdp: string): string;
-}
+export type { Trunk, UacEvents } from "./uac-types.ts";
 
 const MAX_AUTH_ROUNDS = 2;
 
@@ -144,24 +124,13 @@ export class UacCall implements DialogHandler {
 
 	private retryWithAuth(res: SipResponse): boolean {
 		if (this.cancelPending || this.authRounds >= MAX_AUTH_ROUNDS) return false;
-		const username = this.trunk.authUsername ?? this.trunk.username;
-		if (!username || this.trunk.password === undefined) return false;
-		const challenge = pickChallenge(
-			headerValuesRaw(res, res.status === 401 ? "www-authenticate" : "proxy-authenticate"),
-		);
-		if (!challenge) return false;
+		const answer = answerChallenge(res, this.trunk, "INVITE", this.requestUri, this.nc + 1);
+		if (!answer) return false;
 		// A second challenge only makes sense when the first nonce went stale.
-		if (this.authRounds > 0 && !challenge.stale) return false;
+		if (this.authRounds > 0 && !answer.stale) return false;
 		this.authRounds++;
 		this.nc++;
-		const value = authorization(
-			challenge,
-			{ username, password: this.trunk.password },
-			"INVITE",
-			this.requestUri,
-			this.nc,
-		);
-		this.authHeader = [res.status === 401 ? "authorization" : "proxy-authorization", value];
+		this.authHeader = answer.header;
 		this.sendInvite();
 		return true;
 	}
@@ -280,78 +249,26 @@ export class UacCall implements DialogHandler {
 	}
 
 	private authorize(req: SipRequest, res: SipResponse): SipRequest | undefined {
-		const username = this.trunk.authUsername ?? this.trunk.username;
-		const challenge = pickChallenge(
-			headerValuesRaw(res, res.status === 401 ? "www-authenticate" : "proxy-authenticate"),
-		);
-		if (!username || this.trunk.password === undefined || !challenge) return undefined;
+		const answer = answerChallenge(res, this.trunk, req.method, req.uri, this.nc + 1);
+		if (!answer) return undefined;
 		this.nc++;
-		const value = authorization(
-			challenge,
-			{ username, password: this.trunk.password },
-			req.method,
-			req.uri,
-			this.nc,
-		);
-		const seq = this.cseq++;
-		const headers: Header[] = req.headers
-			.filter((h) => h[0] !== "authorization" && h[0] !== "proxy-authorization")
-			.map(
-				(h): Header =>
-					h[0] === "via" ? ["via", this.via()] : h[0] === "cseq" ? ["cseq", `${seq} ${req.method}`] : h,
-			);
-		headers.push([res.status === 401 ? "authorization" : "proxy-authorization", value]);
-		return { ...req, headers };
+		return reauthorized(req, answer.header, this.via(), this.cseq++);
 	}
 
 	/** A request from the far end inside (or about) this call. */
 	request(req: SipRequest, source: Endpoint): void {
-		const ua: Header = ["user-agent", this.agent.userAgent];
-		if (req.method === "ACK") return;
-		if (req.method === "CANCEL") {
-			this.agent.tx.respond(req, source, 481, "Call/Transaction Does Not Exist", [ua]);
-			return;
-		}
-		if (tagOf(header(req, "to")) !== this.localTag) {
-			this.agent.tx.respond(req, source, 481, "Call/Transaction Does Not Exist", [ua]);
-			return;
-		}
-		switch (req.method) {
-			case "BYE": {
-				this.agent.tx.respond(req, source, 200, "OK", [ua]);
-				if (this.state === "confirmed" || this.state === "inviting") {
-					this.state = "terminated";
-					this.cleanup();
-					this.events.remoteBye();
-				}
-				return;
-			}
-			case "OPTIONS":
-				this.agent.tx.respond(req, source, 200, "OK", [ua, ["allow", ALLOW], ["accept", "application/sdp"]]);
-				return;
-			case "INVITE": {
-				if (this.state !== "confirmed") {
-					this.agent.tx.respond(req, source, 491, "Request Pending", [ua]);
-					return;
-				}
-				const sdp = this.events.reoffer(req.body);
-				this.agent.tx.respond(
-					req,
-					source,
-					200,
-					"OK",
-					[ua, ["contact", this.contact], ["allow", ALLOW], ["content-type", "application/sdp"]],
-					sdp,
-				);
-				return;
-			}
-			case "INFO":
-			case "NOTIFY":
-				this.agent.tx.respond(req, source, 200, "OK", [ua]);
-				return;
-			default:
-				this.agent.tx.respond(req, source, 501, "Not Implemented", [ua, ["allow", ALLOW]]);
-		}
+		answerInDialog(this.agent, req, source, {
+			localTag: this.localTag,
+			contact: this.contact,
+			confirmed: this.state === "confirmed",
+			remoteBye: () => {
+				if (this.state !== "confirmed" && this.state !== "inviting") return;
+				this.state = "terminated";
+				this.cleanup();
+				this.events.remoteBye();
+			},
+			reoffer: (sdp) => this.events.reoffer(sdp),
+		});
 	}
 
 	private finish(status: number, reason: string): void {
@@ -366,9 +283,4 @@ export class UacCall implements DialogHandler {
 		// Keep routing for a while so retransmitted 2xx/BYE still find us.
 		setTimeout(() => this.agent.unregister(this.callId), 64 * this.agent.tx.timers.t1).unref();
 	}
-}
-
-function headerValuesRaw(res: SipResponse, name: string): string[] {
-	// Challenges contain commas inside their own parameter lists: never split them.
-	return res.headers.filter((h) => h[0] === name).map((h) => h[1]);
 }

@@ -1,0 +1,28 @@
+/**
+ * What a UAC call is given (the trunk) and what it reports to its owner.
+ */
+import type { TransportName } from "./transport.ts";
+
+/** The gateway to call through and how to authenticate. */
+export interface Trunk {
+	host: string;
+	port: number;
+	transport: TransportName;
+	username?: string;
+	password?: string;
+	authUsername?: string;
+	fromUser?: string;
+	callerId?: string;
+	domain?: string;
+}
+
+/** What the owner of a call hears from its signalling. */
+export interface UacEvents {
+	provisional(status: number, reason: string, sdp: string | undefined): void;
+	answered(sdp: string): void;
+	/** A final failure, or 0 with a reason for timeouts and transport errors. */
+	failed(status: number, reason: string): void;
+	remoteBye(): void;
+	/** The far end re-offered (re-INVITE); return our SDP for the 200. */
+	reoffer(sdp: string): string;
+}
