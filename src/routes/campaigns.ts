@@ -14,17 +14,7 @@ import { assertPartsExist } from "../domain/campaigns/parts";
 import { ApiError } from "../errors";
 import { decodePageToken, encodePageToken, INT_CURSOR, pageQuery, pageSchema } from "../lib/pagination";
 import { createRouter } from "../lib/router";
-import {
-	deleteRoute,
-	errors,
-	getRoute,
-	IdParam,
-	json,
-	listRoute,
-	newestFirst,
-	requireAuthUnder,
-	security,
-} from "./owned-resource";
+import { errors, getRoute, IdParam, json, ownedResource, security } from "./owned-resource";
 
 const tags = ["voice: campaigns"];
 const base = "/v1/campaigns";
@@ -124,7 +114,7 @@ const CdrFilter = z.object({
 });
 
 export const campaignRoutes = createRouter();
-requireAuthUnder(campaignRoutes, base);
+const owned = ownedResource(campaignRoutes, { path: base, tags });
 
 campaignRoutes.openapi(
 	createRoute({
@@ -153,18 +143,7 @@ campaignRoutes.openapi(
 	},
 );
 
-campaignRoutes.openapi(
-	listRoute({ path: base, tags, summary: "Your campaigns, newest first" }, Campaign),
-	async (c) =>
-		c.json(
-			await newestFirst(
-				c.req.valid("query"),
-				(n, before) => listCampaigns(c.var.db, c.var.auth.userId, n, before),
-				campaignView,
-			),
-			200,
-		),
-);
+owned.list("Your campaigns, newest first", Campaign, listCampaigns, campaignView);
 
 campaignRoutes.openapi(
 	getRoute(
@@ -206,20 +185,15 @@ campaignRoutes.openapi(
 	},
 );
 
-campaignRoutes.openapi(
-	deleteRoute(
-		{ path: base, tags, summary: "Delete a campaign that is not running or paused" },
-		{
-			409: { description: "CAMPAIGN_ACTIVE" },
-		},
-	),
-	async (c) => {
-		const row = await getOwnedCampaign(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+owned.delete(
+	"Delete a campaign that is not running or paused",
+	getOwnedCampaign,
+	async (row, _env, db) => {
 		if (row.status === "running" || row.status === "paused")
 			throw new ApiError("CAMPAIGN_ACTIVE", "Cancel the campaign first", { status: 409 });
-		await c.var.db.delete(campaigns).where(eq(campaigns.id, row.id));
-		return c.body(null, 204);
+		await db.delete(campaigns).where(eq(campaigns.id, row.id));
 	},
+	{ 409: { description: "CAMPAIGN_ACTIVE" } },
 );
 
 const Action = z.object({

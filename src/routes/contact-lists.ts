@@ -14,22 +14,11 @@ import { ApiError } from "../errors";
 import { decodePageToken, INT_CURSOR, pageOf, pageQuery, pageSchema } from "../lib/pagination";
 import { readUpload } from "../lib/read-upload";
 import { createRouter } from "../lib/router";
-import {
-	deleteRoute,
-	errors,
-	getRoute,
-	IdParam,
-	json,
-	listRoute,
-	newestFirst,
-	requireAuthUnder,
-	security,
-} from "./owned-resource";
+import { errors, IdParam, json, ownedResource, security } from "./owned-resource";
 
 /** Largest contact file: 100,000 rows with a few columns fit comfortably. */
 const MAX_LIST_BYTES = 32 * 1024 * 1024;
 const tags = ["voice: contact lists"];
-const base = "/v1/contact-lists";
 const Region = z
 	.string()
 	.regex(/^[A-Z]{2}$/, "an ISO 3166 alpha-2 region such as US or RU")
@@ -68,7 +57,7 @@ const ImportResult = ContactList.extend({
 }).openapi("ContactListImport");
 
 export const contactListRoutes = createRouter();
-requireAuthUnder(contactListRoutes, base);
+const lists = ownedResource(contactListRoutes, { path: "/v1/contact-lists", tags });
 
 contactListRoutes.openapi(
 	createRoute({
@@ -147,24 +136,8 @@ contactListRoutes.openapi(
 	},
 );
 
-contactListRoutes.openapi(
-	listRoute({ path: base, tags, summary: "Your contact lists, newest first" }, ContactList),
-	async (c) =>
-		c.json(
-			await newestFirst(
-				c.req.valid("query"),
-				(n, before) => listLists(c.var.db, c.var.auth.userId, n, before),
-				listView,
-			),
-			200,
-		),
-);
-
-contactListRoutes.openapi(
-	getRoute({ path: base, tags, summary: "One contact list with its import statistics" }, ContactList),
-	async (c) =>
-		c.json(listView(await getOwnedList(c.var.db, c.var.auth.userId, c.req.valid("param").id)), 200),
-);
+lists.list("Your contact lists, newest first", ContactList, listLists, listView);
+lists.get("One contact list with its import statistics", ContactList, getOwnedList, listView);
 
 const Contact = z
 	.object({
@@ -199,8 +172,4 @@ contactListRoutes.openapi(
 	},
 );
 
-contactListRoutes.openapi(deleteRoute({ path: base, tags, summary: "Delete a contact list" }), async (c) => {
-	const list = await getOwnedList(c.var.db, c.var.auth.userId, c.req.valid("param").id);
-	await deleteList(c.env, list.id);
-	return c.body(null, 204);
-});
+lists.delete("Delete a contact list", getOwnedList, (list, env) => deleteList(env, list.id));

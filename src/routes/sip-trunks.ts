@@ -4,17 +4,7 @@ import { sipTrunks } from "../db/schema";
 import { placeTestCall } from "../domain/trunks/test-call";
 import { createTrunk, getOwnedTrunk, listTrunks, trunkView, updateTrunk } from "../domain/trunks/trunks";
 import { createRouter } from "../lib/router";
-import {
-	deleteRoute,
-	errors,
-	getRoute,
-	IdParam,
-	json,
-	listRoute,
-	newestFirst,
-	requireAuthUnder,
-	security,
-} from "./owned-resource";
+import { errors, IdParam, json, ownedResource, security } from "./owned-resource";
 
 const Codec = z.enum(["PCMU", "PCMA"]);
 const hostRe =
@@ -81,10 +71,9 @@ const Trunk = z
 	})
 	.openapi("SipTrunk");
 const tags = ["voice: sip trunks"];
-const base = "/v1/sip-trunks";
 
 export const sipTrunkRoutes = createRouter();
-requireAuthUnder(sipTrunkRoutes, base);
+const trunks = ownedResource(sipTrunkRoutes, { path: "/v1/sip-trunks", tags });
 
 sipTrunkRoutes.openapi(
 	createRoute({
@@ -102,22 +91,8 @@ sipTrunkRoutes.openapi(
 	},
 );
 
-sipTrunkRoutes.openapi(
-	listRoute({ path: base, tags, summary: "Your SIP trunks, newest first" }, Trunk),
-	async (c) =>
-		c.json(
-			await newestFirst(
-				c.req.valid("query"),
-				(n, before) => listTrunks(c.var.db, c.var.auth.userId, n, before),
-				trunkView,
-			),
-			200,
-		),
-);
-
-sipTrunkRoutes.openapi(getRoute({ path: base, tags, summary: "One SIP trunk" }, Trunk), async (c) =>
-	c.json(trunkView(await getOwnedTrunk(c.var.db, c.var.auth.userId, c.req.valid("param").id)), 200),
-);
+trunks.list("Your SIP trunks, newest first", Trunk, listTrunks, trunkView);
+trunks.get("One SIP trunk", Trunk, getOwnedTrunk, trunkView);
 
 sipTrunkRoutes.openapi(
 	createRoute({
@@ -138,11 +113,9 @@ sipTrunkRoutes.openapi(
 	},
 );
 
-sipTrunkRoutes.openapi(deleteRoute({ path: base, tags, summary: "Delete a SIP trunk" }), async (c) => {
-	const trunk = await getOwnedTrunk(c.var.db, c.var.auth.userId, c.req.valid("param").id);
-	await c.var.db.delete(sipTrunks).where(eq(sipTrunks.id, trunk.id));
-	return c.body(null, 204);
-});
+trunks.delete("Delete a SIP trunk", getOwnedTrunk, (trunk, _env, db) =>
+	db.delete(sipTrunks).where(eq(sipTrunks.id, trunk.id)),
+);
 
 const TestCall = z
 	.object({ to: z.string().min(3).max(32), sound_id: z.string().min(1).max(64) })

@@ -4,20 +4,9 @@ import { createSound, deleteSound, getOwnedSound, listSounds, soundView } from "
 import { ApiError } from "../errors";
 import { readUpload } from "../lib/read-upload";
 import { createRouter } from "../lib/router";
-import {
-	deleteRoute,
-	errors,
-	getRoute,
-	IdParam,
-	json,
-	listRoute,
-	newestFirst,
-	requireAuthUnder,
-	security,
-} from "./owned-resource";
+import { errors, IdParam, json, ownedResource, security } from "./owned-resource";
 
 const tags = ["voice: sounds"];
-const base = "/v1/sounds";
 const Sound = z
 	.object({
 		id: z.string(),
@@ -34,7 +23,7 @@ const Sound = z
 const binary = { schema: z.string().openapi({ type: "string", format: "binary" }) };
 
 export const soundRoutes = createRouter();
-requireAuthUnder(soundRoutes, base);
+const sounds = ownedResource(soundRoutes, { path: "/v1/sounds", tags });
 
 soundRoutes.openapi(
 	createRoute({
@@ -71,20 +60,8 @@ soundRoutes.openapi(
 	},
 );
 
-soundRoutes.openapi(listRoute({ path: base, tags, summary: "Your sounds, newest first" }, Sound), async (c) =>
-	c.json(
-		await newestFirst(
-			c.req.valid("query"),
-			(n, before) => listSounds(c.var.db, c.var.auth.userId, n, before),
-			soundView,
-		),
-		200,
-	),
-);
-
-soundRoutes.openapi(getRoute({ path: base, tags, summary: "One sound" }, Sound), async (c) =>
-	c.json(soundView(await getOwnedSound(c.var.db, c.var.auth.userId, c.req.valid("param").id)), 200),
-);
+sounds.list("Your sounds, newest first", Sound, listSounds, soundView);
+sounds.get("One sound", Sound, getOwnedSound, soundView);
 
 soundRoutes.openapi(
 	createRoute({
@@ -119,8 +96,4 @@ soundRoutes.openapi(
 	},
 );
 
-soundRoutes.openapi(deleteRoute({ path: base, tags, summary: "Delete a sound" }), async (c) => {
-	const sound = await getOwnedSound(c.var.db, c.var.auth.userId, c.req.valid("param").id);
-	await deleteSound(c.env, c.var.db, sound);
-	return c.body(null, 204);
-});
+sounds.delete("Delete a sound", getOwnedSound, (sound, env, db) => deleteSound(env, db, sound));
