@@ -50,14 +50,7 @@ export async function peekEmailToken(
 	const row = await db
 		.select()
 		.from(emailTokens)
-		.where(
-			and(
-				eq(emailTokens.tokenHash, await sha256Hex(token)),
-				eq(emailTokens.purpose, purpose),
-				isNull(emailTokens.usedAt),
-				gt(emailTokens.expiresAt, new Date(now)),
-			),
-		)
+		.where(await liveToken(purpose, token, now))
 		.get();
 	if (!row) throw invalidToken();
 	return row;
@@ -78,14 +71,7 @@ export async function consumeEmailToken(
 	const [row] = await db
 		.update(emailTokens)
 		.set({ usedAt: new Date(now) })
-		.where(
-			and(
-				eq(emailTokens.tokenHash, await sha256Hex(token)),
-				eq(emailTokens.purpose, purpose),
-				isNull(emailTokens.usedAt),
-				gt(emailTokens.expiresAt, new Date(now)),
-			),
-		)
+		.where(await liveToken(purpose, token, now))
 		.returning();
 	if (!row) throw invalidToken();
 	return row;
@@ -97,6 +83,16 @@ export async function voidEmailTokens(db: Db, userId: string, purpose: EmailToke
 		.update(emailTokens)
 		.set({ usedAt: new Date() })
 		.where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt)));
+}
+
+/** The one test of a usable token, shared by peek and consume: this value and purpose, unused, unexpired. */
+async function liveToken(purpose: EmailTokenPurpose, token: string, now: number) {
+	return and(
+		eq(emailTokens.tokenHash, await sha256Hex(token)),
+		eq(emailTokens.purpose, purpose),
+		isNull(emailTokens.usedAt),
+		gt(emailTokens.expiresAt, new Date(now)),
+	);
 }
 
 function invalidToken() {
