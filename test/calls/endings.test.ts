@@ -4,6 +4,7 @@ import { CALL_TIMING } from "../../src/domain/calls/types";
 import { hubOf } from "../../src/domain/chats/deps";
 import { consoleOutbox } from "../../src/providers/push/console";
 import {
+	answeredAliceBob,
 	answeredCall,
 	byeOn,
 	elapse,
@@ -12,6 +13,7 @@ import {
 	history,
 	hubStub,
 	offer,
+	ringingCall,
 	SDP_ANSWER,
 	storedCall,
 	users,
@@ -117,12 +119,8 @@ describe("how calls end", () => {
 	});
 
 	it("devices rang but nobody answered → 480 for the caller and every ringing device", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b1 = await WsClient.connect(bob);
-		const b2 = await WsClient.connect(bob);
-		const callId = await offer(a, bob.id);
-		await b1.waitFor((f) => f.type === "call.offer");
+		const { alice, a, bs, callId } = await ringingCall(2);
+		const [b1, b2] = bs;
 		await elapse(alice.id, CALL_TIMING.RING_MS);
 		const expected = {
 			type: "call.bye",
@@ -152,11 +150,7 @@ describe("how calls end", () => {
 	});
 
 	it("the callee's hub ends a ringing call by itself if the caller's hub never does", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
-		const callId = await offer(a, bob.id);
-		await b.waitFor((f) => f.type === "call.offer");
+		const { bob, a, b, callId } = await ringingCall();
 		await elapse(bob.id, CALL_TIMING.RING_MS);
 		expect((await storedCall(bob.id))?.state).toBe("ringing"); // grace period for the caller's hub
 		await elapse(bob.id, CALL_TIMING.CALLEE_GRACE_MS);
@@ -167,13 +161,8 @@ describe("how calls end", () => {
 	});
 
 	it("a decline on one device is 603 for the caller and stops the other devices ringing", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b1 = await WsClient.connect(bob);
-		const b2 = await WsClient.connect(bob);
-		const callId = await offer(a, bob.id);
-		await b1.waitFor((f) => f.type === "call.offer");
-		await b2.waitFor((f) => f.type === "call.offer");
+		const { bob, a, bs, callId } = await ringingCall(2);
+		const [b1, b2] = bs;
 		await b1.request({ type: "call.bye", call_id: callId, code: 200 });
 		expect(await byeOn(a, callId)).toEqual({
 			type: "call.bye",
@@ -189,11 +178,7 @@ describe("how calls end", () => {
 	});
 
 	it("a busy-here (486) from the callee's device and other SIP codes pass through as sent", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
-		const callId = await offer(a, bob.id);
-		await b.waitFor((f) => f.type === "call.offer");
+		const { a, b, callId } = await ringingCall();
 		await b.request({ type: "call.bye", call_id: callId, code: 486, reason: "in a meeting" });
 		expect(await byeOn(a, callId)).toMatchObject({ code: 486, reason: "in a meeting", ended_by: "callee" });
 		a.close();
@@ -201,12 +186,8 @@ describe("how calls end", () => {
 	});
 
 	it("the caller hanging up while ringing is 487 cancelled on every callee device, a missed call", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b1 = await WsClient.connect(bob);
-		const b2 = await WsClient.connect(bob);
-		const callId = await offer(a, bob.id);
-		await b2.waitFor((f) => f.type === "call.offer");
+		const { bob, a, bs, callId } = await ringingCall(2);
+		const [b1, b2] = bs;
 		await a.request({ type: "call.bye", call_id: callId, code: 200 });
 		for (const b of [b1, b2]) {
 			expect(await byeOn(b, callId)).toEqual({
@@ -222,10 +203,7 @@ describe("how calls end", () => {
 	});
 
 	it("the caller's connection dropping mid-call is bye 500 for the callee at once", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
-		const callId = await answeredCall(a, bob, b);
+		const { bob, a, b, callId } = await answeredAliceBob();
 		a.close(4000);
 		expect(await byeOn(b, callId, 5000)).toEqual({
 			type: "call.bye",
@@ -239,11 +217,8 @@ describe("how calls end", () => {
 	});
 
 	it("the answering device dropping is bye 500 for the caller; another callee device dropping is nothing", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const bAnswer = await WsClient.connect(bob);
-		const bOther = await WsClient.connect(bob);
-		const callId = await answeredCall(a, bob, bAnswer);
+		const { alice, a, bs, callId } = await answeredAliceBob(2);
+		const [bAnswer, bOther] = bs;
 		bOther.close();
 		await expectQuiet([a, bAnswer]);
 		expect((await storedCall(alice.id))?.state).toBe("answered");
@@ -259,12 +234,8 @@ describe("how calls end", () => {
 	});
 
 	it("a ringing device dropping leaves the call ringing on the others", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b1 = await WsClient.connect(bob);
-		const b2 = await WsClient.connect(bob);
-		const callId = await offer(a, bob.id);
-		await b1.waitFor((f) => f.type === "call.offer");
+		const { a, bs, callId } = await ringingCall(2);
+		const [b1, b2] = bs;
 		b1.close();
 		await expectQuiet([a]);
 		await b2.request({ type: "call.answer", call_id: callId, sdp: SDP_ANSWER });
@@ -274,10 +245,7 @@ describe("how calls end", () => {
 	});
 
 	it("liveness: an answered call whose other hub lost it ends with 500 lost at the next probe", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
-		const callId = await answeredCall(a, bob, b);
+		const { alice, bob, a, b, callId } = await answeredAliceBob();
 		// While both hold it, a probe keeps it going.
 		await elapse(alice.id, CALL_TIMING.PROBE_MS);
 		await expectQuiet([a, b], 100);
@@ -297,10 +265,7 @@ describe("how calls end", () => {
 	});
 
 	it("an ended call is forgotten after a while and its history row stays", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
-		const callId = await answeredCall(a, bob, b);
+		const { alice, bob, a, b, callId } = await answeredAliceBob();
 		await a.request({ type: "call.bye", call_id: callId, code: 200 });
 		await byeOn(b, callId);
 		await elapse(alice.id, CALL_TIMING.KEEP_ENDED_MS);

@@ -1,26 +1,22 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import {
-	answeredCall,
+	answeredAliceBob,
 	byeOn,
 	candidate,
 	evict,
 	history,
 	hubStub,
-	offer,
+	ringingCall,
 	SDP_ANSWER,
 	storedCall,
-	users,
 	WsClient,
 } from "./helpers";
 
 describe("call state survives Durable Object eviction", () => {
 	it("mid-call: both hubs evicted, ICE still flows only between the parties and bye ends it", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
-		const bOther = await WsClient.connect(bob);
-		const callId = await answeredCall(a, bob, b);
+		const { alice, bob, a, bs, callId } = await answeredAliceBob(2);
+		const [b, bOther] = bs;
 		const before = [await storedCall(alice.id), await storedCall(bob.id)];
 		// A mark in memory proves the instance really is a new one afterwards.
 		const mark = (id: string) =>
@@ -55,11 +51,7 @@ describe("call state survives Durable Object eviction", () => {
 	});
 
 	it("while ringing: evicted hubs still connect the answer and keep the buffered candidates", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
-		const callId = await offer(a, bob.id);
-		await b.waitFor((f) => f.type === "call.offer");
+		const { alice, bob, a, b, callId } = await ringingCall();
 		await a.request({ type: "call.ice", call_id: callId, candidate: candidate(4) });
 		await evict(alice.id);
 		await evict(bob.id);

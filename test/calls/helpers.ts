@@ -43,6 +43,52 @@ export async function offer(from: WsClient, callee: string, sdp = SDP_OFFER): Pr
 	return r.call_id;
 }
 
+/** A tuple of `N` sockets, so `const [b1, b2] = ...` stays typed. */
+type Sockets<N extends number, T extends WsClient[] = []> = T["length"] extends N
+	? T
+	: Sockets<N, [...T, WsClient]>;
+
+/**
+ * Alice and Bob signed in (fresh users), Alice on socket `a` and Bob on
+ * `bobDevices` sockets (`bs`, the first also as `b`): the start of most
+ * two-party call tests.
+ *
+ * @example const { alice, bob, a, bs } = await aliceAndBob(2); const [b1, b2] = bs;
+ */
+export async function aliceAndBob<const N extends number = 1>(bobDevices: N = 1 as N) {
+	const [alice, bob] = await users("Alice", "Bob");
+	const a = await WsClient.connect(alice);
+	const bs: WsClient[] = [];
+	for (let i = 0; i < bobDevices; i++) bs.push(await WsClient.connect(bob));
+	const [b] = bs;
+	if (!b) throw new Error("aliceAndBob needs at least one device for Bob");
+	return { alice, bob, a, b, bs: bs as Sockets<N> };
+}
+
+/**
+ * `aliceAndBob`, then Alice calls Bob and every one of Bob's devices has
+ * the offer: a call left ringing.
+ *
+ * @example const { a, b, callId } = await ringingCall();
+ */
+export async function ringingCall<const N extends number = 1>(bobDevices: N = 1 as N) {
+	const parties = await aliceAndBob(bobDevices);
+	const callId = await offer(parties.a, parties.bob.id);
+	for (const b of parties.bs as WsClient[])
+		await b.waitFor((f) => f.type === "call.offer" && f.call_id === callId);
+	return { ...parties, callId };
+}
+
+/**
+ * `aliceAndBob`, then Alice calls Bob and Bob's first device (`b`) answers.
+ *
+ * @example const { a, b, callId } = await answeredAliceBob();
+ */
+export async function answeredAliceBob<const N extends number = 1>(bobDevices: N = 1 as N) {
+	const parties = await aliceAndBob(bobDevices);
+	return { ...parties, callId: await answeredCall(parties.a, parties.bob, parties.b) };
+}
+
 /** A call rung on every device of `callee` and answered by `answerer`; returns the call id. */
 export async function answeredCall(caller: WsClient, callee: TestUser, answerer: WsClient): Promise<string> {
 	const callId = await offer(caller, callee.id);
