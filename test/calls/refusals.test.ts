@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { OFFER_RATE } from "../../durable-objects/calls/outgoing";
 import {
+	aliceAndBob,
 	answeredCall,
 	candidate,
 	expectQuiet,
 	got,
 	offer,
+	ringingCall,
 	SDP_ANSWER,
 	SDP_OFFER,
 	storedCall,
@@ -22,9 +24,7 @@ async function unchanged(ids: string[], act: () => Promise<void>) {
 
 describe("bad and out-of-order call frames are refused and change nothing", () => {
 	it("answer, ack, ice or bye for a call that does not exist → 404", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
+		const { alice, bob, a, b } = await aliceAndBob();
 		await unchanged([alice.id, bob.id], async () => {
 			for (const f of [
 				{ type: "call.answer", call_id: "0193a1b2-0000-7000-8000-000000000000", sdp: SDP_ANSWER },
@@ -95,11 +95,7 @@ describe("bad and out-of-order call frames are refused and change nothing", () =
 	});
 
 	it("out of order: the caller cannot ack or answer, the callee cannot send ICE before answering, no double answer", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
-		const callId = await offer(a, bob.id);
-		await b.waitFor((f) => f.type === "call.offer");
+		const { alice, bob, a, b, callId } = await ringingCall();
 		await unchanged([alice.id, bob.id], async () => {
 			expect(await a.call({ type: "call.ack", call_id: callId })).toMatchObject({
 				code: 409,
@@ -127,9 +123,7 @@ describe("bad and out-of-order call frames are refused and change nothing", () =
 	});
 
 	it("frames after the end get 410; calling yourself is 400; a second call while in one is 409", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
+		const { alice, bob, a, b } = await aliceAndBob();
 		expect(await a.call({ type: "call.offer", callee: alice.id, sdp: SDP_OFFER })).toMatchObject({
 			code: 400,
 			reason: "CALL_SELF",

@@ -2,6 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { hmacSha1Base64 } from "../../src/domain/turn/coturn";
 import {
+	aliceAndBob,
+	answeredAliceBob,
 	answeredCall,
 	byeOn,
 	candidate,
@@ -9,6 +11,7 @@ import {
 	got,
 	history,
 	offer,
+	ringingCall,
 	SDP_ANSWER,
 	SDP_OFFER,
 	storedCall,
@@ -125,9 +128,7 @@ describe("a call from offer to bye (the Egg flow)", () => {
 	});
 
 	it("uses the TURN server locked with call.lock_turn, and a new lock renews it", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
+		const { bob, a, b } = await aliceAndBob();
 		const first = await a.request<{ username: string; ttl_s: number }>({ type: "call.lock_turn" });
 		expect(first.ttl_s).toBe(3600);
 		await new Promise((r) => setTimeout(r, 1100));
@@ -149,11 +150,7 @@ describe("a call from offer to bye (the Egg flow)", () => {
 	});
 
 	it("sends the caller's early candidates to ringing devices and replays them to a device that connects later", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b1 = await WsClient.connect(bob);
-		const callId = await offer(a, bob.id);
-		await b1.waitFor((f) => f.type === "call.offer");
+		const { bob, a, b: b1, callId } = await ringingCall();
 		await a.request({ type: "call.ice", call_id: callId, candidate: candidate(1) });
 		await a.request({ type: "call.ice", call_id: callId, candidate: candidate(2) });
 		await b1.waitForCount((f) => f.type === "call.ice", 2);
@@ -190,10 +187,7 @@ describe("a call from offer to bye (the Egg flow)", () => {
 	});
 
 	it("lets the same two people call again once a call has ended", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
-		const first = await answeredCall(a, bob, b);
+		const { alice, bob, a, b, callId: first } = await answeredAliceBob();
 		await a.request({ type: "call.bye", call_id: first, code: 200 });
 		await byeOn(b, first);
 		const second = await offer(b, alice.id);
@@ -207,9 +201,7 @@ describe("a call from offer to bye (the Egg flow)", () => {
 	});
 
 	it("keeps a pipelined offer + ICE in order: the callee never sees a candidate before the offer", async () => {
-		const [alice, bob] = await users("Alice", "Bob");
-		const a = await WsClient.connect(alice);
-		const b = await WsClient.connect(bob);
+		const { bob, a, b } = await aliceAndBob();
 		// Sent back to back without waiting, as a browser's onicecandidate does.
 		const [offered, ice1, ice2] = await Promise.all([
 			a.call({ type: "call.offer", callee: bob.id, sdp: SDP_OFFER }),
