@@ -1,35 +1,28 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PeerReply, PeerSignal } from "../src/domain/calls/types";
-import { ApiError } from "../src/errors";
-import { newId, randomToken, sha256Hex } from "../src/lib/ids";
+import { randomToken, sha256Hex } from "../src/lib/ids";
 import { createLogger } from "../src/lib/log";
-import { decodeFrame, encodeFrame, type Transport } from "../src/protocol/codec";
-import type { ErrorFrame, HubEvent, ServerFrame } from "../src/protocol/frames";
+import { encodeFrame, type Transport } from "../src/protocol/codec";
+import type { HubEvent, ServerFrame } from "../src/protocol/frames";
 import { LIMITS } from "../src/protocol/limits";
 import { type PushNotification, sendToDevices } from "../src/providers/push";
 import type { DeliverBatch, DeliverResult } from "./chat-room/fanout";
 import { isFresh } from "./user-hub/chat-events";
 import { deliverBatch } from "./user-hub/deliver";
-import { dispatch } from "./user-hub/dispatch";
 import { SocketGuard } from "./user-hub/guard";
+import { hubSocketMessage, openHubSocket } from "./user-hub/hub-socket";
 import { announcePresence } from "./user-hub/presence";
 import { type Device, HubStore } from "./user-hub/store";
-import { armViewCheck, onViewAlarm, sessionConnected } from "./user-hub/view-check";
+import { armViewCheck, onViewAlarm } from "./user-hub/view-check";
 import { onlineBeyond, socketsChanged, viewChanged } from "./user-hub/views";
-import {
-	handleCallFrame,
-	handleCallSignal,
-	onCallAlarm,
-	onSocketClosed,
-	onSocketOpened,
-} from "./user-hub-calls";
+import { handleCallSignal, onCallAlarm, onSocketClosed } from "./user-hub-calls";
 
 /**
  * The only per-socket state that survives hibernation: who (`u`), which
- * socket (`s`), how (`t`) and from which device, i.e. auth session (`d`;
- * absent on sockets opened before devices were tracked).
+ * socket (`s`), how (`t`), from which device, i.e. auth session (`d`;
+ * absent on sockets opened before devices were tracked), and `b` when the
+ * client asked for `events` frames (batch=1).
  */
-/** A hub socket's attachment: user, socket id, transport, auth session (device), and `b` when it asked for `events` frames. */
 export type SocketIdentity = { u: string; s: string; t: Transport; d?: string; b?: 1 };
 
 /**
@@ -45,7 +38,7 @@ export type SocketIdentity = { u: string; s: string; t: Transport; d?: string; b
 export class UserHub extends DurableObject<Env> {
 	readonly store: HubStore;
 	readonly log = createLogger({ do: "UserHub" }, this.env.LOG_LEVEL);
-	private readonly guard = new SocketGuard();
+	readonly guard = new SocketGuard();
 	/** Live events held back while a socket's replay of that chat is being sent. */
 	readonly replaying = new Map<string, HubEvent[]>();
 	/**
@@ -141,7 +134,7 @@ export class UserHub extends DurableObject<Env> {
 	}
 
 	/** Single use: the session a valid ticket of this hub's user was minted for, else null. */
-	private async redeem(ticket: string): Promise<string | null> {
+	async redeem(ticket: string): Promise<string | null> {
 		const [userId, secret] = ticket.split(".");
 		if (!userId || !secret || userId !== this.userId) return null;
 		return this.store.redeemTicket(await sha256Hex(secret), Date.now());
@@ -159,98 +152,13 @@ export class UserHub extends DurableObject<Env> {
 		return wanted;
 	}
 
-	/** The upgrade, already checked for Origin and transport by the Worker. */
+	/** The upgrade, already checked for Origin and transport by the Worker (user-hub/hub-socket.ts). */
 	override async fetch(request: Request): Promise<Response> {
-		const query = new URL(request.url).searchParams;
-		const ticket = query.get("ticket") ?? "";
-		const batch = query.get("batch") === "1";
-		const transport = request.headers.get("X-Hatch-Transport") as Transport;
-		const session = await this.redeem(ticket);
-		if (session === null) {
-			return Response.json(
-				{ error: { code: "INVALID_TICKET", message: "Ticket is invalid, used or expired", requestId: "" } },
-				{ status: 401 },
-			);
-		}
-		const pair = new WebSocketPair();
-		const [client, server] = [pair[0], pair[1]];
-		const wasOnline = this.sockets().length > 0;
-		const userId = this.userId;
-		const identity: SocketIdentity = { u: userId, s: newId(), t: transport, d: session };
-		if (batch) identity.b = 1;
-		this.ctx.acceptWebSocket(server, [userId, identity.s]);
-		server.serializeAttachment(identity);
-		this.send(server, {
-			type: "hello",
-			user_id: userId,
-			socket_id: identity.s,
-			protocol: transport,
-			batch,
-		} satisfies HubEvent);
-		if (!wasOnline) this.ctx.waitUntil(this.presenceChanged(true));
-		// A new device may need events of chats another device is viewing; its own views must still be true.
-		this.ctx.waitUntil(socketsChanged(this));
-		this.ctx.waitUntil(sessionConnected(this, session));
-		// A call ringing for this user rings on the new device too (calls, issue 7).
-		await onSocketOpened(this, server);
-		return new Response(null, {
-			status: 101,
-			webSocket: client,
-			headers: { "Sec-WebSocket-Protocol": transport },
-		});
+		return openHubSocket(this, request);
 	}
 
 	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
-		try {
-			const who = this.identity(ws);
-			const limited = this.guard.rateLimit(ws);
-			if (limited) {
-				this.send(ws, {
-					type: "error",
-					id: null,
-					code: 429,
-					reason: "RATE_LIMITED",
-					message: "Too many frames; slow down",
-					retry_after_ms: limited,
-				} satisfies ErrorFrame);
-				return;
-			}
-			const decoded = decodeFrame(raw, who.t);
-			if (!decoded.ok) {
-				this.send(ws, {
-					type: "error",
-					id: decoded.id,
-					code: decoded.code,
-					reason: decoded.reason,
-					message: decoded.message,
-				} satisfies ErrorFrame);
-				if (this.guard.badFrame(ws)) ws.close(1008, "Too many invalid frames");
-				return;
-			}
-			if ("call" in decoded) {
-				// ── call.* frames go to the calls module (issue 7); keep this delegation stable.
-				await handleCallFrame(this, ws, decoded.call);
-				return;
-			}
-			const frame = decoded.frame;
-			try {
-				const result = await dispatch(this, ws, who, frame);
-				this.send(ws, { type: "result", id: frame.id, result } satisfies ServerFrame);
-			} catch (err) {
-				const e = err instanceof ApiError ? err : null;
-				if (!e)
-					this.log.error("UserHub.webSocketMessage dispatch failed", { type: frame.type, err: String(err) });
-				this.send(ws, {
-					type: "error",
-					id: frame.id,
-					code: e?.status ?? 500,
-					reason: e ? String(e.code) : "INTERNAL",
-					message: e?.message ?? "Internal error",
-				} satisfies ErrorFrame);
-			}
-		} catch (err) {
-			this.log.error("UserHub.webSocketMessage failed", { err: String(err) });
-		}
+		return hubSocketMessage(this, ws, raw);
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
@@ -330,7 +238,8 @@ export class UserHub extends DurableObject<Env> {
 		return { online, last_seen: online ? Date.now() : last ? Number(last) : null };
 	}
 
-	private async presenceChanged(online: boolean) {
+	/** Announces presence to contacts (and stamps last seen when going offline). */
+	async presenceChanged(online: boolean) {
 		if (!online) this.store.setMeta("last_seen", Date.now());
 		try {
 			await announcePresence(this.env, this.userId, online, online ? null : Date.now());
