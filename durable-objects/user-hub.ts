@@ -173,7 +173,7 @@ export class UserHub extends DurableObject<Env> {
 			}
 			await onSocketClosed(this, ws);
 			await socketsChanged(this, ws);
-			if (this.sockets().filter((s) => s !== ws && s.readyState === WebSocket.OPEN).length === 0) {
+			if (this.openSockets().filter((s) => s !== ws).length === 0) {
 				await this.presenceChanged(false);
 			}
 		} catch (err) {
@@ -191,7 +191,8 @@ export class UserHub extends DurableObject<Env> {
 		}
 	}
 
-	private openSockets(): WebSocket[] {
+	/** The user's sockets that are open (not closing). */
+	openSockets(): WebSocket[] {
 		return this.sockets().filter((s) => s.readyState === WebSocket.OPEN);
 	}
 

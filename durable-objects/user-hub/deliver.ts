@@ -14,7 +14,7 @@ import { heldBack } from "./view-check";
  * @example override async deliver(batch) { return deliverBatch(this, batch); }
  */
 export function deliverBatch(hub: UserHub, batch: DeliverBatch): DeliverResult {
-	const sockets = hub.sockets().filter((s) => s.readyState === WebSocket.OPEN);
+	const sockets = hub.openSockets();
 	const watchers = hub.store.watchers(batch.chatId);
 	const viewing = hub.store.viewers(batch.chatId);
 	const news = batch.events.filter((e) => e.type === "message.new");

@@ -84,8 +84,7 @@ async function checkChat(hub: UserHub, chatId: string): Promise<void> {
 /** Sessions with an open hub socket: the only ones whose views hold anything back. */
 function openSessions(hub: UserHub): Set<string> {
 	const sessions = new Set<string>();
-	for (const ws of hub.sockets()) {
-		if (ws.readyState !== WebSocket.OPEN) continue;
+	for (const ws of hub.openSockets()) {
 		const d = hub.identity(ws).d;
 		if (d) sessions.add(d);
 	}

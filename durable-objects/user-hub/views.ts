@@ -26,8 +26,8 @@ import type { UserHub } from "../user-hub";
  * @example onlineBeyond(hub, new Set([sessionId])) // another device is online
  */
 export function onlineBeyond(hub: UserHub, sessions: ReadonlySet<string>, leaving?: WebSocket): boolean {
-	for (const ws of hub.sockets()) {
-		if (ws === leaving || ws.readyState !== WebSocket.OPEN) continue;
+	for (const ws of hub.openSockets()) {
+		if (ws === leaving) continue;
 		const d = hub.identity(ws).d;
 		if (!d || !sessions.has(d)) return true;
 	}

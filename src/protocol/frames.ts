@@ -132,8 +132,8 @@ export type ChatEvent =
 	| { type: "chat.updated"; chat_id: string; seq: number; change: string; user_id?: string };
 
 /**
- * Several of one chat's events in one frame, in order: sent only to a
- * chat-viewing socket opened with `batch=1`, when a busy room has more than
+ * Several of one chat's events in one frame, in order: sent only to a socket
+ * opened with `batch=1` (chat-viewing or hub), when a busy room has more than
  * one event for it at once (a quiet room still sends each event alone).
  */
 export type EventsFrame = { type: "events"; chat_id: string; events: ChatEvent[] };

@@ -70,10 +70,7 @@ const chatUpgradeRoute = createRoute({
 		query: z.object({
 			ticket: z.string().min(10).max(200),
 			after_seq: z.coerce.number().int().nonnegative().optional(),
-			batch: z.enum(["0", "1"]).optional().openapi({
-				description:
-					"1: a busy room may send several of this chat's events in one `events {chat_id, events}` frame, in order",
-			}),
+			batch: BatchQuery,
 		}),
 	},
 	responses: {
