@@ -296,22 +296,7 @@ async function main() {
 	const port = await freePort();
 	// wrangler's own output, kept after the run for diagnosis.
 	const logFd = openSync("/tmp/hatch-bench-fanout-wrangler.log", "w");
-	const wrangler = spawn(
-		"npx",
-		[
-			"wrangler",
-			"dev",
-			"--ip",
-			"127.0.0.1",
-			"--port",
-			String(port),
-			"--persist-to",
-			state,
-			"--enable-containers=false",
-			"--show-interactive-dev-session=false",
-		],
-		{ stdio: ["ignore", logFd, logFd], detached: true, cwd: snapshot, env: { ...process.env, CI: "1" } },
-	);
+	const wrangler = startWrangler(snapshot, String(port), state, logFd);
 	children.push(wrangler);
 	const proxyBase = `http://127.0.0.1:${port}`;
 	await waitFor(`${proxyBase}/health`, 180_000);
@@ -536,11 +521,11 @@ function markdown(r: {
 		row("baseline (`ws` broadcast)", r.baseline.latency_at_rate),
 		row(`Hatch, ${r.setup.hatch_fanout_path}`, r.hatch.latency_at_rate_chat_sockets),
 		row(
-			"floor: a bare Durable Object on the same workerd writing each message to 1,000 hibernatable sockets (bench/fanout/send-cost/worker.ts)",
+			`floor: a bare Durable Object on the same workerd writing each message to the same ${r.baseline.fanout.clients} hibernatable sockets (bench/fanout/send-cost/worker.ts)`,
 			r.floor.latency_at_rate,
 		),
 		"",
-		"The floor row is what workerd itself needs here to write one frame to each of 1,000 sockets per message, with no auth, storage of messages, receipts or anything else: one JavaScript thread runs every Durable Object of a `wrangler dev`, at about 35-40 µs of CPU per frame when each message is its own turn of the event loop.",
+		"The floor row is what workerd itself needs here to write one frame to each socket per message, with no auth, storage of messages, receipts or anything else: one JavaScript thread runs every Durable Object of a `wrangler dev`, at about 35-40 µs of CPU per frame when each message is its own turn of the event loop.",
 		"",
 		`Sender (throughput table): REST, ${r.setup.sender_concurrency} requests in flight, as fast as the server takes them, so its latencies are mostly queueing.`,
 		"",

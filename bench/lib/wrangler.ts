@@ -27,13 +27,14 @@ export function createAdmin(cwd: string, state: string, email: string, password:
 /**
  * Starts `wrangler dev` from `cwd` on 127.0.0.1:`port` with its state in
  * `state`, detached (its own process group, so {@link stopGroup} reaches workerd).
+ * Its output goes to the file descriptor `log` when given, else nowhere.
  *
  * @example wrangler = startWrangler(snapshot, values.port, state); await waitFor(`${base}/health`, 120_000);
  */
-export function startWrangler(cwd: string, port: string, state: string): ChildProcess {
+export function startWrangler(cwd: string, port: string, state: string, log?: number): ChildProcess {
 	const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--persist-to", state];
-	return spawn("npx", [...args, "--enable-containers=false"], {
-		stdio: "ignore",
+	return spawn("npx", [...args, "--enable-containers=false", "--show-interactive-dev-session=false"], {
+		stdio: log === undefined ? "ignore" : ["ignore", log, log],
 		detached: true,
 		cwd,
 		env: { ...process.env, CI: "1" },
