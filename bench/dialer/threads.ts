@@ -1,8 +1,6 @@
 // CPU of each thread of a process, from /proc/<pid>/task: where a process's CPU went.
 import { readdirSync, readFileSync } from "node:fs";
-
-/** USER_HZ on Linux: /proc reports CPU time in these ticks. */
-const TICK = 100;
+import { statCpu } from "../lib/proc.ts";
 
 /**
  * CPU seconds per thread of `pid`, keyed `main` for the thread whose id is the
@@ -23,8 +21,7 @@ export function threadCpu(pid: number | undefined): Record<string, number> {
 		try {
 			const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
 			const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-			const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-			out[tid === String(pid) ? "main" : `${comm}#${tid}`] = (Number(f[11]) + Number(f[12])) / TICK;
+			out[tid === String(pid) ? "main" : `${comm}#${tid}`] = statCpu(stat);
 		} catch {}
 	}
 	return out;

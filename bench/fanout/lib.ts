@@ -111,7 +111,7 @@ export async function directBase(
 	probe: (base: string) => Promise<boolean>,
 ): Promise<string> {
 	const listening = workerdPorts(root);
-	const proxyPids = new Set(listening.filter((l) => l.port === proxyPort).map((l) => l.pid));
+	const proxyPids = proxyPidsOf(listening, proxyPort);
 	for (const l of listening) {
 		if (proxyPids.has(l.pid)) continue;
 		const base = `http://127.0.0.1:${l.port}`;
@@ -128,13 +128,9 @@ export async function barePing(base: string): Promise<boolean> {
 	return r.ok && /^\d+$/.test(await r.text());
 }
 
-/** The pids of the workerd running wrangler's ProxyWorker (the one listening on `proxyPort`). */
-export function proxyPidsOf(root: number, proxyPort: number): Set<number> {
-	return new Set(
-		workerdPorts(root)
-			.filter((l) => l.port === proxyPort)
-			.map((l) => l.pid),
-	);
+/** The pids of the workerd running wrangler's ProxyWorker: those in `listening` (workerdPorts) on `proxyPort`. */
+export function proxyPidsOf(listening: { pid: number; port: number }[], proxyPort: number): Set<number> {
+	return new Set(listening.filter((l) => l.port === proxyPort).map((l) => l.pid));
 }
 
 export function percentile(sorted: Float64Array, p: number): number {

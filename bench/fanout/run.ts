@@ -56,6 +56,7 @@ import {
 	sleep,
 	tree,
 	workerdFds,
+	workerdPorts,
 } from "./lib.ts";
 
 const { values } = parseArgs({
@@ -311,8 +312,10 @@ async function main() {
 			} catch {}
 		}
 	}, 1000);
+	// A run that fails must still exit (the sampler alone would keep it alive).
+	fds.unref();
 	// The workerd listening on wrangler's port runs the ProxyWorker; the other one runs Hatch.
-	const proxyPids = proxyPidsOf(root, port);
+	const proxyPids = proxyPidsOf(workerdPorts(root), port);
 	const direct = await directBase(root, port, async (base) => {
 		const r = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
 		return r.ok && ((await r.json()) as { service?: string }).service === "hatch";

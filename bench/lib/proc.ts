@@ -5,21 +5,30 @@ import { readFileSync } from "node:fs";
 const TICK = 100;
 
 /**
+ * CPU seconds (user + system) in one `/proc/.../stat` text (a process's, or
+ * a thread's under `task/`).
+ *
+ * @example statCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8"))
+ */
+export function statCpu(stat: string): number {
+	// The command name may hold spaces and parentheses: fields start after the last ")".
+	const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+	return (Number(f[11]) + Number(f[12])) / TICK; // utime + stime
+}
+
+/**
  * CPU seconds (user + system) used so far by `pids`; a pid that is missing
  * or gone counts 0.
  *
  * @example const c0 = cpuSeconds([server.pid]); … const used = cpuSeconds([server.pid]) - c0;
  */
 export function cpuSeconds(pids: Iterable<number | undefined>): number {
-	let ticks = 0;
+	let seconds = 0;
 	for (const pid of pids) {
 		if (!pid) continue;
 		try {
-			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-			// The command name may hold spaces and parentheses: fields start after the last ")".
-			const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-			ticks += Number(f[11]) + Number(f[12]); // utime + stime
+			seconds += statCpu(readFileSync(`/proc/${pid}/stat`, "utf8"));
 		} catch {}
 	}
-	return ticks / TICK;
+	return seconds;
 }
