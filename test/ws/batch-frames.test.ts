@@ -98,6 +98,32 @@ describe("batch=1: several events in one frame under load", () => {
 		for (const ws of [packed, single]) ws.close();
 	});
 
+	it("batch=1 opens nothing for someone who must not get in: a non-member (404) or a bad ticket (401)", async () => {
+		const [alice, bob, mallory] = [await createTestUser(), await createTestUser(), await createTestUser()];
+		const chatId = await activeGroup(alice, [bob], "Batch members only");
+		const upgrade = (path: string) =>
+			exports.default.fetch(
+				new Request(`https://hatch.test${path}`, {
+					headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": "json" },
+				}),
+			);
+		const ticket = encodeURIComponent(await mintTicket(mallory));
+		const nonMember = await upgrade(`/v1/chats/${chatId}/ws?ticket=${ticket}&batch=1`);
+		expect(nonMember.status).toBe(404);
+		expect(nonMember.webSocket).toBeNull();
+		expect(await errorCode(nonMember)).toBe("NOT_FOUND");
+		const forged = `${bob.id}.not-the-secret-at-all`;
+		for (const path of [
+			`/v1/chats/${chatId}/ws?ticket=${forged}&batch=1`,
+			`/v1/ws?ticket=${forged}&batch=1`,
+		]) {
+			const res = await upgrade(path);
+			expect(res.status).toBe(401);
+			expect(res.webSocket).toBeNull();
+			expect(await errorCode(res)).toBe("INVALID_TICKET");
+		}
+	});
+
 	it("refuses a batch value other than 0 or 1 before the upgrade (400, no socket)", async () => {
 		const [alice, bob] = [await createTestUser(), await createTestUser()];
 		const chatId = await activeGroup(alice, [bob], "Batch bad");
