@@ -55,3 +55,12 @@ if (!existsSync(".dev.vars")) {
 	);
 	console.log("[ensure] wrote .dev.vars with fresh development secrets");
 }
+
+// The dialer's native RTP sender (a small C addon; rebuilt when its source changes).
+// Without a C compiler the dialer still runs, sending RTP through dgram, and the
+// dialer tests, which require the native path, say so.
+try {
+	execSync("node dialer/scripts/build-native.mjs", { stdio: "inherit" });
+} catch {
+	console.warn("[ensure] the dialer's native RTP sender was not built (see above): RTP goes through dgram");
+}

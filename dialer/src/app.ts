@@ -67,6 +67,7 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 		capacity: config.maxCalls,
 		nice: config.mediaNice,
 		realtime: config.mediaRealtime,
+		nativeSend: config.nativeSend,
 		log,
 	});
 	const manager = new CallManager({
@@ -80,7 +81,13 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 			control.broadcast(event);
 		},
 	});
-	control = new ControlServer({ manager, tokens, log, draining: () => draining });
+	control = new ControlServer({
+		manager,
+		tokens,
+		log,
+		draining: () => draining,
+		rtpSend: () => media.sendPath && (media.sendPath.native ? "native" : "dgram"),
+	});
 	return {
 		manager,
 		tokens,

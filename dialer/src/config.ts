@@ -19,8 +19,13 @@ export interface Config {
 	mediaNice: number;
 	/** SCHED_FIFO priority for the media thread (1-99; 0 = normal scheduler). */
 	mediaRealtime: number;
+	/** RTP through the native sender: `auto` when built, `on` required (start fails without), `off` dgram only. */
+	nativeSend: NativeSendMode;
 	logLevel: "info" | "warn" | "error" | "silent";
 }
+
+/** DIALER_NATIVE_SEND. */
+export type NativeSendMode = "auto" | "on" | "off";
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
 	const raw = env[name];
@@ -47,6 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const level = env.DIALER_LOG_LEVEL ?? "info";
 	if (!["info", "warn", "error", "silent"].includes(level))
 		throw new Error("DIALER_LOG_LEVEL must be info|warn|error|silent");
+	const nativeSend = env.DIALER_NATIVE_SEND || "auto";
+	if (!["auto", "on", "off"].includes(nativeSend)) throw new Error("DIALER_NATIVE_SEND must be auto|on|off");
 	return {
 		port: int(env, "DIALER_PORT", 8788, 0, 65535),
 		host,
@@ -60,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		sipT1Ms: int(env, "DIALER_SIP_T1_MS", 500, 10, 5000),
 		mediaNice: int(env, "DIALER_MEDIA_NICE", -10, -20, 0),
 		mediaRealtime: int(env, "DIALER_MEDIA_RT_PRIORITY", 0, 0, 99),
+		nativeSend: nativeSend as NativeSendMode,
 		logLevel: level as Config["logLevel"],
 	};
 }

@@ -31,6 +31,8 @@ export async function startDialer(over: Partial<Config> = {}): Promise<TestDiale
 		sipT1Ms: 50,
 		mediaNice: 0,
 		mediaRealtime: 0,
+		// Tests run the production path: the native sender must be built (npm test builds it).
+		nativeSend: "on",
 		logLevel: "silent",
 		...over,
 	};

@@ -22,6 +22,8 @@ export interface ControlDeps {
 	log: Logger;
 	/** True once SIGTERM started draining: new calls are refused. */
 	draining(): boolean;
+	/** How the media thread sends RTP, once it has started (for /health). */
+	rtpSend?(): "native" | "dgram" | undefined;
 }
 
 /** HTTP + WebSocket control plane. */
@@ -116,7 +118,8 @@ export class ControlServer {
 		const { manager } = this.deps;
 		if (path === "/health") {
 			if (req.method !== "GET") throw new ApiError("METHOD_NOT_ALLOWED", "use GET");
-			return send(res, 200, { ok: true, active_calls: manager.active, capacity: manager.capacity });
+			const rtp_send = this.deps.rtpSend?.();
+			return send(res, 200, { ok: true, active_calls: manager.active, capacity: manager.capacity, rtp_send });
 		}
 		if (!(await this.deps.tokens.verify(req.headers.authorization)))
 			throw new ApiError("UNAUTHORIZED", "missing or invalid bearer token");

@@ -6,11 +6,13 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { preciseClock } from "./clock.ts";
+import { loadNativeSend } from "./native-send.ts";
 import { Pacer } from "./pacer.ts";
 import { PortPool } from "./ports.ts";
 import { raiseThreadPriority } from "./priority.ts";
-import { batched, type MediaCommand, type MediaEvent, type MediaInit } from "./protocol.ts";
-import { MediaSession } from "./session.ts";
+import { batched, type MediaCommand, type MediaEvent, type MediaInit, type SendPath } from "./protocol.ts";
+import { SendBatch } from "./send-batch.ts";
+import { MediaSession, SAMPLES } from "./session.ts";
 
 const port = parentPort;
 if (!port) throw new Error("media-worker.ts runs as a worker thread");
@@ -29,7 +31,15 @@ const pool = new PortPool(init.host, init.portMin, init.portMax);
  * they save there (4-5 ms: 55 ms/s), or blocking waits that hold socket reads back.
  */
 const START_GRID_MS = 2;
-const pacer = new Pacer(20, preciseClock(new Int32Array(init.signal)), START_GRID_MS);
+const loaded = init.nativeSend ? loadNativeSend(init.nativeSendPath) : { error: "DIALER_NATIVE_SEND=off" };
+const batch = loaded.native ? new SendBatch(loaded.native, SAMPLES) : undefined;
+const send: SendPath = loaded.native ? { native: true } : { native: false, reason: loaded.error };
+const pacer = new Pacer(
+	20,
+	preciseClock(new Int32Array(init.signal)),
+	START_GRID_MS,
+	batch && (() => batch.flush()),
+);
 const table = new Int32Array(init.stats);
 const sessions = new Map<number, { media: MediaSession; release: () => void }>();
 /** Ids closed while their port was still being bound. */
@@ -50,6 +60,7 @@ async function open(id: number, slot: number): Promise<void> {
 		pacer,
 		{ finished: () => post({ ev: "finished", id }), dtmf: (digit) => post({ ev: "dtmf", id, digit }) },
 		{ table, slot },
+		batch,
 	);
 	if (closedEarly.delete(id)) {
 		media.close();
@@ -104,4 +115,4 @@ port.on("message", (cmds: MediaCommand[]) => {
 		}
 	}
 });
-post({ ev: "ready", priority });
+post({ ev: "ready", priority, send });

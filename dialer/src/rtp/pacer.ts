@@ -65,12 +65,17 @@ export class Pacer {
 	skipped = 0;
 
 	private readonly gridMs: number;
+	private readonly flush?: () => void;
 
-	/** `gridMs`: streams start on multiples of it, so that they share wake-ups (see {@link add}). */
-	constructor(intervalMs = 20, clock: PacerClock = timerClock(), gridMs = 1) {
+	/**
+	 * `gridMs`: streams start on multiples of it, so that they share wake-ups (see {@link add}).
+	 * `flush`: called once after every wake-up's ticks (the native sender's batch, send-batch.ts).
+	 */
+	constructor(intervalMs = 20, clock: PacerClock = timerClock(), gridMs = 1, flush?: () => void) {
 		this.intervalMs = intervalMs;
 		this.clock = clock;
 		this.gridMs = gridMs;
+		this.flush = flush;
 	}
 
 	/** Number of active streams. */
@@ -137,6 +142,7 @@ export class Pacer {
 			}
 			if (due < next) next = due;
 		}
+		this.flush?.();
 		return next;
 	}
 

@@ -6,7 +6,7 @@
 /** Fixed RTP header size without CSRCs or extensions. */
 export const RTP_HEADER = 12;
 
-/** Write a 12-byte RTP header at the start of `buf`. */
+/** Write a 12-byte RTP header into `buf` at `at` (the start by default). */
 export function writeHeader(
 	buf: Uint8Array,
 	pt: number,
@@ -14,19 +14,20 @@ export function writeHeader(
 	ts: number,
 	ssrc: number,
 	marker: boolean,
+	at = 0,
 ): void {
-	buf[0] = 0x80; // version 2, no padding, no extension, no CSRC
-	buf[1] = (marker ? 0x80 : 0) | (pt & 0x7f);
-	buf[2] = (seq >>> 8) & 0xff;
-	buf[3] = seq & 0xff;
-	buf[4] = (ts >>> 24) & 0xff;
-	buf[5] = (ts >>> 16) & 0xff;
-	buf[6] = (ts >>> 8) & 0xff;
-	buf[7] = ts & 0xff;
-	buf[8] = (ssrc >>> 24) & 0xff;
-	buf[9] = (ssrc >>> 16) & 0xff;
-	buf[10] = (ssrc >>> 8) & 0xff;
-	buf[11] = ssrc & 0xff;
+	buf[at] = 0x80; // version 2, no padding, no extension, no CSRC
+	buf[at + 1] = (marker ? 0x80 : 0) | (pt & 0x7f);
+	buf[at + 2] = (seq >>> 8) & 0xff;
+	buf[at + 3] = seq & 0xff;
+	buf[at + 4] = (ts >>> 24) & 0xff;
+	buf[at + 5] = (ts >>> 16) & 0xff;
+	buf[at + 6] = (ts >>> 8) & 0xff;
+	buf[at + 7] = ts & 0xff;
+	buf[at + 8] = (ssrc >>> 24) & 0xff;
+	buf[at + 9] = (ssrc >>> 16) & 0xff;
+	buf[at + 10] = (ssrc >>> 8) & 0xff;
+	buf[at + 11] = ssrc & 0xff;
 }
 
 /** A parsed RTP packet header with its payload. */

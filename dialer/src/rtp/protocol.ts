@@ -18,6 +18,10 @@ export interface MediaInit {
 	nice: number;
 	/** SCHED_FIFO priority for the media thread (0 = stay on the normal scheduler). */
 	realtime: number;
+	/** Send RTP through the native sender when it loads (native-send.ts); false: dgram only. */
+	nativeSend: boolean;
+	/** Where the addon is (native-send.ts's NATIVE_SEND_PATH unless a test says otherwise). */
+	nativeSendPath?: string;
 	/** Int32Array(1): the doorbell the main thread rings after an `open` command. */
 	signal: SharedArrayBuffer;
 	/** Int32Array(slots × STATS.width): per-session counters. */
@@ -34,11 +38,18 @@ export type MediaCommand =
 
 /** Media thread → main. */
 export type MediaEvent =
-	| { ev: "ready"; priority: PriorityResult }
+	| { ev: "ready"; priority: PriorityResult; send: SendPath }
 	| { ev: "opened"; id: number; port: number }
 	| { ev: "open_failed"; id: number; reason: string }
 	| { ev: "finished"; id: number }
 	| { ev: "dtmf"; id: number; digit: string };
+
+/** How the media thread sends RTP: the native batch sender, or dgram (and why). */
+export interface SendPath {
+	native: boolean;
+	/** Why the native sender is not used: not asked for, or the load error. */
+	reason?: string;
+}
 
 /** What raising the media thread's priority did. */
 export interface PriorityResult {

@@ -8,11 +8,14 @@ import dgram from "node:dgram";
 import { isIPv4 } from "node:net";
 import type { Codec } from "../sdp/sdp.ts";
 import { PAYLOAD } from "../sdp/sdp.ts";
+import { socketFd } from "./native-send.ts";
 import type { PacedStream, Pacer } from "./pacer.ts";
 import { dtmfDigit, parseDtmf, parseRtp, RTP_HEADER, writeHeader } from "./packet.ts";
 import { type CallMedia, type MediaEvents, type MediaStats, STATS } from "./protocol.ts";
+import type { FallbackSender, SendBatch } from "./send-batch.ts";
 
-const SAMPLES = 160;
+/** Samples (= G.711 bytes) per 20 ms packet. */
+export const SAMPLES = 160;
 /**
  * Packet buffers per session, reused in rotation. Node hands a datagram to the
  * kernel synchronously when it can (try_send) and only keeps the buffer when the
@@ -28,7 +31,7 @@ export interface StatsRow {
 }
 
 /** RTP sender/receiver bound to one local port. */
-export class MediaSession implements PacedStream, CallMedia {
+export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	readonly port: number;
 	private readonly socket: dgram.Socket;
 	private readonly pacer: Pacer;
@@ -38,6 +41,11 @@ export class MediaSession implements PacedStream, CallMedia {
 	private latched = false;
 	/** The socket that sends without an address (connected), once there is one. */
 	private out?: dgram.Socket;
+	/** The native sender's batch (when it is loaded), and `out`'s fd once checked. */
+	private readonly batch?: SendBatch;
+	private outFd?: number;
+	/** The sound's id with the native sender, while playing. */
+	private soundId?: number;
 	/** A second socket on our port, connected to the SDP address until we latch. */
 	private sibling?: dgram.Socket;
 	private audio?: Buffer;
@@ -51,6 +59,7 @@ export class MediaSession implements PacedStream, CallMedia {
 	private lastDtmfTs = -1;
 	private closed = false;
 	private readonly ring: Buffer[] = [];
+	private ringAt = 0;
 	private nextIndex = 0;
 	/** Packets sent, received and skipped (stalls), for GET /calls and tests. */
 	sent = 0;
@@ -63,12 +72,14 @@ export class MediaSession implements PacedStream, CallMedia {
 		pacer: Pacer,
 		events: Pick<MediaEvents, "finished" | "dtmf">,
 		row?: StatsRow,
+		batch?: SendBatch,
 	) {
 		this.socket = socket;
 		this.port = port;
 		this.pacer = pacer;
 		this.events = events;
 		this.row = row;
+		this.batch = batch;
 		row?.table.fill(0, row.slot * STATS.width, (row.slot + 1) * STATS.width);
 		socket.on("message", (buf, rinfo) => this.receive(buf, rinfo));
 		socket.on("error", () => {});
@@ -111,7 +122,7 @@ export class MediaSession implements PacedStream, CallMedia {
 		sibling.bind(local.port, local.address, () => {
 			if (this.sibling !== sibling) return;
 			sibling.connect(port, host, () => {
-				if (this.sibling === sibling && !this.latched) this.out = sibling;
+				if (this.sibling === sibling && !this.latched) this.useOut(sibling);
 			});
 		});
 	}
@@ -120,10 +131,16 @@ export class MediaSession implements PacedStream, CallMedia {
 		const sibling = this.sibling;
 		if (!sibling) return;
 		this.sibling = undefined;
-		if (this.out === sibling) this.out = undefined;
+		if (this.out === sibling) this.useOut(undefined);
 		try {
 			sibling.close();
 		} catch {}
+	}
+
+	/** Send through `socket` from now on (connected), natively when its fd checks out. */
+	private useOut(socket: dgram.Socket | undefined): void {
+		this.out = socket;
+		this.outFd = socket && this.batch ? socketFd(this.batch.native, socket, this.port) : undefined;
 	}
 
 	/** Pause sending without stopping the clock (far end put us on hold). */
@@ -137,6 +154,13 @@ export class MediaSession implements PacedStream, CallMedia {
 		// A Buffer view over the same memory (no copy), for Buffer.copy in tick().
 		this.audio = Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength);
 		this.pt = PAYLOAD[codec];
+		if (this.batch) {
+			try {
+				this.soundId = this.batch.native.register(audio);
+			} catch {
+				// Not pinned: this call's packets go through dgram.
+			}
+		}
 		this.sending = true;
 		this.pacer.add(this);
 	}
@@ -157,26 +181,59 @@ export class MediaSession implements PacedStream, CallMedia {
 			this.count(STATS.skipped, this.skipped);
 		}
 		this.nextIndex = index + 1;
-		const remote = this.remote;
-		if (remote && !this.muted) {
-			let buf = this.ring[this.sent % RING];
-			if (!buf) {
-				buf = Buffer.allocUnsafeSlow(RTP_HEADER + SAMPLES);
-				this.ring.push(buf);
+		if (this.remote && !this.muted) {
+			const ts = (this.tsBase + offset) >>> 0;
+			const first = this.sent === 0;
+			const batch = this.batch;
+			if (batch && this.outFd !== undefined && this.soundId !== undefined) {
+				// Native: header in the wake-up's batch, payload read in place at flush.
+				const at = batch.add(this, this.outFd, this.soundId, offset, this.silence());
+				writeHeader(batch.headers, this.pt, this.seq, ts, this.ssrc, first, at);
+			} else {
+				const buf = this.packet(offset);
+				writeHeader(buf, this.pt, this.seq, ts, this.ssrc, first);
+				this.sendBuffer(buf);
 			}
-			writeHeader(buf, this.pt, this.seq, (this.tsBase + offset) >>> 0, this.ssrc, this.sent === 0);
-			// Buffer.copy takes offsets, so no subarray view is allocated per packet.
-			const copied = audio.copy(buf, RTP_HEADER, offset, offset + SAMPLES);
-			// The last packet is padded with silence of the right law.
-			if (copied < SAMPLES) buf.fill(this.pt === 0 ? 0xff : 0xd5, RTP_HEADER + copied);
 			this.seq = (this.seq + 1) & 0xffff;
 			this.sent++;
 			this.count(STATS.sent, this.sent);
-			// A connected socket skips the per-datagram address and route lookups.
-			if (this.out) this.out.send(buf);
-			else this.socket.send(buf, remote.port, remote.host);
 		}
 		return true;
+	}
+
+	/** A packet the native sender could not send (send-batch.ts): through dgram instead. */
+	resend(header: Uint8Array, offset: number): void {
+		if (this.closed || !this.remote) return;
+		const buf = this.packet(offset);
+		buf.set(header, 0);
+		this.sendBuffer(buf);
+	}
+
+	/** A ring buffer holding the payload at `offset` (header still to write). */
+	private packet(offset: number): Buffer {
+		const audio = this.audio as Buffer;
+		let buf = this.ring[this.ringAt++ % RING];
+		if (!buf) {
+			buf = Buffer.allocUnsafeSlow(RTP_HEADER + SAMPLES);
+			this.ring.push(buf);
+		}
+		// Buffer.copy takes offsets, so no subarray view is allocated per packet.
+		const copied = audio.copy(buf, RTP_HEADER, offset, offset + SAMPLES);
+		// The last packet is padded with silence of the right law.
+		if (copied < SAMPLES) buf.fill(this.silence(), RTP_HEADER + copied);
+		return buf;
+	}
+
+	/** The codec's silence byte (µ-law 0xff, A-law 0xd5). */
+	private silence(): number {
+		return this.pt === 0 ? 0xff : 0xd5;
+	}
+
+	private sendBuffer(buf: Buffer): void {
+		const remote = this.remote;
+		// A connected socket skips the per-datagram address and route lookups.
+		if (this.out) this.out.send(buf);
+		else if (remote) this.socket.send(buf, remote.port, remote.host);
 	}
 
 	private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
@@ -193,14 +250,14 @@ export class MediaSession implements PacedStream, CallMedia {
 			const s = this.sibling;
 			if (s && this.remote?.host === rinfo.address && this.remote.port === rinfo.port) {
 				// The far end sends from its SDP address: the sibling is already connected to it.
-				this.out = s;
+				this.useOut(s);
 			} else {
 				this.dropSibling();
 				this.remote = { host: rinfo.address, port: rinfo.port };
 				// Connecting is what latching means at the socket level: from now on the
 				// kernel only passes this peer's packets and sends need no address.
 				this.socket.connect(rinfo.port, rinfo.address, () => {
-					this.out = this.socket;
+					this.useOut(this.socket);
 				});
 			}
 		}
@@ -231,6 +288,8 @@ export class MediaSession implements PacedStream, CallMedia {
 		if (this.closed) return;
 		this.closed = true;
 		this.pacer.remove(this);
+		if (this.soundId !== undefined) this.batch?.native.release(this.soundId);
+		this.soundId = undefined;
 		this.dropSibling();
 		try {
 			this.socket.close();

@@ -33,7 +33,7 @@ describe("control API: health", () => {
 	it("needs no token", async () => {
 		const r = await fetch(`${t.base}/health`);
 		expect(r.status).toBe(200);
-		expect((await r.json()) as Json).toEqual({ ok: true, active_calls: 0, capacity: 1 });
+		expect((await r.json()) as Json).toEqual({ ok: true, active_calls: 0, capacity: 1, rtp_send: "native" });
 	});
 });
 

@@ -1,14 +1,16 @@
 import dgram from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
+import { loadNativeSend } from "../../src/rtp/native-send.ts";
 import { Pacer } from "../../src/rtp/pacer.ts";
 import { buildDtmf, parseRtp, RTP_HEADER, writeHeader } from "../../src/rtp/packet.ts";
 import { PortPool } from "../../src/rtp/ports.ts";
-import { MediaSession } from "../../src/rtp/session.ts";
+import { SendBatch } from "../../src/rtp/send-batch.ts";
+import { MediaSession, SAMPLES } from "../../src/rtp/session.ts";
 
 interface Peer {
 	socket: dgram.Socket;
 	port: number;
-	got: Array<{ seq: number; marker: boolean; from: number }>;
+	got: Array<{ seq: number; marker: boolean; from: number; payload: number[] }>;
 }
 
 const open: dgram.Socket[] = [];
@@ -22,7 +24,7 @@ async function peer(): Promise<Peer> {
 	const got: Peer["got"] = [];
 	socket.on("message", (buf, rinfo) => {
 		const p = parseRtp(buf);
-		if (p) got.push({ seq: p.seq, marker: p.marker, from: rinfo.port });
+		if (p) got.push({ seq: p.seq, marker: p.marker, from: rinfo.port, payload: [...p.payload] });
 	});
 	await new Promise<void>((r) => socket.bind(0, "127.0.0.1", () => r()));
 	return { socket, port: socket.address().port, got };
@@ -44,22 +46,70 @@ async function until(ok: () => boolean, what: string): Promise<void> {
 	}
 }
 
-async function session(digits: string[]) {
+/** The media thread's two ways to send: the native batch (as shipped) and dgram. */
+type Path = "native" | "dgram";
+
+function sender(path: Path): SendBatch | undefined {
+	if (path === "dgram") return undefined;
+	const r = loadNativeSend();
+	if (!r.native) throw new Error(`the native sender is not built: ${r.error}`);
+	return new SendBatch(r.native, SAMPLES);
+}
+
+const batches: Array<SendBatch | undefined> = [];
+
+async function session(digits: string[], path: Path = "native", finished = () => {}) {
 	const pool = new PortPool("127.0.0.1", 47000, 47998);
 	const { socket, port } = await pool.bind();
-	const media = new MediaSession(socket, port, new Pacer(20), {
-		finished() {},
-		dtmf: (d) => digits.push(d),
-	});
+	const batch = sender(path);
+	batches.push(batch);
+	const media = new MediaSession(
+		socket,
+		port,
+		new Pacer(20, undefined, 1, batch && (() => batch.flush())),
+		{ finished, dtmf: (d) => digits.push(d) },
+		undefined,
+		batch,
+	);
 	return media;
 }
 
-describe("media session (symmetric RTP)", () => {
+afterEach(() => {
+	// The native path really carried the packets (no silent fallback to dgram).
+	for (const b of batches.splice(0)) if (b) expect([b.sent > 0, b.fallbacks]).toEqual([true, 0]);
+});
+
+describe.each<Path>(["native", "dgram"])("media session (symmetric RTP), %s sends", (path) => {
+	it("sends the sound's bytes in order, the last packet padded with the codec's silence", async () => {
+		for (const [codec, silence] of [
+			["PCMU", 0xff],
+			["PCMA", 0xd5],
+		] as const) {
+			const sdp = await peer();
+			let done = false;
+			const media = await session([], path, () => {
+				done = true;
+			});
+			try {
+				const sound = Uint8Array.from({ length: SAMPLES * 2 + 40 }, (_, i) => i % 251);
+				media.setRemote("127.0.0.1", sdp.port);
+				media.play(sound, codec);
+				await until(() => done && sdp.got.length === 3, "three packets and the end");
+				const payload = sdp.got.flatMap((p) => p.payload);
+				expect(payload.slice(0, sound.length)).toEqual([...sound]);
+				expect(payload.slice(sound.length)).toEqual(new Array(SAMPLES - 40).fill(silence));
+				expect(media.stats()).toEqual({ sent: 3, received: 0, skipped: 0 });
+			} finally {
+				media.close();
+			}
+		}
+	});
+
 	it("sends from its own port to the SDP address, then latches onto a NATed source", async () => {
 		const sdp = await peer();
 		const nat = await peer();
 		const digits: string[] = [];
-		const media = await session(digits);
+		const media = await session(digits, path);
 		try {
 			media.setRemote("127.0.0.1", sdp.port, 101);
 			media.play(new Uint8Array(160 * 200).fill(0xff), "PCMU");
@@ -94,7 +144,7 @@ describe("media session (symmetric RTP)", () => {
 		const sdp = await peer();
 		const other = await peer();
 		const digits: string[] = [];
-		const media = await session(digits);
+		const media = await session(digits, path);
 		try {
 			media.setRemote("127.0.0.1", sdp.port, 101);
 			media.play(new Uint8Array(160 * 200).fill(0xff), "PCMU");

@@ -1,0 +1,62 @@
+/**
+ * The optional native RTP sender (native/rtp-send.c, built into
+ * build/rtp-send.node by scripts/build-native.mjs). One call per pacer wake-up
+ * sends every due packet with one sendmsg() each, the payload read in place
+ * from the shared sound: no per-packet JS send path, SendWrap or payload copy.
+ * Where it is not built (or DIALER_NATIVE_SEND=off) the media thread sends
+ * through dgram exactly as before; nothing else depends on it.
+ */
+import type dgram from "node:dgram";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+/** The addon's exports; see native/rtp-send.c for the contract. */
+export interface NativeSend {
+	/** Pin a sound; the same memory gets the same id, counted. */
+	register(sound: Uint8Array): number;
+	/** Drop one registration of `id`. */
+	release(id: number): void;
+	/** The local IPv4 port of socket `fd`, or -1. */
+	localPort(fd: number): number;
+	/**
+	 * Send `n` packets: header i is `headers[12i, 12i+12)`, row i is
+	 * `rows[4i..4i+3]` = (fd, sound id, payload offset, pad byte). A failed
+	 * row gets -errno in its fd column. Returns how many were sent.
+	 */
+	send(headers: Uint8Array, rows: Int32Array, n: number, payloadLen: number): number;
+}
+
+/** Where the build script puts the addon. */
+export const NATIVE_SEND_PATH = fileURLToPath(new URL("../../build/rtp-send.node", import.meta.url));
+
+/** The addon, or why it is not there. */
+export type NativeLoad = { native: NativeSend } | { native?: undefined; error: string };
+
+/**
+ * Load the addon from `path`.
+ * @example const r = loadNativeSend(); if (r.native) … else log(r.error)
+ */
+export function loadNativeSend(path = NATIVE_SEND_PATH): NativeLoad {
+	try {
+		const mod = createRequire(import.meta.url)(path) as Partial<NativeSend>;
+		for (const fn of ["register", "release", "localPort", "send"] as const)
+			if (typeof mod[fn] !== "function") return { error: `${path} lacks ${fn}()` };
+		return { native: mod as NativeSend };
+	} catch (err) {
+		return { error: (err as Error).message.split("\n")[0] };
+	}
+}
+
+/**
+ * The file descriptor of a bound dgram socket, checked with getsockname
+ * against the port we bound, or undefined. dgram exposes no fd: its handle
+ * sits under an internal symbol (the public `_handle` alias prints a
+ * deprecation warning), so a Node that moves it simply gets dgram sends.
+ */
+export function socketFd(native: NativeSend, socket: dgram.Socket, port: number): number | undefined {
+	const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === "state symbol");
+	const handle = key && (socket as unknown as Record<symbol, { handle?: { fd?: unknown } }>)[key]?.handle;
+	const fd = handle?.fd;
+	if (typeof fd !== "number" || fd < 0) return undefined;
+	return native.localPort(fd) === port ? fd : undefined;
+}

@@ -1,0 +1,85 @@
+/**
+ * How the media thread picks its RTP send path (DIALER_NATIVE_SEND): `auto`
+ * uses the native sender and falls back to dgram with one warning, `on` refuses
+ * to start without it, `off` never loads it. A real worker each time; a missing
+ * addon is simulated by pointing the thread at a file that is not there.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import type { Logger } from "../../src/log.ts";
+import { MediaThread } from "../../src/rtp/media-thread.ts";
+
+const threads: MediaThread[] = [];
+afterEach(async () => {
+	await Promise.all(threads.splice(0).map((t) => t.stop()));
+});
+
+function recorder() {
+	const warnings: Array<[string, Record<string, unknown> | undefined]> = [];
+	const log: Logger = { info() {}, error() {}, warn: (m, f) => warnings.push([m, f]) };
+	return { log, warnings };
+}
+
+function thread(nativeSend: "auto" | "on" | "off", log: Logger, nativeSendPath?: string): MediaThread {
+	const portMin = 44000 + 2 * Math.floor(Math.random() * 1000);
+	const t = new MediaThread({
+		host: "127.0.0.1",
+		portMin,
+		portMax: portMin + 19,
+		capacity: 4,
+		nice: 0,
+		nativeSend,
+		nativeSendPath,
+		log,
+	});
+	threads.push(t);
+	return t;
+}
+
+describe("media thread: RTP send path", () => {
+	it("auto: sends natively when the addon is built, silently", async () => {
+		const { log, warnings } = recorder();
+		const t = thread("auto", log);
+		await t.start();
+		expect(t.sendPath).toEqual({ native: true });
+		expect(warnings).toEqual([]);
+	});
+
+	it("auto: without the addon, falls back to dgram and warns once with the reason", async () => {
+		const { log, warnings } = recorder();
+		const t = thread("auto", log, "/nonexistent/rtp-send.node");
+		await t.start();
+		expect(t.sendPath).toEqual({ native: false, reason: expect.stringContaining("Cannot find") });
+		expect(warnings.map(([m]) => m)).toEqual(["native RTP sender not loaded, sending through dgram"]);
+	});
+
+	it("on: refuses to start without the addon", async () => {
+		const { log } = recorder();
+		const t = thread("on", log, "/nonexistent/rtp-send.node");
+		await expect(t.start()).rejects.toThrow(/DIALER_NATIVE_SEND=on but the native RTP sender did not load/);
+	});
+
+	it("off: never loads it, and says nothing", async () => {
+		const { log, warnings } = recorder();
+		const t = thread("off", log);
+		await t.start();
+		expect(t.sendPath).toEqual({ native: false, reason: "DIALER_NATIVE_SEND=off" });
+		expect(warnings).toEqual([]);
+	});
+});
+
+describe("config: DIALER_NATIVE_SEND", () => {
+	const base = { DIALER_SECRET: "0123456789abcdef0123" };
+	it("defaults to auto and takes auto|on|off", () => {
+		expect(loadConfig(base).nativeSend).toBe("auto");
+		for (const v of ["auto", "on", "off"] as const)
+			expect(loadConfig({ ...base, DIALER_NATIVE_SEND: v }).nativeSend).toBe(v);
+	});
+
+	it("refuses anything else, naming the variable", () => {
+		for (const v of ["yes", "1", "ON", "native"])
+			expect(() => loadConfig({ ...base, DIALER_NATIVE_SEND: v })).toThrow(
+				/DIALER_NATIVE_SEND must be auto\|on\|off/,
+			);
+	});
+});
