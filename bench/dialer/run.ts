@@ -5,7 +5,10 @@
  * jitter (kernel timestamps from a dumpcap capture, plus a user-space sink) and
  * CPU per call of every process involved. Writes bench/results/dialer.{json,md}.
  *
- *   node bench/dialer/run.ts [--calls 500] [--seconds 20] [--media-nice=-10] [--media-rt 0]
+ *   node bench/dialer/run.ts [--calls 500] [--seconds 20] [--media-nice=-10] [--media-rt 0] [--dgram 1]
+ *
+ * The dialer runs twice: as shipped (the native RTP sender), then with
+ * DIALER_NATIVE_SEND=off (dgram sends), so both paths meet the same sipp run.
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import dgram from "node:dgram";
@@ -34,6 +37,8 @@ const { values } = parseArgs({
 		"media-nice": { type: "string", default: "-10" },
 		// SCHED_FIFO priority for the media thread (DIALER_MEDIA_RT_PRIORITY); 0 = off.
 		"media-rt": { type: "string", default: "0" },
+		// A second dialer phase with DIALER_NATIVE_SEND=off (the dgram path); 0 skips it.
+		dgram: { type: "string", default: "1" },
 	},
 });
 const K = Math.max(1, Math.min(2000, Number(values.calls)));
@@ -43,7 +48,10 @@ const MEDIA_NICE = Math.max(-20, Math.min(0, Math.trunc(Number(values["media-nic
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE = process.execPath;
 const SECRET = "bench-dialer-secret-0123456789abcdef";
+const DGRAM_PHASE = values.dgram !== "0";
+// Each dialer phase binds its own RTP range, so the capture tells their streams apart.
 const DIALER_RTP = [30000, 30000 + 2 * K + 100];
+const DGRAM_RTP = [DIALER_RTP[1] + 100, DIALER_RTP[1] + 200 + 2 * K];
 const SIPP_RTP = 40000; // sipp -mp: its rtp_stream ports count up from here
 const dir = mkdtempSync(join(tmpdir(), "hatch-bench-"));
 const children: ChildProcess[] = [];
@@ -163,11 +171,13 @@ interface PhaseResult {
 	callerTotalCpuMsPerCall: number;
 	/** The caller's CPU seconds over the whole calls by thread (dialer only). */
 	callerThreads?: Record<string, number>;
+	/** How the dialer sent RTP, from its /health (dialer only). */
+	rtpSend?: string;
 	sink: Record<string, number>;
 }
 
-// ---- Phase 1: the dialer as caller ----
-async function dialerPhase(): Promise<PhaseResult> {
+// ---- Phase 1: the dialer as caller (native sends, then dgram sends) ----
+async function dialerPhase(native: boolean, rtp: number[]): Promise<PhaseResult> {
 	await ask("reset", "reset-done");
 	const uasPort = await freePort("udp");
 	const uasFile = join(dir, "uas1.xml");
@@ -202,14 +212,19 @@ async function dialerPhase(): Promise<PhaseResult> {
 		DIALER_SECRET: SECRET,
 		DIALER_PORT: String(controlPort),
 		DIALER_SIP_PORT: String(await freePort("udp")),
-		DIALER_RTP_PORT_MIN: String(DIALER_RTP[0]),
-		DIALER_RTP_PORT_MAX: String(DIALER_RTP[1]),
+		DIALER_RTP_PORT_MIN: String(rtp[0]),
+		DIALER_RTP_PORT_MAX: String(rtp[1]),
+		// Shipped: the native sender, required (the bench must not measure a fallback by accident).
+		DIALER_NATIVE_SEND: native ? "on" : "off",
 		DIALER_MAX_CALLS: String(K),
 		DIALER_MEDIA_NICE: String(MEDIA_NICE),
 		DIALER_MEDIA_RT_PRIORITY: String(MEDIA_RT),
 		DIALER_LOG_LEVEL: "error",
 	});
 	await waitBound(controlPort, "/proc/net/tcp");
+	const health = (await (await fetch(`http://127.0.0.1:${controlPort}/health`)).json()) as {
+		rtp_send?: string;
+	};
 	const token = await new TokenService(SECRET).forDialer("1h");
 	let answered = 0;
 	let ended = 0;
@@ -273,7 +288,8 @@ async function dialerPhase(): Promise<PhaseResult> {
 	audioServer.close();
 	const sinkReport = await ask<Record<string, number>>("report", "report");
 	return {
-		caller: "hatch dialer (node)",
+		caller: `hatch dialer (node, ${health.rtp_send} sends)`,
+		rtpSend: health.rtp_send,
 		setupSeconds,
 		setupRate: answered / setupSeconds,
 		answered,
@@ -395,8 +411,11 @@ async function sippPhase(dialerSetupSeconds: number): Promise<PhaseResult> {
 
 let exitCode = 0;
 try {
-	const dialerResult = await dialerPhase();
+	const dialerResult = await dialerPhase(true, DIALER_RTP);
 	loads.afterDialer = loadavg()[0];
+	await sleep(1000);
+	const dgramResult = DGRAM_PHASE ? await dialerPhase(false, DGRAM_RTP) : undefined;
+	loads.afterDgram = loadavg()[0];
 	await sleep(1000);
 	const sippResult = await sippPhase(dialerResult.setupSeconds);
 	loads.afterSipp = loadavg()[0];
@@ -406,11 +425,13 @@ try {
 	const jitter = analyse(pcapPath, sinkPort, (src) =>
 		src >= DIALER_RTP[0] && src <= DIALER_RTP[1]
 			? "dialer"
-			: src >= SIPP_RTP && src < SIPP_RTP + 4 * K + 100
-				? "sipp"
-				: undefined,
+			: src >= DGRAM_RTP[0] && src <= DGRAM_RTP[1]
+				? "dgram"
+				: src >= SIPP_RTP && src < SIPP_RTP + 4 * K + 100
+					? "sipp"
+					: undefined,
 	);
-	report(dialerResult, sippResult, jitter);
+	report(dialerResult, dgramResult, sippResult, jitter);
 } catch (err) {
 	log(`failed: ${(err as Error).stack}`);
 	exitCode = 1;
@@ -420,75 +441,89 @@ try {
 }
 process.exit(exitCode);
 
-function report(d: PhaseResult, s: PhaseResult, j: Record<string, JitterStats>): void {
+function report(
+	d: PhaseResult,
+	g: PhaseResult | undefined,
+	s: PhaseResult,
+	j: Record<string, JitterStats>,
+): void {
 	const jd = j.dialer;
+	const jg = j.dgram;
 	const js = j.sipp;
-	const r = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
-	const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
-	const rows: Array<[string, string, string, string]> = [
-		["concurrent calls", String(d.answered), String(s.answered), ""],
-		["call setup rate (calls/s)", f(d.setupRate, 1), f(s.setupRate, 1), f(r(d.setupRate, s.setupRate))],
-		["RTP jitter p50 (ms, kernel ts)", f(jd?.p50, 3), f(js?.p50, 3), f(r(jd?.p50, js?.p50))],
-		["RTP jitter p99 (ms, kernel ts)", f(jd?.p99, 3), f(js?.p99, 3), f(r(jd?.p99, js?.p99))],
-		["RTP jitter p99.9 (ms, kernel ts)", f(jd?.p999, 3), f(js?.p999, 3), f(r(jd?.p999, js?.p999))],
-		["RTP jitter max (ms, kernel ts)", f(jd?.max, 3), f(js?.max, 3), ""],
-		["RTP jitter p99 (ms, sink process)", f(d.sink.p99, 3), f(s.sink.p99, 3), ""],
-		[
-			`packets per stream (expected ${SECONDS * 50})`,
-			f(jd?.meanPacketsPerStream, 1),
-			f(js?.meanPacketsPerStream, 1),
-			"",
-		],
-		[
-			"caller CPU per call, steady (% of a core)",
-			f(d.callerCpuPerCallPct, 3),
-			f(s.callerCpuPerCallPct, 3),
-			f(r(d.callerCpuPerCallPct, s.callerCpuPerCallPct)),
-		],
-		[
-			"caller CPU per call, whole call (ms)",
-			f(d.callerTotalCpuMsPerCall, 1),
-			f(s.callerTotalCpuMsPerCall, 1),
-			f(r(d.callerTotalCpuMsPerCall, s.callerTotalCpuMsPerCall)),
-		],
-		["sipp UAS CPU in window (s)", f(d.cpu.uas.windowCpuS), f(s.cpu.uas.windowCpuS), ""],
-		["sink CPU in window (s)", f(d.cpu.sink.windowCpuS), f(s.cpu.sink.windowCpuS), ""],
-		["steady window (s)", f(d.windowSeconds, 1), f(s.windowSeconds, 1), ""],
+	const r = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? a / b : Number.NaN);
+	const f = (n: number | undefined, digits = 2) =>
+		n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : "n/a";
+	/** One row: label, then dialer / dgram / sipp figures, then ratios to sipp where `ratio`. */
+	const row = (
+		label: string,
+		pick: (p: PhaseResult, j?: JitterStats) => number | undefined,
+		digits: number,
+		ratio = true,
+	) => {
+		const [a, b, c] = [pick(d, jd), g && pick(g, jg), pick(s, js)];
+		const cells = [label, f(a, digits), ...(g ? [f(b, digits)] : []), f(c, digits), ratio ? f(r(a, c)) : ""];
+		if (g) cells.push(ratio ? f(r(b, c)) : "");
+		return cells;
+	};
+	const rows = [
+		row("concurrent calls", (p) => p.answered, 0, false),
+		row("call setup rate (calls/s)", (p) => p.setupRate, 1),
+		row("RTP jitter p50 (ms, kernel ts)", (_, x) => x?.p50, 3),
+		row("RTP jitter p99 (ms, kernel ts)", (_, x) => x?.p99, 3),
+		row("RTP jitter p99.9 (ms, kernel ts)", (_, x) => x?.p999, 3),
+		row("RTP jitter max (ms, kernel ts)", (_, x) => x?.max, 3, false),
+		row("RTP jitter p99 (ms, sink process)", (p) => p.sink.p99, 3, false),
+		row(`packets per stream (expected ${SECONDS * 50})`, (_, x) => x?.meanPacketsPerStream, 1, false),
+		row("caller CPU per call, steady (% of a core)", (p) => p.callerCpuPerCallPct, 3),
+		row("caller CPU per call, whole call (ms)", (p) => p.callerTotalCpuMsPerCall, 1),
+		row("sipp UAS CPU in window (s)", (p) => p.cpu.uas.windowCpuS, 2, false),
+		row("sink CPU in window (s)", (p) => p.cpu.sink.windowCpuS, 2, false),
+		row("steady window (s)", (p) => p.windowSeconds, 1, false),
 	];
+	const wholeRatio = r(d.callerTotalCpuMsPerCall, s.callerTotalCpuMsPerCall);
+	const steadyRatio = r(d.callerCpuPerCallPct, s.callerCpuPerCallPct);
 	const targets = {
 		concurrent500: d.answered >= 500,
 		jitterP99Le2ms: (jd?.p99 ?? Number.POSITIVE_INFINITY) <= 2,
 		// "CPU per call" is the whole call (setup, streaming, teardown); the steady
 		// window alone leaves out the per-call work of the dialer (HTTP, JWT, SIP, events).
-		cpuPerCallLe1_5xSipp: r(d.callerTotalCpuMsPerCall, s.callerTotalCpuMsPerCall) <= 1.5,
-		cpuSteadyLe1_5xSipp: r(d.callerCpuPerCallPct, s.callerCpuPerCallPct) <= 1.5,
+		cpuPerCallLe1_5xSipp: wholeRatio <= 1.5,
+		cpuSteadyLe1_5xSipp: steadyRatio <= 1.5,
+		// The targets are judged on the dialer as shipped: it must really have sent natively.
+		nativeSend: d.rtpSend === "native",
 	};
+	const threads = (p: PhaseResult) =>
+		Object.entries(p.callerThreads ?? {})
+			.map(([k, v]) => `${k} ${v.toFixed(2)}`)
+			.join(", ");
+	const header = g
+		? [
+				"| metric | dialer | dialer, dgram sends | sipp | dialer/sipp | dgram/sipp |",
+				"| --- | ---: | ---: | ---: | ---: | ---: |",
+			]
+		: ["| metric | dialer | sipp | dialer/sipp |", "| --- | ---: | ---: | ---: |"];
 	const md = [
 		`# Dialer bench (${new Date().toISOString()})`,
 		"",
 		`K = ${K} concurrent calls, ${SECONDS} s sound (G.711 µ-law, 20 ms packets), loopback, ${process.platform} ${readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? ""}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)?.length ?? "?"} CPUs, node ${process.version}.`,
-		`Machine load (1-min average): ${loads.start.toFixed(2)} at start, ${loads.afterDialer.toFixed(2)} after the dialer phase, ${loads.afterSipp.toFixed(2)} after the sipp phase (other work shares these CPUs).`,
+		`Machine load (1-min average): ${loads.start.toFixed(2)} at start, ${loads.afterDialer.toFixed(2)} after the dialer phase${g ? `, ${loads.afterDgram.toFixed(2)} after the dgram phase` : ""}, ${loads.afterSipp.toFixed(2)} after the sipp phase (other work shares these CPUs).`,
 		`Dialer media thread nice value asked: ${MEDIA_NICE}${MEDIA_NICE === 0 ? " (priority not raised)" : process.getuid?.() === 0 ? " (bench runs as root: applied)" : " (needs CAP_SYS_NICE)"}; SCHED_FIFO priority asked: ${MEDIA_RT || "none"}.`,
+		`Dialer RTP sends (its /health): ${d.rtpSend}${g ? `; second phase (DIALER_NATIVE_SEND=off): ${g.rtpSend}` : ""}.`,
 		"Receiver: one UDP sink process; jitter = |inter-arrival − 20 ms| over consecutive packets of each stream, from dumpcap's kernel timestamps.",
 		"",
-		"| metric | dialer | sipp | dialer/sipp |",
-		"| --- | ---: | ---: | ---: |",
+		...header,
 		...rows.map((x) => `| ${x.join(" | ")} |`),
 		"",
-		d.callerThreads
-			? `Dialer CPU over the whole calls by thread (s): ${Object.entries(d.callerThreads)
-					.map(([k, v]) => `${k} ${v.toFixed(2)}`)
-					.join(", ")}.`
-			: "",
+		`Dialer CPU over the whole calls by thread (s): ${threads(d)}${g ? `; dgram phase: ${threads(g)}` : ""}.`,
 		"",
-		`Targets: 500 concurrent ${targets.concurrent500 ? "met" : "NOT met"}; jitter p99 ≤ 2 ms ${targets.jitterP99Le2ms ? "met" : "NOT met"}; CPU per call (whole call) ≤ 1.5× sipp ${targets.cpuPerCallLe1_5xSipp ? "met" : "NOT met"} (${f(r(d.callerTotalCpuMsPerCall, s.callerTotalCpuMsPerCall))}×; steady window ${f(r(d.callerCpuPerCallPct, s.callerCpuPerCallPct))}×, ${targets.cpuSteadyLe1_5xSipp ? "met" : "NOT met"}).`,
+		`Targets: 500 concurrent ${targets.concurrent500 ? "met" : "NOT met"}; jitter p99 ≤ 2 ms ${targets.jitterP99Le2ms ? "met" : "NOT met"}; CPU per call (whole call) ≤ 1.5× sipp ${targets.cpuPerCallLe1_5xSipp ? "met" : "NOT met"} (${f(wholeRatio)}×; steady window ${f(steadyRatio)}×, ${targets.cpuSteadyLe1_5xSipp ? "met" : "NOT met"})${targets.nativeSend ? "" : "; the dialer did NOT send natively, so this run does not judge the shipped path"}.`,
 		"",
 	].join("\n");
 	console.log(md);
 	const results = fileURLToPath(new URL("../results/", import.meta.url));
 	writeFileSync(
 		join(results, "dialer.json"),
-		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, mediaNice: MEDIA_NICE, mediaRealtime: MEDIA_RT, loadavg1m: loads, dialer: d, sipp: s, jitter: j, targets }, null, 2)}\n`,
+		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, mediaNice: MEDIA_NICE, mediaRealtime: MEDIA_RT, loadavg1m: loads, dialer: d, dialerDgram: g, sipp: s, jitter: j, targets }, null, 2)}\n`,
 	);
 	writeFileSync(join(results, "dialer.md"), md);
 }
