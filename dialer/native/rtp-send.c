@@ -79,6 +79,18 @@ static int int_arg(napi_env env, napi_value v, int32_t *out) {
   return 1;
 }
 
+/* The one integer argument of release() and localPort(). */
+static int only_int_arg(napi_env env, napi_callback_info info, int32_t *out) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "an integer is required");
+    return 0;
+  }
+  return int_arg(env, argv[0], out);
+}
+
 static napi_value int_value(napi_env env, int32_t v) {
   napi_value r;
   napi_create_int32(env, v, &r);
@@ -127,11 +139,8 @@ static napi_value js_register(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_release(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t id;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || !int_arg(env, argv[0], &id)) return NULL;
+  if (!only_int_arg(env, info, &id)) return NULL;
   State *s = state(env);
   if (id < 0 || id >= s->count || s->sounds[id].refs <= 0) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "no such sound");
@@ -147,11 +156,8 @@ static napi_value js_release(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_local_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || !int_arg(env, argv[0], &fd)) return NULL;
+  if (!only_int_arg(env, info, &fd)) return NULL;
   struct sockaddr_in a;
   socklen_t alen = sizeof a;
   if (fd < 0 || getsockname(fd, (struct sockaddr *)&a, &alen) != 0 || a.sin_family != AF_INET) return int_value(env, -1);
