@@ -5,7 +5,7 @@
  * jitter (kernel timestamps from a dumpcap capture, plus a user-space sink) and
  * CPU per call of every process involved. Writes bench/results/dialer.{json,md}.
  *
- *   node bench/dialer/run.ts [--calls 500] [--seconds 20] [--media-nice=-10] [--media-rt 0] [--dgram 1]
+ *   node bench/dialer/run.ts [--calls 500] [--seconds 20] [--media-nice=-10] [--media-rt 0] [--dgram 1] [--dgram-first 0]
  *
  * The dialer runs twice: as shipped (the native RTP sender), then with
  * DIALER_NATIVE_SEND=off (dgram sends), so both paths meet the same sipp run.
@@ -39,6 +39,8 @@ const { values } = parseArgs({
 		"media-rt": { type: "string", default: "0" },
 		// A second dialer phase with DIALER_NATIVE_SEND=off (the dgram path); 0 skips it.
 		dgram: { type: "string", default: "1" },
+		// Run the dgram phase before the shipped one (to check the order does not favour either).
+		"dgram-first": { type: "string", default: "0" },
 	},
 });
 const K = Math.max(1, Math.min(2000, Number(values.calls)));
@@ -49,6 +51,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE = process.execPath;
 const SECRET = "bench-dialer-secret-0123456789abcdef";
 const DGRAM_PHASE = values.dgram !== "0";
+const DGRAM_FIRST = DGRAM_PHASE && values["dgram-first"] === "1";
 // Each dialer phase binds its own RTP range, so the capture tells their streams apart.
 const DIALER_RTP = [30000, 30000 + 2 * K + 100];
 const DGRAM_RTP = [DIALER_RTP[1] + 100, DIALER_RTP[1] + 200 + 2 * K];
@@ -411,12 +414,19 @@ async function sippPhase(dialerSetupSeconds: number): Promise<PhaseResult> {
 
 let exitCode = 0;
 try {
-	const dialerResult = await dialerPhase(true, DIALER_RTP);
-	loads.afterDialer = loadavg()[0];
-	await sleep(1000);
-	const dgramResult = DGRAM_PHASE ? await dialerPhase(false, DGRAM_RTP) : undefined;
-	loads.afterDgram = loadavg()[0];
-	await sleep(1000);
+	const phases: Array<[string, () => Promise<PhaseResult>]> = [
+		["afterDialer", () => dialerPhase(true, DIALER_RTP)],
+	];
+	if (DGRAM_PHASE)
+		phases[DGRAM_FIRST ? "unshift" : "push"](["afterDgram", () => dialerPhase(false, DGRAM_RTP)]);
+	const results: Record<string, PhaseResult> = {};
+	for (const [name, phase] of phases) {
+		results[name] = await phase();
+		loads[name] = loadavg()[0];
+		await sleep(1000);
+	}
+	const dialerResult = results.afterDialer;
+	const dgramResult = results.afterDgram as PhaseResult | undefined;
 	const sippResult = await sippPhase(dialerResult.setupSeconds);
 	loads.afterSipp = loadavg()[0];
 	await sleep(1000);
@@ -506,7 +516,7 @@ function report(
 		`# Dialer bench (${new Date().toISOString()})`,
 		"",
 		`K = ${K} concurrent calls, ${SECONDS} s sound (G.711 µ-law, 20 ms packets), loopback, ${process.platform} ${readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? ""}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)?.length ?? "?"} CPUs, node ${process.version}.`,
-		`Machine load (1-min average): ${loads.start.toFixed(2)} at start, ${loads.afterDialer.toFixed(2)} after the dialer phase${g ? `, ${loads.afterDgram.toFixed(2)} after the dgram phase` : ""}, ${loads.afterSipp.toFixed(2)} after the sipp phase (other work shares these CPUs).`,
+		`Machine load (1-min average): ${loads.start.toFixed(2)} at start, ${loads.afterDialer.toFixed(2)} after the dialer phase${g ? `, ${loads.afterDgram.toFixed(2)} after the dgram phase (run ${DGRAM_FIRST ? "first" : "second"})` : ""}, ${loads.afterSipp.toFixed(2)} after the sipp phase (other work shares these CPUs).`,
 		`Dialer media thread nice value asked: ${MEDIA_NICE}${MEDIA_NICE === 0 ? " (priority not raised)" : process.getuid?.() === 0 ? " (bench runs as root: applied)" : " (needs CAP_SYS_NICE)"}; SCHED_FIFO priority asked: ${MEDIA_RT || "none"}.`,
 		`Dialer RTP sends (its /health): ${d.rtpSend}${g ? `; second phase (DIALER_NATIVE_SEND=off): ${g.rtpSend}` : ""}.`,
 		"Receiver: one UDP sink process; jitter = |inter-arrival − 20 ms| over consecutive packets of each stream, from dumpcap's kernel timestamps.",
@@ -523,7 +533,7 @@ function report(
 	const results = fileURLToPath(new URL("../results/", import.meta.url));
 	writeFileSync(
 		join(results, "dialer.json"),
-		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, mediaNice: MEDIA_NICE, mediaRealtime: MEDIA_RT, loadavg1m: loads, dialer: d, dialerDgram: g, sipp: s, jitter: j, targets }, null, 2)}\n`,
+		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, mediaNice: MEDIA_NICE, mediaRealtime: MEDIA_RT, dgramFirst: DGRAM_FIRST, loadavg1m: loads, dialer: d, dialerDgram: g, sipp: s, jitter: j, targets }, null, 2)}\n`,
 	);
 	writeFileSync(join(results, "dialer.md"), md);
 }

@@ -217,7 +217,7 @@ export async function call<T = Record<string, unknown>>(
 	base: string,
 	token: string,
 	path: string,
-	init: { method?: string; json?: unknown; body?: BodyInit; type?: string } = {},
+	init: { method?: string; json?: unknown; body?: RequestInit["body"]; type?: string } = {},
 ): Promise<{ status: number; body: T }> {
 	const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
 	if (init.json !== undefined) headers["Content-Type"] = "application/json";
