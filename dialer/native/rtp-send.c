@@ -9,7 +9,9 @@
  * only writes to the fd of a connected dgram socket, never reads or closes it.
  *
  * Exports (all synchronous, all throw TypeError/RangeError on bad arguments):
- *   register(sound: Uint8Array) -> id      pin a sound (same memory -> same id, counted)
+ *   register(sound: Uint8Array) -> id      pin a sound (same memory -> same id, counted); the
+ *                                          view must be over a SharedArrayBuffer, which cannot
+ *                                          be detached under us (an ArrayBuffer can be transferred)
  *   release(id)                            drop one registration
  *   localPort(fd) -> port | -1             getsockname of an IPv4 socket (to check an fd)
  *   send(headers: Uint8Array, rows: Int32Array, n, payloadLen) -> sent
@@ -25,6 +27,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0 /* macOS: UDP raises no SIGPIPE anyway */
+#endif
 
 #define HEADER 12
 #define MAX_PAYLOAD 1024
@@ -104,6 +110,16 @@ static napi_value js_register(napi_env env, napi_callback_info info) {
   size_t len;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 1 || !bytes_arg(env, argv[0], napi_uint8_array, &data, &len)) return NULL;
+  napi_value ab;
+  size_t off;
+  napi_typedarray_type type;
+  bool detachable = true;
+  napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &off);
+  // IsArrayBuffer is false for a SharedArrayBuffer: only plain ArrayBuffers can be detached.
+  if (napi_is_arraybuffer(env, ab, &detachable) != napi_ok || detachable) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "the sound must be a Uint8Array over a SharedArrayBuffer");
+    return NULL;
+  }
   State *s = state(env);
   int free_slot = -1;
   for (int i = 0; i < s->count; i++) {

@@ -36,7 +36,20 @@ mkdirSync(dirname(out), { recursive: true });
 try {
 	execFileSync(
 		cc,
-		["-O2", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", `-I${include}`, source, "-o", out],
+		[
+			"-O2",
+			"-shared",
+			"-fPIC",
+			"-Wall",
+			"-Wextra",
+			"-Werror",
+			`-I${include}`,
+			// The napi_* symbols come from the node binary at load time (Linux allows that by default).
+			...(process.platform === "darwin" ? ["-undefined", "dynamic_lookup"] : []),
+			source,
+			"-o",
+			out,
+		],
 		{ stdio: ["ignore", "inherit", "inherit"] },
 	);
 } catch (err) {

@@ -25,6 +25,9 @@ afterEach(() => {
 	}
 });
 
+/** A sound as the media thread has it: over a SharedArrayBuffer. */
+const shared = (bytes: number) => new Uint8Array(new SharedArrayBuffer(bytes));
+
 function native(): NativeSend {
 	const r = loadNativeSend();
 	if (!r.native) throw new Error(`the native sender is not built (${NATIVE_SEND_PATH}): ${r.error}`);
@@ -97,7 +100,7 @@ describe("native RTP sender: packets", () => {
 	it("sends pure padding for an offset past the end (A-law silence)", async () => {
 		const n = native();
 		const { got, fd } = await pair(n);
-		const id = n.register(new Uint8Array(160).fill(1));
+		const id = n.register(shared(160).fill(1));
 		const rows = Int32Array.of(fd, id, 400, 0xd5);
 		expect(n.send(new Uint8Array(12), rows, 1, 160)).toBe(1);
 		await waitFor(() => got.length === 1, 5000, "the packet");
@@ -108,7 +111,7 @@ describe("native RTP sender: packets", () => {
 	it("reports -errno per row and still sends the others", async () => {
 		const n = native();
 		const { got, fd } = await pair(n);
-		const id = n.register(new Uint8Array(320));
+		const id = n.register(shared(320));
 		const closed = await bound();
 		const closedFd = socketFd(n, closed, closed.address().port) as number;
 		closed.close();
@@ -124,7 +127,7 @@ describe("native RTP sender: packets", () => {
 		const n = native();
 		const unconnected = await bound();
 		const fd = socketFd(n, unconnected, unconnected.address().port) as number;
-		const id = n.register(new Uint8Array(160));
+		const id = n.register(shared(160));
 		const rows = Int32Array.of(fd, id, 0, 0xff);
 		expect(n.send(new Uint8Array(12), rows, 1, 160)).toBe(0);
 		expect(rows[0]).toBe(EDESTADDRREQ);
@@ -149,6 +152,15 @@ describe("native RTP sender: sounds and fds", () => {
 		expect(() => n.release(-1)).toThrow(RangeError);
 	});
 
+	it("refuses a sound over a plain ArrayBuffer, which could be detached while pinned", () => {
+		const n = native();
+		const plain = new Uint8Array(160);
+		expect(() => n.register(plain)).toThrow(/SharedArrayBuffer/);
+		// Transferring it detaches it: the reason the addon will not hold such memory.
+		structuredClone(plain.buffer, { transfer: [plain.buffer] });
+		expect(plain.byteLength).toBe(0);
+	});
+
 	it("checks an fd by its bound port", async () => {
 		const n = native();
 		const s = await bound();
@@ -164,7 +176,7 @@ describe("native RTP sender: sounds and fds", () => {
 	it("throws on arguments of the wrong type or size, sending nothing", async () => {
 		const n = native();
 		const { got, fd } = await pair(n);
-		const id = n.register(new Uint8Array(160));
+		const id = n.register(shared(160));
 		const rows = Int32Array.of(fd, id, 0, 0xff);
 		const h = new Uint8Array(12);
 		const bad: Array<[() => unknown, ErrorConstructor]> = [
