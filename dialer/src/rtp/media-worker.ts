@@ -8,11 +8,12 @@ import { parentPort, workerData } from "node:worker_threads";
 import { preciseClock } from "./clock.ts";
 import { loadNativeSend } from "./native-send.ts";
 import { Pacer } from "./pacer.ts";
+import { SAMPLES } from "./packet-ring.ts";
 import { PortPool } from "./ports.ts";
 import { raiseThreadPriority } from "./priority.ts";
 import { batched, type MediaCommand, type MediaEvent, type MediaInit, type SendPath } from "./protocol.ts";
 import { SendBatch } from "./send-batch.ts";
-import { MediaSession, SAMPLES } from "./session.ts";
+import { MediaSession } from "./session.ts";
 
 const port = parentPort;
 if (!port) throw new Error("media-worker.ts runs as a worker thread");

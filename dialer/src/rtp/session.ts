@@ -7,22 +7,16 @@ import { randomInt } from "node:crypto";
 import dgram from "node:dgram";
 import { isIPv4 } from "node:net";
 import type { Codec } from "../sdp/sdp.ts";
-import { PAYLOAD } from "../sdp/sdp.ts";
+import { DTMF_PAYLOAD, PAYLOAD } from "../sdp/sdp.ts";
 import { socketFd } from "./native-send.ts";
 import type { PacedStream, Pacer } from "./pacer.ts";
-import { dtmfDigit, parseDtmf, parseRtp, RTP_HEADER, writeHeader } from "./packet.ts";
+import { dtmfDigit, parseDtmf, parseRtp, writeHeader } from "./packet.ts";
+import { PacketRing, SAMPLES, silenceFor } from "./packet-ring.ts";
 import { type CallMedia, type MediaEvents, type MediaStats, STATS } from "./protocol.ts";
 import type { FallbackSender, SendBatch } from "./send-batch.ts";
 
-/** Samples (= G.711 bytes) per 20 ms packet. */
-export const SAMPLES = 160;
-/**
- * Packet buffers per session, reused in rotation. Node hands a datagram to the
- * kernel synchronously when it can (try_send) and only keeps the buffer when the
- * socket is congested; a buffer is rewritten RING × 20 ms later, long after any
- * such send completed. Saves one allocation per packet (25,000/s at 500 calls).
- */
-const RING = 4;
+/** Payload types a far end's first packet may have for us to latch onto it: G.711, comfort noise. */
+const LATCH_TYPES = new Set([PAYLOAD.PCMU, PAYLOAD.PCMA, 13]);
 
 /** Where a session publishes its counters: a row of the media thread's shared table. */
 export interface StatsRow {
@@ -37,7 +31,10 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	private readonly pacer: Pacer;
 	private readonly events: Pick<MediaEvents, "finished" | "dtmf">;
 	private readonly row?: StatsRow;
+	/** Where packets go: the SDP answer's address until we latch, then the far end's real source. */
 	private remote?: { host: string; port: number };
+	/** The address the last SDP (answer or re-offer) gave. */
+	private sdpRemote?: { host: string; port: number };
 	private latched = false;
 	/** The socket that sends without an address (connected), once there is one. */
 	private out?: dgram.Socket;
@@ -55,11 +52,12 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	private readonly ssrc = randomInt(0, 2 ** 32);
 	private sending = false;
 	private muted = false;
+	/** Set the marker bit on the next packet (the first after a pause: RFC 3551 §4.1). */
+	private markNext = false;
 	private dtmfPt?: number;
 	private lastDtmfTs = -1;
 	private closed = false;
-	private readonly ring: Buffer[] = [];
-	private ringAt = 0;
+	private readonly ring = new PacketRing();
 	private nextIndex = 0;
 	/** Packets sent, received and skipped (stalls), for GET /calls and tests. */
 	sent = 0;
@@ -85,13 +83,33 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		socket.on("error", () => {});
 	}
 
-	/** Point the stream at the address from the SDP answer (until a packet arrives from elsewhere). */
+	/**
+	 * Point the stream at the address from the SDP answer (until a packet arrives
+	 * from elsewhere). A later SDP naming the same address (hold, resume) keeps a
+	 * latch; one naming another address (the far end moved its media, RFC 3264
+	 * §8.3.1) is followed: the latch is dropped and learnt again from there.
+	 */
 	setRemote(host: string, port: number, dtmfPt?: number): void {
 		this.dtmfPt = dtmfPt;
-		if (this.latched) return;
-		const same = this.remote?.host === host && this.remote.port === port;
+		const moved = !this.sdpRemote || this.sdpRemote.host !== host || this.sdpRemote.port !== port;
+		this.sdpRemote = { host, port };
+		if (!moved) return;
+		if (this.latched) this.unlatch();
 		this.remote = { host, port };
-		if (!same) this.connectSibling(host, port);
+		this.connectSibling(host, port);
+	}
+
+	/** Forget the far end's learnt source: disconnect our socket so every source reaches it again. */
+	private unlatch(): void {
+		this.latched = false;
+		if (this.out === this.socket) {
+			this.useOut(undefined);
+			try {
+				this.socket.disconnect();
+			} catch {
+				// Not connected yet (the connect callback is still pending): nothing to undo.
+			}
+		}
 	}
 
 	/**
@@ -145,6 +163,7 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 
 	/** Pause sending without stopping the clock (far end put us on hold). */
 	setMuted(muted: boolean): void {
+		if (this.muted && !muted && this.sent > 0) this.markNext = true;
 		this.muted = muted;
 	}
 
@@ -183,11 +202,12 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		this.nextIndex = index + 1;
 		if (this.remote && !this.muted) {
 			const ts = (this.tsBase + offset) >>> 0;
-			const first = this.sent === 0;
+			const first = this.sent === 0 || this.markNext;
+			this.markNext = false;
 			const batch = this.batch;
 			if (batch && this.outFd !== undefined && this.soundId !== undefined) {
 				// Native: header in the wake-up's batch, payload read in place at flush.
-				const at = batch.add(this, this.outFd, this.soundId, offset, this.silence());
+				const at = batch.add(this, this.outFd, this.soundId, offset, silenceFor(this.pt));
 				writeHeader(batch.headers, this.pt, this.seq, ts, this.ssrc, first, at);
 			} else {
 				const buf = this.packet(offset);
@@ -209,24 +229,10 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		this.sendBuffer(buf);
 	}
 
-	/** A ring buffer holding the payload at `offset` (header still to write). */
+	/** The packet at `offset` in a buffer (header still to write). */
 	private packet(offset: number): Buffer {
-		const audio = this.audio as Buffer;
-		let buf = this.ring[this.ringAt++ % RING];
-		if (!buf) {
-			buf = Buffer.allocUnsafeSlow(RTP_HEADER + SAMPLES);
-			this.ring.push(buf);
-		}
-		// Buffer.copy takes offsets, so no subarray view is allocated per packet.
-		const copied = audio.copy(buf, RTP_HEADER, offset, offset + SAMPLES);
-		// The last packet is padded with silence of the right law.
-		if (copied < SAMPLES) buf.fill(this.silence(), RTP_HEADER + copied);
-		return buf;
-	}
-
-	/** The codec's silence byte (µ-law 0xff, A-law 0xd5). */
-	private silence(): number {
-		return this.pt === 0 ? 0xff : 0xd5;
+		const queued = (this.out ?? this.socket).getSendQueueCount() > 0;
+		return this.ring.take(this.audio as Buffer, offset, this.pt, queued);
 	}
 
 	private sendBuffer(buf: Buffer): void {
@@ -242,26 +248,18 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		if (this.latched && (rinfo.address !== this.remote?.host || rinfo.port !== this.remote.port)) return;
 		const pkt = parseRtp(buf);
 		if (!pkt) return;
+		if (!this.latched) {
+			// Anyone can send to an open port: learn the source only once the far end has
+			// answered with SDP, and only from a packet of a type we offered. Otherwise a
+			// stranger's first packet would take the call's media (and its DTMF).
+			if (!this.sdpRemote || !this.latchable(pkt.pt)) return;
+			this.latch(rinfo.address, rinfo.port);
+		}
 		this.received++;
 		this.count(STATS.received, this.received);
-		if (!this.latched) {
-			// Symmetric RTP: the far end's real source beats what its SDP claimed (NAT).
-			this.latched = true;
-			const s = this.sibling;
-			if (s && this.remote?.host === rinfo.address && this.remote.port === rinfo.port) {
-				// The far end sends from its SDP address: the sibling is already connected to it.
-				this.useOut(s);
-			} else {
-				this.dropSibling();
-				this.remote = { host: rinfo.address, port: rinfo.port };
-				// Connecting is what latching means at the socket level: from now on the
-				// kernel only passes this peer's packets and sends need no address.
-				this.socket.connect(rinfo.port, rinfo.address, () => {
-					this.useOut(this.socket);
-				});
-			}
-		}
-		if (this.dtmfPt !== undefined && pkt.pt === this.dtmfPt) {
+		// The far end sends telephone-events with the type from our offer (RFC 3264 §5.1);
+		// some use the one from their answer.
+		if (pkt.pt === DTMF_PAYLOAD || (this.dtmfPt !== undefined && pkt.pt === this.dtmfPt)) {
 			const ev = parseDtmf(pkt.payload);
 			// One event spans many packets with the same timestamp: report it once.
 			if (ev && pkt.ts !== this.lastDtmfTs) {
@@ -270,6 +268,29 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 				if (digit) this.events.dtmf(digit);
 			}
 		}
+	}
+
+	private latchable(pt: number): boolean {
+		return LATCH_TYPES.has(pt) || pt === DTMF_PAYLOAD || pt === this.dtmfPt;
+	}
+
+	/** Symmetric RTP: the far end's real source beats what its SDP claimed (NAT). */
+	private latch(host: string, port: number): void {
+		this.latched = true;
+		const s = this.sibling;
+		if (s && this.remote?.host === host && this.remote.port === port) {
+			// The far end sends from its SDP address: the sibling is already connected to it.
+			this.useOut(s);
+			return;
+		}
+		this.dropSibling();
+		this.remote = { host, port };
+		// Connecting is what latching means at the socket level: from now on the
+		// kernel only passes this peer's packets and sends need no address.
+		this.socket.connect(port, host, () => {
+			if (this.latched && this.remote?.host === host && this.remote.port === port) this.useOut(this.socket);
+			else if (!this.closed) this.socket.disconnect(); // the latch moved on while connecting
+		});
 	}
 
 	private count(field: number, value: number): void {

@@ -3,9 +3,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadNativeSend } from "../../src/rtp/native-send.ts";
 import { Pacer } from "../../src/rtp/pacer.ts";
 import { buildDtmf, parseRtp, RTP_HEADER, writeHeader } from "../../src/rtp/packet.ts";
+import { SAMPLES } from "../../src/rtp/packet-ring.ts";
 import { PortPool } from "../../src/rtp/ports.ts";
 import { SendBatch } from "../../src/rtp/send-batch.ts";
-import { MediaSession, SAMPLES } from "../../src/rtp/session.ts";
+import { MediaSession } from "../../src/rtp/session.ts";
 
 interface Peer {
 	socket: dgram.Socket;
@@ -30,13 +31,22 @@ async function peer(): Promise<Peer> {
 	return { socket, port: socket.address().port, got };
 }
 
-/** A telephone-event packet (digit 5) from `from` to the session's port. */
-function sendDtmf(from: Peer, to: number, ts: number): void {
+/** A telephone-event packet (digit 5) from `from` to the session's port, as payload type `pt`. */
+function sendDtmf(from: Peer, to: number, ts: number, pt = 101): void {
 	const buf = new Uint8Array(RTP_HEADER + 4);
-	writeHeader(buf, 101, ts & 0xffff, ts, 1234, false);
+	writeHeader(buf, pt, ts & 0xffff, ts, 1234, false);
 	buf.set(buildDtmf({ event: 5, end: false, volume: 10, duration: 160 }), RTP_HEADER);
 	from.socket.send(buf, to, "127.0.0.1");
 }
+
+/** An audio packet of payload type `pt` (0: PCMU) from `from` to the session's port. */
+function sendAudio(from: Peer, to: number, pt = 0): void {
+	const buf = new Uint8Array(RTP_HEADER + 160).fill(0xff);
+	writeHeader(buf, pt, 1, 160, 4321, false);
+	from.socket.send(buf, to, "127.0.0.1");
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(ok: () => boolean, what: string): Promise<void> {
 	const end = Date.now() + 3000;
@@ -45,6 +55,9 @@ async function until(ok: () => boolean, what: string): Promise<void> {
 		await new Promise((r) => setTimeout(r, 10));
 	}
 }
+
+/** A sound as the media thread gets it (shareSound): a view over a SharedArrayBuffer. */
+const sound = (bytes: number) => new Uint8Array(new SharedArrayBuffer(bytes));
 
 /** The media thread's two ways to send: the native batch (as shipped) and dgram. */
 type Path = "native" | "dgram";
@@ -91,13 +104,14 @@ describe.each<Path>(["native", "dgram"])("media session (symmetric RTP), %s send
 				done = true;
 			});
 			try {
-				const sound = Uint8Array.from({ length: SAMPLES * 2 + 40 }, (_, i) => i % 251);
+				const bytes = sound(SAMPLES * 2 + 40);
+				for (let i = 0; i < bytes.length; i++) bytes[i] = i % 251;
 				media.setRemote("127.0.0.1", sdp.port);
-				media.play(sound, codec);
+				media.play(bytes, codec);
 				await until(() => done && sdp.got.length === 3, "three packets and the end");
 				const payload = sdp.got.flatMap((p) => p.payload);
-				expect(payload.slice(0, sound.length)).toEqual([...sound]);
-				expect(payload.slice(sound.length)).toEqual(new Array(SAMPLES - 40).fill(silence));
+				expect(payload.slice(0, bytes.length)).toEqual([...bytes]);
+				expect(payload.slice(bytes.length)).toEqual(new Array(SAMPLES - 40).fill(silence));
 				expect(media.stats()).toEqual({ sent: 3, received: 0, skipped: 0 });
 			} finally {
 				media.close();
@@ -112,7 +126,7 @@ describe.each<Path>(["native", "dgram"])("media session (symmetric RTP), %s send
 		const media = await session(digits, path);
 		try {
 			media.setRemote("127.0.0.1", sdp.port, 101);
-			media.play(new Uint8Array(160 * 200).fill(0xff), "PCMU");
+			media.play(sound(160 * 200).fill(0xff), "PCMU");
 			await until(() => sdp.got.length >= 3, "packets at the SDP address");
 			expect(sdp.got.every((p) => p.from === media.port)).toBe(true);
 			expect(sdp.got[0].marker).toBe(true);
@@ -147,7 +161,7 @@ describe.each<Path>(["native", "dgram"])("media session (symmetric RTP), %s send
 		const media = await session(digits, path);
 		try {
 			media.setRemote("127.0.0.1", sdp.port, 101);
-			media.play(new Uint8Array(160 * 200).fill(0xff), "PCMU");
+			media.play(sound(160 * 200).fill(0xff), "PCMU");
 			await until(() => sdp.got.length >= 2, "packets at the SDP address");
 			sendDtmf(sdp, media.port, 1000);
 			await until(() => digits.length === 1, "the digit");
@@ -157,6 +171,109 @@ describe.each<Path>(["native", "dgram"])("media session (symmetric RTP), %s send
 			expect(digits).toEqual(["5"]);
 			expect(other.got.length).toBe(0);
 			expect(media.received).toBe(1);
+		} finally {
+			media.close();
+		}
+	});
+
+	it("latches onto nobody before the answer, nor onto a payload type we did not offer", async () => {
+		const sdp = await peer();
+		const stranger = await peer();
+		const media = await session([], path);
+		try {
+			media.play(sound(160 * 200).fill(0xff), "PCMU");
+			// Before any SDP answer: a stranger's packets are not media of this call.
+			sendAudio(stranger, media.port);
+			await pause(60);
+			expect(media.received).toBe(0);
+			media.setRemote("127.0.0.1", sdp.port, 101);
+			await until(() => sdp.got.length >= 2, "packets at the SDP address");
+			// A type we never offered (96) does not move the media either.
+			sendAudio(stranger, media.port, 96);
+			await pause(80);
+			expect(media.received).toBe(0);
+			expect(stranger.got.length).toBe(0);
+			// Audio from the SDP address is the far end: latched, counted.
+			sendAudio(sdp, media.port);
+			await until(() => media.received === 1, "the far end's packet counted");
+			const at = sdp.got.length;
+			await until(() => sdp.got.length >= at + 2, "packets still at the SDP address");
+			expect(stranger.got.length).toBe(0);
+		} finally {
+			media.close();
+		}
+	});
+
+	it("reports DTMF sent with our offer's payload type when the answer named another", async () => {
+		const sdp = await peer();
+		const digits: string[] = [];
+		const media = await session(digits, path);
+		try {
+			media.setRemote("127.0.0.1", sdp.port, 96);
+			media.play(sound(160 * 200).fill(0xff), "PCMU");
+			sendDtmf(sdp, media.port, 1000, 101);
+			await until(() => digits.length === 1, "the digit on type 101");
+			sendDtmf(sdp, media.port, 2000, 96);
+			await until(() => digits.length === 2, "the digit on type 96");
+			expect(digits).toEqual(["5", "5"]);
+		} finally {
+			media.close();
+		}
+	});
+
+	it("follows a re-offer's new address after latching, and keeps the latch for the same one", async () => {
+		const sdp = await peer();
+		const nat = await peer();
+		const moved = await peer();
+		const media = await session([], path);
+		try {
+			media.setRemote("127.0.0.1", sdp.port, 101);
+			media.play(sound(160 * 200).fill(0xff), "PCMU");
+			await until(() => sdp.got.length >= 2, "packets at the SDP address");
+			// The far end sends from behind a NAT: we latch onto that source.
+			sendAudio(nat, media.port);
+			await until(() => nat.got.length >= 3, "packets at the latched source");
+			// A re-offer with the same address (hold/resume) keeps the latch.
+			media.setRemote("127.0.0.1", sdp.port, 101);
+			const kept = nat.got.length;
+			await until(() => nat.got.length >= kept + 3, "packets still at the latched source");
+			// A re-offer with another address moves the media there.
+			media.setRemote("127.0.0.1", moved.port, 101);
+			await until(() => moved.got.length >= 3, "packets at the new address");
+			const left = nat.got.length;
+			await pause(100);
+			expect(nat.got.length - left).toBeLessThanOrEqual(1);
+			// And the new far end's packets reach us: the socket no longer filters on the old one.
+			sendAudio(moved, media.port);
+			await until(() => media.received === 2, "the moved far end's packet counted");
+			const seqs = [...sdp.got, ...nat.got, ...moved.got].map((p) => p.seq).sort((a, b) => a - b);
+			expect(new Set(seqs).size).toBe(seqs.length);
+		} finally {
+			media.close();
+		}
+	});
+
+	it("sets the marker bit on the first packet after a hold", async () => {
+		const sdp = await peer();
+		const media = await session([], path);
+		try {
+			media.setRemote("127.0.0.1", sdp.port, 101);
+			media.play(sound(160 * 200).fill(0xff), "PCMU");
+			await until(() => sdp.got.length >= 3, "packets before the hold");
+			media.setMuted(true);
+			await pause(60);
+			const held = sdp.got.length;
+			await pause(80);
+			expect(sdp.got.length).toBe(held);
+			media.setMuted(false);
+			await until(() => sdp.got.length >= held + 3, "packets after the hold");
+			expect(sdp.got.slice(0, held + 3).map((p) => p.marker)).toEqual([
+				true,
+				...new Array(held - 1).fill(false),
+				true,
+				false,
+				false,
+			]);
 		} finally {
 			media.close();
 		}
