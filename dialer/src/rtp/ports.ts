@@ -2,8 +2,12 @@
  * Even RTP ports from the configured range (RFC 3550 §11: RTP on even, RTCP on
  * the next odd port). Allocation binds the socket so a port in use elsewhere is
  * skipped rather than shared. Sockets set SO_REUSEPORT so that a media session can
- * bind a connected sibling on its own port (see MediaSession); a port held by any
- * socket without SO_REUSEPORT still refuses the bind and is skipped.
+ * bind a connected sibling on its own port (see MediaSession). SO_REUSEPORT would
+ * also let another process of the same user (a second dialer, a rolling deploy on
+ * host networking) bind the same port and the kernel would split its packets
+ * between them, so each port is first probed by a socket without it, which any
+ * holder refuses. (A second dialer probing the same port in the microseconds
+ * between our probe and our bind could still share it; ranges per instance avoid even that.)
  */
 import dgram from "node:dgram";
 import dns from "node:dns";
@@ -46,19 +50,27 @@ export class PortPool {
 			const port = this.next;
 			this.next = this.next + 2 > this.max ? this.min : this.next + 2;
 			if (this.used.has(port)) continue;
-			const socket = dgram.createSocket({ type: "udp4", lookup, reusePort: true });
-			const ok = await new Promise<boolean>((resolve) => {
-				socket.once("error", () => resolve(false));
-				socket.bind(port, this.host, () => resolve(true));
-			});
-			if (!ok) {
-				socket.close();
-				continue;
-			}
+			const probe = await this.tryBind(port, false);
+			if (!probe) continue;
+			await new Promise<void>((r) => probe.close(() => r()));
+			const socket = await this.tryBind(port, true);
+			if (!socket) continue;
 			this.used.add(port);
 			return { socket, port, release: () => this.used.delete(port) };
 		}
 		throw new Error("RTP port range exhausted");
+	}
+
+	/** A socket bound to `port`, or undefined when the port is taken. */
+	private async tryBind(port: number, reusePort: boolean): Promise<dgram.Socket | undefined> {
+		const socket = dgram.createSocket({ type: "udp4", lookup, reusePort });
+		const ok = await new Promise<boolean>((resolve) => {
+			socket.once("error", () => resolve(false));
+			socket.bind(port, this.host, () => resolve(true));
+		});
+		if (ok) return socket;
+		socket.close();
+		return undefined;
 	}
 
 	/** Ports currently handed out. */
