@@ -16,6 +16,8 @@ export class DialerContainer extends Container<Env> {
 			DIALER_SECRET: env.DIALER_SECRET,
 			DIALER_PORT: "8788",
 			DIALER_HOST: "0.0.0.0",
+			// Required with a wildcard bind: the dialer exits at start-up without it.
+			DIALER_PUBLIC_IP: env.DIALER_PUBLIC_IP,
 		};
 	}
 }

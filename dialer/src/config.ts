@@ -1,3 +1,5 @@
+import { isIPv4 } from "node:net";
+
 /**
  * Configuration from the environment, validated once at start-up so a bad
  * deployment fails loudly instead of dialing with defaults nobody meant.
@@ -23,6 +25,8 @@ export interface Config {
 	nativeSend: NativeSendMode;
 	logLevel: "info" | "warn" | "error" | "silent";
 }
+
+const isWildcard = (address: string) => address === "0.0.0.0" || address === "::";
 
 /** DIALER_NATIVE_SEND. */
 export type NativeSendMode = "auto" | "on" | "off";
@@ -52,13 +56,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const level = env.DIALER_LOG_LEVEL ?? "info";
 	if (!["info", "warn", "error", "silent"].includes(level))
 		throw new Error("DIALER_LOG_LEVEL must be info|warn|error|silent");
+	const publicIp = env.DIALER_PUBLIC_IP || (isWildcard(sipBind) ? "" : sipBind);
+	// A wildcard bind has no address of its own to advertise: 127.0.0.1 in the SDP and
+	// Contact would make the gateway send our RTP and BYE nowhere, silently.
+	if (!publicIp)
+		throw new Error("DIALER_PUBLIC_IP is required when DIALER_SIP_BIND is a wildcard address (0.0.0.0)");
+	if (!isIPv4(publicIp))
+		throw new Error(`DIALER_PUBLIC_IP must be an IPv4 address (it goes into SDP and Contact), got "${publicIp}"`);
 	const nativeSend = env.DIALER_NATIVE_SEND || "auto";
 	if (!["auto", "on", "off"].includes(nativeSend)) throw new Error("DIALER_NATIVE_SEND must be auto|on|off");
 	return {
 		port: int(env, "DIALER_PORT", 8788, 0, 65535),
 		host,
 		secret,
-		publicIp: env.DIALER_PUBLIC_IP || (sipBind === "0.0.0.0" ? "127.0.0.1" : sipBind),
+		publicIp,
 		sipBind,
 		sipPort: int(env, "DIALER_SIP_PORT", 5062, 0, 65535),
 		rtpPortMin,

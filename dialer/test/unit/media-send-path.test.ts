@@ -5,7 +5,6 @@
  * addon is simulated by pointing the thread at a file that is not there.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.ts";
 import type { Logger } from "../../src/log.ts";
 import { MediaThread } from "../../src/rtp/media-thread.ts";
 
@@ -65,21 +64,5 @@ describe("media thread: RTP send path", () => {
 		await t.start();
 		expect(t.sendPath).toEqual({ native: false, reason: "DIALER_NATIVE_SEND=off" });
 		expect(warnings).toEqual([]);
-	});
-});
-
-describe("config: DIALER_NATIVE_SEND", () => {
-	const base = { DIALER_SECRET: "0123456789abcdef0123" };
-	it("defaults to auto and takes auto|on|off", () => {
-		expect(loadConfig(base).nativeSend).toBe("auto");
-		for (const v of ["auto", "on", "off"] as const)
-			expect(loadConfig({ ...base, DIALER_NATIVE_SEND: v }).nativeSend).toBe(v);
-	});
-
-	it("refuses anything else, naming the variable", () => {
-		for (const v of ["yes", "1", "ON", "native"])
-			expect(() => loadConfig({ ...base, DIALER_NATIVE_SEND: v })).toThrow(
-				/DIALER_NATIVE_SEND must be auto\|on\|off/,
-			);
 	});
 });

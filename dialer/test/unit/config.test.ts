@@ -1,0 +1,46 @@
+/**
+ * Start-up configuration: what a deployment may set, and that a setting which
+ * would make calls fail quietly (a wildcard bind with no public address, an
+ * unknown send mode) stops the dialer at start with the variable named.
+ */
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+
+describe("config: DIALER_NATIVE_SEND", () => {
+	const base = { DIALER_SECRET: "0123456789abcdef0123" };
+	it("defaults to auto and takes auto|on|off", () => {
+		expect(loadConfig(base).nativeSend).toBe("auto");
+		for (const v of ["auto", "on", "off"] as const)
+			expect(loadConfig({ ...base, DIALER_NATIVE_SEND: v }).nativeSend).toBe(v);
+	});
+
+	it("refuses anything else, naming the variable", () => {
+		for (const v of ["yes", "1", "ON", "native"])
+			expect(() => loadConfig({ ...base, DIALER_NATIVE_SEND: v })).toThrow(
+				/DIALER_NATIVE_SEND must be auto\|on\|off/,
+			);
+	});
+});
+
+describe("config: the public address", () => {
+	const base = { DIALER_SECRET: "0123456789abcdef0123" };
+	it("defaults to the SIP bind address when that is a real one", () => {
+		expect(loadConfig({ ...base, DIALER_SIP_BIND: "192.0.2.10" }).publicIp).toBe("192.0.2.10");
+		expect(loadConfig(base).publicIp).toBe("127.0.0.1");
+		expect(loadConfig({ ...base, DIALER_HOST: "0.0.0.0", DIALER_PUBLIC_IP: "203.0.113.7" }).publicIp).toBe(
+			"203.0.113.7",
+		);
+	});
+
+	it("is required with a wildcard bind, instead of advertising 127.0.0.1", () => {
+		for (const env of [{ DIALER_HOST: "0.0.0.0" }, { DIALER_SIP_BIND: "0.0.0.0" }, { DIALER_SIP_BIND: "::" }])
+			expect(() => loadConfig({ ...base, ...env })).toThrow(/DIALER_PUBLIC_IP is required/);
+	});
+
+	it("must be an IPv4 address, as SDP and Contact carry it", () => {
+		for (const v of ["sip.example.com", "2001:db8::1", "203.0.113", "1.2.3.4 "])
+			expect(() => loadConfig({ ...base, DIALER_PUBLIC_IP: v })).toThrow(
+				/DIALER_PUBLIC_IP must be an IPv4 address/,
+			);
+	});
+});
