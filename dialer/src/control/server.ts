@@ -5,12 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import { WebSocket, WebSocketServer } from "ws";
+import type { Duplex } from "node:stream";
 import { CallError, type CallManager } from "../call/manager.ts";
 import type { CallEvent } from "../call/types.ts";
 import type { Logger } from "../log.ts";
 import type { TokenService } from "./auth.ts";
 import { ApiError, statusFor } from "./errors.ts";
+import { EventsSocket } from "./events-socket.ts";
 import { validateCall } from "./validate.ts";
 
 const MAX_BODY = 96 * 1024 * 1024;
@@ -29,16 +30,15 @@ export interface ControlDeps {
 /** HTTP + WebSocket control plane. */
 export class ControlServer {
 	readonly server: http.Server;
-	private readonly wss: WebSocketServer;
+	private readonly events: EventsSocket;
 	private readonly deps: ControlDeps;
-	private outbox: string[] = [];
 
 	constructor(deps: ControlDeps) {
 		this.deps = deps;
 		this.server = http.createServer((req, res) => {
 			this.handle(req, res).catch((err) => this.fail(res, err));
 		});
-		this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+		this.events = new EventsSocket(deps.tokens, deps.log);
 		this.server.on("upgrade", (req, socket, head) => {
 			void this.upgrade(req, socket, head);
 		});
@@ -55,57 +55,26 @@ export class ControlServer {
 		});
 	}
 
-	/**
-	 * Send an event to every connected control client. Events wait for the end
-	 * of the event-loop pass and then go out corked: each is still its own
-	 * message, in order, but a pass's events (a setup burst's hundreds) cost one
-	 * socket write per client instead of one each.
-	 */
+	/** Send an event to every /events client (and keep it for those that resume). */
 	broadcast(event: CallEvent): void {
-		if (this.wss.clients.size === 0) return;
-		this.outbox.push(JSON.stringify(event));
-		if (this.outbox.length === 1) setImmediate(() => this.flushEvents());
-	}
-
-	private flushEvents(): void {
-		const frames = this.outbox;
-		this.outbox = [];
-		for (const ws of this.wss.clients) {
-			if (ws.readyState !== WebSocket.OPEN) continue;
-			const socket = (ws as WebSocket & { _socket?: import("node:net").Socket })._socket;
-			socket?.cork();
-			for (const data of frames) ws.send(data);
-			socket?.uncork();
-		}
+		this.events.broadcast(event);
 	}
 
 	/** Close sockets and stop listening. */
 	async close(): Promise<void> {
-		for (const ws of this.wss.clients) ws.close(1001, "shutting down");
-		this.wss.close();
+		this.events.close();
 		this.server.closeAllConnections();
 		await new Promise<void>((r) => this.server.close(() => r()));
 	}
 
-	private async upgrade(
-		req: http.IncomingMessage,
-		socket: import("node:stream").Duplex,
-		head: Buffer,
-	): Promise<void> {
+	private async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
 		try {
-			const path = new URL(req.url ?? "/", "http://x").pathname;
-			if (path !== "/events" || !(await this.deps.tokens.verify(req.headers.authorization))) {
-				const status = path !== "/events" ? "404 Not Found" : "401 Unauthorized";
-				socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+			const url = new URL(req.url ?? "/", "http://x");
+			if (url.pathname !== "/events") {
+				socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 				return;
 			}
-			this.wss.handleUpgrade(req, socket, head, (ws) => {
-				ws.on("error", (err) =>
-					this.deps.log.warn("ControlServer.events socket error", { err: err.message }),
-				);
-				// Clients only listen; anything they send is ignored.
-				ws.on("message", () => {});
-			});
+			await this.events.upgrade(req, socket, head, url);
 		} catch (err) {
 			this.deps.log.error("ControlServer.upgrade failed", { err: (err as Error).message });
 			socket.destroy();
@@ -136,7 +105,7 @@ export class ControlServer {
 		}
 		const m = /^\/calls\/([^/]{1,128})$/.exec(path);
 		if (m) {
-			const id = decodeURIComponent(m[1]);
+			const id = decodeId(m[1]);
 			if (req.method === "GET") {
 				const call = manager.get(id);
 				if (!call) throw new ApiError("CALL_NOT_FOUND", `no call ${id}`);
@@ -160,6 +129,15 @@ export class ControlServer {
 		}
 		this.deps.log.error("ControlServer.handle failed", { requestId, err: (err as Error)?.stack });
 		send(res, 500, { error: { code: "INTERNAL", message: "internal error", requestId } });
+	}
+}
+
+/** A call id from the path; a malformed %-escape is a bad id, not a server error. */
+function decodeId(raw: string): string {
+	try {
+		return decodeURIComponent(raw);
+	} catch {
+		throw new ApiError("INVALID_CALL_ID", "call id is not a valid percent-encoded string");
 	}
 }
 

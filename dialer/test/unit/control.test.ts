@@ -103,6 +103,104 @@ describe("control API: security", () => {
 	});
 });
 
+/** An /events client: its frames, and the upgrade response's stream and replay headers. */
+async function events(query = "") {
+	const frames: Json[] = [];
+	const ws = new WebSocket(`${t.base.replace("http", "ws")}/events${query}`, {
+		headers: { authorization: `Bearer ${t.token}` },
+	});
+	ws.on("message", (d) => frames.push(JSON.parse(String(d))));
+	const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+		ws.on("upgrade", (res) => resolve(res.headers));
+		ws.on("error", reject);
+	});
+	await new Promise<void>((r) => (ws.readyState === WebSocket.OPEN ? r() : ws.once("open", () => r())));
+	return { ws, frames, stream: String(headers["x-events-stream"]), replay: headers["x-events-replay"] };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 50));
+const fake = (n: number) => ({
+	call_id: `resume-${n}`,
+	seq: 1,
+	type: "trying" as const,
+	at: new Date().toISOString(),
+});
+
+describe("control API: /events resume (at-least-once)", () => {
+	it("gives a reconnecting client what it missed, then live events, none twice", async () => {
+		const a = await events();
+		expect(a.replay).toBe("none");
+		for (let n = 1; n <= 3; n++) t.dialer.control.broadcast(fake(n));
+		await settle();
+		expect(a.frames.map((f) => f.call_id)).toEqual(["resume-1", "resume-2", "resume-3"]);
+		const last = a.frames[2].event_id as number;
+		expect(a.frames.map((f) => f.event_id)).toEqual([last - 2, last - 1, last]);
+		a.ws.close();
+		// Missed while disconnected.
+		t.dialer.control.broadcast(fake(4));
+		t.dialer.control.broadcast(fake(5));
+		const b = await events(`?stream=${a.stream}&after=${last}`);
+		expect([b.stream, b.replay]).toEqual([a.stream, "complete"]);
+		await settle();
+		t.dialer.control.broadcast(fake(6));
+		await settle();
+		expect(b.frames.map((f) => [f.call_id, f.event_id])).toEqual([
+			["resume-4", last + 1],
+			["resume-5", last + 2],
+			["resume-6", last + 3],
+		]);
+		b.ws.close();
+	});
+
+	it("says partial to a client of another stream (a restarted dialer) and replays what it kept", async () => {
+		t.dialer.control.broadcast(fake(7));
+		const c = await events("?stream=00000000-0000-4000-8000-000000000000&after=1");
+		expect(c.replay).toBe("partial");
+		await settle();
+		expect(c.frames.some((f) => f.call_id === "resume-7")).toBe(true);
+		c.ws.close();
+	});
+
+	it("refuses a bad resume query with 400 INVALID_EVENTS_QUERY, before any socket", async () => {
+		const stream = "00000000-0000-4000-8000-000000000000";
+		for (const q of [
+			"?after=3",
+			`?stream=${stream}`,
+			"?stream=nope&after=1",
+			`?stream=${stream}&after=-1`,
+			`?stream=${stream}&after=1e3`,
+		]) {
+			const ws = new WebSocket(`${t.base.replace("http", "ws")}/events${q}`, {
+				headers: { authorization: `Bearer ${t.token}` },
+			});
+			const [status, body] = await new Promise<[number, string]>((resolve) => {
+				ws.on("unexpected-response", (_req, res) => {
+					let text = "";
+					res.on("data", (d) => (text += d));
+					res.on("end", () => resolve([res.statusCode ?? 0, text]));
+				});
+				ws.on("open", () => resolve([101, ""]));
+				ws.on("error", () => {});
+			});
+			expect([q, status]).toEqual([q, 400]);
+			expect(JSON.parse(body).error.code).toBe("INVALID_EVENTS_QUERY");
+		}
+	});
+});
+
+describe("control API: call ids in the path", () => {
+	it("answers a malformed %-escape with 400 INVALID_CALL_ID, not a server error", async () => {
+		for (const method of ["GET", "DELETE"]) {
+			const r = await fetch(`${t.base}/calls/%E0%A4%A`, {
+				method,
+				headers: { authorization: `Bearer ${t.token}` },
+			});
+			expect(r.status).toBe(400);
+			expect(((await r.json()) as Json).error.code).toBe("INVALID_CALL_ID");
+		}
+	});
+});
+
 describe("control API: validation", () => {
 	const cases: Array<[string, (b: ReturnType<typeof valid>) => unknown, string]> = [
 		["non-object body", () => [1, 2], "INVALID_BODY"],
