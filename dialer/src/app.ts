@@ -3,6 +3,7 @@
  * call manager, callback delivery and control server. main.ts and the tests
  * both build it through {@link createDialer}.
  */
+import { AudioConverter } from "./audio/converter.ts";
 import { AudioStore } from "./audio/store.ts";
 import { CallbackDelivery, DEFAULT_RETRY, type RetryPolicy } from "./call/delivery.ts";
 import { CallManager } from "./call/manager.ts";
@@ -36,13 +37,19 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 		timers: { t1: config.sipT1Ms, t2: 8 * config.sipT1Ms },
 		log,
 	});
-	const audio = new AudioStore(async (url, headers) => {
-		const token = await tokens.outbound();
-		return fetch(url, {
-			headers: { ...headers, authorization: `Bearer ${token}` },
-			signal: AbortSignal.timeout(15_000),
-		});
-	});
+	const converter = new AudioConverter();
+	const audio = new AudioStore(
+		async (url, headers) => {
+			const token = await tokens.outbound();
+			return fetch(url, {
+				headers: { ...headers, authorization: `Bearer ${token}` },
+				signal: AbortSignal.timeout(15_000),
+			});
+		},
+		64,
+		Date.now,
+		(bytes) => converter.prepare(bytes),
+	);
 	const delivery = new CallbackDelivery(
 		async (url, event) => {
 			const token = await tokens.outbound();
@@ -112,6 +119,7 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 			await new Promise((r) => setTimeout(r, 100));
 			agent.close();
 			await media.stop();
+			await converter.close();
 		},
 	};
 }

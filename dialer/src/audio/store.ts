@@ -72,11 +72,19 @@ export class AudioStore {
 	private readonly maxEntries: number;
 
 	private readonly now: () => number;
+	private readonly prepare: (bytes: Uint8Array) => Promise<PreparedAudio>;
 
-	constructor(fetcher: AudioFetcher, maxEntries = 64, now: () => number = Date.now) {
+	/** `prepare`: the conversion (the dialer passes its AudioConverter's, off the main thread). */
+	constructor(
+		fetcher: AudioFetcher,
+		maxEntries = 64,
+		now: () => number = Date.now,
+		prepare: (bytes: Uint8Array) => Promise<PreparedAudio> = prepareAudio,
+	) {
 		this.fetcher = fetcher;
 		this.maxEntries = maxEntries;
 		this.now = now;
+		this.prepare = prepare;
 	}
 
 	/** Load and convert, reusing earlier work. @throws AudioError | AudioFetchError */
@@ -131,7 +139,7 @@ export class AudioStore {
 		const key = sha256(bytes);
 		const hit = this.byHash.get(key);
 		if (hit) return hit;
-		const p = prepareAudio(bytes);
+		const p = this.prepare(bytes);
 		// A failed conversion must not be cached: the next call may bring a fixed file.
 		p.catch(() => this.byHash.delete(key));
 		this.remember(this.byHash, key, p);
