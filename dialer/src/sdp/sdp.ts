@@ -1,7 +1,19 @@
 /**
- * The slice of SDP (RFC 4566) a G.711 caller needs, and the offer/answer
- * choice (RFC 3264): PCMU 0, PCMA 8, telephone-event (RFC 4733).
+ * The slice of SDP (RFC 4566) a G.711 caller needs, and offer/answer
+ * (RFC 3264): our offer, the answer to a far end's offer, the codec choice.
+ * PCMU 0, PCMA 8, telephone-event (RFC 4733).
  */
+import {
+	addressOf,
+	type Direction,
+	directionOf,
+	encodingOf,
+	type MediaSection,
+	parseSession,
+	type SessionDescription,
+} from "./session.ts";
+
+export type { Direction } from "./session.ts";
 
 /** Codecs the dialer can send. */
 export type Codec = "PCMU" | "PCMA";
@@ -10,9 +22,6 @@ export type Codec = "PCMU" | "PCMA";
 export const PAYLOAD: Record<Codec, number> = { PCMU: 0, PCMA: 8 };
 /** Our dynamic payload type for telephone-event. */
 export const DTMF_PAYLOAD = 101;
-
-/** Stream direction attribute. */
-export type Direction = "sendrecv" | "sendonly" | "recvonly" | "inactive";
 
 /** What we need to know from a peer's session description. */
 export interface MediaDescription {
@@ -35,7 +44,8 @@ export interface OfferParams {
 }
 
 /**
- * Build our SDP offer (also re-sent unchanged in answers to re-INVITEs).
+ * Build our SDP offer: the INVITE's body, and what {@link answerTo} answers a
+ * re-offer from (everything we can do, in our order of preference).
  * @example buildOffer({ address: "192.0.2.1", port: 10000, codecs: ["PCMU"], sessionId: "1", version: 1 })
  */
 export function buildOffer(p: OfferParams): string {
@@ -56,60 +66,31 @@ export function buildOffer(p: OfferParams): string {
 	return `${lines.join("\r\n")}\r\n`;
 }
 
-const DIRECTIONS = new Set(["sendrecv", "sendonly", "recvonly", "inactive"]);
-
 /**
- * Parse the first audio stream of an SDP body. Returns undefined when there is
- * none we could use (no audio, no address, unparsable). Never throws.
+ * The first audio stream of an SDP body, with the session-level address and
+ * direction it inherits. Undefined when there is none we could use (no audio,
+ * no address, unparsable). Never throws.
+ * @example parseSdp(answer)?.port // 4002
  */
 export function parseSdp(body: string): MediaDescription | undefined {
-	if (body.length > 64 * 1024) return undefined;
-	let sessionAddr: string | undefined;
-	let sessionDir: Direction = "sendrecv";
-	let media: MediaDescription | undefined;
-	let inAudio = false;
-	let seenAudio = false;
-	for (const raw of body.split(/\r?\n/)) {
-		const line = raw.trim();
-		if (line.length < 2 || line[1] !== "=") continue;
-		const type = line[0];
-		const value = line.slice(2);
-		if (type === "m") {
-			inAudio = false;
-			if (seenAudio) continue; // only the first audio stream matters
-			const parts = value.split(/\s+/);
-			if (parts[0] !== "audio" || parts.length < 4) continue;
-			const port = Number(parts[1].split("/")[0]);
-			if (!Number.isInteger(port) || port < 0 || port > 65535) return undefined;
-			const payloads = parts
-				.slice(3)
-				.map(Number)
-				.filter((n) => Number.isInteger(n) && n >= 0 && n <= 127);
-			media = { address: "", port, payloads, direction: sessionDir };
-			inAudio = true;
-			seenAudio = true;
-		} else if (type === "c") {
-			const m = /^IN\s+IP[46]\s+([^\s/]+)/.exec(value);
-			if (!m) continue;
-			if (inAudio && media) media.address = m[1];
-			else if (!media) sessionAddr = m[1];
-		} else if (type === "a") {
-			if (DIRECTIONS.has(value)) {
-				if (inAudio && media) media.direction = value as Direction;
-				else if (!media) sessionDir = value as Direction;
-			} else if (inAudio && media) {
-				const rtpmap = /^rtpmap:(\d+)\s+telephone-event\/8000/i.exec(value);
-				if (rtpmap) media.dtmfPayload = Number(rtpmap[1]);
-				const ptime = /^ptime:(\d+)/.exec(value);
-				if (ptime) media.ptime = Number(ptime[1]);
-			}
-		}
-	}
-	if (!media) return undefined;
-	if (!media.address) media.address = sessionAddr ?? "";
-	if (!media.address) return undefined;
-	return media;
+	const session = parseSession(body);
+	const audio = session?.media.find((m) => m.media === "audio");
+	if (!session || !audio) return undefined;
+	const address = addressOf(session, audio);
+	if (!address) return undefined;
+	const payloads = audio.formats.filter((f) => /^\d{1,3}$/.test(f) && Number(f) <= 127).map(Number);
+	const dtmf = audio.formats.find((f) => /^\d{1,3}$/.test(f) && encodingOf(audio, f) === TELEPHONE_EVENT);
+	return {
+		address,
+		port: audio.port,
+		payloads,
+		dtmfPayload: dtmf === undefined ? undefined : Number(dtmf),
+		direction: directionOf(session, audio),
+		ptime: audio.ptime,
+	};
 }
+
+const TELEPHONE_EVENT = "telephone-event/8000";
 
 /** The codec to send: the first one in the answer that we offered (RFC 3264 §6.1). */
 export function chooseCodec(answer: MediaDescription, offered: Codec[]): Codec | undefined {
@@ -118,4 +99,102 @@ export function chooseCodec(answer: MediaDescription, offered: Codec[]): Codec |
 		if (codec) return codec;
 	}
 	return undefined;
+}
+
+/**
+ * Our RFC 3264 answer to a far end's `offer` (a re-INVITE), from `ours`, the
+ * SDP with everything we can do (our INVITE's offer). The answer has one m=
+ * line per offered one (§6): the first audio stream, when offered as RTP/AVP
+ * with a codec we have, is taken with the offered codecs we have in our order
+ * of preference (the offer's payload numbers), telephone-event if both have
+ * it, and the direction answering the offer's (sendonly → recvonly, recvonly
+ * → sendonly, inactive → inactive; a 0.0.0.0 address means "do not send to
+ * me"); every other stream, and that one when offered with port 0, is declined
+ * with port 0. The o= line is `previous`'s (our last SDP in the session),
+ * version one up when anything changed (§8). Undefined when the offer has no
+ * audio we can take: the caller answers 488 and keeps the session as it was.
+ * @example answerTo(holdOffer, ourOffer) // "...m=audio 10000 RTP/AVP 0 101\r\n...a=recvonly\r\n"
+ */
+export function answerTo(offer: string, ours: string, previous: string = ours): string | undefined {
+	const theirs = parseSession(offer);
+	const mine = parseSession(ours);
+	const myAudio = mine?.media.find((m) => m.media === "audio");
+	if (!theirs || !mine || !myAudio || !mine.origin) return undefined;
+	const first = theirs.media.findIndex((m) => m.media === "audio");
+	if (first < 0) return undefined;
+	const sections: string[] = [];
+	for (const [i, m] of theirs.media.entries()) {
+		if (i !== first || m.port === 0) {
+			sections.push(`m=${m.media} 0 ${m.proto} ${m.formats.join(" ")}`);
+			continue;
+		}
+		const audio = answerAudio(theirs, m, mine, myAudio);
+		if (!audio) return undefined;
+		sections.push(...audio);
+	}
+	const timing = /^\d{1,20} \d{1,20}$/.test(theirs.timing ?? "") ? theirs.timing : "0 0";
+	const head = ["v=0", `o=${mine.origin}`, `s=${mine.name ?? "-"}`, `c=IN IP4 ${addressOf(mine, myAudio)}`];
+	return nextLocalSdp(`${[...head, `t=${timing}`, ...sections].join("\r\n")}\r\n`, previous);
+}
+
+function answerAudio(
+	theirs: SessionDescription,
+	m: MediaSection,
+	mine: SessionDescription,
+	myAudio: MediaSection,
+): string[] | undefined {
+	// SRTP and feedback profiles are not ours to take (§6: the answer keeps the offer's proto).
+	const address = addressOf(theirs, m);
+	if (m.proto !== "RTP/AVP" || !address) return undefined;
+	const offered = (enc: string) => m.formats.find((f) => encodingOf(m, f) === enc);
+	const codecs: Array<[format: string, name: string]> = [];
+	let dtmf: string | undefined;
+	for (const f of myAudio.formats) {
+		const enc = encodingOf(myAudio, f);
+		const match = enc ? offered(enc) : undefined;
+		if (!enc || !match) continue;
+		if (enc === TELEPHONE_EVENT) dtmf = match;
+		else if (!codecs.some((c) => c[0] === match)) codecs.push([match, myAudio.rtpmap.get(f) ?? enc]);
+	}
+	if (codecs.length === 0) return undefined;
+	const dir = answerDirection(directionOf(theirs, m), address === "0.0.0.0", directionOf(mine, myAudio));
+	const formats = dtmf ? [...codecs.map((c) => c[0]), dtmf] : codecs.map((c) => c[0]);
+	const myDtmf = myAudio.formats.find((f) => encodingOf(myAudio, f) === TELEPHONE_EVENT) ?? "";
+	return [
+		`m=audio ${myAudio.port} RTP/AVP ${formats.join(" ")}`,
+		...codecs.map(([f, name]) => `a=rtpmap:${f} ${name}`),
+		...(dtmf
+			? [`a=rtpmap:${dtmf} telephone-event/8000`, `a=fmtp:${dtmf} ${myAudio.fmtp.get(myDtmf) ?? "0-15"}`]
+			: []),
+		`a=ptime:${myAudio.ptime ?? 20}`,
+		`a=${dir}`,
+	];
+}
+
+/** The direction answering `offered` (RFC 3264 §6.1), limited by what we want ourselves. */
+function answerDirection(offered: Direction, noSendToThem: boolean, ours: Direction): Direction {
+	const send =
+		!noSendToThem &&
+		(offered === "sendrecv" || offered === "recvonly") &&
+		ours !== "recvonly" &&
+		ours !== "inactive";
+	const recv =
+		(offered === "sendrecv" || offered === "sendonly") && ours !== "sendonly" && ours !== "inactive";
+	return send && recv ? "sendrecv" : send ? "sendonly" : recv ? "recvonly" : "inactive";
+}
+
+/**
+ * `candidate` as our next SDP in a session whose last SDP from us was
+ * `previous` (RFC 3264 §8): previous's o= line, with the version one up when
+ * anything else differs, unchanged (and so `previous` itself) when nothing does.
+ * @example nextLocalSdp(answer, offer) // o=hatch 42 2 IN IP4 192.0.2.1
+ */
+export function nextLocalSdp(candidate: string, previous: string): string {
+	const origin = /^o=(.*)$/m.exec(previous)?.[1]?.trim();
+	const parts = origin?.split(/\s+/) ?? [];
+	if (!origin || parts.length !== 6 || !/^\d{1,20}$/.test(parts[2])) return candidate;
+	const same = candidate.replace(/^o=.*$/m, `o=${origin}`);
+	if (same === previous) return previous;
+	parts[2] = (BigInt(parts[2]) + 1n).toString();
+	return candidate.replace(/^o=.*$/m, `o=${parts.join(" ")}`);
 }

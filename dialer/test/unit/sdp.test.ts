@@ -48,6 +48,38 @@ describe("SDP", () => {
 		expect(m).toMatchObject({ address: "198.51.100.7", port: 5000, direction: "inactive" });
 	});
 
+	it("scopes c= and a= to their m= section: a video stream before the audio one lends it nothing", () => {
+		const offer = [
+			"v=0",
+			"o=- 7 7 IN IP4 203.0.113.1",
+			"s=-",
+			"c=IN IP4 203.0.113.1",
+			"t=0 0",
+			"m=video 6000 RTP/AVP 96",
+			"c=IN IP4 198.51.100.99",
+			"a=rtpmap:96 H264/90000",
+			"a=sendonly",
+			"m=audio 6002 RTP/AVP 0 101",
+			"a=rtpmap:101 telephone-event/8000",
+			"",
+		].join("\r\n");
+		expect(parseSdp(offer)).toMatchObject({
+			address: "203.0.113.1", // the session's, not the video's
+			port: 6002,
+			payloads: [0, 101],
+			dtmfPayload: 101,
+			direction: "sendrecv", // the video's sendonly is the video's
+		});
+		// And with no session-level c=, the video's address is no fallback for the audio.
+		expect(parseSdp(offer.replace("c=IN IP4 203.0.113.1\r\n", ""))).toBeUndefined();
+	});
+
+	it("does not let a telephone-event rtpmap of another section or an unlisted payload count", () => {
+		const sdp =
+			"v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:101 telephone-event/8000\r\nm=audio 4002 RTP/AVP 8 96\r\na=rtpmap:96 telephone-event/8000\r\n";
+		expect(parseSdp(sdp)).toMatchObject({ port: 4000, payloads: [0], dtmfPayload: undefined });
+	});
+
 	it("returns undefined for garbage, no audio, or no address", () => {
 		expect(parseSdp("")).toBeUndefined();
 		expect(parseSdp("\u0000\u00ff garbage")).toBeUndefined();
@@ -55,5 +87,11 @@ describe("SDP", () => {
 		expect(parseSdp("v=0\r\nm=audio 1000 RTP/AVP 0\r\n")).toBeUndefined();
 		expect(parseSdp("v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 99999 RTP/AVP 0\r\n")).toBeUndefined();
 		expect(parseSdp("x".repeat(70_000))).toBeUndefined();
+		expect(parseSdp("v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP\r\n")).toBeUndefined(); // no formats
+		expect(
+			parseSdp(
+				`v=0\r\nc=IN IP4 1.2.3.4\r\n${"m=video 0 RTP/AVP 96\r\n".repeat(100)}m=audio 4000 RTP/AVP 0\r\n`,
+			),
+		).toBeUndefined();
 	});
 });
