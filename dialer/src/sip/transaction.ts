@@ -5,6 +5,7 @@
  */
 import type { Logger } from "../log.ts";
 import { parseCSeq, parseVia } from "./fields.ts";
+import { ackFor } from "./invite-derived.ts";
 import {
 	type Header,
 	header,
@@ -88,11 +89,10 @@ export class TransactionLayer {
 		// Timer B / F: the whole transaction gives up after 64*T1.
 		tx.timers.push(
 			setTimeout(() => {
+				// An INVITE with a provisional answer waits for its owner instead (see abandon).
 				if (tx.state === "calling" || (tx.state === "proceeding" && !invite)) {
 					this.end(tx);
 					tx.handlers.failed("timeout", invite ? "timer B expired" : "timer F expired");
-				} else if (tx.state === "proceeding") {
-					// An INVITE with a provisional answer waits for the TU (ring timeout / CANCEL).
 				}
 			}, 64 * t1),
 		);
@@ -103,10 +103,28 @@ export class TransactionLayer {
 			if (tx.state === "terminated" || tx.state === "completed" || tx.state === "accepted") return;
 			if (invite && tx.state === "proceeding") return; // timer A stops on a provisional
 			this.transport.send(tx.dest, tx.bytes);
-			// Timer A doubles without bound; timer E is capped at T2.
-			this.retransmit(tx, invite ? interval * 2 : Math.min(interval * 2, this.timers.t2), invite);
+			// Timer A doubles without bound; timer E doubles up to T2, and once a provisional
+			// says the request arrived it waits T2 every time (§17.1.2.2).
+			const next = invite
+				? interval * 2
+				: tx.state === "proceeding"
+					? this.timers.t2
+					: Math.min(interval * 2, this.timers.t2);
+			this.retransmit(tx, next, invite);
 		}, interval);
 		tx.timers.push(t);
+	}
+
+	/**
+	 * The owner gives up on `request`'s transaction while it still waits for a
+	 * final response (an INVITE in Proceeding has no timer of its own: after
+	 * CANCEL, §9.1 leaves the 64·T1 wait to the TU). Its timers stop and it is
+	 * forgotten without calling its handlers; one that already has its final
+	 * response keeps absorbing retransmissions until its own timer ends it.
+	 */
+	abandon(request: SipRequest): void {
+		const tx = this.client.get(txKey(header(request, "via"), request.method));
+		if (tx && tx.request === request && (tx.state === "calling" || tx.state === "proceeding")) this.end(tx);
 	}
 
 	/** Send an ACK or any message outside a transaction. */
@@ -248,19 +266,4 @@ export class TransactionLayer {
 export function txKey(via: string | undefined, method: string): string {
 	const branch = via ? parseVia(via.split(",")[0])?.params.branch : undefined;
 	return `${branch ?? ""}|${method}`;
-}
-
-/** The ACK for a non-2xx final response (§17.1.1.3): same branch, To from the response. */
-export function ackFor(invite: SipRequest, res: SipResponse): SipRequest {
-	const headers: Header[] = [];
-	const cseq = parseCSeq(header(invite, "cseq"));
-	for (const h of invite.headers) {
-		if (h[0] === "via") {
-			if (!headers.some((x) => x[0] === "via")) headers.push(h);
-		} else if (h[0] === "from" || h[0] === "call-id" || h[0] === "route" || h[0] === "max-forwards")
-			headers.push(h);
-	}
-	headers.push(["to", header(res, "to") ?? header(invite, "to") ?? ""]);
-	headers.push(["cseq", `${cseq?.seq ?? 1} ACK`]);
-	return { kind: "request", method: "ACK", uri: invite.uri, headers, body: "" };
 }
