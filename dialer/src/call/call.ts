@@ -8,7 +8,7 @@ import type { CallMedia } from "../rtp/protocol.ts";
 import { buildOffer, type Codec, chooseCodec, parseSdp } from "../sdp/sdp.ts";
 import type { SipAgent } from "../sip/agent.ts";
 import { type Trunk, UacCall } from "../sip/uac.ts";
-import { type CancelCause, outcomeFor } from "./outcome.ts";
+import { type CancelCause, outcomeFor, reasonFor } from "./outcome.ts";
 import {
 	type CallEvent,
 	type CallEventType,
@@ -67,7 +67,7 @@ export class Call {
 		this.uac = new UacCall(deps.agent, params.trunk, params.to, {
 			provisional: (status, reason, sdp) => this.provisional(status, reason, sdp),
 			answered: (sdp) => this.answered(sdp),
-			failed: (status, reason) => this.failed(status, reason),
+			failed: (status, reason, unreachable) => this.failed(status, reason, unreachable),
 			remoteBye: () => this.end("completed", undefined, "remote hangup"),
 			reoffer: (sdp) => this.reoffer(sdp),
 		});
@@ -168,21 +168,14 @@ export class Call {
 		return this.localSdp;
 	}
 
-	private failed(status: number, reason: string): void {
+	private failed(status: number, reason: string, unreachable: boolean): void {
 		if (isFinal(this.state)) return;
 		if (this.state === "answered") {
 			this.end("completed", status || undefined, reason);
 			return;
 		}
-		this.end(
-			outcomeFor(status, this.cancelCause),
-			status,
-			this.cancelCause === "ring_timeout"
-				? "ring timeout"
-				: this.cancelCause === "media_failure"
-					? "media failure"
-					: reason,
-		);
+		const cause = this.cancelCause;
+		this.end(outcomeFor(status, cause, unreachable), status, reasonFor(reason, cause, unreachable));
 	}
 
 	private ringMs(): number {

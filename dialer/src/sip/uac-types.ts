@@ -20,8 +20,11 @@ export interface Trunk {
 export interface UacEvents {
 	provisional(status: number, reason: string, sdp: string | undefined): void;
 	answered(sdp: string): void;
-	/** A final failure, or 0 with a reason for timeouts and transport errors. */
-	failed(status: number, reason: string): void;
+	/**
+	 * A final failure, or 0 with a reason for timeouts and transport errors.
+	 * `unreachable`: nothing at all ever came back from the far end.
+	 */
+	failed(status: number, reason: string, unreachable: boolean): void;
 	remoteBye(): void;
 	/** The far end re-offered (re-INVITE); return our SDP for the 200. */
 	reoffer(sdp: string): string;

@@ -5,16 +5,22 @@
  */
 
 import { ALLOW, type DialogHandler, type SipAgent } from "./agent.ts";
-import { newBranch, newCallId, newTag, parseCSeq, parseNameAddr, tagOf } from "./fields.ts";
-import { type Header, header, headerValues, type SipRequest, type SipResponse } from "./message.ts";
-import type { Endpoint } from "./transport.ts";
-import { answerChallenge, reauthorized } from "./uac-auth.ts";
+import { newBranch, newCallId, newTag, parseCSeq, tagOf } from "./fields.ts";
+import { cancelFor } from "./invite-derived.ts";
+import { type Header, header, type SipRequest, type SipResponse } from "./message.ts";
+import { chooseNextHop, resolveHop } from "./next-hop.ts";
+import type { Endpoint, TransportName } from "./transport.ts";
+import { answerChallenge, challengeOf, NonceCounter, reauthorized } from "./uac-auth.ts";
+import { answerFork, dialogFrom2xx, onHop, type RemoteDialog, requestTarget } from "./uac-dialog.ts";
 import { answerInDialog } from "./uac-inbound.ts";
 import type { Trunk, UacEvents } from "./uac-types.ts";
 
 export type { Trunk, UacEvents } from "./uac-types.ts";
 
 const MAX_AUTH_ROUNDS = 2;
+/** Other forks' 2xx we ACK and BYE; a far end minting tags beyond this is only logged. */
+const MAX_FORKS = 16;
+const NO_RESPONSE = "no response from gateway (timer B)";
 
 /** SIP dialog of one outbound call. */
 export class UacCall implements DialogHandler {
@@ -32,11 +38,13 @@ export class UacCall implements DialogHandler {
 	private invite?: SipRequest;
 	private authRounds = 0;
 	private authHeader?: Header;
-	private nc = 0;
-	private remoteTag?: string;
-	private remoteTarget?: string;
-	private routeSet: string[] = [];
-	private ack?: SipRequest;
+	private readonly nonces = new NonceCounter();
+	/** Our dialog: the first 2xx's. */
+	private dialog?: RemoteDialog;
+	/** Every other 2xx's dialog by To tag (§13.2.2.4): ACKed and BYE'd once, re-ACKed after. */
+	private readonly forks = new Map<string, RemoteDialog>();
+	/** Anything at all came back: a gateway that never answered is not a no-answer. */
+	private heard = false;
 	private provisionalSeen = false;
 	private cancelPending = false;
 	private cancelGuard?: NodeJS.Timeout;
@@ -67,13 +75,13 @@ export class UacCall implements DialogHandler {
 		this.sendInvite();
 	}
 
-	private via(): string {
-		return `SIP/2.0/${this.trunk.transport.toUpperCase()} ${this.agent.publicHost}:${this.agent.port};branch=${newBranch()};rport`;
+	private via(transport: TransportName = this.trunk.transport): string {
+		return `SIP/2.0/${transport.toUpperCase()} ${this.agent.publicHost}:${this.agent.port};branch=${newBranch()};rport`;
 	}
 
-	private common(method: string, seq: number, to: string): Header[] {
+	private common(method: string, seq: number, to: string, transport?: TransportName): Header[] {
 		return [
-			["via", this.via()],
+			["via", this.via(transport)],
 			["max-forwards", "70"],
 			["from", this.fromValue],
 			["to", to],
@@ -98,18 +106,21 @@ export class UacCall implements DialogHandler {
 		this.invite = req;
 		this.agent.tx.request(req, this.dest, {
 			response: (res) => this.inviteResponse(req, res),
-			failed: (_why, detail) => this.finish(0, detail),
+			failed: (why, detail) =>
+				this.finish(0, why === "timeout" && !this.heard ? NO_RESPONSE : detail, !this.heard),
 		});
 	}
 
 	private inviteResponse(req: SipRequest, res: SipResponse): void {
+		this.heard = true;
 		if (req !== this.invite || this.state === "terminated") {
-			// A late 2xx to a superseded INVITE still opened a dialog: close it.
-			if (res.status >= 200 && res.status < 300) this.ackAndBye(res);
+			// A late 2xx to a superseded INVITE, or after we gave up, still opened a dialog.
+			if (res.status >= 200 && res.status < 300) this.stray(res);
 			return;
 		}
 		if (res.status < 200) {
-			if (res.status > 100) this.provisionalSeen = true;
+			// Any provisional, 100 included, means a CANCEL can now reach the far end (§9.1).
+			this.provisionalSeen = true;
 			if (this.cancelPending) this.sendCancel();
 			if (res.status > 100) this.events.provisional(res.status, res.reason, res.body || undefined);
 			return;
@@ -124,26 +135,23 @@ export class UacCall implements DialogHandler {
 
 	private retryWithAuth(res: SipResponse): boolean {
 		if (this.cancelPending || this.authRounds >= MAX_AUTH_ROUNDS) return false;
-		const answer = answerChallenge(res, this.trunk, "INVITE", this.requestUri, this.nc + 1);
-		if (!answer) return false;
 		// A second challenge only makes sense when the first nonce went stale.
-		if (this.authRounds > 0 && !answer.stale) return false;
+		if (this.authRounds > 0 && !challengeOf(res)?.stale) return false;
+		const answer = answerChallenge(res, this.trunk, "INVITE", this.requestUri, this.nonces);
+		if (!answer) return false;
 		this.authRounds++;
-		this.nc++;
 		this.authHeader = answer.header;
 		this.sendInvite();
 		return true;
 	}
 
 	private confirm(res: SipResponse): void {
-		this.remoteTag = tagOf(header(res, "to"));
-		const contact = header(res, "contact");
-		this.remoteTarget = (contact && parseNameAddr(contact)?.uri) || this.requestUri;
-		this.routeSet = headerValues(res, "record-route").reverse();
-		this.sendAck(res);
+		const d = this.openDialog(res);
+		this.dialog = d;
+		this.sendAck(d, res);
 		if (this.cancelPending) {
 			// Our CANCEL lost the race with the answer: hang up at once.
-			this.sendBye();
+			this.sendBye(d);
 			this.finish(487, "Request Terminated");
 			return;
 		}
@@ -151,37 +159,52 @@ export class UacCall implements DialogHandler {
 		this.events.answered(res.body);
 	}
 
-	private sendAck(res: SipResponse): void {
+	private openDialog(res: SipResponse): RemoteDialog {
+		return dialogFrom2xx(res, this.requestUri, (routes, target) =>
+			resolveHop(chooseNextHop(routes, target, this.dest), this.dest, this.agent.log),
+		);
+	}
+
+	/** ACK `res` in `d` (a 2xx's ACK is its own request, §13.2.2.4), kept for re-sending. */
+	private sendAck(d: RemoteDialog, res: SipResponse): void {
 		const cseq = parseCSeq(header(res, "cseq"))?.seq ?? 1;
-		const headers = this.common("ACK", cseq, header(res, "to") ?? this.toValue);
-		for (const r of this.routeSet) headers.push(["route", r]);
-		if (this.authHeader) headers.push(this.authHeader);
-		this.ack = {
-			kind: "request",
-			method: "ACK",
-			uri: this.remoteTarget ?? this.requestUri,
-			headers,
-			body: "",
-		};
-		this.agent.tx.sendRaw(this.ack, this.dest);
+		onHop(d.hop, this.agent.log, (dest) => {
+			const { uri, routes } = requestTarget(d);
+			const headers = this.common("ACK", cseq, header(res, "to") ?? this.toValue, dest.transport);
+			for (const r of routes) headers.push(["route", r]);
+			if (this.authHeader) headers.push(this.authHeader);
+			const ack: SipRequest = { kind: "request", method: "ACK", uri, headers, body: "" };
+			d.ack = ack;
+			this.agent.tx.sendRaw(ack, dest);
+		});
 	}
 
-	private ackAndBye(res: SipResponse): void {
-		const saved = { tag: this.remoteTag, target: this.remoteTarget, routes: this.routeSet };
-		this.remoteTag = tagOf(header(res, "to"));
-		const contact = header(res, "contact");
-		this.remoteTarget = (contact && parseNameAddr(contact)?.uri) || this.requestUri;
-		this.routeSet = headerValues(res, "record-route").reverse();
-		this.sendAck(res);
-		this.sendBye();
-		if (this.state === "confirmed")
-			Object.assign(this, { remoteTag: saved.tag, remoteTarget: saved.target, routeSet: saved.routes });
-	}
-
-	/** Retransmitted 2xx: our ACK was lost, send it again (§13.2.2.4). */
+	/**
+	 * A 2xx the INVITE transaction did not report (§13.2.2.4): a retransmission
+	 * of one we ACKed gets the same ACK again; another fork's is ACKed, then BYE'd.
+	 */
 	stray(res: SipResponse): void {
-		if (this.ack && tagOf(header(res, "to")) === this.remoteTag) this.agent.tx.sendRaw(this.ack, this.dest);
-		else if (this.state !== "confirmed") this.ackAndBye(res);
+		const tag = tagOf(header(res, "to")) ?? "";
+		const d = this.dialog && (this.dialog.tag ?? "") === tag ? this.dialog : this.forks.get(tag);
+		if (!d) {
+			this.closeFork(res, tag);
+			return;
+		}
+		const ack = d.ack; // none yet: the first ACK still waits for its hop, and answers this too
+		if (ack && header(ack, "cseq") === `${parseCSeq(header(res, "cseq"))?.seq} ACK`)
+			onHop(d.hop, this.agent.log, (to) => this.agent.tx.sendRaw(ack, to));
+		else if (ack) this.sendAck({ ...d }, res); // a 2xx to an earlier INVITE of this dialog: its own ACK
+	}
+
+	private closeFork(res: SipResponse, tag: string): void {
+		if (this.forks.size >= MAX_FORKS) {
+			this.agent.log.warn("sip 2xx from too many forks ignored", { callId: this.callId, tag });
+			return;
+		}
+		const d = this.openDialog(res);
+		this.forks.set(tag, d);
+		this.sendAck(d, res);
+		this.sendBye(d);
 	}
 
 	/** Give up ringing: CANCEL now, or as soon as a provisional response arrives (§9.1). */
@@ -200,63 +223,54 @@ export class UacCall implements DialogHandler {
 	private sendCancel(): void {
 		if (this.sentCancel || !this.invite) return;
 		this.sentCancel = true;
-		const inv = this.invite;
-		const headers: Header[] = [];
-		const seq = parseCSeq(header(inv, "cseq"))?.seq ?? 1;
-		for (const h of inv.headers) {
-			if (h[0] === "via") {
-				if (!headers.some((x) => x[0] === "via")) headers.push(h);
-			} else if (["max-forwards", "from", "to", "call-id", "route", "user-agent"].includes(h[0]))
-				headers.push(h);
-		}
-		headers.push(["cseq", `${seq} CANCEL`]);
-		const req: SipRequest = { kind: "request", method: "CANCEL", uri: inv.uri, headers, body: "" };
-		this.agent.tx.request(req, this.dest, { response() {}, failed() {} });
+		this.agent.tx.request(cancelFor(this.invite), this.dest, { response() {}, failed() {} });
 	}
 
 	/** Hang up an answered call. */
 	bye(): void {
-		if (this.state !== "confirmed") return;
-		this.sendBye();
+		if (this.state !== "confirmed" || !this.dialog) return;
+		this.sendBye(this.dialog);
 		this.state = "terminated";
 		this.cleanup();
 	}
 
-	private sendBye(): void {
+	private sendBye(d: RemoteDialog): void {
 		const seq = this.cseq++;
-		const headers = this.common("BYE", seq, `${this.toValue};tag=${this.remoteTag ?? ""}`);
-		for (const r of this.routeSet) headers.push(["route", r]);
-		const req: SipRequest = {
-			kind: "request",
-			method: "BYE",
-			uri: this.remoteTarget ?? this.requestUri,
-			headers,
-			body: "",
-		};
-		let rounds = 0;
-		const send = (r: SipRequest) =>
-			this.agent.tx.request(r, this.dest, {
-				response: (res) => {
-					// Some gateways challenge BYE too; answer once.
-					if ((res.status === 401 || res.status === 407) && rounds++ === 0) {
-						const again = this.authorize(r, res);
-						if (again) send(again);
-					}
-				},
-				failed: () => {},
-			});
-		send(req);
+		onHop(d.hop, this.agent.log, (dest) => {
+			const { uri, routes } = requestTarget(d);
+			// No tag known (a broken 2xx): To carries none rather than an empty one.
+			const to = d.tag ? `${this.toValue};tag=${d.tag}` : this.toValue;
+			const headers = this.common("BYE", seq, to, dest.transport);
+			for (const r of routes) headers.push(["route", r]);
+			let rounds = 0;
+			const send = (r: SipRequest) =>
+				this.agent.tx.request(r, dest, {
+					response: (res) => {
+						// Some gateways challenge BYE too; answer once.
+						if ((res.status === 401 || res.status === 407) && rounds++ === 0) {
+							const again = this.authorize(r, res, dest.transport);
+							if (again) send(again);
+						}
+					},
+					failed: () => {},
+				});
+			send({ kind: "request", method: "BYE", uri, headers, body: "" });
+		});
 	}
 
-	private authorize(req: SipRequest, res: SipResponse): SipRequest | undefined {
-		const answer = answerChallenge(res, this.trunk, req.method, req.uri, this.nc + 1);
+	private authorize(req: SipRequest, res: SipResponse, transport: TransportName): SipRequest | undefined {
+		const answer = answerChallenge(res, this.trunk, req.method, req.uri, this.nonces);
 		if (!answer) return undefined;
-		this.nc++;
-		return reauthorized(req, answer.header, this.via(), this.cseq++);
+		return reauthorized(req, answer.header, this.via(transport), this.cseq++);
 	}
 
 	/** A request from the far end inside (or about) this call. */
 	request(req: SipRequest, source: Endpoint): void {
+		const from = tagOf(header(req, "from"));
+		if (from && this.forks.has(from)) {
+			answerFork(this.agent, req, source);
+			return;
+		}
 		answerInDialog(this.agent, req, source, {
 			localTag: this.localTag,
 			contact: this.contact,
@@ -271,15 +285,17 @@ export class UacCall implements DialogHandler {
 		});
 	}
 
-	private finish(status: number, reason: string): void {
+	private finish(status: number, reason: string, unreachable = false): void {
 		if (this.state === "terminated") return;
 		this.state = "terminated";
 		this.cleanup();
-		this.events.failed(status, reason);
+		this.events.failed(status, reason, unreachable);
 	}
 
 	private cleanup(): void {
 		if (this.cancelGuard) clearTimeout(this.cancelGuard);
+		// Nobody waits for the INVITE's final response any more: end its transaction.
+		if (this.invite) this.agent.tx.abandon(this.invite);
 		// Keep routing for a while so retransmitted 2xx/BYE still find us.
 		setTimeout(() => this.agent.unregister(this.callId), 64 * this.agent.tx.timers.t1).unref();
 	}

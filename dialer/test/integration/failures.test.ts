@@ -1,8 +1,9 @@
 /**
  * Failure paths against real sipp (and a fake UAS for the malformed response):
- * busy, 503, 404, no answer (ring timeout → CANCEL → 487), our own DELETE
- * while ringing, far-end BYE mid-sound (407 proxy auth first), an unreachable
- * gateway (timer B) and garbage instead of a response.
+ * busy, 503, 404, no answer (ring timeout → CANCEL → 487, also after a bare
+ * 100 Trying), our own DELETE while ringing, far-end BYE mid-sound (407 proxy
+ * auth first), an unreachable gateway (timer B, before and after our ring
+ * timeout) and garbage instead of a response.
  */
 import dgram from "node:dgram";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,6 +113,23 @@ describe("no answer and cancel", () => {
 		}
 	});
 
+	it("ring timeout after a bare 100 Trying still sends CANCEL (§9.1): 487, no_answer, without waiting 64·T1", async () => {
+		const sipp = await startSippUas("uas-trying-only.xml");
+		try {
+			const started = Date.now();
+			const id = await dial(sipp.port, { ring_timeout_s: 1 });
+			const ev = await final(id);
+			expect(ev).toMatchObject({ type: "no_answer", sip_code: 487, reason: "ring timeout" });
+			// Without the CANCEL the call would end only when our 64·T1 guard gave up (1 s + 3.2 s).
+			expect(Date.now() - started).toBeLessThan(1000 + 64 * 50 - 500);
+			const { code, output } = await sipp.exit;
+			expect(code, output).toBe(0); // sipp got the CANCEL and the ACK for 487
+			expect(t.events.filter((e) => e.call_id === id).map((e) => e.type)).toEqual(["trying", "no_answer"]);
+		} finally {
+			sipp.proc.kill();
+		}
+	});
+
 	it("DELETE while ringing cancels: canceled", async () => {
 		const sipp = await startSippUas("uas-no-answer.xml");
 		try {
@@ -163,8 +181,18 @@ describe("transport failures", () => {
 		const port = await freeUdpPort(); // nothing listens there
 		const id = await dial(port);
 		const ev = await final(id, 8000);
-		expect(ev).toMatchObject({ type: "failed", sip_code: 0, reason: "timer B expired" });
+		expect(ev).toMatchObject({ type: "failed", sip_code: 0, reason: "no response from gateway (timer B)" });
 		expect(ev.ring_ms).toBeGreaterThanOrEqual(64 * 50 - 50);
+	});
+
+	it("unreachable gateway whose timer B comes after our ring timeout: still failed, not no_answer", async () => {
+		// Production: ring timeout 30 s < timer B 32 s. Here 1 s < 64 · 50 ms = 3.2 s.
+		const port = await freeUdpPort();
+		const id = await dial(port, { ring_timeout_s: 1 });
+		const ev = await final(id, 8000);
+		expect(ev).toMatchObject({ type: "failed", sip_code: 0, reason: "no response from gateway (timer B)" });
+		expect(ev.ring_ms).toBeGreaterThanOrEqual(64 * 50 - 50); // it was timer B that ended it, not the ring timeout
+		expect(t.events.filter((e) => e.call_id === id).map((e) => e.type)).toEqual(["trying", "failed"]);
 	});
 
 	it("malformed responses are dropped (never crash); the call fails by timer B", async () => {
