@@ -75,10 +75,13 @@ export function parseVia(value: string): Via | undefined {
 	return { transport: m[1].toUpperCase(), host, port, params: parseParams(m[3]) };
 }
 
-/** Parse `CSeq: 12 INVITE`. */
+/**
+ * Parse `CSeq: 12 INVITE`. The method keeps its case: SIP methods are
+ * case-sensitive (RFC 3261 §7.1), so `1 invite` is not an INVITE.
+ */
 export function parseCSeq(value: string | undefined): { seq: number; method: string } | undefined {
-	const m = /^(\d+)\s+([A-Za-z]+)$/.exec((value ?? "").trim());
-	return m ? { seq: Number(m[1]), method: m[2].toUpperCase() } : undefined;
+	const m = /^(\d+)\s+([A-Za-z0-9.!%*_+`'~-]+)$/.exec((value ?? "").trim());
+	return m ? { seq: Number(m[1]), method: m[2] } : undefined;
 }
 
 /** The `sip:user@host:port` host and port, for sending to a Contact. */

@@ -73,7 +73,7 @@ function parse(buf: Uint8Array, stream: boolean): ParseResult {
 		if (!headers.some((h) => h[0] === name)) return { ok: false, error: `missing ${name}` };
 	}
 	const cseq = headers.find((h) => h[0] === "cseq")?.[1] ?? "";
-	if (!/^\d{1,10}\s+[A-Za-z]+$/.test(cseq)) return { ok: false, error: "bad CSeq" };
+	if (!/^\d{1,10}\s+[A-Za-z0-9.!%*_+`'~-]{1,32}$/.test(cseq)) return { ok: false, error: "bad CSeq" };
 	const bodyStart = headEnd + sepLen;
 	const clHeader = headers.find((h) => h[0] === "content-length")?.[1];
 	let bodyLen: number;
@@ -99,13 +99,15 @@ function parse(buf: Uint8Array, stream: boolean): ParseResult {
 			message: { kind: "response", status: Number(res[1]), reason: res[2] ?? "", headers, body },
 		};
 	}
-	const req = /^([A-Za-z]{1,32}) (\S{1,4096}) SIP\/2\.0$/.exec(startLine);
+	// Method = token (RFC 3261 §25.1), kept as sent: methods are case-sensitive
+	// (§7.1), so "invite" is an unknown extension method, answered 501, not an INVITE.
+	const req = /^([A-Za-z0-9.!%*_+`'~-]{1,32}) (\S{1,4096}) SIP\/2\.0$/.exec(startLine);
 	if (req) {
 		if (!/^sips?:|^tel:/i.test(req[2])) return { ok: false, error: "unsupported Request-URI scheme" };
 		return {
 			ok: true,
 			consumed,
-			message: { kind: "request", method: req[1].toUpperCase(), uri: req[2], headers, body },
+			message: { kind: "request", method: req[1], uri: req[2], headers, body },
 		};
 	}
 	return { ok: false, error: "bad start line" };

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { parseNameAddr, parseVia, tagOf, uriHostPort } from "../../src/sip/fields.ts";
+import { parseCSeq, parseNameAddr, parseVia, tagOf, uriHostPort } from "../../src/sip/fields.ts";
 import { header, headerValues, serialize } from "../../src/sip/message.ts";
 import { parseMessage } from "../../src/sip/parser.ts";
 
@@ -63,6 +63,21 @@ describe("SIP parser", () => {
 		expect(r.consumed).toBe(req.length);
 		const partial = parseMessage(two.subarray(0, 30), true);
 		expect(partial.ok === false && partial.incomplete).toBe(true);
+	});
+
+	it("keeps the method as sent (RFC 3261 §7.1: case-sensitive) and takes extension-method tokens", () => {
+		const req = (method: string, cseqMethod = method) =>
+			`${method} sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: q\r\nCSeq: 5 ${cseqMethod}\r\nContent-Length: 0\r\n\r\n`;
+		for (const method of ["invite", "Bye", "X-PING", "INFO.v2"]) {
+			const r = parseMessage(Buffer.from(req(method)));
+			if (!r.ok) throw new Error(`${method}: ${r.error}`);
+			expect(r.message.kind === "request" && r.message.method).toBe(method);
+			expect(parseCSeq(header(r.message, "cseq"))).toEqual({ seq: 5, method });
+		}
+		// Not a token: dropped, never guessed at.
+		expect(parseMessage(Buffer.from(req("IN VITE", "INVITE"))).ok).toBe(false);
+		expect(parseMessage(Buffer.from(req("INVITE", "INV/ITE"))).ok).toBe(false);
+		expect(parseMessage(Buffer.from(req("A".repeat(33)))).ok).toBe(false);
 	});
 
 	const bad: Array<[string, string | Buffer]> = [
