@@ -4,10 +4,13 @@
  * call they belong to (by Call-ID).
  */
 import type { Logger } from "../log.ts";
-import type { SipRequest, SipResponse } from "./message.ts";
+import { parseCSeq, tagOf } from "./fields.ts";
+import type { Header, SipRequest, SipResponse } from "./message.ts";
 import { header } from "./message.ts";
 import { type Timers, TransactionLayer } from "./transaction.ts";
 import { type Endpoint, SipTransport } from "./transport.ts";
+import { UasDialogs } from "./uas-dialog.ts";
+import { responseTag, stampTopVia } from "./uas-response.ts";
 
 /** What a dialog must handle when the agent routes something to it. */
 export interface DialogHandler {
@@ -34,6 +37,8 @@ export class SipAgent {
 	readonly publicHost: string;
 	readonly userAgent: string;
 	readonly log: Logger;
+	/** UAS state of each registered dialog (remote CSeq, 2xx awaiting ACK). */
+	readonly uas: UasDialogs;
 	private dialogs = new Map<string, DialogHandler>();
 
 	constructor(opts: AgentOptions) {
@@ -47,6 +52,7 @@ export class SipAgent {
 			tlsRejectUnauthorized: opts.tlsRejectUnauthorized,
 		});
 		this.tx = new TransactionLayer(this.transport, opts.timers, opts.log);
+		this.uas = new UasDialogs(opts.timers);
 		this.tx.onRequest = (req, source) => this.route(req, source);
 		this.tx.onStray = (res) => {
 			const d = this.dialogs.get(header(res, "call-id") ?? "");
@@ -69,32 +75,79 @@ export class SipAgent {
 		this.dialogs.set(callId, handler);
 	}
 
-	/** Stop routing `callId`. */
+	/** Stop routing `callId` and drop its UAS state. */
 	unregister(callId: string): void {
 		this.dialogs.delete(callId);
+		this.uas.forget(callId);
 	}
 
+	/**
+	 * Answer a far-end request. Every response we generate goes through here:
+	 * a To tag unless the request had one (RFC 3261 §8.2.6.2; not on a 100), the
+	 * top Via stamped with `received`/`rport` (RFC 3581 §4), our User-Agent; sent
+	 * back to the source address and cached for retransmissions. Calling it again
+	 * with the same arguments sends byte-identical bytes (a 2xx retransmission).
+	 * @example agent.respond(req, source, 486, "Busy Here")
+	 */
+	respond(
+		req: SipRequest,
+		source: Endpoint,
+		status: number,
+		reason: string,
+		extra: Header[] = [],
+		body = "",
+	): void {
+		const tag = status === 100 ? undefined : responseTag(req);
+		const headers: Header[] = [["user-agent", this.userAgent], ...extra];
+		this.tx.respond(stampTopVia(req, source), source, status, reason, headers, body, tag);
+	}
+
+	// RFC 3261 §8.2 order: method inspection, then the dialog (§12.2.2), then the method's own rules.
 	private route(req: SipRequest, source: Endpoint): void {
 		const d = this.dialogs.get(header(req, "call-id") ?? "");
-		if (d) {
-			d.request(req, source);
+		if (req.method === "ACK") {
+			// Never answered (§17.1.1.3); one for a 2xx of ours is the dialog's.
+			d?.request(req, source);
 			return;
 		}
-		if (req.method === "ACK") return;
-		if (req.method === "OPTIONS") {
-			// Gateways ping with OPTIONS to check we are alive.
-			this.tx.respond(req, source, 200, "OK", [
-				["allow", ALLOW],
-				["accept", "application/sdp"],
-				["user-agent", this.userAgent],
-			]);
+		if (parseCSeq(header(req, "cseq"))?.method !== req.method) {
+			this.respond(req, source, 400, "Bad Request (CSeq method mismatch)");
 			return;
 		}
-		this.tx.respond(req, source, 481, "Call/Transaction Does Not Exist", [["user-agent", this.userAgent]]);
+		if (!knownMethod(req.method)) {
+			this.respond(req, source, 501, "Not Implemented", [["allow", ALLOW]]);
+			return;
+		}
+		// Only a request with a To tag can be inside a dialog (§12.2).
+		if (tagOf(header(req, "to"))) {
+			if (d) d.request(req, source);
+			else this.respond(req, source, 481, "Call/Transaction Does Not Exist");
+			return;
+		}
+		switch (req.method) {
+			case "OPTIONS":
+				// Gateways ping with OPTIONS to check we are alive.
+				this.respond(req, source, 200, "OK", [
+					["allow", ALLOW],
+					["accept", "application/sdp"],
+				]);
+				return;
+			case "INVITE":
+				// The dialer places calls and never takes one (§21.4.4: authorization will not help).
+				this.respond(req, source, 403, "Forbidden");
+				return;
+			case "CANCEL": // no server INVITE transaction of ours is ever pending (§9.2)
+			case "BYE": // no dialog without a To tag (§15.1.2)
+				this.respond(req, source, 481, "Call/Transaction Does Not Exist");
+				return;
+			default:
+				this.respond(req, source, 405, "Method Not Allowed", [["allow", ALLOW]]);
+		}
 	}
 
 	/** Close sockets and timers. */
 	close(): void {
+		this.uas.close();
 		this.tx.close();
 		this.transport.close();
 	}
@@ -102,3 +155,27 @@ export class SipAgent {
 
 /** Methods we accept inside a dialog. */
 export const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS";
+
+// Methods SIP defines (RFC 3261, 3262, 3311, 3428, 3515, 3903, 6086, 6665), spelt
+// exactly: method names are case-sensitive (§7.1), "invite" is none of them.
+const KNOWN = new Set([
+	...ALLOW.split(", "),
+	"REGISTER",
+	"PRACK",
+	"UPDATE",
+	"MESSAGE",
+	"REFER",
+	"PUBLISH",
+	"INFO",
+	"SUBSCRIBE",
+	"NOTIFY",
+]);
+
+/**
+ * Whether SIP defines `method` (exact spelling). An unknown one gets 501 before
+ * anything else (§8.2.1); a known one we do not take gets 405 with Allow.
+ * @example knownMethod("INVITE") // true; knownMethod("invite") // false
+ */
+export function knownMethod(method: string): boolean {
+	return KNOWN.has(method);
+}

@@ -1,7 +1,7 @@
 /**
  * The pieces split out of the UAC: answering digest challenges (uac-auth.ts)
  * and answering the far end's in-dialog requests (uac-inbound.ts), against a
- * recording stand-in for the SIP agent.
+ * recording stand-in for the SIP agent (re-INVITEs: reinvite.test.ts, on sockets).
  */
 import { describe, expect, it } from "vitest";
 import type { SipAgent } from "../../src/sip/agent.ts";
@@ -9,6 +9,7 @@ import { parseAuthParams } from "../../src/sip/digest.ts";
 import { header, type SipRequest, type SipResponse } from "../../src/sip/message.ts";
 import { answerChallenge, reauthorized } from "../../src/sip/uac-auth.ts";
 import { answerInDialog, type DialogView } from "../../src/sip/uac-inbound.ts";
+import { UasDialogs } from "../../src/sip/uas-dialog.ts";
 
 const challenge = (status: 401 | 407, extra = ""): SipResponse => ({
 	kind: "response",
@@ -78,26 +79,37 @@ function fakeAgent() {
 	const answers: Array<{ status: number; extra: Array<[string, string]>; body?: string }> = [];
 	const agent = {
 		userAgent: "Hatch-Test",
-		tx: {
-			respond: (
-				_req: SipRequest,
-				_src: unknown,
-				status: number,
-				_r: string,
-				extra: Array<[string, string]> = [],
-				body?: string,
-			) => answers.push({ status, extra, body }),
-		},
+		publicHost: "127.0.0.1",
+		log: { info() {}, warn() {}, error() {} },
+		uas: new UasDialogs({ t1: 20, t2: 80 }),
+		respond: (
+			_req: SipRequest,
+			_src: unknown,
+			status: number,
+			_r: string,
+			extra: Array<[string, string]> = [],
+			body?: string,
+		) => answers.push({ status, extra, body }),
 	} as unknown as SipAgent;
 	return { agent, answers };
 }
 const source = { host: "127.0.0.1", port: 5060, transport: "udp" as const };
-const inDialog = (method: string, toTag = "ours", body = ""): SipRequest => ({
+let seq = 1;
+const inDialog = (
+	method: string,
+	toTag = "ours",
+	o: { fromTag?: string; cseq?: number } = {},
+): SipRequest => ({
 	kind: "request",
 	method,
 	uri: "sip:me@127.0.0.1",
-	headers: [["to", `<sip:me@127.0.0.1>;tag=${toTag}`]],
-	body,
+	headers: [
+		["to", `<sip:me@127.0.0.1>;tag=${toTag}`],
+		["from", `<sip:gw@127.0.0.1>;tag=${o.fromTag ?? "far"}`],
+		["call-id", "c1"],
+		["cseq", `${o.cseq ?? seq++} ${method}`],
+	],
+	body: "",
 });
 
 describe("answerInDialog", () => {
@@ -105,6 +117,7 @@ describe("answerInDialog", () => {
 		const seen: string[] = [];
 		const d: DialogView = {
 			localTag: "ours",
+			remoteTag: "far",
 			contact: "<sip:me@127.0.0.1:5062>",
 			confirmed,
 			remoteBye: () => seen.push("bye"),
@@ -126,30 +139,37 @@ describe("answerInDialog", () => {
 		expect(answers[1].extra).toContainEqual(["allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"]);
 	});
 
-	it("answers a re-INVITE with our SDP once confirmed, 491 before", () => {
+	it("491s a re-INVITE before the dialog is confirmed (our INVITE is in progress)", () => {
 		const { agent, answers } = fakeAgent();
-		const confirmed = dialog(true);
-		answerInDialog(agent, inDialog("INVITE", "ours", "v=0 theirs"), source, confirmed.d);
-		expect(answers[0].status).toBe(200);
-		expect(answers[0].body).toBe("v=0 ours");
-		expect(answers[0].extra).toContainEqual(["contact", "<sip:me@127.0.0.1:5062>"]);
-		expect(confirmed.seen).toEqual(["reoffer:v=0 theirs"]);
 		const early = dialog(false);
 		answerInDialog(agent, inDialog("INVITE"), source, early.d);
-		expect(answers[1].status).toBe(491);
+		expect(answers[0].status).toBe(491);
 		expect(early.seen).toEqual([]);
 	});
 
-	it("481s a CANCEL and any request with another To tag; 501s unknown methods", () => {
+	it("481s a CANCEL and a request with another To or From tag; 405s known methods we do not take", () => {
 		const { agent, answers } = fakeAgent();
 		const { d, seen } = dialog(true);
 		answerInDialog(agent, inDialog("CANCEL"), source, d);
 		answerInDialog(agent, inDialog("BYE", "someone-else"), source, d);
+		answerInDialog(agent, inDialog("BYE", "ours", { fromTag: "another-fork" }), source, d);
 		answerInDialog(agent, inDialog("SUBSCRIBE"), source, d);
-		expect(answers.map((a) => a.status)).toEqual([481, 481, 501]);
-		expect(seen).toEqual([]); // the foreign BYE did not end our call
+		answerInDialog(agent, inDialog("bye"), source, d);
+		expect(answers.map((a) => a.status)).toEqual([481, 481, 481, 405, 501]);
+		expect(seen).toEqual([]); // neither the foreign BYEs nor "bye" ended our call
 		expect(
-			header({ kind: "request", method: "X", uri: "", headers: answers[2].extra, body: "" }, "allow"),
+			header({ kind: "request", method: "X", uri: "", headers: answers[3].extra, body: "" }, "allow"),
 		).toBeDefined();
+	});
+
+	it("500s a request older than the last one (§12.2.2) and does not act on it", () => {
+		const { agent, answers } = fakeAgent();
+		const { d, seen } = dialog(true);
+		answerInDialog(agent, inDialog("OPTIONS", "ours", { cseq: 10 }), source, d);
+		answerInDialog(agent, inDialog("BYE", "ours", { cseq: 9 }), source, d);
+		answerInDialog(agent, inDialog("INVITE", "ours", { cseq: 8 }), source, d);
+		answerInDialog(agent, inDialog("BYE", "ours", { cseq: 11 }), source, d);
+		expect(answers.map((a) => a.status)).toEqual([200, 500, 500, 200]);
+		expect(seen).toEqual(["bye"]); // only the in-order BYE
 	});
 });
