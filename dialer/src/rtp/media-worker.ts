@@ -45,6 +45,13 @@ const table = new Int32Array(init.stats);
 const sessions = new Map<number, { media: MediaSession; release: () => void }>();
 /** Ids closed while their port was still being bound. */
 const closedEarly = new Set<number>();
+/** RTCP CNAME (RFC 3550 §6.5.1): names this dialer's media endpoint, the same for every call. */
+const CNAME = `hatch-dialer@${init.host}`;
+// RTCP reports are due every ~5 s per call: a 250 ms sweep keeps them within that.
+setInterval(() => {
+	const now = performance.now();
+	for (const s of sessions.values()) s.media.rtcpTick(now);
+}, 250).unref();
 
 async function open(id: number, slot: number): Promise<void> {
 	let bound: Awaited<ReturnType<PortPool["bind"]>>;
@@ -60,8 +67,7 @@ async function open(id: number, slot: number): Promise<void> {
 		bound.port,
 		pacer,
 		{ finished: () => post({ ev: "finished", id }), dtmf: (digit) => post({ ev: "dtmf", id, digit }) },
-		{ table, slot },
-		batch,
+		{ row: { table, slot }, batch, rtcp: { socket: bound.rtcp, cname: CNAME } },
 	);
 	if (closedEarly.delete(id)) {
 		media.close();

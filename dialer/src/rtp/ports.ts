@@ -1,7 +1,7 @@
 /**
- * Even RTP ports from the configured range (RFC 3550 §11: RTP on even, RTCP on
- * the next odd port). Allocation binds the socket so a port in use elsewhere is
- * skipped rather than shared. Sockets set SO_REUSEPORT so that a media session can
+ * Even RTP ports from the configured range, each with the odd port above it for
+ * RTCP (RFC 3550 §11). Allocation binds both sockets, so a pair in use elsewhere
+ * is skipped rather than shared. Sockets set SO_REUSEPORT so that a media session can
  * bind a connected sibling on its own port (see MediaSession). SO_REUSEPORT would
  * also let another process of the same user (a second dialer, a rolling deploy on
  * host networking) bind the same port and the kernel would split its packets
@@ -43,20 +43,25 @@ export class PortPool {
 		this.next = this.min + 2 * Math.floor((Math.random() * (max - this.min)) / 2);
 	}
 
-	/** Bind a socket on a free even port. @throws when the range is exhausted */
-	async bind(): Promise<{ socket: dgram.Socket; port: number; release: () => void }> {
+	/** Bind an RTP socket on a free even port and an RTCP socket on the next. @throws when the range is exhausted */
+	async bind(): Promise<{ socket: dgram.Socket; rtcp: dgram.Socket; port: number; release: () => void }> {
 		const span = Math.floor((this.max - this.min) / 2) + 1;
 		for (let tries = 0; tries < Math.min(span, 200); tries++) {
 			const port = this.next;
-			this.next = this.next + 2 > this.max ? this.min : this.next + 2;
-			if (this.used.has(port)) continue;
+			this.next = this.next + 3 > this.max ? this.min : this.next + 2;
+			if (this.used.has(port) || port + 1 > this.max) continue;
 			const probe = await this.tryBind(port, false);
 			if (!probe) continue;
 			await new Promise<void>((r) => probe.close(() => r()));
 			const socket = await this.tryBind(port, true);
 			if (!socket) continue;
+			const rtcp = await this.tryBind(port + 1, false);
+			if (!rtcp) {
+				socket.close();
+				continue;
+			}
 			this.used.add(port);
-			return { socket, port, release: () => this.used.delete(port) };
+			return { socket, rtcp, port, release: () => this.used.delete(port) };
 		}
 		throw new Error("RTP port range exhausted");
 	}

@@ -5,13 +5,14 @@ import { Pacer } from "../../src/rtp/pacer.ts";
 import { buildDtmf, parseRtp, RTP_HEADER, writeHeader } from "../../src/rtp/packet.ts";
 import { SAMPLES } from "../../src/rtp/packet-ring.ts";
 import { PortPool } from "../../src/rtp/ports.ts";
+import { parseRtcp } from "../../src/rtp/rtcp.ts";
 import { SendBatch } from "../../src/rtp/send-batch.ts";
 import { MediaSession } from "../../src/rtp/session.ts";
 
 interface Peer {
 	socket: dgram.Socket;
 	port: number;
-	got: Array<{ seq: number; marker: boolean; from: number; payload: number[] }>;
+	got: Array<{ seq: number; marker: boolean; from: number; ssrc: number; payload: number[] }>;
 }
 
 const open: dgram.Socket[] = [];
@@ -25,7 +26,8 @@ async function peer(): Promise<Peer> {
 	const got: Peer["got"] = [];
 	socket.on("message", (buf, rinfo) => {
 		const p = parseRtp(buf);
-		if (p) got.push({ seq: p.seq, marker: p.marker, from: rinfo.port, payload: [...p.payload] });
+		if (p)
+			got.push({ seq: p.seq, marker: p.marker, from: rinfo.port, ssrc: p.ssrc, payload: [...p.payload] });
 	});
 	await new Promise<void>((r) => socket.bind(0, "127.0.0.1", () => r()));
 	return { socket, port: socket.address().port, got };
@@ -71,9 +73,10 @@ function sender(path: Path): SendBatch | undefined {
 
 const batches: Array<SendBatch | undefined> = [];
 
-async function session(digits: string[], path: Path = "native", finished = () => {}) {
+/** A session on a fresh port pair; `rtcpMs`: its RTCP interval (short, for tests). */
+async function session(digits: string[], path: Path = "native", finished = () => {}, rtcpMs = 5000) {
 	const pool = new PortPool("127.0.0.1", 47000, 47998);
-	const { socket, port } = await pool.bind();
+	const { socket, rtcp, port } = await pool.bind();
 	const batch = sender(path);
 	batches.push(batch);
 	const media = new MediaSession(
@@ -81,8 +84,7 @@ async function session(digits: string[], path: Path = "native", finished = () =>
 		port,
 		new Pacer(20, undefined, 1, batch && (() => batch.flush())),
 		{ finished, dtmf: (d) => digits.push(d) },
-		undefined,
-		batch,
+		{ batch, rtcp: { socket: rtcp, cname: "test@127.0.0.1", intervalMs: rtcpMs } },
 	);
 	return media;
 }
@@ -275,6 +277,66 @@ describe.each<Path>(["native", "dgram"])("media session (symmetric RTP), %s send
 				false,
 			]);
 		} finally {
+			media.close();
+		}
+	});
+});
+
+/** A far end on an RTP port and the RTCP port above it; what arrives on the RTCP one. */
+async function farEndWithRtcp() {
+	for (let tries = 0; tries < 20; tries++) {
+		const rtp = await peer();
+		const rtcp = dgram.createSocket("udp4");
+		const ok = await new Promise<boolean>((resolve) => {
+			rtcp.once("error", () => resolve(false));
+			rtcp.bind(rtp.port + 1, "127.0.0.1", () => resolve(true));
+		});
+		if (!ok) continue;
+		open.push(rtcp);
+		const got: Buffer[] = [];
+		rtcp.on("message", (b) => got.push(b));
+		return { rtp, rtcpPort: rtp.port + 1, got };
+	}
+	throw new Error("no free port pair");
+}
+
+describe("media session RTCP", () => {
+	it("reports before sending, then sends SR + SDES with a block once RTP arrives, and BYE at close", async () => {
+		const far = await farEndWithRtcp();
+		const media = await session([], "native", () => {}, 100);
+		// What the media thread's sweep does every 250 ms (media-worker.ts), faster here.
+		const sweep = setInterval(() => media.rtcpTick(performance.now()), 20);
+		try {
+			media.setRemote("127.0.0.1", far.rtp.port, 101);
+			// Nothing sent yet: a receiver report (PT 201) with SDES.
+			await until(() => far.got.length >= 1, "the first RTCP report");
+			expect([far.got[0][1], parseRtcp(far.got[0])?.reports]).toEqual([201, []]);
+			media.play(sound(160 * 200).fill(0xff), "PCMU");
+			await until(() => far.rtp.got.length >= 5, "RTP");
+			// The far end's audio from its SDP address: the next reports carry a block for it.
+			for (let i = 0; i < 5; i++) sendAudio(far.rtp, media.port);
+			const before = far.got.length;
+			await until(
+				() => far.got.slice(before).some((b) => b[1] === 200 && (b[0] & 0x1f) === 1),
+				"an SR with a block",
+			);
+			const sr = far.got.slice(before).find((b) => b[1] === 200 && (b[0] & 0x1f) === 1) as Buffer;
+			const v = new DataView(sr.buffer, sr.byteOffset, sr.length);
+			// Our SSRC is the RTP stream's; packets and octets count what was sent by then.
+			expect(v.getUint32(4)).toBe(far.rtp.got[0].ssrc);
+			expect(v.getUint32(20)).toBeGreaterThan(0);
+			expect(v.getUint32(24)).toBe(v.getUint32(20) * 160);
+			expect(v.getUint32(28)).toBe(4321); // the far end's SSRC (sendAudio)
+			const cname = new TextDecoder().decode(sr.subarray(sr.indexOf(1, 56) + 2)).replace(/\0+$/, "");
+			expect(cname).toContain("test@127.0.0.1");
+			const n = far.got.length;
+			media.close();
+			await until(
+				() => far.got.length > n && parseRtcp(far.got[far.got.length - 1])?.byes.length === 1,
+				"BYE",
+			);
+		} finally {
+			clearInterval(sweep);
 			media.close();
 		}
 	});

@@ -163,4 +163,29 @@ describe("media thread", () => {
 		expect(rt.priority?.realtime === 5 || typeof rt.priority?.realtimeError === "string").toBe(true);
 		if (rt.priority?.realtimeError) expect(rt.priority.asked).toBe(-3);
 	});
+
+	it("sends RTCP from the odd port above the RTP port to the far end's RTP port + 1", async () => {
+		const t = thread();
+		const a = await t.open(recorder().events);
+		// A far end on an even/odd pair (RTCP goes to the SDP port + 1).
+		let far: Awaited<ReturnType<typeof peer>> | undefined;
+		const rtcp = dgram.createSocket("udp4");
+		sockets.push(rtcp);
+		for (let i = 0; i < 20 && !far; i++) {
+			const p = await peer();
+			const ok = await new Promise<boolean>((resolve) => {
+				rtcp.once("error", () => resolve(false));
+				rtcp.bind(p.port + 1, "127.0.0.1", () => resolve(true));
+			});
+			if (ok) far = p;
+		}
+		if (!far) throw new Error("no free port pair");
+		const got: Array<{ from: number; pt: number }> = [];
+		rtcp.on("message", (b, rinfo) => got.push({ from: rinfo.port, pt: b[1] }));
+		a.setRemote("127.0.0.1", far.port, 101);
+		a.play(new Uint8Array(new SharedArrayBuffer(160 * 250)).fill(0xff), "PCMU");
+		// The first report is due half an interval (2.5 s) after the session opened.
+		await waitFor(() => got.length > 0, 6000, "an RTCP report");
+		expect(got[0]).toEqual({ from: a.port + 1, pt: 200 });
+	});
 });

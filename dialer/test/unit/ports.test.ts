@@ -1,5 +1,6 @@
 /**
- * The RTP port pool on real sockets: even ports only, a port somebody else holds
+ * The RTP port pool on real sockets: even ports with RTCP on the odd one above,
+ * a port (or its RTCP port) somebody else holds
  * is skipped (with or without SO_REUSEPORT: another dialer of the same user must
  * not share our port), release makes a port reusable, and exhaustion is an error.
  */
@@ -32,7 +33,7 @@ async function squat(port: number, reusePort: boolean): Promise<dgram.Socket> {
 
 async function take(pool: PortPool) {
 	const got = await pool.bind();
-	open.push(got.socket);
+	open.push(got.socket, got.rtcp);
 	return got;
 }
 
@@ -56,13 +57,27 @@ describe("RTP port pool", () => {
 		await expect(pool.bind()).rejects.toThrow(/RTP port range exhausted/);
 	});
 
+	it("binds RTCP on the odd port above, and skips a pair whose RTCP port is taken", async () => {
+		const min = base();
+		await squat(min + 1, false);
+		const pool = new PortPool("127.0.0.1", min, min + 3);
+		const { port, rtcp } = await take(pool);
+		expect([port, rtcp.address().port]).toEqual([min + 2, min + 3]);
+		// The top even port has no odd port inside the range: never handed out.
+		const top = new PortPool("127.0.0.1", min + 10, min + 12);
+		expect((await take(top)).port).toBe(min + 10);
+		await expect(top.bind()).rejects.toThrow(/exhausted/);
+	});
+
 	it("gives a released port out again", async () => {
 		const min = base();
 		const pool = new PortPool("127.0.0.1", min, min + 1);
 		const first = await take(pool);
 		await expect(pool.bind()).rejects.toThrow(/exhausted/);
-		await new Promise<void>((r) => first.socket.close(() => r()));
-		open.splice(open.indexOf(first.socket), 1);
+		for (const s of [first.socket, first.rtcp]) {
+			await new Promise<void>((r) => s.close(() => r()));
+			open.splice(open.indexOf(s), 1);
+		}
 		first.release();
 		expect((await take(pool)).port).toBe(first.port);
 	});
