@@ -50,6 +50,8 @@ export class UacCall implements DialogHandler {
 	private cancelGuard?: NodeJS.Timeout;
 	private localSdp = "";
 	state: "idle" | "inviting" | "confirmed" | "terminated" = "idle";
+	private readonly hopFor = (routes: string[], target: string) =>
+		resolveHop(chooseNextHop(routes, target, this.dest), this.dest, this.agent.log);
 
 	constructor(agent: SipAgent, trunk: Trunk, to: string, events: UacEvents) {
 		this.agent = agent;
@@ -104,6 +106,7 @@ export class UacCall implements DialogHandler {
 			body: this.localSdp,
 		};
 		this.invite = req;
+		this.provisionalSeen = false; // §9.1 counts per request: a re-INVITE needs its own provisional
 		this.agent.tx.request(req, this.dest, {
 			response: (res) => this.inviteResponse(req, res),
 			failed: (why, detail) =>
@@ -146,7 +149,7 @@ export class UacCall implements DialogHandler {
 	}
 
 	private confirm(res: SipResponse): void {
-		const d = this.openDialog(res);
+		const d = dialogFrom2xx(res, this.requestUri, this.hopFor);
 		this.dialog = d;
 		this.sendAck(d, res);
 		if (this.cancelPending) {
@@ -157,12 +160,6 @@ export class UacCall implements DialogHandler {
 		}
 		this.state = "confirmed";
 		this.events.answered(res.body);
-	}
-
-	private openDialog(res: SipResponse): RemoteDialog {
-		return dialogFrom2xx(res, this.requestUri, (routes, target) =>
-			resolveHop(chooseNextHop(routes, target, this.dest), this.dest, this.agent.log),
-		);
 	}
 
 	/** ACK `res` in `d` (a 2xx's ACK is its own request, §13.2.2.4), kept for re-sending. */
@@ -201,7 +198,7 @@ export class UacCall implements DialogHandler {
 			this.agent.log.warn("sip 2xx from too many forks ignored", { callId: this.callId, tag });
 			return;
 		}
-		const d = this.openDialog(res);
+		const d = dialogFrom2xx(res, this.requestUri, this.hopFor);
 		this.forks.set(tag, d);
 		this.sendAck(d, res);
 		this.sendBye(d);

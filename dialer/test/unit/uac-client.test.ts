@@ -39,6 +39,18 @@ describe("CANCEL (§9.1)", () => {
 		expect(h.of("CANCEL")).toHaveLength(1);
 	});
 
+	it("counts provisionals per INVITE: after 100 + 401, the re-INVITE's CANCEL waits for its own provisional", () => {
+		const h = harness();
+		h.reply(100);
+		h.reply(401, { extra: [["www-authenticate", 'Digest realm="gw", nonce="n1", qop="auth"']] });
+		h.call.cancel();
+		expect(h.of("CANCEL")).toHaveLength(0);
+		h.reply(100); // to the re-INVITE
+		expect(h.of("CANCEL")).toHaveLength(1);
+		expect(header(h.of("CANCEL")[0].msg, "via")).toBe(header(h.invite(), "via"));
+		expect(header(h.of("CANCEL")[0].msg, "cseq")).toBe("2 CANCEL");
+	});
+
 	it("with no final after it, the call fails 487 at 64·T1 and no transaction is left behind", () => {
 		const h = harness();
 		h.reply(180);
