@@ -1,7 +1,8 @@
 /**
  * SIP transports: one UDP socket (and a TCP listener on the same port) plus
  * outgoing TCP/TLS connections pooled per destination. Inbound bytes are parsed
- * here; whatever fails to parse is logged and dropped.
+ * here; whatever fails to parse is logged and dropped (on a stream, with the
+ * connection: it cannot resynchronise). Stream keep-alive pings are answered here.
  */
 import dgram from "node:dgram";
 import net from "node:net";
@@ -31,7 +32,14 @@ interface Conn {
 	buffer: Buffer;
 	ready: boolean;
 	queue: Buffer[];
+	/** A drain is scheduled for the next turn; the socket is paused until it has caught up. */
+	draining: boolean;
 }
+
+/** Messages (and pings) one connection may deliver per event-loop turn before yielding. */
+export const STREAM_MESSAGES_PER_TURN = 64;
+const PING = Buffer.from("\r\n\r\n");
+const PONG = Buffer.from("\r\n");
 
 /** Options for {@link SipTransport}. */
 export interface TransportOptions {
@@ -119,7 +127,7 @@ export class SipTransport {
 	}
 
 	private adopt(k: string, socket: net.Socket, ep: Endpoint, ready: boolean): Conn {
-		const conn: Conn = { socket, buffer: Buffer.alloc(0), ready, queue: [] };
+		const conn: Conn = { socket, buffer: Buffer.alloc(0), ready, queue: [], draining: false };
 		this.conns.set(k, conn);
 		socket.setNoDelay(true);
 		socket.once(ep.transport === "tls" ? "secureConnect" : "connect", () => {
@@ -140,8 +148,24 @@ export class SipTransport {
 
 	private streamData(conn: Conn, chunk: Buffer, ep: Endpoint): void {
 		conn.buffer = conn.buffer.length ? Buffer.concat([conn.buffer, chunk]) : chunk;
-		// Bounded: each round consumes a message or stops.
-		for (let i = 0; i < 64 && conn.buffer.length > 0; i++) {
+		if (!conn.draining) this.drain(conn, ep);
+	}
+
+	/**
+	 * Deliver every complete message in the connection's buffer, at most
+	 * {@link STREAM_MESSAGES_PER_TURN} per turn: a peer that pipelines thousands
+	 * shares the event loop with every other call, and what is left is taken up
+	 * on the next turn (setImmediate) rather than waiting for more bytes that
+	 * may never come. Meanwhile the socket is paused, so a flood cannot grow the
+	 * buffer faster than we parse it.
+	 */
+	private drain(conn: Conn, ep: Endpoint): void {
+		conn.draining = false;
+		for (let i = 0; i < STREAM_MESSAGES_PER_TURN; i++) {
+			if (conn.socket.destroyed) return;
+			const ka = this.keepAlive(conn);
+			if (ka === "ping") continue;
+			if (ka === "wait" || conn.buffer.length === 0) return;
 			const r = parseMessage(conn.buffer, true);
 			if (r.ok) {
 				conn.buffer = conn.buffer.subarray(r.consumed);
@@ -154,6 +178,40 @@ export class SipTransport {
 			conn.socket.destroy();
 			return;
 		}
+		conn.draining = true;
+		conn.socket.pause();
+		setImmediate(() => {
+			if (conn.socket.destroyed) return;
+			this.drain(conn, ep);
+			if (!conn.draining) conn.socket.resume();
+		});
+	}
+
+	/**
+	 * Line breaks at a message boundary: CRLF CRLF is an RFC 5626 §4.4.1 ping,
+	 * answered at once with one CRLF ("ping"); the first bytes of one at the end
+	 * of the buffer wait for the rest ("wait"); other stray line breaks are
+	 * dropped so they never pile up.
+	 */
+	private keepAlive(conn: Conn): "ping" | "wait" | "none" {
+		const buf = conn.buffer;
+		let n = 0;
+		while (n < buf.length && (buf[n] === 0x0d || buf[n] === 0x0a)) n++;
+		if (n === 0) return "none";
+		for (let i = 0; i < n; i++) {
+			const rest = buf.subarray(i, i + 4);
+			if (rest.length === 4 && rest.equals(PING)) {
+				conn.buffer = buf.subarray(i + 4);
+				conn.socket.write(PONG);
+				return "ping";
+			}
+			if (i + rest.length === buf.length && PING.subarray(0, rest.length).equals(rest)) {
+				conn.buffer = buf.subarray(i);
+				return "wait";
+			}
+		}
+		conn.buffer = buf.subarray(n);
+		return "none";
 	}
 
 	private receive(buf: Buffer, source: Endpoint): void {
