@@ -208,19 +208,18 @@ export class UacCall implements DialogHandler {
 	cancel(): void {
 		if (this.state !== "inviting" || this.cancelPending) return;
 		this.cancelPending = true;
+		// Until then no CANCEL may go out, and timer B still bounds the wait.
 		if (this.provisionalSeen) this.sendCancel();
-		// If the far end never answers the INVITE after CANCEL, stop waiting (timer B's worth).
+	}
+
+	private sendCancel(): void {
+		if (this.cancelGuard || !this.invite) return;
+		this.agent.tx.request(cancelFor(this.invite), this.dest, { response() {}, failed() {} });
+		// No final within 64·T1 of the CANCEL: the INVITE counts as cancelled (§9.1).
 		this.cancelGuard = setTimeout(
 			() => this.finish(487, "no final response after CANCEL"),
 			64 * this.agent.tx.timers.t1,
 		);
-	}
-
-	private sentCancel = false;
-	private sendCancel(): void {
-		if (this.sentCancel || !this.invite) return;
-		this.sentCancel = true;
-		this.agent.tx.request(cancelFor(this.invite), this.dest, { response() {}, failed() {} });
 	}
 
 	/** Hang up an answered call. */

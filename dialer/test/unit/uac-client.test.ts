@@ -62,6 +62,18 @@ describe("CANCEL (§9.1)", () => {
 		expect(h.agent.tx.size).toBe(0);
 	});
 
+	it("a CANCEL held back for a provisional gets its full 64·T1 from when it is sent", () => {
+		const h = harness();
+		h.call.cancel();
+		vi.advanceTimersByTime(30 * T1); // a slow gateway: its 100 only now (timer B is 64·T1)
+		h.reply(100);
+		expect(h.of("CANCEL")).toHaveLength(1);
+		vi.advanceTimersByTime(64 * T1 - 1);
+		expect(h.seen).toEqual([]);
+		vi.advanceTimersByTime(1);
+		expect(h.seen).toEqual(["failed 487 no final response after CANCEL"]);
+	});
+
 	it("a 2xx racing our CANCEL is ACKed and BYE'd at once", () => {
 		const h = harness();
 		h.reply(180);
