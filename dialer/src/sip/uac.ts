@@ -269,6 +269,7 @@ export class UacCall implements DialogHandler {
 		}
 		answerInDialog(this.agent, req, source, {
 			localTag: this.localTag,
+			remoteTag: this.dialog?.tag,
 			contact: this.contact,
 			confirmed: this.state === "confirmed",
 			remoteBye: () => {
@@ -278,6 +279,12 @@ export class UacCall implements DialogHandler {
 				this.events.remoteBye();
 			},
 			reoffer: (sdp) => this.events.reoffer(sdp),
+			// Our 2xx to their re-INVITE was never ACKed (§13.3.1.4): BYE, and the owner hears why.
+			end: (reason) => {
+				if (this.state !== "confirmed") return;
+				this.bye();
+				this.events.failed(0, reason, false);
+			},
 		});
 	}
 
