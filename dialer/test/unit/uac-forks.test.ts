@@ -5,7 +5,6 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { header } from "../../src/sip/message.ts";
-import { parseMessage } from "../../src/sip/parser.ts";
 import { harness, T1, TRUNK, toOf } from "./uac-harness.ts";
 
 beforeEach(() => {
@@ -62,27 +61,32 @@ describe("2xx from several forks (§13.2.2.4)", () => {
 	it("a BYE from the fork we hung up on is answered 200 and does not end our call", () => {
 		const h = answered();
 		h.reply(200, { tag: "b" });
-		const answers: number[] = [];
-		h.agent.transport.send = (_d, bytes) => {
-			const r = parseMessage(bytes);
-			if (r.ok && r.message.kind === "response") answers.push(r.message.status);
-		};
-		h.deliver({
-			kind: "request",
-			method: "BYE",
-			uri: "sip:hatch@127.0.0.1",
-			headers: [
-				["via", "SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKforkbye"],
-				["from", "<sip:1555@127.0.0.1:5999>;tag=b"],
-				["to", `${header(h.invite(), "from")}`],
-				["call-id", header(h.invite(), "call-id") ?? ""],
-				["cseq", "1 BYE"],
-			],
-			body: "",
-		});
-		expect(answers).toEqual([200]);
+		h.request("BYE", "b");
+		expect(h.answers).toEqual([200]);
 		expect(h.call.state).toBe("confirmed");
 		expect(h.seen).not.toContain("remote bye");
+	});
+
+	it("a request from a dialog we never saw (another From tag) gets 481 and ends nothing (§12.2.2)", () => {
+		const h = answered();
+		h.request("BYE", "stranger");
+		expect(h.answers).toEqual([481]);
+		expect(h.call.state).toBe("confirmed");
+		h.request("BYE", "a"); // our far end's own
+		expect(h.answers).toEqual([481, 200]);
+		expect(h.seen).toContain("remote bye");
+	});
+
+	it("our 2xx to the far end's re-INVITE never ACKed: the call BYEs and reports why (§13.3.1.4)", () => {
+		const h = answered();
+		const sdp =
+			"v=0\r\no=gw 9 9 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n";
+		h.request("INVITE", "a", sdp, [["content-type", "application/sdp"]]);
+		expect(h.answers[0]).toBe(200);
+		vi.advanceTimersByTime(64 * T1);
+		expect(h.seen).toEqual(["provisional 180", "answered", "failed 0 no ACK for 2xx to re-INVITE"]);
+		expect(toOf(h.of("BYE")[0].msg)).toMatch(/;tag=a$/);
+		expect(h.call.state).toBe("terminated");
 	});
 
 	it("hostile: a far end minting To tags gets a bounded number of BYEs", () => {

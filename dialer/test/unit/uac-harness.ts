@@ -4,12 +4,21 @@
  * recorder (no sockets). Tests run it under fake timers.
  */
 import { createLogger } from "../../src/log.ts";
+import { buildOffer } from "../../src/sdp/sdp.ts";
 import { SipAgent } from "../../src/sip/agent.ts";
 import { parseAuthParams } from "../../src/sip/digest.ts";
 import { type Header, header, type SipMessage, type SipRequest, serialize } from "../../src/sip/message.ts";
 import { parseMessage } from "../../src/sip/parser.ts";
 import type { Endpoint } from "../../src/sip/transport.ts";
 import { type Trunk, UacCall } from "../../src/sip/uac.ts";
+
+const OUR_SDP = buildOffer({
+	address: "127.0.0.1",
+	port: 10002,
+	codecs: ["PCMU"],
+	sessionId: "1",
+	version: 1,
+});
 
 /** T1 of the agent (timer B = 6.4 s of fake time). */
 export const T1 = 100;
@@ -35,10 +44,13 @@ export function harness(trunk: Partial<Trunk> = {}) {
 		log: createLogger("silent"),
 	});
 	const sent: Array<{ dest: Endpoint; bytes: Buffer; msg: SipRequest }> = [];
+	/** Statuses of the responses we sent to the far end's requests. */
+	const answers: number[] = [];
 	agent.transport.send = (dest, bytes) => {
 		const r = parseMessage(bytes);
 		if (!r.ok) throw new Error(`the UAC sent an unparsable message: ${r.error}`);
 		if (r.message.kind === "request") sent.push({ dest, bytes, msg: r.message });
+		else answers.push(r.message.status);
 	};
 	const seen: string[] = [];
 	const call = new UacCall(agent, { ...TRUNK, username: "alice", password: "pw", ...trunk }, "1555", {
@@ -46,7 +58,7 @@ export function harness(trunk: Partial<Trunk> = {}) {
 		answered: () => seen.push("answered"),
 		failed: (s, r, unreachable) => seen.push(`failed ${s} ${r}${unreachable ? " (unreachable)" : ""}`),
 		remoteBye: () => seen.push("remote bye"),
-		reoffer: () => "",
+		reoffer: () => OUR_SDP,
 	});
 	const of = (method: string) => sent.filter((s) => s.msg.method === method);
 	const invite = () => {
@@ -71,8 +83,25 @@ export function harness(trunk: Partial<Trunk> = {}) {
 			body: "",
 		});
 	};
-	call.start("v=0\r\n");
-	return { agent, call, sent, seen, of, invite, reply, deliver };
+	let branch = 0;
+	/** The far end sends `method` in the call's dialog, From tag `fromTag`. */
+	const request = (method: string, fromTag: string, body = "", extra: Header[] = []) =>
+		deliver({
+			kind: "request",
+			method,
+			uri: "sip:hatch@127.0.0.1",
+			headers: [
+				["via", `SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKfar${++branch}`],
+				["from", `<sip:1555@127.0.0.1:5999>;tag=${fromTag}`],
+				["to", header(invite(), "from") ?? ""],
+				["call-id", header(invite(), "call-id") ?? ""],
+				["cseq", `${10 + branch} ${method}`],
+				...extra,
+			],
+			body,
+		});
+	call.start(OUR_SDP);
+	return { agent, call, sent, answers, seen, of, invite, reply, deliver, request };
 }
 
 /** A request's To value. */
