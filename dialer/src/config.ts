@@ -62,7 +62,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	if (!publicIp)
 		throw new Error("DIALER_PUBLIC_IP is required when DIALER_SIP_BIND is a wildcard address (0.0.0.0)");
 	if (!isIPv4(publicIp))
-		throw new Error(`DIALER_PUBLIC_IP must be an IPv4 address (it goes into SDP and Contact), got "${publicIp}"`);
+		throw new Error(
+			`DIALER_PUBLIC_IP must be an IPv4 address (it goes into SDP and Contact), got "${publicIp}"`,
+		);
 	const nativeSend = env.DIALER_NATIVE_SEND || "auto";
 	if (!["auto", "on", "off"].includes(nativeSend)) throw new Error("DIALER_NATIVE_SEND must be auto|on|off");
 	return {
