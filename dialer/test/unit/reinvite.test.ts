@@ -99,12 +99,15 @@ describe("re-INVITE with an offer", () => {
 		const at = oks().map((r: Received) => r.at);
 		const gaps = at.slice(1).map((t, i) => t - at[i]);
 		// 0, T1, 3·T1, 7·T1, then every T2 up to 64·T1: 18 sends when timers are exact.
-		expect(sent).toBeGreaterThanOrEqual(12);
+		// Late timers (a loaded machine) only mean fewer; unbounded doubling would give 7.
+		expect(sent).toBeGreaterThanOrEqual(9);
 		expect(sent).toBeLessThanOrEqual(18);
 		expect(gaps[0]).toBeGreaterThanOrEqual(T1 - 3);
 		expect(gaps[0]).toBeLessThan(T2);
 		expect(gaps[1]).toBeGreaterThanOrEqual(2 * T1 - 3);
-		for (const g of gaps.slice(3)) expect(g).toBeGreaterThanOrEqual(T2 - 3); // capped at T2, not below
+		const later = gaps.slice(3).sort((a, b) => a - b);
+		for (const g of later) expect(g).toBeGreaterThanOrEqual(T2 - 3); // doubled up to T2...
+		expect(later[Math.floor(later.length / 2)]).toBeLessThan(2 * T2); // ...and no further
 	});
 
 	it("488s an offer with no audio we can take, changes nothing, and 415s a body that is not SDP", async () => {
