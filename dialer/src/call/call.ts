@@ -58,6 +58,8 @@ export class Call {
 	private ringTimer?: NodeJS.Timeout;
 	private maxTimer?: NodeJS.Timeout;
 	private localSdp = "";
+	/** The law we are sending, once answered. */
+	private codec?: Codec;
 
 	constructor(params: CallParams, deps: CallDeps) {
 		this.params = params;
@@ -134,7 +136,12 @@ export class Call {
 			this.uac.bye();
 			this.end("completed", undefined, "max duration reached");
 		}, this.params.maxDurationS * 1000);
-		this.deps.media.play(codec === "PCMU" ? this.params.audio.pcmu : this.params.audio.pcma, codec);
+		this.codec = codec;
+		this.deps.media.play(this.soundFor(codec), codec);
+	}
+
+	private soundFor(codec: Codec): Uint8Array {
+		return codec === "PCMU" ? this.params.audio.pcmu : this.params.audio.pcma;
 	}
 
 	/** Called by the media session when the sound has been sent. */
@@ -158,12 +165,26 @@ export class Call {
 		if (this.state === "answered") this.emit("dtmf", { digit });
 	}
 
+	/**
+	 * A re-offer (or the answer in an ACK) from the far end: follow hold, resume,
+	 * a new address and a new codec. Port 0 disables the stream (RFC 3264 §8.2):
+	 * we stop sending. A codec we no longer share switches the sound to the law
+	 * the offer still has. Returns our capabilities (reinvite.ts builds the
+	 * answer from them); `reoffer("")` changes nothing.
+	 */
 	private reoffer(sdp: string): string {
-		// Hold / resume / address change: follow it, answer with our unchanged offer.
 		const remote = sdp ? parseSdp(sdp) : undefined;
-		if (remote && remote.port > 0) {
-			this.deps.media.setRemote(remote.address, remote.port, remote.dtmfPayload);
-			this.deps.media.setMuted(remote.direction === "sendonly" || remote.direction === "inactive");
+		if (remote && this.state === "answered") {
+			if (remote.port === 0) this.deps.media.setMuted(true);
+			else {
+				this.deps.media.setRemote(remote.address, remote.port, remote.dtmfPayload);
+				this.deps.media.setMuted(remote.direction === "sendonly" || remote.direction === "inactive");
+				const codec = chooseCodec(remote, this.params.codecs);
+				if (codec && codec !== this.codec) {
+					this.codec = codec;
+					this.deps.media.play(this.soundFor(codec), codec);
+				}
+			}
 		}
 		return this.localSdp;
 	}

@@ -101,12 +101,19 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		this.muted = muted;
 	}
 
-	/** Start streaming `audio` encoded as `codec`. */
+	/**
+	 * Start streaming `audio` encoded as `codec`. While streaming, another codec
+	 * switches the law from the next packet on (a re-offer dropped ours): same
+	 * position in the sound, the RTP timestamp running on, the marker bit set.
+	 */
 	play(audio: Uint8Array, codec: Codec): void {
-		if (this.sending || this.closed) return;
+		if (this.closed) return;
+		const pt = PAYLOAD[codec];
+		if (this.sending && pt === this.pt) return;
+		if (this.soundId !== undefined) this.batch?.native.release(this.soundId);
+		this.soundId = undefined;
 		// A Buffer view over the same memory (no copy), for Buffer.copy in tick().
 		this.audio = Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength);
-		this.pt = PAYLOAD[codec];
 		if (this.batch) {
 			try {
 				this.soundId = this.batch.native.register(audio);
@@ -114,6 +121,12 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 				// Not pinned: this call's packets go through dgram.
 			}
 		}
+		if (this.sending) {
+			this.pt = pt;
+			this.markNext = true;
+			return;
+		}
+		this.pt = pt;
 		this.sending = true;
 		this.pacer.add(this);
 	}

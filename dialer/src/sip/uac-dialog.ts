@@ -73,7 +73,6 @@ export function onHop(hop: Endpoint | Promise<Endpoint>, log: Logger, send: (des
 export function answerFork(agent: SipAgent, req: SipRequest, source: Endpoint): void {
 	if (req.method === "ACK") return;
 	const ok = req.method === "BYE";
-	agent.tx.respond(req, source, ok ? 200 : 481, ok ? "OK" : "Call/Transaction Does Not Exist", [
-		["user-agent", agent.userAgent],
-	]);
+	// Through the agent, like every response we generate: To tag, Via received/rport.
+	agent.respond(req, source, ok ? 200 : 481, ok ? "OK" : "Call/Transaction Does Not Exist");
 }

@@ -12,7 +12,7 @@ import { MediaSession } from "../../src/rtp/session.ts";
 interface Peer {
 	socket: dgram.Socket;
 	port: number;
-	got: Array<{ seq: number; marker: boolean; from: number; ssrc: number; payload: number[] }>;
+	got: Array<{ seq: number; pt: number; marker: boolean; from: number; ssrc: number; payload: number[] }>;
 }
 
 const open: dgram.Socket[] = [];
@@ -27,7 +27,14 @@ async function peer(): Promise<Peer> {
 	socket.on("message", (buf, rinfo) => {
 		const p = parseRtp(buf);
 		if (p)
-			got.push({ seq: p.seq, marker: p.marker, from: rinfo.port, ssrc: p.ssrc, payload: [...p.payload] });
+			got.push({
+				seq: p.seq,
+				pt: p.pt,
+				marker: p.marker,
+				from: rinfo.port,
+				ssrc: p.ssrc,
+				payload: [...p.payload],
+			});
 	});
 	await new Promise<void>((r) => socket.bind(0, "127.0.0.1", () => r()));
 	return { socket, port: socket.address().port, got };
@@ -250,6 +257,27 @@ describe.each<Path>(["native", "dgram"])("media session (symmetric RTP), %s send
 			await until(() => media.received === 2, "the moved far end's packet counted");
 			const seqs = [...sdp.got, ...nat.got, ...moved.got].map((p) => p.seq).sort((a, b) => a - b);
 			expect(new Set(seqs).size).toBe(seqs.length);
+		} finally {
+			media.close();
+		}
+	});
+
+	it("switches the law mid-stream when asked to play another codec: same position, marker set", async () => {
+		const sdp = await peer();
+		const media = await session([], path);
+		try {
+			media.setRemote("127.0.0.1", sdp.port, 101);
+			media.play(sound(160 * 200).fill(0x11), "PCMU");
+			await until(() => sdp.got.length >= 3, "µ-law packets");
+			media.play(sound(160 * 200).fill(0x22), "PCMU"); // the same codec again changes nothing
+			media.play(sound(160 * 200).fill(0x33), "PCMA");
+			await until(() => sdp.got.some((p) => p.payload[0] === 0x33) && sdp.got.length >= 8, "A-law packets");
+			const at = sdp.got.findIndex((p) => p.payload[0] === 0x33);
+			expect(sdp.got.slice(0, at).every((p) => p.payload[0] === 0x11 && p.pt === 0)).toBe(true);
+			expect(sdp.got[at].marker).toBe(true);
+			expect(sdp.got.slice(at).every((p) => p.pt === 8)).toBe(true);
+			expect(sdp.got.slice(at + 1).every((p) => p.payload[0] === 0x33 && !p.marker)).toBe(true);
+			for (let i = 1; i < sdp.got.length; i++) expect((sdp.got[i].seq - sdp.got[i - 1].seq) & 0xffff).toBe(1);
 		} finally {
 			media.close();
 		}
