@@ -4,7 +4,7 @@
  * retransmitted request gets the same response again instead of a new one.
  */
 import type { Logger } from "../log.ts";
-import { parseCSeq, parseVia } from "./fields.ts";
+import { parseCSeq, parseVia, tagOf } from "./fields.ts";
 import { ackFor } from "./invite-derived.ts";
 import {
 	type Header,
@@ -156,7 +156,7 @@ export class TransactionLayer {
 		const bytes = serialize(res);
 		this.transport.send(source, bytes);
 		if (req.method !== "ACK") {
-			this.served.set(txKey(header(req, "via"), req.method), { bytes, dest: source, at: Date.now() });
+			this.served.set(serverKey(req), { bytes, dest: source, at: Date.now() });
 			this.pruneServed();
 		}
 	}
@@ -173,7 +173,7 @@ export class TransactionLayer {
 				this.onRequest(msg, source);
 				return;
 			}
-			const cached = this.served.get(txKey(header(msg, "via"), msg.method));
+			const cached = this.served.get(serverKey(msg));
 			if (cached) {
 				this.transport.send(cached.dest, cached.bytes);
 				return;
@@ -263,6 +263,21 @@ export class TransactionLayer {
 }
 
 /** Transactions match on the top Via branch plus the CSeq method (CANCEL shares INVITE's branch). */
+/**
+ * A far end's request as a server transaction (RFC 3261 §17.2.3): its branch,
+ * sent-by and method; for a branch without the magic cookie (RFC 2543 peers,
+ * whose branches need not be unique) the request's Call-ID, From tag, CSeq,
+ * top Via and Request-URI. Two peers reusing one branch never share a response.
+ */
+export function serverKey(req: SipRequest): string {
+	const top = header(req, "via")?.split(",")[0]?.trim() ?? "";
+	const via = parseVia(top);
+	const branch = via?.params.branch;
+	if (via && branch?.startsWith("z9hG4bK")) return `${branch}|${via.host}:${via.port ?? ""}|${req.method}`;
+	const id = [header(req, "call-id"), tagOf(header(req, "from")), header(req, "cseq"), top, req.uri];
+	return `2543|${id.join("|")}|${req.method}`;
+}
+
 export function txKey(via: string | undefined, method: string): string {
 	const branch = via ? parseVia(via.split(",")[0])?.params.branch : undefined;
 	return `${branch ?? ""}|${method}`;

@@ -143,3 +143,34 @@ describe("method names are case-sensitive (RFC 3261 §7.1)", () => {
 		expect(res(await peer.next((x) => x.msg.kind === "response")).status).toBe(400);
 	});
 });
+
+describe("the response cache keys a request as RFC 3261 §17.2.3 does", () => {
+	it("answers two peers that reuse one branch each on their own", async () => {
+		const other = await openPeer(agent.port);
+		try {
+			const ping = (p: string) => request("OPTIONS", { branch: "z9hG4bKsame", callId: `call-${p}@peer` });
+			peer.send(ping("a"));
+			await peer.next(isStatus(200, "OPTIONS"));
+			// Same branch from another sent-by: a transaction of its own, not a retransmission of ours.
+			other.send(ping("b"));
+			const b = res(await other.next(isStatus(200, "OPTIONS")));
+			expect(header(b, "call-id")).toBe("call-b@peer");
+			expect(peer.got.filter(isStatus(200, "OPTIONS")).length).toBe(1);
+		} finally {
+			await other.close();
+		}
+	});
+
+	it("keeps RFC 2543 requests (no magic cookie) apart by Call-ID, From tag and CSeq, and a retransmission together", async () => {
+		peer.send(request("OPTIONS", { branch: "1", callId: "old-1@peer" }));
+		const first = res(await peer.next(isStatus(200, "OPTIONS")));
+		peer.send(request("OPTIONS", { branch: "1", callId: "old-2@peer" }));
+		const second = res(await peer.next(isStatus(200, "OPTIONS"), 3000, 2));
+		expect([header(first, "call-id"), header(second, "call-id")]).toEqual(["old-1@peer", "old-2@peer"]);
+		// The first again, byte for byte: answered from the cache with the same response.
+		peer.send(request("OPTIONS", { branch: "1", callId: "old-1@peer" }));
+		const again = res(await peer.next(isStatus(200, "OPTIONS"), 3000, 3));
+		expect(tagOf(header(again, "to"))).toBe(tagOf(header(first, "to")));
+		expect(header(again, "call-id")).toBe("old-1@peer");
+	});
+});
