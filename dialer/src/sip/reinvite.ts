@@ -48,6 +48,8 @@ export function answerReinvite(
 	}
 	state.localSdp = sdp;
 	if (!delayed) d.reoffer(req.body); // the session follows only an offer we took
+	const contact = header(req, "contact");
+	if (contact) d.refreshTarget?.(contact);
 	const extra: Header[] = [
 		["contact", d.contact],
 		["allow", ALLOW],

@@ -38,6 +38,16 @@ export function dialogFrom2xx(res: SipResponse, fallbackTarget: string, hopFor: 
 }
 
 /**
+ * `d` after a target refresh (a re-INVITE's Contact, RFC 3261 §12.2.2): the new
+ * remote target and the hop for it; the same dialog when the Contact is unusable or unchanged.
+ */
+export function refreshedTarget(d: RemoteDialog, contact: string, hopFor: HopFor): RemoteDialog {
+	const target = parseNameAddr(contact)?.uri;
+	if (!target || target === d.target) return d;
+	return { ...d, target, hop: hopFor(d.routeSet, target) };
+}
+
+/**
  * The Request-URI and Route values of a request inside `d`. A loose router
  * (`;lr`) leaves the remote target as Request-URI; a strict router takes its
  * place, and the remote target becomes the last Route (§12.2.1.1).

@@ -29,6 +29,11 @@ export interface DialogView {
 	 */
 	reoffer(sdp: string): string;
 	/**
+	 * A target refresh we accepted (a re-INVITE): its Contact is the dialog's
+	 * remote target from now on (RFC 3261 §12.2.2), so later requests go there.
+	 */
+	refreshTarget?(contact: string): void;
+	/**
 	 * End the dialog from our side, BYE included, and tell the call's owner
 	 * why: the far end never ACKed our 2xx to its re-INVITE (§13.3.1.4).
 	 * Without it the dialog is left up and the miss only logged.

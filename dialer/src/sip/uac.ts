@@ -11,7 +11,14 @@ import { type Header, header, type SipRequest, type SipResponse } from "./messag
 import { chooseNextHop, resolveHop } from "./next-hop.ts";
 import type { Endpoint, TransportName } from "./transport.ts";
 import { answerChallenge, challengeOf, NonceCounter, reauthorized } from "./uac-auth.ts";
-import { answerFork, dialogFrom2xx, onHop, type RemoteDialog, requestTarget } from "./uac-dialog.ts";
+import {
+	answerFork,
+	dialogFrom2xx,
+	onHop,
+	type RemoteDialog,
+	refreshedTarget,
+	requestTarget,
+} from "./uac-dialog.ts";
 import { answerInDialog } from "./uac-inbound.ts";
 import type { Trunk, UacEvents } from "./uac-types.ts";
 
@@ -279,6 +286,9 @@ export class UacCall implements DialogHandler {
 				this.events.remoteBye();
 			},
 			reoffer: (sdp) => this.events.reoffer(sdp),
+			refreshTarget: (contact) => {
+				if (this.dialog) this.dialog = refreshedTarget(this.dialog, contact, this.hopFor);
+			},
 			// Our 2xx to their re-INVITE was never ACKed (§13.3.1.4): BYE, and the owner hears why.
 			end: (reason) => {
 				if (this.state !== "confirmed") return;

@@ -150,4 +150,68 @@ describe("a re-INVITE the far end never ACKs", () => {
 		expect(events).toEqual(["answered"]);
 		expect(call.state).toBe("confirmed");
 	});
+
+	it("takes the re-INVITE's Contact as the new remote target: our BYE goes there (§12.2.2)", async () => {
+		const moved = await openPeer(agent.port);
+		try {
+			const offer = buildOffer({
+				address: "127.0.0.1",
+				port: 10002,
+				codecs: ["PCMU"],
+				sessionId: "5",
+				version: 1,
+			});
+			const call = new UacCall(agent, { host: "127.0.0.1", port: peer.port, transport: "udp" }, "1555", {
+				provisional() {},
+				answered() {},
+				failed() {},
+				remoteBye() {},
+				reoffer: () => offer,
+			});
+			call.start(offer);
+			const invite = (await peer.next(isRequest("INVITE"))).msg as SipRequest;
+			const copy = (name: string) => `${name}: ${header(invite, name)}`;
+			const body = sdp(7000);
+			const dialog = [
+				copy("call-id"),
+				`From: ${header(invite, "to")};tag=gw1`,
+				`To: ${header(invite, "from")}`,
+			];
+			peer.send(
+				["SIP/2.0 200 OK", copy("via"), copy("from"), `To: ${header(invite, "to")};tag=gw1`, copy("call-id")]
+					.concat([copy("cseq"), "Contact: <sip:gw@127.0.0.1:@PORT@>", "Content-Type: application/sdp"])
+					.concat([`Content-Length: ${body.length}`, "", body])
+					.join("\r\n"),
+			);
+			await peer.next(isRequest("ACK"));
+			const target = `sip:gw2@127.0.0.1:${moved.port}`;
+			peer.send(
+				[
+					"INVITE sip:hatch@127.0.0.1 SIP/2.0",
+					"Via: SIP/2.0/UDP 127.0.0.1:@PORT@;branch=z9hG4bKmove1",
+					...dialog,
+				]
+					.concat(["CSeq: 1 INVITE", `Contact: <${target}>`, "Content-Type: application/sdp"])
+					.concat([`Content-Length: ${body.length}`, "", body])
+					.join("\r\n"),
+			);
+			await peer.next(isStatus(200, "INVITE"));
+			peer.send(
+				[
+					"ACK sip:hatch@127.0.0.1 SIP/2.0",
+					"Via: SIP/2.0/UDP 127.0.0.1:@PORT@;branch=z9hG4bKmove2",
+					...dialog,
+				]
+					.concat(["CSeq: 1 ACK", "Content-Length: 0", "", ""])
+					.join("\r\n"),
+			);
+			await new Promise((r) => setTimeout(r, 50));
+			call.bye();
+			const bye = (await moved.next(isRequest("BYE"))).msg as SipRequest;
+			expect(bye.uri).toBe(target);
+			expect(peer.got.some(isRequest("BYE"))).toBe(false);
+		} finally {
+			await moved.close();
+		}
+	});
 });
