@@ -6,7 +6,7 @@
 import type { Logger } from "../log.ts";
 import { parseCSeq, tagOf } from "./fields.ts";
 import type { Header, SipRequest, SipResponse } from "./message.ts";
-import { header } from "./message.ts";
+import { header, headerValues } from "./message.ts";
 import { type Timers, TransactionLayer } from "./transaction.ts";
 import { type Endpoint, SipTransport } from "./transport.ts";
 import { UasDialogs } from "./uas-dialog.ts";
@@ -116,6 +116,12 @@ export class SipAgent {
 		}
 		if (!knownMethod(req.method)) {
 			this.respond(req, source, 501, "Not Implemented", [["allow", ALLOW]]);
+			return;
+		}
+		// We support no extensions: whatever a request requires, we lack (§8.2.2.3; CANCEL carries none).
+		const required = headerValues(req, "require").flatMap((v) => v.split(",").map((t) => t.trim()));
+		if (req.method !== "CANCEL" && required.some(Boolean)) {
+			this.respond(req, source, 420, "Bad Extension", [["unsupported", required.filter(Boolean).join(", ")]]);
 			return;
 		}
 		// Only a request with a To tag can be inside a dialog (§12.2).

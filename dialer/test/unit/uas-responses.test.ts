@@ -174,3 +174,22 @@ describe("the response cache keys a request as RFC 3261 §17.2.3 does", () => {
 		expect(header(again, "call-id")).toBe("old-1@peer");
 	});
 });
+
+describe("extensions a request requires (RFC 3261 §8.2.2.3)", () => {
+	it("answers 420 Bad Extension listing every required option tag in Unsupported", async () => {
+		peer.send(
+			request("OPTIONS", { branch: "z9hG4bKreq1", extra: { Require: "100rel, timer", "X-Other": "1" } }),
+		);
+		const r = res(await peer.next(isStatus(420, "OPTIONS")));
+		expect(header(r, "unsupported")).toBe("100rel, timer");
+		peer.send(request("INVITE", { branch: "z9hG4bKreq2", extra: { Require: "replaces" } }));
+		expect(header(res(await peer.next(isStatus(420, "INVITE"))), "unsupported")).toBe("replaces");
+	});
+
+	it("ignores Require on a CANCEL, and an empty Require", async () => {
+		peer.send(request("CANCEL", { branch: "z9hG4bKreq3", extra: { Require: "100rel" } }));
+		await peer.next(isStatus(481, "CANCEL"));
+		peer.send(request("OPTIONS", { branch: "z9hG4bKreq4", extra: { Require: " " } }));
+		await peer.next(isStatus(200, "OPTIONS"));
+	});
+});
