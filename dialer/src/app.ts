@@ -103,6 +103,7 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 		delivery,
 		media,
 		async start() {
+			converter.start();
 			await media.start();
 			await agent.start();
 			const controlPort = await control.listen(config.port, config.host);

@@ -1,8 +1,9 @@
 /**
  * MP3 (MPEG layer I/II/III) decoding through mpg123 compiled to wasm. Kept in
- * its own file so the Node-free modules never pull the decoder in.
+ * its own file so the Node-free modules never pull the decoder in, and loaded
+ * on the first MP3: compiling it cost the conversion thread's start-up most of
+ * its ~145 ms of CPU, which a WAV-only dialer never needs.
  */
-import { MPEGDecoder } from "mpg123-decoder";
 import { AudioError } from "./errors.ts";
 import type { Pcm } from "./wav.ts";
 
@@ -20,6 +21,7 @@ export function looksLikeMp3(bytes: Uint8Array): boolean {
  * @throws AudioError AUDIO_MALFORMED when nothing decodes.
  */
 export async function decodeMp3(bytes: Uint8Array): Promise<Pcm> {
+	const { MPEGDecoder } = await import("mpg123-decoder");
 	const decoder = new MPEGDecoder();
 	try {
 		await decoder.ready;

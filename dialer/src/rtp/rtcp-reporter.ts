@@ -30,7 +30,8 @@ export class RtcpReporter {
 	readonly stats = new ReceiverStats();
 	private readonly socket: dgram.Socket;
 	private readonly ssrc: number;
-	private readonly cname: string;
+	/** Our SDES chunk: the same bytes in every report, built once. */
+	private readonly sdes: Uint8Array;
 	private readonly intervalMs: number;
 	/** Where reports go: the SDP's RTP port + 1, or the far end's RTCP source once latched. */
 	private remote?: { host: string; port: number };
@@ -45,7 +46,7 @@ export class RtcpReporter {
 	constructor(socket: dgram.Socket, ssrc: number, cname: string, now: number, intervalMs = RTCP_INTERVAL_MS) {
 		this.socket = socket;
 		this.ssrc = ssrc;
-		this.cname = cname;
+		this.sdes = sdesCname(ssrc, cname);
 		this.intervalMs = intervalMs;
 		this.dueAt = now + intervalMs / 2;
 		socket.on("message", (buf, rinfo) => this.receive(buf, rinfo));
@@ -66,14 +67,14 @@ export class RtcpReporter {
 	tick(now: number, me: SenderState): void {
 		if (this.ended || now < this.dueAt || !this.remote) return;
 		this.dueAt = now + this.intervalMs * (0.5 + Math.random());
-		this.send([this.report(now, me), sdesCname(this.ssrc, this.cname)]);
+		this.send([this.report(now, me), this.sdes]);
 	}
 
 	/** The call ended: say BYE (once) and close the socket. */
 	end(now: number, me: SenderState): void {
 		if (this.ended) return;
 		this.ended = true;
-		if (this.remote) this.send([this.report(now, me), sdesCname(this.ssrc, this.cname), bye(this.ssrc)]);
+		if (this.remote) this.send([this.report(now, me), this.sdes, bye(this.ssrc)]);
 		try {
 			this.socket.close();
 		} catch {}

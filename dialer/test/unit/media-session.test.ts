@@ -332,7 +332,7 @@ describe("media session RTCP", () => {
 	it("reports before sending, then sends SR + SDES with a block once RTP arrives, and BYE at close", async () => {
 		const far = await farEndWithRtcp();
 		const media = await session([], "native", () => {}, 100);
-		// What the media thread's sweep does every 250 ms (media-worker.ts), faster here.
+		// What the media thread's sweep does every 500 ms (media-worker.ts), faster here.
 		const sweep = setInterval(() => media.rtcpTick(performance.now()), 20);
 		try {
 			media.setRemote("127.0.0.1", far.rtp.port, 101);
