@@ -29,6 +29,38 @@ const sdp = (port: number, dir = "sendrecv") =>
 const isRequest = (method: string) => (r: { msg: { kind: string } }) =>
 	r.msg.kind === "request" && (r.msg as SipRequest).method === method;
 
+/** A call the far end (the peer) answered, ACKed; its events, and the header lines of its dialog. */
+async function answeredCall() {
+	const events: string[] = [];
+	const offer = buildOffer({
+		address: "127.0.0.1",
+		port: 10002,
+		codecs: ["PCMU"],
+		sessionId: "5",
+		version: 1,
+	});
+	const call = new UacCall(agent, { host: "127.0.0.1", port: peer.port, transport: "udp" }, "1555", {
+		provisional() {},
+		answered: () => events.push("answered"),
+		failed: (status, reason) => events.push(`failed ${status} ${reason}`),
+		remoteBye: () => events.push("remote bye"),
+		reoffer: () => offer,
+	});
+	call.start(offer);
+	const invite = (await peer.next(isRequest("INVITE"))).msg as SipRequest;
+	const copy = (name: string) => `${name}: ${header(invite, name)}`;
+	const body = sdp(7000);
+	const dialog = [copy("call-id"), `From: ${header(invite, "to")};tag=gw1`, `To: ${header(invite, "from")}`];
+	peer.send(
+		["SIP/2.0 200 OK", copy("via"), copy("from"), `To: ${header(invite, "to")};tag=gw1`, copy("call-id")]
+			.concat([copy("cseq"), "Contact: <sip:gw@127.0.0.1:@PORT@>", "Content-Type: application/sdp"])
+			.concat([`Content-Length: ${body.length}`, "", body])
+			.join("\r\n"),
+	);
+	await peer.next(isRequest("ACK"));
+	return { call, events, dialog, body };
+}
+
 describe("a re-INVITE the far end never ACKs", () => {
 	it("is retransmitted for 64·T1, then we BYE the call and report it", async () => {
 		const events: string[] = [];
@@ -101,37 +133,7 @@ describe("a re-INVITE the far end never ACKs", () => {
 	});
 
 	it("is not BYE'd when the ACK comes: the call goes on", async () => {
-		const events: string[] = [];
-		const offer = buildOffer({
-			address: "127.0.0.1",
-			port: 10002,
-			codecs: ["PCMU"],
-			sessionId: "5",
-			version: 1,
-		});
-		const call = new UacCall(agent, { host: "127.0.0.1", port: peer.port, transport: "udp" }, "1555", {
-			provisional() {},
-			answered: () => events.push("answered"),
-			failed: (status, reason) => events.push(`failed ${status} ${reason}`),
-			remoteBye: () => events.push("remote bye"),
-			reoffer: () => offer,
-		});
-		call.start(offer);
-		const invite = (await peer.next(isRequest("INVITE"))).msg as SipRequest;
-		const copy = (name: string) => `${name}: ${header(invite, name)}`;
-		const body = sdp(7000);
-		const dialog = [
-			copy("call-id"),
-			`From: ${header(invite, "to")};tag=gw1`,
-			`To: ${header(invite, "from")}`,
-		];
-		peer.send(
-			["SIP/2.0 200 OK", copy("via"), copy("from"), `To: ${header(invite, "to")};tag=gw1`, copy("call-id")]
-				.concat([copy("cseq"), "Contact: <sip:gw@127.0.0.1:@PORT@>", "Content-Type: application/sdp"])
-				.concat([`Content-Length: ${body.length}`, "", body])
-				.join("\r\n"),
-		);
-		await peer.next(isRequest("ACK"));
+		const { call, events, dialog, body } = await answeredCall();
 		const via = "Via: SIP/2.0/UDP 127.0.0.1:@PORT@;branch=z9hG4bKre2";
 		peer.send(
 			["INVITE sip:hatch@127.0.0.1 SIP/2.0", via, ...dialog, "CSeq: 1 INVITE"]
@@ -154,36 +156,7 @@ describe("a re-INVITE the far end never ACKs", () => {
 	it("takes the re-INVITE's Contact as the new remote target: our BYE goes there (§12.2.2)", async () => {
 		const moved = await openPeer(agent.port);
 		try {
-			const offer = buildOffer({
-				address: "127.0.0.1",
-				port: 10002,
-				codecs: ["PCMU"],
-				sessionId: "5",
-				version: 1,
-			});
-			const call = new UacCall(agent, { host: "127.0.0.1", port: peer.port, transport: "udp" }, "1555", {
-				provisional() {},
-				answered() {},
-				failed() {},
-				remoteBye() {},
-				reoffer: () => offer,
-			});
-			call.start(offer);
-			const invite = (await peer.next(isRequest("INVITE"))).msg as SipRequest;
-			const copy = (name: string) => `${name}: ${header(invite, name)}`;
-			const body = sdp(7000);
-			const dialog = [
-				copy("call-id"),
-				`From: ${header(invite, "to")};tag=gw1`,
-				`To: ${header(invite, "from")}`,
-			];
-			peer.send(
-				["SIP/2.0 200 OK", copy("via"), copy("from"), `To: ${header(invite, "to")};tag=gw1`, copy("call-id")]
-					.concat([copy("cseq"), "Contact: <sip:gw@127.0.0.1:@PORT@>", "Content-Type: application/sdp"])
-					.concat([`Content-Length: ${body.length}`, "", body])
-					.join("\r\n"),
-			);
-			await peer.next(isRequest("ACK"));
+			const { call, dialog, body } = await answeredCall();
 			const target = `sip:gw2@127.0.0.1:${moved.port}`;
 			peer.send(
 				[
