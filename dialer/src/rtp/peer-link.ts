@@ -42,16 +42,14 @@ export class PeerLink {
 	/**
 	 * Aim at the SDP's address. The same address again (hold, resume) keeps a
 	 * latch; another one (the far end moved its media, RFC 3264 §8.3.1) drops it,
-	 * to be learnt again from there. Returns whether the address moved.
+	 * to be learnt again from there.
 	 */
-	setRemote(host: string, port: number): boolean {
-		const moved = this.sdpRemote?.host !== host || this.sdpRemote.port !== port;
+	setRemote(host: string, port: number): void {
+		if (this.sdpRemote?.host === host && this.sdpRemote.port === port) return;
 		this.sdpRemote = { host, port };
-		if (!moved) return false;
 		if (this.latched) this.unlatch();
 		this.remote = { host, port };
 		this.connectSibling(host, port);
-		return true;
 	}
 
 	/** Whether a packet from `rinfo` may be the far end's (after latching: only the latched source). */

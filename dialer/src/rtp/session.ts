@@ -121,12 +121,11 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 				// Not pinned: this call's packets go through dgram.
 			}
 		}
+		this.pt = pt;
 		if (this.sending) {
-			this.pt = pt;
 			this.markNext = true;
 			return;
 		}
-		this.pt = pt;
 		this.sending = true;
 		this.pacer.add(this);
 	}
