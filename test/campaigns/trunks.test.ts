@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DEFAULT_HOST_DENY, isHostDenied } from "../../dialer/src/sip/host-policy.ts";
 import { setDialerForTests } from "../../src/domain/dialer";
 import { decryptSecret } from "../../src/domain/secrets/crypto";
-import { DEFAULT_HOST_DENY, isHostDenied } from "../../src/domain/trunks/host-policy";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
 import { FakeDialer, makeSound, makeTrunk, sendEvents } from "./helpers";

@@ -4,10 +4,12 @@
  * Contact), RFC 3261 §12.2.1.1 and §8.1.2. The choice is pure; resolving a
  * hostname is a separate, injectable step that falls back to the trunk.
  */
+
 import dns from "node:dns";
 import net from "node:net";
 import type { Logger } from "../log.ts";
 import { parseNameAddr, uriHostPort } from "./fields.ts";
+import { isHostDenied } from "./host-policy.ts";
 import type { Endpoint, TransportName } from "./transport.ts";
 
 /** The next hop before any DNS: the trunk itself, an address, or a name to look up. */
@@ -63,39 +65,17 @@ function transportOf(
  * a private network): only public unicast, or the trunk's own kind of address.
  */
 export function refusal(address: string, transport: TransportName, trunkHost: string): string | undefined {
-	const family = net.isIP(address);
 	// The SIP UDP socket is IPv4.
-	if (family === 6 && transport === "udp") return "IPv6 next hop over UDP";
-	const kind = addressKind(address);
-	if (kind === "public") return undefined;
-	if (kind !== "unusable" && net.isIP(trunkHost) !== 0 && addressKind(trunkHost) === kind) return undefined;
-	return `${kind} next-hop address ${address}`;
-}
-
-type AddressKind = "public" | "loopback" | "private" | "link-local" | "unusable";
-
-function addressKind(address: string): AddressKind {
-	const v4 = net.isIPv4(address) ? address : /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-	if (v4) {
-		const [a, b] = v4.split(".").map(Number);
-		if (a === 0 || a >= 224) return "unusable"; // this-network, multicast, reserved, broadcast
-		if (a === 127) return "loopback";
-		if (a === 169 && b === 254) return "link-local";
-		if (
-			a === 10 ||
-			(a === 172 && b >= 16 && b < 32) ||
-			(a === 192 && b === 168) ||
-			(a === 100 && b >= 64 && b < 128)
-		)
-			return "private";
-		return "public";
-	}
-	const v6 = address.toLowerCase();
-	if (v6 === "::" || v6.startsWith("ff")) return "unusable";
-	if (v6 === "::1") return "loopback";
-	if (/^fe[89ab]/.test(v6)) return "link-local";
-	if (/^f[cd]/.test(v6)) return "private";
-	return "public";
+	if (net.isIP(address) === 6 && transport === "udp") return "IPv6 next hop over UDP";
+	// The same ranges the Worker refuses for a trunk (every non-public one, IPv6 forms and
+	// IPv4-mapped addresses included), judged on the address a name resolved to.
+	const rule = isHostDenied(address);
+	if (!rule) return undefined;
+	// A gateway on a private network (or sipp on loopback) may name its own kind of address;
+	// multicast and reserved ranges are never a next hop.
+	const ownKind = net.isIP(trunkHost) !== 0 && isHostDenied(trunkHost) === rule;
+	if (ownKind && rule !== "multicast" && rule !== "reserved") return undefined;
+	return `${rule} next-hop address ${address}`;
 }
 
 /** Resolves a hostname to its addresses (dns.lookup in production). */

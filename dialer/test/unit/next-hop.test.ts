@@ -86,6 +86,27 @@ describe("chooseNextHop", () => {
 		expect(chooseNextHop([], "sip:x@169.254.169.254", local).kind).toBe("trunk");
 	});
 
+	it("hostile: refuses every spelling of a refused range (IPv6 forms, IPv4-mapped, reserved, CGNAT)", () => {
+		const tcp = { ...TRUNK, transport: "tcp" as const };
+		for (const host of [
+			"[::ffff:7f00:1]", // 127.0.0.1, IPv4-mapped in hex
+			"[0:0:0:0:0:0:0:1]", // ::1 uncompressed
+			"[::ffff:a9fe:a9fe]", // 169.254.169.254, the metadata service
+			"[::ffff:10.0.0.1]",
+			"[64:ff9b::a00:1]", // NAT64 of 10.0.0.1
+			"[fd00::1]",
+			"192.0.0.5",
+			"198.18.0.1",
+			"100.64.0.1",
+		]) {
+			expect(chooseNextHop([], `sip:x@${host}:5060`, tcp).kind, host).toBe("trunk");
+		}
+		expect(refusal("::ffff:7f00:1", "tcp", TRUNK.host)).toBe("loopback next-hop address ::ffff:7f00:1");
+		// A trunk in the carrier-grade NAT range may name a neighbour there; never a multicast or reserved one.
+		expect(refusal("100.64.0.9", "udp", "100.64.0.1")).toBeUndefined();
+		expect(refusal("224.0.0.9", "udp", "224.0.0.1")).toMatch(/multicast/);
+	});
+
 	it("never sends an IPv6 next hop over UDP (the SIP socket is IPv4)", () => {
 		expect(refusal("2001:db8::1", "udp", TRUNK.host)).toMatch(/IPv6/);
 		expect(refusal("2001:db8::1", "tcp", TRUNK.host)).toBeUndefined();

@@ -1,11 +1,11 @@
 import { and, desc, eq, lt } from "drizzle-orm";
+import { isHostDenied } from "../../../dialer/src/sip/host-policy.ts";
 import { type CampaignRow, campaigns } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { newId, randomToken } from "../../lib/ids";
 import { getOwnedList } from "../contacts/lists";
 import { encryptSecret } from "../secrets/crypto";
 import { getOwnedSound } from "../sounds/sounds";
-import { isHostDenied } from "../trunks/host-policy";
 import { getOwnedTrunk } from "../trunks/trunks";
 import type { VoiceDb } from "./db";
 import { type CallingWindow, windowProblem } from "./window";

@@ -1,11 +1,11 @@
 import { and, desc, eq, lt } from "drizzle-orm";
+import { isHostDenied } from "../../../dialer/src/sip/host-policy.ts";
 import { type SipTrunkRow, sipTrunks } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import type { VoiceDb as Db } from "../campaigns/db";
 import type { DialTrunk } from "../dialer/types";
 import { decryptSecret, encryptSecret } from "../secrets/crypto";
-import { isHostDenied } from "./host-policy";
 
 export type TrunkInput = {
 	name: string;
