@@ -175,15 +175,18 @@ export class Call {
 	private reoffer(sdp: string): string {
 		const remote = sdp ? parseSdp(sdp) : undefined;
 		if (remote && this.state === "answered") {
-			if (remote.port === 0) this.deps.media.setMuted(true);
-			else {
-				this.deps.media.setRemote(remote.address, remote.port, remote.dtmfPayload);
-				this.deps.media.setMuted(remote.direction === "sendonly" || remote.direction === "inactive");
-				const codec = chooseCodec(remote, this.params.codecs);
-				if (codec && codec !== this.codec) {
-					this.codec = codec;
-					this.deps.media.play(this.soundFor(codec), codec);
-				}
+			// Port 0 reaches the session, which stops RTP and RTCP (RFC 3264 §8.2).
+			this.deps.media.setRemote(remote.address, remote.port, remote.dtmfPayload);
+			if (remote.port === 0) return this.localSdp;
+			this.deps.media.setMuted(remote.direction === "sendonly" || remote.direction === "inactive");
+			// Keep our law while the offer still has it; otherwise take the best it kept.
+			const codec =
+				this.codec && chooseCodec(remote, [this.codec])
+					? this.codec
+					: chooseCodec(remote, this.params.codecs);
+			if (codec && codec !== this.codec) {
+				this.codec = codec;
+				this.deps.media.play(this.soundFor(codec), codec);
 			}
 		}
 		return this.localSdp;

@@ -54,6 +54,8 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	private t0?: number;
 	private sending = false;
 	private muted = false;
+	/** The far end disabled the stream (port 0). */
+	private disabled = false;
 	/** Set the marker bit on the next packet (the first after a pause: RFC 3551 §4.1). */
 	private markNext = false;
 	private dtmfPt?: number;
@@ -80,19 +82,24 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		this.batch = opts.batch;
 		this.link = new PeerLink(socket, port, (buf, rinfo) => this.receive(buf, rinfo), opts.batch?.native);
 		const r = opts.rtcp;
-		if (r) this.rtcp = new RtcpReporter(r.socket, this.ssrc, r.cname, performance.now(), r.intervalMs);
+		if (r) {
+			const peer = () => (this.disabled ? undefined : this.link.remote);
+			this.rtcp = new RtcpReporter(r.socket, this.ssrc, r.cname, peer, performance.now(), r.intervalMs);
+		}
 		const row = opts.row;
 		row?.table.fill(0, row.slot * STATS.width, (row.slot + 1) * STATS.width);
 	}
 
 	/**
 	 * Point the stream at the address from the SDP answer (until a packet arrives
-	 * from elsewhere; see PeerLink for re-offers). `dtmfPt`: the answer's telephone-event type.
+	 * from elsewhere; see PeerLink for re-offers). `dtmfPt`: the answer's
+	 * telephone-event type. Port 0 disables the stream (RFC 3264 §8.2): no RTP,
+	 * no RTCP, until an SDP with a port brings it back.
 	 */
 	setRemote(host: string, port: number, dtmfPt?: number): void {
 		this.dtmfPt = dtmfPt;
-		this.link.setRemote(host, port);
-		this.rtcp?.setRemote(host, port);
+		this.disabled = port === 0;
+		if (!this.disabled) this.link.setRemote(host, port);
 	}
 
 	/** Pause sending without stopping the clock (far end put us on hold). */
@@ -149,7 +156,7 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		// When packet 0 was due: the RTP clock's origin, for RTCP's timestamp mapping.
 		this.t0 ??= performance.now() - index * 20;
 		const link = this.link;
-		if (link.remote && !this.muted) {
+		if (link.remote && !this.muted && !this.disabled) {
 			const ts = (this.tsBase + offset) >>> 0;
 			const first = this.sent === 0 || this.markNext;
 			this.markNext = false;
@@ -226,7 +233,7 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 
 	/** Send an RTCP report if one is due (the media thread calls this a few times a second). */
 	rtcpTick(now: number): void {
-		if (!this.closed) this.rtcp?.tick(now, this.senderState(now));
+		if (!this.closed && this.rtcp?.due(now)) this.rtcp.tick(now, this.senderState(now));
 	}
 
 	private count(field: number, value: number): void {

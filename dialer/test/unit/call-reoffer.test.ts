@@ -1,8 +1,9 @@
 /**
  * What a far end's re-INVITE does to a call's media (Call.reoffer), over real
  * UDP with the media recorded: a new address is followed, a codec we no longer
- * share switches the sound to the law the offer kept, port 0 stops our sending
- * (RFC 3264 §8.2) and a later offer resumes it.
+ * share switches the sound to the law the offer kept (and one it still has is
+ * kept), port 0 reaches the media as such (RFC 3264 §8.2: the session stops RTP
+ * and RTCP) and a later offer resumes it.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Call } from "../../src/call/call.ts";
@@ -102,9 +103,11 @@ describe("a far end's re-offer and the call's media", () => {
 		// The media moves and keeps only A-law: follow both.
 		expect(await reinvite(sdp(7002, [8]))).toEqual(["remote 127.0.0.1:7002", "muted false", "play PCMA 2"]);
 		// Port 0: the stream is disabled; we stop sending.
-		expect(await reinvite(sdp(0, [8]))).toEqual(["muted true"]);
+		expect(await reinvite(sdp(0, [8]))).toEqual(["remote 127.0.0.1:0"]);
 		// Back, same law: resume, no new sound.
 		expect(await reinvite(sdp(7002, [8]))).toEqual(["remote 127.0.0.1:7002", "muted false"]);
+		// An offer that prefers µ-law but still has our A-law: we keep A-law.
+		expect(await reinvite(sdp(7002, [0, 8]))).toEqual(["remote 127.0.0.1:7002", "muted false"]);
 		expect(call.state).toBe("answered");
 		call.hangup();
 	});

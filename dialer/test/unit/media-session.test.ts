@@ -5,7 +5,7 @@ import { Pacer } from "../../src/rtp/pacer.ts";
 import { buildDtmf, parseRtp, RTP_HEADER, writeHeader } from "../../src/rtp/packet.ts";
 import { SAMPLES } from "../../src/rtp/packet-ring.ts";
 import { PortPool } from "../../src/rtp/ports.ts";
-import { parseRtcp } from "../../src/rtp/rtcp.ts";
+import { parseRtcp, receiverReport } from "../../src/rtp/rtcp.ts";
 import { SendBatch } from "../../src/rtp/send-batch.ts";
 import { MediaSession } from "../../src/rtp/session.ts";
 
@@ -363,6 +363,61 @@ describe("media session RTCP", () => {
 				() => far.got.length > n && parseRtcp(far.got[far.got.length - 1])?.byes.length === 1,
 				"BYE",
 			);
+		} finally {
+			clearInterval(sweep);
+			media.close();
+		}
+	});
+
+	it("follows the RTP peer only: a stranger's RTCP is ignored, the far end's RTCP port is learnt", async () => {
+		const far = await farEndWithRtcp();
+		// No RTP is played here: the dgram path, so the native batch's own check does not apply.
+		const media = await session([], "dgram", () => {}, 50);
+		const sweep = setInterval(() => media.rtcpTick(performance.now()), 10);
+		const stranger = dgram.createSocket("udp4");
+		const natted = dgram.createSocket("udp4");
+		open.push(stranger, natted);
+		const strangerGot: Buffer[] = [];
+		const nattedGot: Buffer[] = [];
+		stranger.on("message", (b) => strangerGot.push(b));
+		natted.on("message", (b) => nattedGot.push(b));
+		await new Promise<void>((r) => stranger.bind(0, "127.0.0.2", () => r()));
+		await new Promise<void>((r) => natted.bind(0, "127.0.0.1", () => r()));
+		try {
+			media.setRemote("127.0.0.1", far.rtp.port, 101);
+			await until(() => far.got.length >= 1, "a report at the SDP port + 1");
+			const rtcpPort = media.port + 1;
+			const rr = Buffer.from(receiverReport(99));
+			// Another host's RTCP does not move our reports.
+			stranger.send(rr, rtcpPort, "127.0.0.1");
+			await pause(120);
+			expect([media.rtcp?.received, strangerGot.length]).toEqual([0, 0]);
+			// The far end's host from another port (NAT): learnt, reports go there.
+			natted.send(rr, rtcpPort, "127.0.0.1");
+			await until(() => nattedGot.length >= 1, "reports at the far end's RTCP source");
+			expect(media.rtcp?.received).toBe(1);
+			expect(strangerGot.length).toBe(0);
+		} finally {
+			clearInterval(sweep);
+			media.close();
+		}
+	});
+
+	it("stops RTP and RTCP while the far end disables the stream (port 0), and resumes", async () => {
+		const far = await farEndWithRtcp();
+		const media = await session([], "native", () => {}, 50);
+		const sweep = setInterval(() => media.rtcpTick(performance.now()), 10);
+		try {
+			media.setRemote("127.0.0.1", far.rtp.port, 101);
+			media.play(sound(160 * 200).fill(0xff), "PCMU");
+			await until(() => far.rtp.got.length >= 3 && far.got.length >= 1, "RTP and RTCP");
+			media.setRemote("127.0.0.1", 0, 101);
+			await pause(60);
+			const [rtp, rtcp] = [far.rtp.got.length, far.got.length];
+			await pause(200);
+			expect([far.rtp.got.length, far.got.length]).toEqual([rtp, rtcp]);
+			media.setRemote("127.0.0.1", far.rtp.port, 101);
+			await until(() => far.rtp.got.length >= rtp + 3 && far.got.length > rtcp, "RTP and RTCP again");
 		} finally {
 			clearInterval(sweep);
 			media.close();
