@@ -63,17 +63,21 @@ static State *state(napi_env env) {
   return data;
 }
 
-static int bytes_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+/* A typed array argument of type `want`: its bytes, length, and (when `buffer` is given) its buffer. */
+static int bytes_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len,
+                     napi_value *buffer) {
   bool is = false;
   napi_typedarray_type type;
   napi_value ab;
   size_t off;
+  if (buffer) *buffer = NULL;
   if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
       napi_get_typedarray_info(env, v, &type, len, data, &ab, &off) != napi_ok || type != want) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
                           want == napi_uint8_array ? "a Uint8Array is required" : "an Int32Array is required");
     return 0;
   }
+  if (buffer) *buffer = ab;
   return 1;
 }
 
@@ -109,12 +113,9 @@ static napi_value js_register(napi_env env, napi_callback_info info) {
   void *data;
   size_t len;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || !bytes_arg(env, argv[0], napi_uint8_array, &data, &len)) return NULL;
   napi_value ab;
-  size_t off;
-  napi_typedarray_type type;
+  if (argc < 1 || !bytes_arg(env, argv[0], napi_uint8_array, &data, &len, &ab)) return NULL;
   bool detachable = true;
-  napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &off);
   // IsArrayBuffer is false for a SharedArrayBuffer: only plain ArrayBuffers can be detached.
   if (napi_is_arraybuffer(env, ab, &detachable) != napi_ok || detachable) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "the sound must be a Uint8Array over a SharedArrayBuffer");
@@ -187,8 +188,8 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   size_t hlen, rlen;
   int32_t n, plen;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4 || !bytes_arg(env, argv[0], napi_uint8_array, &headers, &hlen) ||
-      !bytes_arg(env, argv[1], napi_int32_array, &rows_data, &rlen) || !int_arg(env, argv[2], &n) ||
+  if (argc < 4 || !bytes_arg(env, argv[0], napi_uint8_array, &headers, &hlen, NULL) ||
+      !bytes_arg(env, argv[1], napi_int32_array, &rows_data, &rlen, NULL) || !int_arg(env, argv[2], &n) ||
       !int_arg(env, argv[3], &plen))
     return NULL;
   if (n < 0 || (size_t)n * HEADER > hlen || (size_t)n * 4 > rlen || plen < 0 || plen > MAX_PAYLOAD) {

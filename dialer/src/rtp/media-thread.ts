@@ -129,6 +129,8 @@ export class MediaThread implements ChannelOwner {
 						reject(
 							new Error(`DIALER_NATIVE_SEND=on but the native RTP sender did not load: ${e.send.reason}`),
 						);
+						// A thread we end on purpose is not a media failure (onExit stays quiet).
+						this.stopping = true;
 						void worker.terminate();
 					} else {
 						this.onReady(e.priority, e.send);

@@ -83,13 +83,14 @@ export class Pacer {
 		return this.entries.size;
 	}
 
-	/** Start pacing `stream`; its first packet goes out on the next millisecond boundary. */
-	add(stream: PacedStream): void {
+	/** Start pacing `stream`; its first packet is due on the next grid step, which is returned. */
+	add(stream: PacedStream): number {
 		// Starts on a grid let streams share wake-ups: every stream starting within
 		// the same grid step is served by one.
 		const start = Math.ceil(this.clock.now() / this.gridMs) * this.gridMs;
 		this.entries.set(stream, { stream, start, index: 0 });
 		this.schedule(start);
+		return start;
 	}
 
 	/** Stop pacing `stream`. */

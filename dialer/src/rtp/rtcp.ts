@@ -132,8 +132,6 @@ export function compound(parts: Uint8Array[]): Uint8Array {
 export interface ReceivedRtcp {
 	/** Sender reports: who, and the middle of their NTP time (for our LSR). */
 	reports: Array<{ ssrc: number; ntpMiddle: number }>;
-	/** SSRCs that said BYE. */
-	byes: number[];
 }
 
 /**
@@ -142,7 +140,7 @@ export interface ReceivedRtcp {
  */
 export function parseRtcp(buf: Uint8Array): ReceivedRtcp | undefined {
 	const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-	const out: ReceivedRtcp = { reports: [], byes: [] };
+	const out: ReceivedRtcp = { reports: [] };
 	let at = 0;
 	while (at + 4 <= buf.length) {
 		if (buf[at] >> 6 !== 2) return undefined;
@@ -155,10 +153,6 @@ export function parseRtcp(buf: Uint8Array): ReceivedRtcp | undefined {
 				ssrc: v.getUint32(at + 4),
 				ntpMiddle: ntpMiddle([v.getUint32(at + 8), v.getUint32(at + 12)]),
 			});
-		}
-		if (pt === BYE) {
-			const count = buf[at] & 0x1f;
-			for (let i = 0; i < count && 8 + 4 * i <= len; i++) out.byes.push(v.getUint32(at + 4 + 4 * i));
 		}
 		at += len;
 	}

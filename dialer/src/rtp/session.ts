@@ -134,7 +134,8 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 			return;
 		}
 		this.sending = true;
-		this.pacer.add(this);
+		// When packet 0 is due: the RTP clock's origin, for RTCP's timestamp mapping.
+		this.t0 = this.pacer.add(this);
 	}
 
 	/** Called by the pacer for packet `index`; false ends the stream. */
@@ -153,8 +154,6 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 			this.count(STATS.skipped, this.skipped);
 		}
 		this.nextIndex = index + 1;
-		// When packet 0 was due: the RTP clock's origin, for RTCP's timestamp mapping.
-		this.t0 ??= performance.now() - index * 20;
 		const link = this.link;
 		if (link.remote && !this.muted && !this.disabled) {
 			const ts = (this.tsBase + offset) >>> 0;

@@ -97,9 +97,8 @@ describe("RTCP packets", () => {
 		const pkt = compound([senderReport(me), sdesCname(42, "x@y"), bye(42)]);
 		expect(parseRtcp(pkt)).toEqual({
 			reports: [{ ssrc: 42, ntpMiddle: ntpMiddle(ntpTime(me.wallMs)) }],
-			byes: [42],
 		});
-		expect(parseRtcp(compound([receiverReport(5), sdesCname(5, "z")]))).toEqual({ reports: [], byes: [] });
+		expect(parseRtcp(compound([receiverReport(5), sdesCname(5, "z")]))).toEqual({ reports: [] });
 		const v1 = pkt.slice();
 		v1[0] = 0x40;
 		const truncated = pkt.slice(0, pkt.length - 2);
