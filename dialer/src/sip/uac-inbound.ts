@@ -3,7 +3,7 @@
  * BYE, OPTIONS, re-INVITE and its ACK, INFO/NOTIFY, a stray CANCEL, anything
  * else. The agent has already refused unknown methods and tagless requests.
  */
-import { ALLOW, knownMethod, type SipAgent } from "./agent.ts";
+import { ALLOW, type SipAgent } from "./agent.ts";
 import { parseCSeq, tagOf } from "./fields.ts";
 import { header, type SipRequest } from "./message.ts";
 import { answerReinvite, reinviteAck } from "./reinvite.ts";
@@ -53,10 +53,7 @@ export function answerInDialog(agent: SipAgent, req: SipRequest, source: Endpoin
 		if (ours && theirs) reinviteAck(agent, req, d, state);
 		return;
 	}
-	if (!knownMethod(req.method)) {
-		agent.respond(req, source, 501, "Not Implemented", [["allow", ALLOW]]);
-		return;
-	}
+	// Unknown methods never get here: SipAgent.route answers them 501 first.
 	// A CANCEL is for a server transaction we never have; other tags are another dialog (§12.2.2).
 	if (req.method === "CANCEL" || !ours || !theirs) {
 		agent.respond(req, source, 481, "Call/Transaction Does Not Exist");

@@ -155,7 +155,8 @@ describe("answerInDialog", () => {
 		answerInDialog(agent, inDialog("BYE", "ours", { fromTag: "another-fork" }), source, d);
 		answerInDialog(agent, inDialog("SUBSCRIBE"), source, d);
 		answerInDialog(agent, inDialog("bye"), source, d);
-		expect(answers.map((a) => a.status)).toEqual([481, 481, 481, 405, 501]);
+		// "bye" is not BYE (methods are case-sensitive); through the agent it gets 501 before any dialog.
+		expect(answers.map((a) => a.status)).toEqual([481, 481, 481, 405, 405]);
 		expect(seen).toEqual([]); // neither the foreign BYEs nor "bye" ended our call
 		expect(
 			header({ kind: "request", method: "X", uri: "", headers: answers[3].extra, body: "" }, "allow"),
