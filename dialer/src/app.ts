@@ -48,7 +48,7 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 		},
 		64,
 		Date.now,
-		(bytes) => converter.prepare(bytes),
+		(bytes, hash) => converter.prepare(bytes, hash),
 	);
 	const delivery = new CallbackDelivery(
 		async (url, event) => {

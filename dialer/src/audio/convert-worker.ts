@@ -12,6 +12,8 @@ import { prepareAudio } from "./store.ts";
 export interface ConvertRequest {
 	id: number;
 	bytes: Uint8Array;
+	/** The bytes' SHA-256, computed once by the caller. */
+	hash: string;
 }
 
 /** Conversion thread → main: the prepared sound, or the error with its code. */
@@ -22,16 +24,21 @@ export type ConvertReply =
 const port = parentPort;
 if (!port) throw new Error("convert-worker.ts runs as a worker thread");
 
-port.on("message", async ({ id, bytes }: ConvertRequest) => {
+/** A copy over a SharedArrayBuffer: what the media thread plays from, so nobody copies it again. */
+function shared(bytes: Uint8Array): Uint8Array {
+	const out = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+	out.set(bytes);
+	return out;
+}
+
+port.on("message", async ({ id, bytes, hash }: ConvertRequest) => {
 	let reply: ConvertReply;
-	const transfer: ArrayBuffer[] = [];
 	try {
-		const a = await prepareAudio(bytes);
-		reply = { id, ok: true, ...a };
-		transfer.push(a.pcmu.buffer as ArrayBuffer, a.pcma.buffer as ArrayBuffer);
+		const a = await prepareAudio(bytes, hash);
+		reply = { id, ok: true, ...a, pcmu: shared(a.pcmu), pcma: shared(a.pcma) };
 	} catch (err) {
 		const code = err instanceof AudioError ? err.code : undefined;
 		reply = { id, ok: false, code, message: (err as Error)?.message ?? String(err) };
 	}
-	port.postMessage(reply, transfer);
+	port.postMessage(reply);
 });

@@ -6,6 +6,7 @@
  * Errors keep their AudioError code; a thread that dies fails what it held
  * and the next request starts a new one.
  */
+import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { ConvertReply, ConvertRequest } from "./convert-worker.ts";
 import { AudioError } from "./errors.ts";
@@ -30,15 +31,21 @@ export class AudioConverter {
 		if (!this.worker) this.begin();
 	}
 
-	/** Convert `bytes` (WAV or MP3) to G.711. @throws AudioError, as prepareAudio does */
-	prepare(bytes: Uint8Array): Promise<PreparedAudio> {
+	/**
+	 * Convert `bytes` (WAV or MP3) to G.711, over SharedArrayBuffers the media
+	 * thread plays without a copy. `hash`: their SHA-256 if known. @throws AudioError, as prepareAudio does
+	 */
+	prepare(
+		bytes: Uint8Array,
+		hash = createHash("sha256").update(bytes).digest("hex"),
+	): Promise<PreparedAudio> {
 		const worker = this.worker ?? this.begin();
 		const id = this.nextId++;
 		return new Promise<PreparedAudio>((resolve, reject) => {
 			this.pending.set(id, { resolve, reject });
 			// An idle thread must not keep the process alive; a busy one must finish.
 			worker.ref();
-			worker.postMessage({ id, bytes } satisfies ConvertRequest);
+			worker.postMessage({ id, bytes, hash } satisfies ConvertRequest);
 		});
 	}
 

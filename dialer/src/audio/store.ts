@@ -37,8 +37,11 @@ const MAX_SECONDS = 4 * 3600;
 /** The longest a fetched sound is reused without revalidating, whatever its max-age says. */
 const MAX_FRESH_S = 24 * 3600;
 
-/** Decode any supported file to G.711. @throws AudioError */
-export async function prepareAudio(bytes: Uint8Array): Promise<PreparedAudio> {
+/**
+ * Decode any supported file to G.711. `hash`: the bytes' SHA-256 when the
+ * caller has it already (the store's cache key). @throws AudioError
+ */
+export async function prepareAudio(bytes: Uint8Array, hash = sha256(bytes)): Promise<PreparedAudio> {
 	if (bytes.length === 0) throw new AudioError("AUDIO_EMPTY", "audio file is empty");
 	if (bytes.length > MAX_BYTES)
 		throw new AudioError("AUDIO_TOO_LARGE", `audio file exceeds ${MAX_BYTES} bytes`);
@@ -55,7 +58,7 @@ export async function prepareAudio(bytes: Uint8Array): Promise<PreparedAudio> {
 		pcmu: encodeUlaw(mono8k),
 		pcma: encodeAlaw(mono8k),
 		durationMs: Math.round(mono8k.length / 8),
-		hash: sha256(bytes),
+		hash,
 	};
 }
 
@@ -72,14 +75,14 @@ export class AudioStore {
 	private readonly maxEntries: number;
 
 	private readonly now: () => number;
-	private readonly prepare: (bytes: Uint8Array) => Promise<PreparedAudio>;
+	private readonly prepare: (bytes: Uint8Array, hash: string) => Promise<PreparedAudio>;
 
 	/** `prepare`: the conversion (the dialer passes its AudioConverter's, off the main thread). */
 	constructor(
 		fetcher: AudioFetcher,
 		maxEntries = 64,
 		now: () => number = Date.now,
-		prepare: (bytes: Uint8Array) => Promise<PreparedAudio> = prepareAudio,
+		prepare: (bytes: Uint8Array, hash: string) => Promise<PreparedAudio> = prepareAudio,
 	) {
 		this.fetcher = fetcher;
 		this.maxEntries = maxEntries;
@@ -139,7 +142,7 @@ export class AudioStore {
 		const key = sha256(bytes);
 		const hit = this.byHash.get(key);
 		if (hit) return hit;
-		const p = this.prepare(bytes);
+		const p = this.prepare(bytes, key);
 		// A failed conversion must not be cached: the next call may bring a fixed file.
 		p.catch(() => this.byHash.delete(key));
 		this.remember(this.byHash, key, p);

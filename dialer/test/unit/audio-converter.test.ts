@@ -10,6 +10,7 @@ import { AudioConverter } from "../../src/audio/converter.ts";
 import { AudioError } from "../../src/audio/errors.ts";
 import { prepareAudio } from "../../src/audio/store.ts";
 import { buildWav } from "../../src/audio/wav.ts";
+import { shareSound } from "../../src/rtp/media-channel.ts";
 
 const converters: AudioConverter[] = [];
 afterEach(async () => {
@@ -48,6 +49,12 @@ describe("audio converter (off the main thread)", () => {
 		expect(off.hash).toBe(on.hash);
 		expect(Buffer.from(off.pcmu).equals(Buffer.from(on.pcmu))).toBe(true);
 		expect(Buffer.from(off.pcma).equals(Buffer.from(on.pcma))).toBe(true);
+		// Over shared memory already: the media thread plays it without another copy (shareSound).
+		expect([
+			off.pcmu.buffer instanceof SharedArrayBuffer,
+			off.pcma.buffer instanceof SharedArrayBuffer,
+		]).toEqual([true, true]);
+		expect(shareSound(off.pcmu)).toBe(off.pcmu);
 	});
 
 	it("refuses a bad file with the same AudioError code", async () => {

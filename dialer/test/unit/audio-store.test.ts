@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { AudioFetchError, AudioStore } from "../../src/audio/store.ts";
+import { AudioFetchError, AudioStore, prepareAudio } from "../../src/audio/store.ts";
 import { buildWav } from "../../src/audio/wav.ts";
 
 const wav = buildWav(
@@ -61,5 +62,21 @@ describe("AudioStore: one fetch per sound while fresh, revalidation after", () =
 		await expect(store.load({ url: "http://sounds/c.wav" })).rejects.toBeInstanceOf(AudioFetchError);
 		fail = false;
 		expect((await store.load({ url: "http://sounds/c.wav" })).durationMs).toBe(1000);
+	});
+});
+
+describe("AudioStore: the conversion it is given", () => {
+	it("hands it the bytes and their SHA-256 (computed once), and converts a sound once", async () => {
+		const calls: Array<[number, string]> = [];
+		const store = new AudioStore(server({}).fetcher, 8, Date.now, async (bytes, hash) => {
+			calls.push([bytes.length, hash]);
+			return prepareAudio(bytes, hash);
+		});
+		const inline = Buffer.from(wav).toString("base64");
+		const a = await store.load({ inline });
+		const b = await store.load({ inline });
+		expect(b).toBe(a);
+		expect(calls).toEqual([[wav.length, createHash("sha256").update(wav).digest("hex")]]);
+		expect(a.hash).toBe(calls[0][1]);
 	});
 });
