@@ -12,6 +12,15 @@ export class ApiError extends Error {
 	}
 }
 
+/** The one error body, `{error: {code, message, requestId}}`, and its status. */
+export function errorResponse(
+	code: string,
+	message: string,
+	requestId: string,
+): { status: number; body: { error: { code: string; message: string; requestId: string } } } {
+	return { status: statusFor(code), body: { error: { code, message, requestId } } };
+}
+
 /** The HTTP status for a code. */
 export function statusFor(code: string): number {
 	switch (code) {

@@ -7,7 +7,6 @@
  * the replay is whole (`x-events-replay: complete`), lost some (`partial`: too
  * old, or the dialer restarted) or was not asked for (`none`).
  */
-import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -15,6 +14,7 @@ import { WebSocket, WebSocketServer } from "ws";
 import type { CallEvent } from "../call/types.ts";
 import type { Logger } from "../log.ts";
 import type { TokenService } from "./auth.ts";
+import { ApiError } from "./errors.ts";
 import { EventLog, type LoggedEvent, type Replay } from "./event-log.ts";
 
 /** Per client: the highest event_id it has been sent (replay included). */
@@ -58,12 +58,12 @@ export class EventsSocket {
 		if (this.outbox.length === 1) setImmediate(() => this.flush());
 	}
 
-	/** Handle an upgrade request for /events (authenticated here). */
+	/** Handle an upgrade request for /events (authenticated here). @throws ApiError to refuse it */
 	async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
 		const query = resumeQuery(url.searchParams);
-		if (typeof query === "string") return refuse(socket, 400, "INVALID_EVENTS_QUERY", query);
+		if (typeof query === "string") throw new ApiError("INVALID_EVENTS_QUERY", query);
 		if (!(await this.tokens.verify(req.headers.authorization)))
-			return refuse(socket, 401, "UNAUTHORIZED", "missing or invalid bearer token");
+			throw new ApiError("UNAUTHORIZED", "missing or invalid bearer token");
 		// Decided now and read back by the headers and connection handlers, which run
 		// synchronously in handleUpgrade: no event can fall between replay and live.
 		replays.set(req, query && this.log.since(query.after, query.stream));
@@ -111,14 +111,6 @@ function resumeQuery(q: URLSearchParams): { stream: string; after: number } | un
 	if (!UUID.test(stream)) return "stream must be the x-events-stream value of an earlier connection";
 	if (!/^\d{1,15}$/.test(after)) return "after must be an event_id (a non-negative integer)";
 	return { stream, after: Number(after) };
-}
-
-function refuse(socket: Duplex, status: number, code: string, message: string): void {
-	const body = JSON.stringify({ error: { code, message, requestId: randomUUID() } });
-	const reason = status === 400 ? "Bad Request" : "Unauthorized";
-	socket.end(
-		`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-	);
 }
 
 function corked(ws: WebSocket, write: () => void): void {

@@ -10,7 +10,7 @@ import { CallError, type CallManager } from "../call/manager.ts";
 import type { CallEvent } from "../call/types.ts";
 import type { Logger } from "../log.ts";
 import type { TokenService } from "./auth.ts";
-import { ApiError, statusFor } from "./errors.ts";
+import { ApiError, errorResponse } from "./errors.ts";
 import { EventsSocket } from "./events-socket.ts";
 import { validateCall } from "./validate.ts";
 
@@ -70,12 +70,18 @@ export class ControlServer {
 	private async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
 		try {
 			const url = new URL(req.url ?? "/", "http://x");
-			if (url.pathname !== "/events") {
-				socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-				return;
-			}
+			if (url.pathname !== "/events") throw new ApiError("NOT_FOUND", "no such route");
 			await this.events.upgrade(req, socket, head, url);
 		} catch (err) {
+			if (err instanceof ApiError) {
+				// The same body and status as any HTTP error, on the raw socket of the refused upgrade.
+				const { status, body } = errorResponse(err.code, err.message, randomUUID());
+				const json = JSON.stringify(body);
+				socket.end(
+					`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
+				);
+				return;
+			}
 			this.deps.log.error("ControlServer.upgrade failed", { err: (err as Error).message });
 			socket.destroy();
 		}
@@ -124,7 +130,8 @@ export class ControlServer {
 	private fail(res: http.ServerResponse, err: unknown): void {
 		const requestId = randomUUID();
 		if (err instanceof ApiError || err instanceof CallError) {
-			send(res, statusFor(err.code), { error: { code: err.code, message: err.message, requestId } });
+			const { status, body } = errorResponse(err.code, err.message, requestId);
+			send(res, status, body);
 			return;
 		}
 		this.deps.log.error("ControlServer.handle failed", { requestId, err: (err as Error)?.stack });

@@ -188,6 +188,30 @@ describe("control API: /events resume (at-least-once)", () => {
 	});
 });
 
+describe("control API: refused upgrades", () => {
+	it("carry the one error body: 404 NOT_FOUND for another path, 401 UNAUTHORIZED for a bad token", async () => {
+		for (const [path, auth, status, code] of [
+			["/nope", `Bearer ${t.token}`, 404, "NOT_FOUND"],
+			["/events", "Bearer nope", 401, "UNAUTHORIZED"],
+		] as const) {
+			const ws = new WebSocket(`${t.base.replace("http", "ws")}${path}`, {
+				headers: { authorization: auth },
+			});
+			const [got, body] = await new Promise<[number, string]>((resolve) => {
+				ws.on("unexpected-response", (_req, res) => {
+					let text = "";
+					res.on("data", (d) => (text += d));
+					res.on("end", () => resolve([res.statusCode ?? 0, text]));
+				});
+				ws.on("open", () => resolve([101, ""]));
+				ws.on("error", () => {});
+			});
+			expect(got).toBe(status);
+			expect(JSON.parse(body).error).toMatchObject({ code, requestId: expect.any(String) });
+		}
+	});
+});
+
 describe("control API: call ids in the path", () => {
 	it("answers a malformed %-escape with 400 INVALID_CALL_ID, not a server error", async () => {
 		for (const method of ["GET", "DELETE"]) {
