@@ -7,21 +7,27 @@ import { parseCSeq } from "./fields.ts";
 import { type Header, header, type SipRequest, type SipResponse } from "./message.ts";
 
 /**
+ * A request built from `invite`: its Request-URI, its top Via (one), the
+ * headers `names` picks, then `extra`, and the INVITE's CSeq number with `method`.
+ */
+function fromInvite(invite: SipRequest, method: string, names: string[], extra: Header[] = []): SipRequest {
+	const headers: Header[] = [];
+	for (const h of invite.headers) {
+		if (h[0] === "via") {
+			if (!headers.some((x) => x[0] === "via")) headers.push(h);
+		} else if (names.includes(h[0])) headers.push(h);
+	}
+	headers.push(...extra, ["cseq", `${parseCSeq(header(invite, "cseq"))?.seq ?? 1} ${method}`]);
+	return { kind: "request", method, uri: invite.uri, headers, body: "" };
+}
+
+/**
  * The ACK for a non-2xx final response (§17.1.1.3): same branch, To from the response.
  * @example ackFor(invite, busy486).method // "ACK"
  */
 export function ackFor(invite: SipRequest, res: SipResponse): SipRequest {
-	const headers: Header[] = [];
-	const cseq = parseCSeq(header(invite, "cseq"));
-	for (const h of invite.headers) {
-		if (h[0] === "via") {
-			if (!headers.some((x) => x[0] === "via")) headers.push(h);
-		} else if (h[0] === "from" || h[0] === "call-id" || h[0] === "route" || h[0] === "max-forwards")
-			headers.push(h);
-	}
-	headers.push(["to", header(res, "to") ?? header(invite, "to") ?? ""]);
-	headers.push(["cseq", `${cseq?.seq ?? 1} ACK`]);
-	return { kind: "request", method: "ACK", uri: invite.uri, headers, body: "" };
+	const to = header(res, "to") ?? header(invite, "to") ?? "";
+	return fromInvite(invite, "ACK", ["from", "call-id", "route", "max-forwards"], [["to", to]]);
 }
 
 /**
@@ -30,14 +36,5 @@ export function ackFor(invite: SipRequest, res: SipResponse): SipRequest {
  * @example cancelFor(invite).headers // [..., ["cseq", "1 CANCEL"]]
  */
 export function cancelFor(invite: SipRequest): SipRequest {
-	const headers: Header[] = [];
-	const seq = parseCSeq(header(invite, "cseq"))?.seq ?? 1;
-	for (const h of invite.headers) {
-		if (h[0] === "via") {
-			if (!headers.some((x) => x[0] === "via")) headers.push(h);
-		} else if (["max-forwards", "from", "to", "call-id", "route", "user-agent"].includes(h[0]))
-			headers.push(h);
-	}
-	headers.push(["cseq", `${seq} CANCEL`]);
-	return { kind: "request", method: "CANCEL", uri: invite.uri, headers, body: "" };
+	return fromInvite(invite, "CANCEL", ["max-forwards", "from", "to", "call-id", "route", "user-agent"]);
 }
