@@ -13,6 +13,7 @@ import {
 	type SipRequest,
 	type SipResponse,
 	serialize,
+	splitList,
 } from "./message.ts";
 import type { Endpoint, SipTransport } from "./transport.ts";
 
@@ -264,18 +265,23 @@ export class TransactionLayer {
 
 /** Transactions match on the top Via branch plus the CSeq method (CANCEL shares INVITE's branch). */
 /**
- * A far end's request as a server transaction (RFC 3261 §17.2.3): its branch,
- * sent-by and method; for a branch without the magic cookie (RFC 2543 peers,
- * whose branches need not be unique) the request's Call-ID, From tag, CSeq,
- * top Via and Request-URI. Two peers reusing one branch never share a response.
+ * A far end's request's transaction identity without its method (RFC 3261
+ * §17.2.3): the branch and sent-by of a magic-cookie branch; for an RFC 2543
+ * peer (whose branches need not be unique) its Request-URI, Call-ID, From tag,
+ * CSeq number and top Via. A CANCEL has its INVITE's identity (§9.2).
  */
-export function serverKey(req: SipRequest): string {
-	const top = header(req, "via")?.split(",")[0]?.trim() ?? "";
+export function transactionId(req: SipRequest): string {
+	const top = splitList(header(req, "via") ?? "")[0] ?? "";
 	const via = parseVia(top);
 	const branch = via?.params.branch;
-	if (via && branch?.startsWith("z9hG4bK")) return `${branch}|${via.host}:${via.port ?? ""}|${req.method}`;
-	const id = [header(req, "call-id"), tagOf(header(req, "from")), header(req, "cseq"), top, req.uri];
-	return `2543|${id.join("|")}|${req.method}`;
+	if (via && branch?.startsWith("z9hG4bK")) return `${branch}|${via.host}:${via.port ?? ""}`;
+	const seq = parseCSeq(header(req, "cseq"))?.seq ?? "";
+	return ["2543", req.uri, header(req, "call-id"), tagOf(header(req, "from")), seq, top].join("|");
+}
+
+/** A server transaction's key: its identity and method, so two peers reusing a branch never share a response. */
+export function serverKey(req: SipRequest): string {
+	return `${transactionId(req)}|${req.method}`;
 }
 
 export function txKey(via: string | undefined, method: string): string {

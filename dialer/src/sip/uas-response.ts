@@ -4,8 +4,9 @@
  * came from (`received`, RFC 3261 §18.2.1; `rport`, RFC 3581 §4).
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { parseVia, tagOf } from "./fields.ts";
+import { parseVia } from "./fields.ts";
 import { type Header, header, type SipRequest, splitList } from "./message.ts";
+import { transactionId } from "./transaction.ts";
 import type { Endpoint } from "./transport.ts";
 
 // Per process: tags are unguessable from outside, yet the same request always maps to the same tag.
@@ -13,21 +14,14 @@ const TAG_KEY = randomBytes(32);
 
 /**
  * The To tag for our response to `req`. Derived from the request's transaction
- * identity (top Via, Call-ID, From tag, CSeq number), so a retransmission gets
+ * identity (transaction.ts transactionId), so a retransmission gets
  * the same tag even when the response cache has forgotten it, and a CANCEL gets
  * the tag of the INVITE it cancels (§9.2). 64 bits of HMAC output: well above
  * the 32 random bits §19.3 asks for.
  * @example responseTag(optionsRequest) // "5f0c9a1e77b2d403"
  */
 export function responseTag(req: SipRequest): string {
-	const via = splitList(header(req, "via") ?? "")[0] ?? "";
-	const parsed = parseVia(via);
-	const seq = /^\s*(\d+)/.exec(header(req, "cseq") ?? "")?.[1] ?? "";
-	// A magic-cookie branch names the transaction; an RFC 2543 peer has only the whole Via to go by.
-	const branch = parsed?.params.branch?.startsWith("z9hG4bK") ? parsed.params.branch : via;
-	const sentBy = parsed ? `${parsed.host}:${parsed.port ?? ""}` : "";
-	const id = [branch, sentBy, header(req, "call-id") ?? "", tagOf(header(req, "from")) ?? "", seq].join("\n");
-	return createHmac("sha256", TAG_KEY).update(id).digest("hex").slice(0, 16);
+	return createHmac("sha256", TAG_KEY).update(transactionId(req)).digest("hex").slice(0, 16);
 }
 
 /**
