@@ -5,7 +5,7 @@
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { parseVia } from "./fields.ts";
-import { type Header, header, type SipRequest, splitList } from "./message.ts";
+import { type Header, type SipRequest, splitList } from "./message.ts";
 import { transactionId } from "./transaction.ts";
 import type { Endpoint } from "./transport.ts";
 
