@@ -21,6 +21,23 @@ const sign = (aud: string, iss: string, exp: string | number, k = key) =>
 		.setIssuedAt()
 		.setExpirationTime(exp)
 		.sign(k);
+/** What an upgrade to `path` with `auth` got: 101 once open, else the refusal's status and body. */
+async function upgradeOutcome(path: string, auth: string): Promise<[number, string]> {
+	const ws = new WebSocket(`${t.base.replace("http", "ws")}${path}`, { headers: { authorization: auth } });
+	return new Promise<[number, string]>((resolve) => {
+		ws.on("unexpected-response", (_req, res) => {
+			let text = "";
+			res.on("data", (d) => (text += d));
+			res.on("end", () => resolve([res.statusCode ?? 0, text]));
+		});
+		ws.on("open", () => {
+			ws.close();
+			resolve([101, ""]);
+		});
+		ws.on("error", () => {});
+	});
+}
+
 const wav = Buffer.from(buildWav(new Int16Array(1600), 8000)).toString("base64");
 const valid = () => ({
 	call_id: `c-${Math.random()}`,
@@ -81,14 +98,7 @@ describe("control API: security", () => {
 		});
 	}
 	it("refuses the /events WebSocket without a valid token", async () => {
-		const ws = new WebSocket(`${t.base.replace("http", "ws")}/events`, {
-			headers: { authorization: "Bearer nope" },
-		});
-		const status = await new Promise<number>((resolve) => {
-			ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
-			ws.on("open", () => resolve(101));
-			ws.on("error", () => {});
-		});
+		const [status] = await upgradeOutcome("/events", "Bearer nope");
 		expect(status).toBe(401);
 	});
 	it("accepts the /events WebSocket with a valid token", async () => {
@@ -170,18 +180,7 @@ describe("control API: /events resume (at-least-once)", () => {
 			`?stream=${stream}&after=-1`,
 			`?stream=${stream}&after=1e3`,
 		]) {
-			const ws = new WebSocket(`${t.base.replace("http", "ws")}/events${q}`, {
-				headers: { authorization: `Bearer ${t.token}` },
-			});
-			const [status, body] = await new Promise<[number, string]>((resolve) => {
-				ws.on("unexpected-response", (_req, res) => {
-					let text = "";
-					res.on("data", (d) => (text += d));
-					res.on("end", () => resolve([res.statusCode ?? 0, text]));
-				});
-				ws.on("open", () => resolve([101, ""]));
-				ws.on("error", () => {});
-			});
+			const [status, body] = await upgradeOutcome(`/events${q}`, `Bearer ${t.token}`);
 			expect([q, status]).toEqual([q, 400]);
 			expect(JSON.parse(body).error.code).toBe("INVALID_EVENTS_QUERY");
 		}
@@ -194,18 +193,7 @@ describe("control API: refused upgrades", () => {
 			["/nope", `Bearer ${t.token}`, 404, "NOT_FOUND"],
 			["/events", "Bearer nope", 401, "UNAUTHORIZED"],
 		] as const) {
-			const ws = new WebSocket(`${t.base.replace("http", "ws")}${path}`, {
-				headers: { authorization: auth },
-			});
-			const [got, body] = await new Promise<[number, string]>((resolve) => {
-				ws.on("unexpected-response", (_req, res) => {
-					let text = "";
-					res.on("data", (d) => (text += d));
-					res.on("end", () => resolve([res.statusCode ?? 0, text]));
-				});
-				ws.on("open", () => resolve([101, ""]));
-				ws.on("error", () => {});
-			});
+			const [got, body] = await upgradeOutcome(path, auth);
 			expect(got).toBe(status);
 			expect(JSON.parse(body).error).toMatchObject({ code, requestId: expect.any(String) });
 		}
