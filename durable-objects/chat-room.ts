@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
+import type { ChatEvent, Message, Receipt, SendMessageInput } from "@hatch/contract/frames";
 import { asResult, type RoomResult } from "../src/domain/chats/deps";
 import { createLogger } from "../src/lib/log";
-import type { ChatEvent, Message, Receipt, SendMessageInput } from "../src/protocol/frames";
 import type { Outgoing, RoomContext } from "./chat-room/context";
 import { Fanout } from "./chat-room/fanout";
 import { HubLinks, openViewerIds } from "./chat-room/hub-links";

@@ -1,3 +1,5 @@
+import { CallClientFrame } from "@hatch/contract/call-frames";
+import type { ErrorFrame, ResultFrame } from "@hatch/contract/frames";
 import {
 	afterProbe,
 	answerRefused,
@@ -11,8 +13,6 @@ import {
 } from "../src/domain/calls/machine";
 import type { PeerReply, PeerSignal } from "../src/domain/calls/types";
 import { ApiError } from "../src/errors";
-import { CallClientFrame } from "../src/protocol/call-frames";
-import type { ErrorFrame, ResultFrame } from "../src/protocol/frames";
 import { perform, signalPeer, writeHistory } from "./calls/effects";
 import { apply, lockTurn, type Reply, startCall } from "./calls/outgoing";
 import { CallStore } from "./calls/store";

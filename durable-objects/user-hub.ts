@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
+import { encodeFrame, type Transport } from "@hatch/contract/codec";
+import type { HubEvent, ServerFrame } from "@hatch/contract/frames";
+import { LIMITS } from "@hatch/contract/limits";
 import type { PeerReply, PeerSignal } from "../src/domain/calls/types";
 import { randomToken, sha256Hex } from "../src/lib/ids";
 import { createLogger } from "../src/lib/log";
-import { encodeFrame, type Transport } from "../src/protocol/codec";
-import type { HubEvent, ServerFrame } from "../src/protocol/frames";
-import { LIMITS } from "../src/protocol/limits";
 import { type PushNotification, sendToDevices } from "../src/providers/push";
 import type { DeliverBatch, DeliverResult } from "./chat-room/fanout";
 import { isFresh } from "./user-hub/chat-events";

@@ -1,3 +1,4 @@
+import type { CallEvent } from "@hatch/contract/call-frames";
 import { createDb } from "../../src/db/client";
 import { recordCall } from "../../src/domain/calls/history";
 import type {
@@ -9,7 +10,6 @@ import type {
 	Target,
 } from "../../src/domain/calls/types";
 import { hubOf } from "../../src/domain/chats/deps";
-import type { CallEvent } from "../../src/protocol/call-frames";
 import type { UserHub } from "../user-hub";
 
 /** The open sockets of this hub a target names. */

@@ -1,3 +1,4 @@
+import type { TurnServerInfo } from "@hatch/contract/call-frames";
 import { inArray } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
 import { users } from "../../src/db/schema";
@@ -9,7 +10,6 @@ import { turnServerInfo } from "../../src/domain/turn/info";
 import { issueTurnLease } from "../../src/domain/turn/lease";
 import type { TurnCredentials } from "../../src/domain/turn/types";
 import { newId } from "../../src/lib/ids";
-import type { TurnServerInfo } from "../../src/protocol/call-frames";
 import type { SocketIdentity, UserHub } from "../user-hub";
 import { perform, sendEvent, signalPeer } from "./effects";
 import type { CallStore } from "./store";

@@ -1,5 +1,5 @@
+import type { ChatEvent } from "@hatch/contract/frames";
 import type { Logger } from "../../src/lib/log";
-import type { ChatEvent } from "../../src/protocol/frames";
 import type { SocketGuard } from "../user-hub/guard";
 import type { HubLinks } from "./hub-links";
 import type { Member, Membership } from "./membership";

@@ -1,4 +1,4 @@
-import type { ChatEvent } from "../../src/protocol/frames";
+import type { ChatEvent } from "@hatch/contract/frames";
 
 /** What a UserHub answers to a delivery: how many of the user's sockets got it. */
 export type DeliverResult = { sockets: number };

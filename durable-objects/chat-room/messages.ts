@@ -1,9 +1,9 @@
+import type { Message, SendMessageInput } from "@hatch/contract/frames";
+import { LIMITS } from "@hatch/contract/limits";
 import { createDb } from "../../src/db/client";
 import { attachFilesToMessage } from "../../src/domain/files/attach";
 import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
-import type { Message, SendMessageInput } from "../../src/protocol/frames";
-import { LIMITS } from "../../src/protocol/limits";
 import type { RoomContext } from "./context";
 import type { RoomStore } from "./store";
 import { summaryText } from "./summary";

@@ -1,4 +1,4 @@
-import type { ChatEvent, Receipt } from "../../src/protocol/frames";
+import type { ChatEvent, Receipt } from "@hatch/contract/frames";
 import type { RoomContext } from "./context";
 import type { DeliverResult } from "./fanout";
 import type { RoomStore } from "./store";

@@ -1,4 +1,4 @@
-import type { Message, Receipt } from "../../src/protocol/frames";
+import type { Message, Receipt } from "@hatch/contract/frames";
 
 /**
  * The ChatRoom's SQLite schema. `seq` is the per-chat order (1, 2, 3 …);

@@ -1,4 +1,4 @@
-import type { Message } from "../../src/protocol/frames";
+import type { Message } from "@hatch/contract/frames";
 
 type Summary = { seq: number; senderId: string; text: string; at: number };
 

@@ -1,4 +1,4 @@
-import { LIMITS } from "../../src/protocol/limits";
+import { LIMITS } from "@hatch/contract/limits";
 import type { RoomContext } from "./context";
 
 /**

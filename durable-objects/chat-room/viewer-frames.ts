@@ -1,7 +1,7 @@
+import type { ClientFrame } from "@hatch/contract/frames";
+import { LIMITS } from "@hatch/contract/limits";
 import { unwrap } from "../../src/domain/chats/deps";
 import { ApiError } from "../../src/errors";
-import type { ClientFrame } from "../../src/protocol/frames";
-import { LIMITS } from "../../src/protocol/limits";
 import type { ChatRoom } from "../chat-room";
 import type { Viewer } from "./viewers";
 

@@ -1,8 +1,8 @@
+import { decodeFrame, type Transport } from "@hatch/contract/codec";
+import type { ErrorFrame, ServerFrame } from "@hatch/contract/frames";
+import { LIMITS } from "@hatch/contract/limits";
 import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
-import { decodeFrame, type Transport } from "../../src/protocol/codec";
-import type { ErrorFrame, ServerFrame } from "../../src/protocol/frames";
-import { LIMITS } from "../../src/protocol/limits";
 import type { ChatRoom } from "../chat-room";
 import type { RoomContext } from "./context";
 import { viewerDispatch } from "./viewer-frames";

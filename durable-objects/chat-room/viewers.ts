@@ -1,5 +1,5 @@
-import { encodeFrame, type Transport } from "../../src/protocol/codec";
-import type { ChatEvent, EventsFrame, Message, ServerFrame } from "../../src/protocol/frames";
+import { encodeFrame, type Transport } from "@hatch/contract/codec";
+import type { ChatEvent, EventsFrame, Message, ServerFrame } from "@hatch/contract/frames";
 
 /**
  * What survives hibernation for a chat-viewing socket: identity plus the last

@@ -1,4 +1,4 @@
-import type { ChatEvent, HubEvent } from "../../src/protocol/frames";
+import type { ChatEvent, HubEvent } from "@hatch/contract/frames";
 import type { SocketIdentity, UserHub } from "../user-hub";
 
 /**

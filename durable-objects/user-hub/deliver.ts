@@ -1,4 +1,4 @@
-import type { HubEvent } from "../../src/protocol/frames";
+import type { HubEvent } from "@hatch/contract/frames";
 import type { DeliverBatch, DeliverResult } from "../chat-room/fanout";
 import type { UserHub } from "../user-hub";
 import { sendChatEvents } from "./chat-events";

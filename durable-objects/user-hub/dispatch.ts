@@ -1,3 +1,4 @@
+import type { ClientFrame, HubEvent } from "@hatch/contract/frames";
 import { createDb } from "../../src/db/client";
 import { type ChatDeps, roomOf, unwrap } from "../../src/domain/chats/deps";
 import {
@@ -22,7 +23,6 @@ import {
 } from "../../src/domain/chats/messages";
 import { getChat, listChats } from "../../src/domain/chats/queries";
 import { ApiError } from "../../src/errors";
-import type { ClientFrame, HubEvent } from "../../src/protocol/frames";
 import type { SocketIdentity, UserHub } from "../user-hub";
 import { presenceOf } from "./presence";
 

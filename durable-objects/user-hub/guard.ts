@@ -1,4 +1,4 @@
-import { LIMITS } from "../../src/protocol/limits";
+import { LIMITS } from "@hatch/contract/limits";
 
 type State = { tokens: number; at: number; bad: number[] };
 

@@ -1,7 +1,7 @@
+import { decodeFrame, type Transport } from "@hatch/contract/codec";
+import type { ErrorFrame, HubEvent, ServerFrame } from "@hatch/contract/frames";
 import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
-import { decodeFrame, type Transport } from "../../src/protocol/codec";
-import type { ErrorFrame, HubEvent, ServerFrame } from "../../src/protocol/frames";
 import type { SocketIdentity, UserHub } from "../user-hub";
 import { handleCallFrame, onSocketOpened } from "../user-hub-calls";
 import { dispatch } from "./dispatch";

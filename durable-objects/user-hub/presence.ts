@@ -1,5 +1,5 @@
+import type { HubEvent } from "@hatch/contract/frames";
 import { hubOf } from "../../src/domain/chats/deps";
-import type { HubEvent } from "../../src/protocol/frames";
 
 /**
  * Tells the user's direct-chat contacts that they came online or went away,

@@ -1,6 +1,6 @@
+import { Attachment, Message, Receipt } from "@hatch/contract/frames";
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../middleware/auth";
-import { Attachment, Message, Receipt } from "../protocol/frames";
 
 export { Attachment, Message, Receipt };
 

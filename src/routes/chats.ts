@@ -1,3 +1,5 @@
+import { ChatName } from "@hatch/contract/frames";
+import { LIMITS } from "@hatch/contract/limits";
 import { z } from "@hono/zod-openapi";
 import { createDb } from "../db/client";
 import {
@@ -15,8 +17,6 @@ import {
 } from "../domain/chats/manage";
 import { getChat, listChats } from "../domain/chats/queries";
 import { createRouter } from "../lib/router";
-import { ChatName } from "../protocol/frames";
-import { LIMITS } from "../protocol/limits";
 import { ChatIdParam, ChatInfo, ChatView, route } from "./chat-schemas";
 
 const UserRef = z.string().trim().min(1).max(64).openapi({ description: "User id or username" });

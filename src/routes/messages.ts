@@ -1,3 +1,5 @@
+import { MessageText, SendMessageInput } from "@hatch/contract/frames";
+import { LIMITS } from "@hatch/contract/limits";
 import { z } from "@hono/zod-openapi";
 import {
 	chatReceipts,
@@ -10,8 +12,6 @@ import {
 	sendTyping,
 } from "../domain/chats/messages";
 import { createRouter } from "../lib/router";
-import { MessageText, SendMessageInput } from "../protocol/frames";
-import { LIMITS } from "../protocol/limits";
 import { ChatIdParam, Message, Receipt, route } from "./chat-schemas";
 
 const tags = ["messages"];

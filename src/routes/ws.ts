@@ -1,9 +1,9 @@
+import { pickTransport } from "@hatch/contract/codec";
 import { createRoute, z } from "@hono/zod-openapi";
 import { hubOf, roomOf } from "../domain/chats/deps";
 import { ApiError } from "../errors";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
-import { pickTransport } from "../protocol/codec";
 
 const Ticket = z
 	.object({

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { buildWav } from "../../dialer/src/audio/wav.ts";
+import { buildWav } from "@hatch/shared/audio/wav";
 import { signAsDialer } from "../../src/domain/dialer/token";
 import type { Dialer, DialRequest, DialResult } from "../../src/domain/dialer/types";
 import { api } from "../helpers/http";

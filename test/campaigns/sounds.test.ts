@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
+import { buildWav } from "@hatch/shared/audio/wav";
 import { describe, expect, it } from "vitest";
-import { buildWav } from "../../dialer/src/audio/wav.ts";
 import { signAsDialer } from "../../src/domain/dialer/token";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";

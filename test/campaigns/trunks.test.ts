@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
+import { DEFAULT_HOST_DENY, isHostDenied } from "@hatch/shared/host-policy";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_HOST_DENY, isHostDenied } from "../../dialer/src/sip/host-policy.ts";
 import { setDialerForTests } from "../../src/domain/dialer";
 import { decryptSecret } from "../../src/domain/secrets/crypto";
 import { api, errorCode } from "../helpers/http";

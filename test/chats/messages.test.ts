@@ -1,5 +1,5 @@
+import { LIMITS } from "@hatch/contract/limits";
 import { describe, expect, it } from "vitest";
-import { LIMITS } from "../../src/protocol/limits";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
 import { activeGroup, type Msg, openDirect, send } from "./helpers";

@@ -1,6 +1,6 @@
+import { LIMITS } from "@hatch/contract/limits";
 import { encode } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
-import { LIMITS } from "../../src/protocol/limits";
 import { openDirect } from "../chats/helpers";
 import { api } from "../helpers/http";
 import { createTestUser } from "../helpers/users";

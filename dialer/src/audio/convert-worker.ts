@@ -5,7 +5,7 @@
  * on the main thread. One request at a time, in order; see converter.ts.
  */
 import { parentPort } from "node:worker_threads";
-import { AudioError } from "./errors.ts";
+import { AudioError } from "@hatch/shared/audio/errors";
 import { prepareAudio } from "./store.ts";
 
 /** Main → conversion thread. */

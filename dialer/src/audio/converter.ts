@@ -8,8 +8,8 @@
  */
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import { AudioError } from "@hatch/shared/audio/errors";
 import type { ConvertReply, ConvertRequest } from "./convert-worker.ts";
-import { AudioError } from "./errors.ts";
 import type { PreparedAudio } from "./store.ts";
 
 interface Pending {

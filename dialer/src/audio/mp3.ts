@@ -4,8 +4,8 @@
  * on the first MP3: compiling it cost the conversion thread's start-up most of
  * its ~145 ms of CPU, which a WAV-only dialer never needs.
  */
-import { AudioError } from "./errors.ts";
-import type { Pcm } from "./wav.ts";
+import { AudioError } from "@hatch/shared/audio/errors";
+import type { Pcm } from "@hatch/shared/audio/wav";
 
 const CHUNK = 16 * 1024;
 

@@ -7,11 +7,11 @@
  * without one, each call revalidates it with `If-None-Match`.
  */
 import { createHash } from "node:crypto";
-import { AudioError } from "./errors.ts";
-import { encodeAlaw, encodeUlaw } from "./g711.ts";
+import { AudioError } from "@hatch/shared/audio/errors";
+import { encodeAlaw, encodeUlaw } from "@hatch/shared/audio/g711";
+import { toTelephony } from "@hatch/shared/audio/resample";
+import { looksLikeWav, type Pcm, parseWav } from "@hatch/shared/audio/wav";
 import { decodeMp3, looksLikeMp3 } from "./mp3.ts";
-import { toTelephony } from "./resample.ts";
-import { looksLikeWav, type Pcm, parseWav } from "./wav.ts";
 
 /** A sound ready for RTP: 8 kHz mono in both G.711 laws. */
 export interface PreparedAudio {

@@ -3,7 +3,7 @@
  * wiring each call to an RTP port on the media thread, event fan-out, and
  * draining on shutdown.
  */
-import { AudioError } from "../audio/errors.ts";
+import { AudioError } from "@hatch/shared/audio/errors";
 import { AudioFetchError, type AudioSource, type AudioStore, type PreparedAudio } from "../audio/store.ts";
 import type { Logger } from "../log.ts";
 import type { MediaThread } from "../rtp/media-thread.ts";

@@ -7,9 +7,9 @@
 
 import dns from "node:dns";
 import net from "node:net";
+import { isHostDenied } from "@hatch/shared/host-policy";
 import type { Logger } from "../log.ts";
 import { parseNameAddr, uriHostPort } from "./fields.ts";
-import { isHostDenied } from "./host-policy.ts";
 import type { Endpoint, TransportName } from "./transport.ts";
 
 /** The next hop before any DNS: the trunk itself, an address, or a name to look up. */

@@ -4,9 +4,10 @@
  * delivered both to the callback URL (with a retry) and on the WebSocket. Run
  * on both RTP send paths: the native sender (as shipped) and dgram (its fallback).
  */
+
+import { buildWav } from "@hatch/shared/audio/wav";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { buildWav } from "../../src/audio/wav.ts";
 import type { CallEvent } from "../../src/call/types.ts";
 import { type Json, postCall, startDialer, type TestDialer, waitFor } from "../helpers.ts";
 import { startCapture, startSippUas, startWorkerStub } from "./harness.ts";

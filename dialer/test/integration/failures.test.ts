@@ -6,8 +6,8 @@
  * timeout) and garbage instead of a response.
  */
 import dgram from "node:dgram";
+import { buildWav } from "@hatch/shared/audio/wav";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWav } from "../../src/audio/wav.ts";
 import type { CallEvent } from "../../src/call/types.ts";
 import { type Json, postCall, startDialer, type TestDialer, waitFor } from "../helpers.ts";
 import { freeUdpPort, startCapture, startSippUas } from "./harness.ts";

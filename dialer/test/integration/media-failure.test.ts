@@ -4,8 +4,8 @@
  * next call gets a fresh media thread. Against a real sipp UAS.
  */
 import type { Worker } from "node:worker_threads";
+import { buildWav } from "@hatch/shared/audio/wav";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWav } from "../../src/audio/wav.ts";
 import { postCall, startDialer, type TestDialer, waitFor } from "../helpers.ts";
 import { startCapture, startSippUas, startWorkerStub } from "./harness.ts";
 

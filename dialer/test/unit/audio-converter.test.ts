@@ -5,11 +5,12 @@
  * timers keep firing while a long file converts (they do not when the same
  * conversion runs on the main thread, which the last test also shows).
  */
+
+import { AudioError } from "@hatch/shared/audio/errors";
+import { buildWav } from "@hatch/shared/audio/wav";
 import { afterEach, describe, expect, it } from "vitest";
 import { AudioConverter } from "../../src/audio/converter.ts";
-import { AudioError } from "../../src/audio/errors.ts";
 import { prepareAudio } from "../../src/audio/store.ts";
-import { buildWav } from "../../src/audio/wav.ts";
 import { shareSound } from "../../src/rtp/media-channel.ts";
 
 const converters: AudioConverter[] = [];

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import { buildWav } from "@hatch/shared/audio/wav";
 import { describe, expect, it } from "vitest";
 import { AudioFetchError, AudioStore, prepareAudio } from "../../src/audio/store.ts";
-import { buildWav } from "../../src/audio/wav.ts";
 
 const wav = buildWav(
 	new Int16Array(8000).map((_, i) => Math.round(Math.sin(i / 3) * 9000)),

@@ -1,7 +1,7 @@
+import { buildWav } from "@hatch/shared/audio/wav";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { buildWav } from "../../src/audio/wav.ts";
 import { type Json, postCall, SECRET, startDialer, type TestDialer } from "../helpers.ts";
 
 let t: TestDialer;

@@ -1,4 +1,3 @@
-import { describe, expect, it } from "vitest";
 import {
 	alawToLinear,
 	decodeAlaw,
@@ -8,7 +7,8 @@ import {
 	linearToAlaw,
 	linearToUlaw,
 	ulawToLinear,
-} from "../../src/audio/g711.ts";
+} from "@hatch/shared/audio/g711";
+import { describe, expect, it } from "vitest";
 
 describe("G.711 µ-law", () => {
 	it("decodes the reference code points", () => {

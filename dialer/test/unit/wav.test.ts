@@ -1,8 +1,8 @@
+import { AudioError } from "@hatch/shared/audio/errors";
+import { toMono, toTelephony } from "@hatch/shared/audio/resample";
+import { buildWav, parseWav } from "@hatch/shared/audio/wav";
 import { describe, expect, it } from "vitest";
-import { AudioError } from "../../src/audio/errors.ts";
-import { toMono, toTelephony } from "../../src/audio/resample.ts";
 import { prepareAudio } from "../../src/audio/store.ts";
-import { buildWav, parseWav } from "../../src/audio/wav.ts";
 
 function tone(rate: number, seconds: number, hz: number, channels = 1): Int16Array {
 	const frames = Math.round(rate * seconds);

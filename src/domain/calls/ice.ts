@@ -1,4 +1,4 @@
-import type { IceCandidate } from "../../protocol/call-frames";
+import type { IceCandidate } from "@hatch/contract/call-frames";
 import { CALL_TIMING, type CallRecord, type Effect } from "./types";
 
 /**

@@ -1,4 +1,4 @@
-import type { CallParty, IceCandidate } from "../../protocol/call-frames";
+import type { CallParty, IceCandidate } from "@hatch/contract/call-frames";
 import { endEffects, ended, isActive, localAudience, ok, reasonFor, refuse } from "./ending";
 import { holdInbound, holdOutbound, keepForLateDevices, releaseInbound, releaseOutbound } from "./ice";
 import {

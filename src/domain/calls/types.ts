@@ -1,4 +1,4 @@
-import type { CallEvent, CallParty, IceCandidate, TurnServerInfo } from "../../protocol/call-frames";
+import type { CallEvent, CallParty, IceCandidate, TurnServerInfo } from "@hatch/contract/call-frames";
 
 /**
  * One user's view of a call, kept in that user's UserHub storage. The caller's

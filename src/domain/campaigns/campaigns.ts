@@ -1,5 +1,5 @@
+import { isHostDenied } from "@hatch/shared/host-policy";
 import { and, desc, eq, lt } from "drizzle-orm";
-import { isHostDenied } from "../../../dialer/src/sip/host-policy.ts";
 import { type CampaignRow, campaigns } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { newId, randomToken } from "../../lib/ids";

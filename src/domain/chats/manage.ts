@@ -1,8 +1,8 @@
+import type { HubEvent } from "@hatch/contract/frames";
 import { and, eq } from "drizzle-orm";
 import { chatMembers, chats } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
-import type { HubEvent } from "../../protocol/frames";
 import { type ChatDeps, hubOf, roomOf } from "./deps";
 import { activeMembership, getChat, membership, resolveUser } from "./queries";
 

@@ -1,4 +1,4 @@
-import type { SendMessageInput } from "../../protocol/frames";
+import type { SendMessageInput } from "@hatch/contract/frames";
 import { roomOf, unwrap } from "./deps";
 
 /**

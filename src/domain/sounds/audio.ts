@@ -1,7 +1,7 @@
-import { AudioError } from "../../../dialer/src/audio/errors.ts";
-import { encodeUlaw } from "../../../dialer/src/audio/g711.ts";
-import { toTelephony } from "../../../dialer/src/audio/resample.ts";
-import { looksLikeWav, parseWav } from "../../../dialer/src/audio/wav.ts";
+import { AudioError } from "@hatch/shared/audio/errors";
+import { encodeUlaw } from "@hatch/shared/audio/g711";
+import { toTelephony } from "@hatch/shared/audio/resample";
+import { looksLikeWav, parseWav } from "@hatch/shared/audio/wav";
 import { scanMp3 } from "./mp3-frames";
 
 /** Largest sound accepted (bytes) and longest (ms): a campaign message, not an album. */

@@ -1,4 +1,4 @@
-import type { TurnServerInfo } from "../../protocol/call-frames";
+import type { TurnServerInfo } from "@hatch/contract/call-frames";
 import type { TurnCredentials } from "./types";
 
 /**

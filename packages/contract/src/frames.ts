@@ -1,5 +1,5 @@
-import { z } from "@hono/zod-openapi";
-import { LIMITS } from "./limits";
+import { z } from "zod";
+import { LIMITS } from "./limits.ts";
 
 /**
  * The native WebSocket protocol, declared once. Every frame is `{type, ...}`.
@@ -86,7 +86,7 @@ export const Attachment = z
 		content_type: z.string(),
 		deleted: z.boolean(),
 	})
-	.openapi("Attachment");
+	.meta({ id: "Attachment" });
 
 /** A message as every client sees it. Deleted messages keep their seq with empty text (a tombstone). */
 export const Message = z
@@ -99,17 +99,17 @@ export const Message = z
 		text: z.string(),
 		reply_to: z.number().int().nullable(),
 		attachments: z.array(Attachment),
-		created_at: z.number().int().openapi({ description: "Unix ms" }),
+		created_at: z.number().int().meta({ description: "Unix ms" }),
 		edited_at: z.number().int().nullable(),
 		deleted: z.boolean(),
 	})
-	.openapi("Message");
+	.meta({ id: "Message" });
 export type Message = z.infer<typeof Message>;
 
 /** Per-recipient receipt watermarks: every seq ≤ delivered_seq is delivered, ≤ read_seq is read. */
 export const Receipt = z
 	.object({ user_id: z.string(), delivered_seq: z.number().int(), read_seq: z.number().int() })
-	.openapi("Receipt");
+	.meta({ id: "Receipt" });
 export type Receipt = z.infer<typeof Receipt>;
 
 export type ErrorFrame = {

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 
 /**
  * Call signalling frames (the Egg seed's "Звонки": c2s_call_offer … s2c_turn_server),

@@ -1,6 +1,6 @@
 import { decode, encode } from "@msgpack/msgpack";
-import { ClientFrame } from "./frames";
-import { LIMITS } from "./limits";
+import { ClientFrame } from "./frames.ts";
+import { LIMITS } from "./limits.ts";
 
 /** The two transports, chosen by `Sec-WebSocket-Protocol` as in the Egg seed. */
 export type Transport = "json" | "msgpack";
