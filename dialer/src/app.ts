@@ -82,6 +82,7 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 		media,
 		audio,
 		capacity: config.maxCalls,
+		playoutMs: config.byePlayoutMs,
 		log,
 		onEvent: (event, callbackUrl) => {
 			if (callbackUrl) delivery.enqueue(callbackUrl, event);

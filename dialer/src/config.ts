@@ -23,6 +23,8 @@ export interface Config {
 	mediaRealtime: number;
 	/** RTP through the native sender: `auto` when built, `on` required (start fails without), `off` dgram only. */
 	nativeSend: NativeSendMode;
+	/** Wait between a sound's last RTP packet and the BYE, for the far end's jitter buffer (ms). */
+	byePlayoutMs?: number;
 	logLevel: "info" | "warn" | "error" | "silent";
 }
 
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		mediaNice: int(env, "DIALER_MEDIA_NICE", -10, -20, 0),
 		mediaRealtime: int(env, "DIALER_MEDIA_RT_PRIORITY", 0, 0, 99),
 		nativeSend: nativeSend as NativeSendMode,
+		byePlayoutMs: int(env, "DIALER_BYE_PLAYOUT_MS", 250, 0, 2000),
 		logLevel: level as Config["logLevel"],
 	};
 }

@@ -27,7 +27,19 @@ export interface CallParams {
 	audio: PreparedAudio;
 	ringTimeoutS: number;
 	maxDurationS: number;
+	/**
+	 * How long after the last packet's due time the BYE goes out when the sound
+	 * ends (default {@link PLAYOUT_MS}): a phone's jitter buffer still holds the
+	 * last 60-200 ms of audio when the packet arrives, and a BYE ends playback at once.
+	 */
+	playoutMs?: number;
 }
+
+/**
+ * The default wait between the last packet and the BYE. Before it, the BYE went
+ * 20-40 ms after the last packet and a far end recording lost its last ~90 ms.
+ */
+export const PLAYOUT_MS = 250;
 
 /** Dependencies a call needs from the process. */
 export interface CallDeps {
@@ -57,6 +69,7 @@ export class Call {
 	private cancelCause?: CancelCause;
 	private ringTimer?: NodeJS.Timeout;
 	private maxTimer?: NodeJS.Timeout;
+	private playoutTimer?: NodeJS.Timeout;
 	private localSdp = "";
 	/** The law we are sending, once answered. */
 	private codec?: Codec;
@@ -144,11 +157,18 @@ export class Call {
 		return codec === "PCMU" ? this.params.audio.pcmu : this.params.audio.pcma;
 	}
 
-	/** Called by the media session when the sound has been sent. */
-	audioFinished(): void {
-		if (this.state !== "answered") return;
-		this.uac.bye();
-		this.end("completed", undefined, "audio finished");
+	/**
+	 * Called when the sound has been sent, its last packet due `sinceLastMs` ago:
+	 * the BYE waits until the far end has had {@link CallParams.playoutMs} to play it.
+	 */
+	audioFinished(sinceLastMs = 0): void {
+		if (this.state !== "answered" || this.playoutTimer) return;
+		const wait = Math.max(0, (this.params.playoutMs ?? PLAYOUT_MS) - sinceLastMs);
+		this.playoutTimer = setTimeout(() => {
+			if (this.state !== "answered") return;
+			this.uac.bye();
+			this.end("completed", undefined, "audio finished");
+		}, wait);
 	}
 
 	/** Called when the media thread died: the call cannot play its sound any more. */
@@ -210,6 +230,7 @@ export class Call {
 		if (isFinal(this.state)) return;
 		clearTimeout(this.ringTimer);
 		clearTimeout(this.maxTimer);
+		clearTimeout(this.playoutTimer);
 		this.deps.media.close();
 		const wasAnswered = this.answeredMs > 0;
 		this.state = state;

@@ -40,6 +40,8 @@ export interface ManagerDeps {
 	media: MediaThread;
 	audio: AudioStore;
 	capacity: number;
+	/** Wait between a sound's last packet and the BYE (call.ts PLAYOUT_MS when unset). */
+	playoutMs?: number;
 	log: Logger;
 	/** Every event of every call, with the call's callback URL if any. */
 	onEvent(event: CallEvent, callbackUrl: string | undefined): void;
@@ -96,7 +98,7 @@ export class CallManager {
 			let media: Awaited<ReturnType<MediaThread["open"]>>;
 			try {
 				media = await this.deps.media.open({
-					finished: () => call?.audioFinished(),
+					finished: (sinceLastMs) => call?.audioFinished(sinceLastMs),
 					dtmf: (digit) => call?.dtmf(digit),
 					failed: () => call?.mediaFailed(),
 				});
@@ -113,6 +115,7 @@ export class CallManager {
 					audio,
 					ringTimeoutS: req.ringTimeoutS,
 					maxDurationS: req.maxDurationS,
+					playoutMs: this.deps.playoutMs,
 				},
 				{
 					agent: this.deps.agent,

@@ -238,7 +238,7 @@ export class MediaThread implements ChannelOwner {
 				return;
 			}
 			case "finished":
-				this.channels.get(e.id)?.events.finished();
+				this.channels.get(e.id)?.events.finished(e.sinceLastMs);
 				return;
 			case "dtmf":
 				this.channels.get(e.id)?.events.dtmf(e.digit);

@@ -66,7 +66,10 @@ async function open(id: number, slot: number): Promise<void> {
 		bound.socket,
 		bound.port,
 		pacer,
-		{ finished: () => post({ ev: "finished", id }), dtmf: (digit) => post({ ev: "dtmf", id, digit }) },
+		{
+			finished: (sinceLastMs) => post({ ev: "finished", id, sinceLastMs }),
+			dtmf: (digit) => post({ ev: "dtmf", id, digit }),
+		},
 		{ row: { table, slot }, batch, rtcp: { socket: bound.rtcp, cname: CNAME } },
 	);
 	if (closedEarly.delete(id)) {

@@ -41,7 +41,7 @@ export type MediaEvent =
 	| { ev: "ready"; priority: PriorityResult; send: SendPath }
 	| { ev: "opened"; id: number; port: number }
 	| { ev: "open_failed"; id: number; reason: string }
-	| { ev: "finished"; id: number }
+	| { ev: "finished"; id: number; sinceLastMs: number }
 	| { ev: "dtmf"; id: number; digit: string };
 
 /** How the media thread sends RTP: the native batch sender, or dgram (and why). */
@@ -106,8 +106,11 @@ export interface CallMedia {
 
 /** Callbacks of a call's media. */
 export interface MediaEvents {
-	/** The whole sound has been sent. */
-	finished(): void;
+	/**
+	 * The whole sound has been sent; `sinceLastMs` is how long ago its last packet
+	 * was due (the call leaves the far end's jitter buffer time to play it out).
+	 */
+	finished(sinceLastMs: number): void;
 	/** An RFC 4733 digit arrived. */
 	dtmf(digit: string): void;
 	/** The media thread died: this call has no media any more. */

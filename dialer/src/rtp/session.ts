@@ -15,6 +15,9 @@ import { type CallMedia, type MediaEvents, type MediaStats, STATS } from "./prot
 import { RtcpReporter, type SenderState } from "./rtcp-reporter.ts";
 import type { FallbackSender, SendBatch } from "./send-batch.ts";
 
+/** The packet interval (the pacer's). */
+const PACKET_MS = 20;
+
 /** Payload types a far end's first packet may have for us to latch onto it: G.711, comfort noise. */
 const LATCH_TYPES = new Set([PAYLOAD.PCMU, PAYLOAD.PCMA, 13]);
 
@@ -145,7 +148,9 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		const offset = index * SAMPLES;
 		if (offset >= audio.length) {
 			this.sending = false;
-			queueMicrotask(() => this.events.finished());
+			// Packet index − 1 was the last: how long ago it was due, for the call's BYE.
+			const sinceLastMs = Math.max(0, performance.now() - ((this.t0 ?? 0) + (index - 1) * PACKET_MS));
+			queueMicrotask(() => this.events.finished(sinceLastMs));
 			return false;
 		}
 		if (index !== this.nextIndex) {

@@ -44,3 +44,19 @@ describe("config: the public address", () => {
 			);
 	});
 });
+
+describe("config: DIALER_BYE_PLAYOUT_MS", () => {
+	const base = { DIALER_SECRET: "0123456789abcdef0123" };
+	it("defaults to 250 ms and takes 0-2000", () => {
+		expect(loadConfig(base).byePlayoutMs).toBe(250);
+		expect(loadConfig({ ...base, DIALER_BYE_PLAYOUT_MS: "0" }).byePlayoutMs).toBe(0);
+		expect(loadConfig({ ...base, DIALER_BYE_PLAYOUT_MS: "400" }).byePlayoutMs).toBe(400);
+	});
+
+	it("refuses what is not a whole number of ms in range, naming the variable", () => {
+		for (const v of ["-1", "2001", "0.5", "soon"])
+			expect(() => loadConfig({ ...base, DIALER_BYE_PLAYOUT_MS: v })).toThrow(
+				/DIALER_BYE_PLAYOUT_MS must be/,
+			);
+	});
+});
