@@ -3,12 +3,14 @@
  * Ring timeout CANCELs, the end of the sound or max duration BYEs, and every
  * state change becomes exactly one numbered event.
  */
+import type { AmdResult } from "../amd/detector.ts";
 import type { PreparedAudio } from "../audio/store.ts";
 import type { CallMedia } from "../rtp/protocol.ts";
 import { buildOffer, type Codec, chooseCodec, parseSdp } from "../sdp/sdp.ts";
 import type { SipAgent } from "../sip/agent.ts";
 import { type Trunk, UacCall } from "../sip/uac.ts";
 import { type CancelCause, outcomeFor, reasonFor } from "./outcome.ts";
+import { type AmdOptions, SoundPlan, type SoundStep } from "./sound-plan.ts";
 import {
 	type CallEvent,
 	type CallEventType,
@@ -27,6 +29,8 @@ export interface CallParams {
 	audio: PreparedAudio;
 	ringTimeoutS: number;
 	maxDurationS: number;
+	/** Answering-machine detection: listen on answer before playing (sound-plan.ts). */
+	amd?: AmdOptions;
 	/**
 	 * How long after the last packet's due time the BYE goes out when the sound
 	 * ends (default {@link PLAYOUT_MS}): a phone's jitter buffer still holds the
@@ -73,12 +77,14 @@ export class Call {
 	private localSdp = "";
 	/** The law we are sending, once answered. */
 	private codec?: Codec;
+	private readonly plan: SoundPlan;
 
 	constructor(params: CallParams, deps: CallDeps) {
 		this.params = params;
 		this.deps = deps;
 		this.id = params.callId;
 		this.to = params.to;
+		this.plan = new SoundPlan(params.audio, params.amd);
 		this.uac = new UacCall(deps.agent, params.trunk, params.to, {
 			provisional: (status, reason, sdp) => this.provisional(status, reason, sdp),
 			answered: (sdp) => this.answered(sdp),
@@ -150,11 +156,32 @@ export class Call {
 			this.end("completed", undefined, "max duration reached");
 		}, this.params.maxDurationS * 1000);
 		this.codec = codec;
-		this.deps.media.play(this.soundFor(codec), codec);
+		// With detection the far end's greeting is heard first (listen), the sound waits.
+		if (this.params.amd) this.deps.media.listen();
+		this.perform(this.plan.answered());
 	}
 
 	private soundFor(codec: Codec): Uint8Array {
-		return codec === "PCMU" ? this.params.audio.pcmu : this.params.audio.pcma;
+		const sound = this.plan.current ?? this.params.audio;
+		return codec === "PCMU" ? sound.pcmu : sound.pcma;
+	}
+
+	/** Detection decided, `ms` after the answer (sound-plan.ts says what follows). */
+	amdDecided(result: AmdResult, ms: number): void {
+		if (this.state === "answered") this.perform(this.plan.decided(result, ms));
+	}
+
+	/** After a machine: its greeting and beep are over. */
+	greetingEnded(): void {
+		if (this.state === "answered") this.perform(this.plan.greetingEnded());
+	}
+
+	private perform(step: SoundStep): void {
+		if (!step) return;
+		if ("hangup" in step) {
+			this.uac.bye();
+			this.end("completed", undefined, step.hangup);
+		} else if (this.codec) this.deps.media.play(this.soundFor(this.codec), this.codec);
 	}
 
 	/**
@@ -244,6 +271,7 @@ export class Call {
 				ring_ms: this.ringMs(),
 				talk_ms: talk,
 				billed_s: Math.ceil(talk / 1000),
+				...this.plan.fields(talk),
 			});
 		} else {
 			this.emit(state, { sip_code: sipCode ?? 0, reason, ring_ms: this.ringMs() });

@@ -11,6 +11,7 @@ import type { Codec } from "../sdp/sdp.ts";
 import type { SipAgent } from "../sip/agent.ts";
 import type { Trunk } from "../sip/uac.ts";
 import { Call } from "./call.ts";
+import type { OnMachine } from "./sound-plan.ts";
 import type { CallEvent } from "./types.ts";
 
 /** Why a call could not be placed; the control API maps codes to statuses. */
@@ -29,6 +30,8 @@ export interface PlaceCall {
 	trunk: Trunk;
 	codecs: Codec[];
 	audio: AudioSource;
+	/** Answering-machine detection, and what to do on a machine (call.ts). */
+	amd?: { onMachine: OnMachine; machineAudio?: AudioSource };
 	ringTimeoutS: number;
 	maxDurationS: number;
 	callbackUrl?: string;
@@ -87,8 +90,10 @@ export class CallManager {
 		this.reserved.add(req.callId);
 		try {
 			let audio: PreparedAudio;
+			let machineAudio: PreparedAudio | undefined;
 			try {
 				audio = await this.deps.audio.load(req.audio);
+				if (req.amd?.machineAudio) machineAudio = await this.deps.audio.load(req.amd.machineAudio);
 			} catch (err) {
 				if (err instanceof AudioError || err instanceof AudioFetchError)
 					throw new CallError(err.code, err.message);
@@ -100,6 +105,8 @@ export class CallManager {
 				media = await this.deps.media.open({
 					finished: (sinceLastMs) => call?.audioFinished(sinceLastMs),
 					dtmf: (digit) => call?.dtmf(digit),
+					amd: (result, ms) => call?.amdDecided(result, ms),
+					greetingEnd: () => call?.greetingEnded(),
 					failed: () => call?.mediaFailed(),
 				});
 			} catch (err) {
@@ -113,6 +120,7 @@ export class CallManager {
 					trunk: req.trunk,
 					codecs: req.codecs,
 					audio,
+					amd: req.amd && { onMachine: req.amd.onMachine, machineAudio },
 					ringTimeoutS: req.ringTimeoutS,
 					maxDurationS: req.maxDurationS,
 					playoutMs: this.deps.playoutMs,

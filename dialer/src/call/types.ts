@@ -38,6 +38,10 @@ export interface CallEvent {
 	talk_ms?: number;
 	billed_s?: number;
 	digit?: string;
+	/** On an answered call's final event, when detection was asked for: what the far end was. */
+	amd?: "human" | "machine" | "unknown";
+	/** When detection decided, in ms after the answer (or the call's end, if it never did). */
+	amd_ms?: number;
 }
 
 /** GET /calls/:id body. */

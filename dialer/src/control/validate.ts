@@ -71,6 +71,51 @@ const TRANSPORTS: TransportName[] = ["udp", "tcp", "tls"];
 const CODECS: Codec[] = ["PCMU", "PCMA"];
 const MAX_INLINE = 70 * 1024 * 1024;
 
+/** `{url}` or `{inline}` at `field`; failures are `code`, `code_URL`, `code_INLINE`. */
+function audioSource(audio: unknown, code: string, field: string): PlaceCall["audio"] {
+	if (isObj(audio) && typeof audio.url === "string" && audio.inline === undefined) {
+		let u: URL | undefined;
+		try {
+			u = new URL(audio.url);
+		} catch {}
+		if (!u || (u.protocol !== "https:" && u.protocol !== "http:") || audio.url.length > 2048)
+			fail(`${code}_URL`, `${field}.url must be an http(s) URL`);
+		return { url: audio.url };
+	}
+	if (isObj(audio) && typeof audio.inline === "string" && audio.url === undefined) {
+		if (
+			audio.inline.length === 0 ||
+			audio.inline.length > MAX_INLINE ||
+			!/^[A-Za-z0-9+/]+={0,2}$/.test(audio.inline)
+		) {
+			fail(`${code}_INLINE`, `${field}.inline must be base64 of a WAV or MP3 file`);
+		}
+		return { inline: audio.inline };
+	}
+	return fail(code, `${field} must be {url} or {inline}`);
+}
+
+const ON_MACHINE = ["hangup", "play", "play_other"] as const;
+
+/** `amd` (answering-machine detection): absent, or {on_machine, machine_audio?}. */
+function amdOptions(amd: unknown): PlaceCall["amd"] {
+	if (amd === undefined || amd === null) return undefined;
+	if (!isObj(amd)) fail("INVALID_AMD", "amd must be an object {on_machine, machine_audio?}");
+	const on = amd.on_machine ?? "hangup";
+	if (!ON_MACHINE.includes(on as (typeof ON_MACHINE)[number]))
+		fail("INVALID_AMD_ON_MACHINE", 'amd.on_machine must be "hangup", "play" or "play_other"');
+	const onMachine = on as (typeof ON_MACHINE)[number];
+	if (onMachine !== "play_other") {
+		if (amd.machine_audio !== undefined)
+			fail("INVALID_AMD_MACHINE_AUDIO", 'amd.machine_audio goes with on_machine "play_other" only');
+		return { onMachine };
+	}
+	return {
+		onMachine,
+		machineAudio: audioSource(amd.machine_audio, "INVALID_AMD_MACHINE_AUDIO", "amd.machine_audio"),
+	};
+}
+
 /**
  * Check a POST /calls body and turn it into a {@link PlaceCall}.
  * @throws ApiError INVALID_* with the offending field.
@@ -123,28 +168,8 @@ export function validateCall(body: unknown): PlaceCall {
 		codecs = c as Codec[];
 	}
 
-	const audio = body.audio;
-	let source: PlaceCall["audio"];
-	if (isObj(audio) && typeof audio.url === "string" && audio.inline === undefined) {
-		let u: URL | undefined;
-		try {
-			u = new URL(audio.url);
-		} catch {}
-		if (!u || (u.protocol !== "https:" && u.protocol !== "http:") || audio.url.length > 2048)
-			fail("INVALID_AUDIO_URL", "audio.url must be an http(s) URL");
-		source = { url: audio.url };
-	} else if (isObj(audio) && typeof audio.inline === "string" && audio.url === undefined) {
-		if (
-			audio.inline.length === 0 ||
-			audio.inline.length > MAX_INLINE ||
-			!/^[A-Za-z0-9+/]+={0,2}$/.test(audio.inline)
-		) {
-			fail("INVALID_AUDIO_INLINE", "audio.inline must be base64 of a WAV or MP3 file");
-		}
-		source = { inline: audio.inline };
-	} else {
-		fail("INVALID_AUDIO", "audio must be {url} or {inline}");
-	}
+	const source = audioSource(body.audio, "INVALID_AUDIO", "audio");
+	const amd = amdOptions(body.amd);
 
 	const ringTimeoutS = optNumber(body, "ring_timeout_s", "INVALID_RING_TIMEOUT", 1, 300, 30);
 	const maxDurationS = optNumber(body, "max_duration_s", "INVALID_MAX_DURATION", 1, 14400, 3600);
@@ -175,6 +200,7 @@ export function validateCall(body: unknown): PlaceCall {
 		},
 		codecs,
 		audio: source,
+		amd,
 		ringTimeoutS,
 		maxDurationS,
 		callbackUrl,

@@ -75,6 +75,10 @@ export class MediaChannel implements CallMedia {
 		if (!this.closed) this.thread.post({ op: "play", id: this.id, audio: shareSound(audio), codec });
 	}
 
+	listen(): void {
+		if (!this.closed) this.thread.post({ op: "listen", id: this.id });
+	}
+
 	close(): void {
 		if (this.closed) return;
 		this.closed = true;

@@ -243,6 +243,12 @@ export class MediaThread implements ChannelOwner {
 			case "dtmf":
 				this.channels.get(e.id)?.events.dtmf(e.digit);
 				return;
+			case "amd":
+				this.channels.get(e.id)?.events.amd?.(e.result, e.ms, e.reason);
+				return;
+			case "greeting_end":
+				this.channels.get(e.id)?.events.greetingEnd?.(e.ms, e.reason);
+				return;
 			default: {
 				const never: never = e;
 				this.opts.log.error("unknown media event", { e: never });

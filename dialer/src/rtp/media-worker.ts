@@ -52,6 +52,12 @@ setInterval(() => {
 	const now = performance.now();
 	for (const s of sessions.values()) s.media.rtcpTick(now);
 }, 500).unref();
+/** Sessions under answering-machine detection: its clock runs for a far end that sends nothing. */
+const listening = new Set<MediaSession>();
+setInterval(() => {
+	const now = performance.now();
+	for (const s of listening) if (!s.amdTick(now)) listening.delete(s);
+}, 100).unref();
 
 async function open(id: number, slot: number): Promise<void> {
 	let bound: Awaited<ReturnType<PortPool["bind"]>>;
@@ -69,6 +75,8 @@ async function open(id: number, slot: number): Promise<void> {
 		{
 			finished: (sinceLastMs) => post({ ev: "finished", id, sinceLastMs }),
 			dtmf: (digit) => post({ ev: "dtmf", id, digit }),
+			amd: (result, ms, reason) => post({ ev: "amd", id, result, ms, reason }),
+			greetingEnd: (ms, reason) => post({ ev: "greeting_end", id, ms, reason }),
 		},
 		{ row: { table, slot }, batch, rtcp: { socket: bound.rtcp, cname: CNAME } },
 	);
@@ -97,12 +105,18 @@ function handle(cmd: MediaCommand): void {
 		case "play":
 			s?.media.play(cmd.audio, cmd.codec);
 			return;
+		case "listen":
+			if (!s) return;
+			s.media.listen();
+			listening.add(s.media);
+			return;
 		case "close":
 			if (!s) {
 				closedEarly.add(cmd.id);
 				return;
 			}
 			sessions.delete(cmd.id);
+			listening.delete(s.media);
 			s.media.close();
 			s.release();
 			return;

@@ -6,6 +6,7 @@
  * GET /calls reads them without a round trip. Each postMessage carries an array
  * of them in order (see {@link batched}).
  */
+import type { AmdResult } from "../amd/detector.ts";
 import type { Codec } from "../sdp/sdp.ts";
 
 /** Start-up parameters of the media thread (its workerData). */
@@ -34,6 +35,7 @@ export type MediaCommand =
 	| { op: "remote"; id: number; host: string; port: number; dtmfPt?: number }
 	| { op: "mute"; id: number; muted: boolean }
 	| { op: "play"; id: number; audio: Uint8Array; codec: Codec }
+	| { op: "listen"; id: number }
 	| { op: "close"; id: number };
 
 /** Media thread → main. */
@@ -42,7 +44,9 @@ export type MediaEvent =
 	| { ev: "opened"; id: number; port: number }
 	| { ev: "open_failed"; id: number; reason: string }
 	| { ev: "finished"; id: number; sinceLastMs: number }
-	| { ev: "dtmf"; id: number; digit: string };
+	| { ev: "dtmf"; id: number; digit: string }
+	| { ev: "amd"; id: number; result: AmdResult; ms: number; reason: string }
+	| { ev: "greeting_end"; id: number; ms: number; reason: string };
 
 /** How the media thread sends RTP: the native batch sender, or dgram (and why). */
 export interface SendPath {
@@ -98,6 +102,8 @@ export interface CallMedia {
 	setMuted(muted: boolean): void;
 	/** Start streaming the sound in `codec`. */
 	play(audio: Uint8Array, codec: Codec): void;
+	/** Start answering-machine detection on the far end's audio, from now (the answer). */
+	listen(): void;
 	/** Stop and release the port. */
 	close(): void;
 	/** Counters so far. */
@@ -113,6 +119,10 @@ export interface MediaEvents {
 	finished(sinceLastMs: number): void;
 	/** An RFC 4733 digit arrived. */
 	dtmf(digit: string): void;
+	/** Answering-machine detection decided, `ms` after listen(). */
+	amd?(result: AmdResult, ms: number, reason: string): void;
+	/** After a machine: its greeting is over (beep, silence or the longest wait), a message may start. */
+	greetingEnd?(ms: number, reason: string): void;
 	/** The media thread died: this call has no media any more. */
 	failed(reason: string): void;
 }

@@ -5,6 +5,7 @@
  */
 import { randomInt } from "node:crypto";
 import type dgram from "node:dgram";
+import { AmdListener } from "../amd/listener.ts";
 import type { Codec } from "../sdp/sdp.ts";
 import { DTMF_PAYLOAD, PAYLOAD } from "../sdp/sdp.ts";
 import type { PacedStream, Pacer } from "./pacer.ts";
@@ -27,6 +28,9 @@ export interface StatsRow {
 	slot: number;
 }
 
+/** What a session reports to its owner. */
+export type SessionEvents = Pick<MediaEvents, "finished" | "dtmf" | "amd" | "greetingEnd">;
+
 /** Optional parts of a session. */
 export interface SessionOptions {
 	/** Where its counters go (the media thread's shared table). */
@@ -42,7 +46,7 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	readonly port: number;
 	private readonly link: PeerLink;
 	private readonly pacer: Pacer;
-	private readonly events: Pick<MediaEvents, "finished" | "dtmf">;
+	private readonly events: SessionEvents;
 	private readonly row?: StatsRow;
 	private readonly batch?: SendBatch;
 	readonly rtcp?: RtcpReporter;
@@ -65,6 +69,8 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	private lastDtmfTs = -1;
 	private closed = false;
 	private readonly ring = new PacketRing();
+	/** Answering-machine detection, from the answer until it has said all it will. */
+	private amd?: AmdListener;
 	private nextIndex = 0;
 	/** Packets sent, received and skipped (stalls), for GET /calls and tests. */
 	sent = 0;
@@ -75,7 +81,7 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		socket: dgram.Socket,
 		port: number,
 		pacer: Pacer,
-		events: Pick<MediaEvents, "finished" | "dtmf">,
+		events: SessionEvents,
 		opts: SessionOptions = {},
 	) {
 		this.port = port;
@@ -211,7 +217,11 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		this.received++;
 		this.count(STATS.received, this.received);
 		// Audio only: a telephone-event's timestamp stays on its start, which is not jitter.
-		if (LATCH_TYPES.has(pkt.pt)) this.rtcp?.stats.onRtp(pkt.ssrc, pkt.seq, pkt.ts, performance.now());
+		if (LATCH_TYPES.has(pkt.pt)) {
+			const now = performance.now();
+			this.rtcp?.stats.onRtp(pkt.ssrc, pkt.seq, pkt.ts, now);
+			if (this.amd && pkt.pt !== 13) this.amd.frame(pkt.payload, pkt.pt, now);
+		}
 		// The far end sends telephone-events with the type from our offer (RFC 3264 §5.1);
 		// some use the one from their answer.
 		if (pkt.pt === DTMF_PAYLOAD || (this.dtmfPt !== undefined && pkt.pt === this.dtmfPt)) {
@@ -227,6 +237,21 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 
 	private latchable(pt: number): boolean {
 		return LATCH_TYPES.has(pt) || pt === DTMF_PAYLOAD || pt === this.dtmfPt;
+	}
+
+	/** Start answering-machine detection on the far end's audio, from now. */
+	listen(): void {
+		if (this.closed || this.amd) return;
+		const ev = this.events;
+		this.amd = new AmdListener(performance.now(), {
+			amd: (result, ms, reason) => ev.amd?.(result, ms, reason),
+			greetingEnd: (ms, reason) => ev.greetingEnd?.(ms, reason),
+		});
+	}
+
+	/** Detection's clock (a far end may send nothing); returns whether it still listens. */
+	amdTick(now: number): boolean {
+		return !this.closed && (this.amd?.tick(now) ?? false);
 	}
 
 	/** Our side of the stream at `now`, for RTCP: the RTP time then, packets and payload octets. */
