@@ -133,6 +133,8 @@ const MACHINE = [
 	"Hey, it's Tom. I'm not around, leave a message.",
 	"Hi, you have reached the Johnsons. We can't come to the phone, so leave a message after the beep.",
 	"Your call has been forwarded to an automatic voice message system. The person is not available.",
+	// Short: under the greeting limit, a machine only by its beep (the baseline misses it).
+	"Please leave a message.",
 ];
 
 /** At least `perLabel` of each label, varied by voice, speed, pitch, lead-in silence, noise, beep. */

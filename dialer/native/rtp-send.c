@@ -1,11 +1,17 @@
 /*
  * rtp-send: the media thread's batch sender (Node-API, no dependencies).
  *
- * One call per pacer wake-up hands every due RTP packet to the kernel: for each
- * row a sendmsg() of two iovecs, the 12-byte header JS wrote and the payload
- * read in place from the shared sound (padded with the codec's silence past its
- * end). Through dgram each packet costs a JS send path, a SendWrap and a copy of
- * the payload; here it costs the system call alone. Sockets stay Node's: this
+ * One call per pacer wake-up hands every due RTP packet to the kernel: each
+ * packet is the 12-byte header JS wrote and the payload read from the shared
+ * sound (padded with the codec's silence past its end), and the whole batch goes
+ * to the kernel in ONE io_uring_enter() (a send per packet, each to its own
+ * connected socket), so the per-packet system call is gone. sendmmsg() cannot do
+ * this: it sends on one socket, and every call has its own. On this VM (PTI on)
+ * a microbench of 100 connected sockets measured 2.4-2.5 µs of CPU per packet
+ * through io_uring against 4.3 with one sendmsg() each. Where io_uring is not
+ * allowed (an older kernel, a seccomp profile that blocks it, or mode "sendmsg"),
+ * the batch falls back to one sendmsg() per packet. Through dgram each packet
+ * also costs a JS send path, a SendWrap and a copy. Sockets stay Node's: this
  * only writes to the fd of a connected dgram socket, never reads or closes it.
  *
  * Exports (all synchronous, all throw TypeError/RangeError on bad arguments):
@@ -17,6 +23,9 @@
  *   send(headers: Uint8Array, rows: Int32Array, n, payloadLen) -> sent
  *       headers: 12 bytes per packet; rows: 4 int32 per packet (fd, sound id,
  *       payload offset, pad byte). A row that fails gets -errno in its fd column.
+ *   batchMode(want?: "io_uring" | "sendmsg") -> "io_uring" | "sendmsg"
+ *       how batches go to the kernel (asking for io_uring sets the ring up; it
+ *       answers "sendmsg" when the kernel refuses it)
  */
 #define NAPI_VERSION 8
 #include <errno.h>
@@ -26,7 +35,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/io_uring.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#endif
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0 /* macOS: UDP raises no SIGPIPE anyway */
@@ -42,17 +56,100 @@ typedef struct {
   int refs;
 } Sound;
 
+#ifdef __linux__
+/* An io_uring's mapped rings (raw system calls: no liburing needed). */
+typedef struct {
+  int fd;
+  unsigned entries;
+  unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+  struct io_uring_sqe *sqes;
+  struct io_uring_cqe *cqes;
+  void *sq_map, *cq_map;
+  size_t sq_len, cq_len, sqes_len;
+} Ring;
+#else
+typedef struct {
+  int fd;
+} Ring; /* io_uring is Linux's: elsewhere batches go out through send() */
+#endif
+
 /* Per Node environment (main thread or worker): sounds pin that environment's objects. */
 typedef struct {
   Sound *sounds;
   int count;
+  Ring ring; /* ring.fd < 0: batches go out through sendmsg() */
+  /* One packet image per row of a batch: every send of the batch is in flight at once. */
+  uint8_t *packets;
+  int packet_rows;
 } State;
+
+#define RING_ENTRIES 1024
+
+#ifdef __linux__
+static void ring_close(Ring *r) {
+  if (r->sqes) munmap(r->sqes, r->sqes_len);
+  if (r->cq_map && r->cq_map != r->sq_map) munmap(r->cq_map, r->cq_len);
+  if (r->sq_map) munmap(r->sq_map, r->sq_len);
+  if (r->fd >= 0) close(r->fd);
+  memset(r, 0, sizeof *r);
+  r->fd = -1;
+}
+
+/* Set up a ring; 0 when the kernel (or a seccomp profile) will not give us one. */
+static int ring_open(Ring *r) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  // Fewer task-work interrupts and one submitter: the media thread is the only one.
+  p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER;
+  int fd = (int)syscall(__NR_io_uring_setup, RING_ENTRIES, &p);
+  if (fd < 0 && errno == EINVAL) {
+    memset(&p, 0, sizeof p); /* an older kernel without those flags */
+    fd = (int)syscall(__NR_io_uring_setup, RING_ENTRIES, &p);
+  }
+  if (fd < 0) return 0;
+  r->fd = fd;
+  r->entries = p.sq_entries;
+  r->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  r->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  int single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
+  if (single && r->cq_len > r->sq_len) r->sq_len = r->cq_len;
+  r->sq_map = mmap(NULL, r->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+  if (r->sq_map == MAP_FAILED) r->sq_map = NULL;
+  r->cq_map = single ? r->sq_map
+                     : mmap(NULL, r->cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
+  if (r->cq_map == MAP_FAILED) r->cq_map = NULL;
+  r->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
+  r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+  if (r->sqes == MAP_FAILED) r->sqes = NULL;
+  if (!r->sq_map || !r->cq_map || !r->sqes) {
+    ring_close(r);
+    return 0;
+  }
+  char *sq = r->sq_map, *cq = r->cq_map;
+  r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+  r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+  r->sq_array = (unsigned *)(sq + p.sq_off.array);
+  r->cq_head = (unsigned *)(cq + p.cq_off.head);
+  r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+  r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+  r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+  return 1;
+}
+#else
+static void ring_close(Ring *r) { r->fd = -1; }
+static int ring_open(Ring *r) {
+  r->fd = -1;
+  return 0;
+}
+#endif
 
 static void free_state(napi_env env, void *data, void *hint) {
   State *s = data;
   (void)hint;
   for (int i = 0; i < s->count; i++)
     if (s->sounds[i].refs > 0) napi_delete_reference(env, s->sounds[i].ref);
+  ring_close(&s->ring);
+  free(s->packets);
   free(s->sounds);
   free(s);
 }
@@ -181,6 +278,62 @@ static napi_value js_local_port(napi_env env, napi_callback_info info) {
   return int_value(env, ntohs(a.sin_port));
 }
 
+/* Room for `n` packet images. */
+static int reserve(State *s, int n) {
+  if (n <= s->packet_rows) return 1;
+  int rows = s->packet_rows ? s->packet_rows : 256;
+  while (rows < n) rows *= 2;
+  uint8_t *more = realloc(s->packets, (size_t)rows * (HEADER + MAX_PAYLOAD));
+  if (!more) return 0;
+  s->packets = more;
+  s->packet_rows = rows;
+  return 1;
+}
+
+#ifdef __linux__
+/* Send packets [from, to) through the ring: one io_uring_enter() per ring's worth. */
+static void ring_send(State *s, int32_t *rows, int from, int to, size_t len) {
+  Ring *r = &s->ring;
+  while (from < to) {
+    unsigned n = (unsigned)(to - from) < r->entries ? (unsigned)(to - from) : r->entries;
+    unsigned tail = *r->sq_tail, mask = *r->sq_mask;
+    for (unsigned k = 0; k < n; k++) {
+      int i = from + (int)k;
+      unsigned idx = (tail + k) & mask;
+      struct io_uring_sqe *e = &r->sqes[idx];
+      memset(e, 0, sizeof *e);
+      e->opcode = IORING_OP_SEND;
+      e->fd = rows[i * 4];
+      e->addr = (unsigned long)(s->packets + (size_t)i * (HEADER + MAX_PAYLOAD));
+      e->len = (unsigned)len;
+      // Never wait for room: a full socket buffer completes with -EAGAIN, and the caller decides.
+      e->msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+      e->user_data = (unsigned long)i;
+      r->sq_array[idx] = idx;
+    }
+    __atomic_store_n(r->sq_tail, tail + n, __ATOMIC_RELEASE);
+    // UDP sends complete inline; GETEVENTS with min_complete n only waits if one did not.
+    int got;
+    do got = (int)syscall(__NR_io_uring_enter, r->fd, n, n, IORING_ENTER_GETEVENTS, NULL, 0);
+    while (got < 0 && errno == EINTR);
+    unsigned head = *r->cq_head, ctail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+    unsigned done = 0;
+    for (; head != ctail; head++, done++) {
+      struct io_uring_cqe *c = &r->cqes[head & *r->cq_mask];
+      if (c->res < 0) rows[c->user_data * 4] = c->res;
+    }
+    __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+    if (got < 0 && done == 0)
+      for (unsigned k = 0; k < n; k++) rows[(from + (int)k) * 4] = -errno; /* the enter itself failed */
+    from += (int)n;
+  }
+}
+#else
+static void ring_send(State *s, int32_t *rows, int from, int to, size_t len) {
+  (void)s, (void)rows, (void)from, (void)to, (void)len;
+}
+#endif
+
 static napi_value js_send(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -197,9 +350,13 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
     return NULL;
   }
   State *s = state(env);
+  if (!reserve(s, n)) {
+    napi_throw_error(env, "ERR_MEMORY", "out of memory");
+    return NULL;
+  }
   int32_t *rows = rows_data;
-  uint8_t pad[MAX_PAYLOAD];
-  int sent = 0;
+  size_t len = HEADER + (size_t)plen;
+  // Each packet's image: the header, the payload from the sound, the codec's silence past its end.
   for (int i = 0; i < n; i++) {
     int32_t *row = rows + i * 4;
     int32_t fd = row[0], id = row[1], offset = row[2];
@@ -208,38 +365,62 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
       continue;
     }
     Sound *d = &s->sounds[id];
-    struct iovec iov[3];
-    int k = 0;
-    iov[k].iov_base = (uint8_t *)headers + (size_t)i * HEADER;
-    iov[k++].iov_len = HEADER;
+    uint8_t *p = s->packets + (size_t)i * (HEADER + MAX_PAYLOAD);
+    memcpy(p, (uint8_t *)headers + (size_t)i * HEADER, HEADER);
     size_t have = (size_t)offset < d->len ? d->len - offset : 0;
     if (have > (size_t)plen) have = plen;
-    if (have) {
-      iov[k].iov_base = d->data + offset;
-      iov[k++].iov_len = have;
-    }
-    if (have < (size_t)plen) {
-      // The last packet of a sound: the rest is the codec's silence.
-      memset(pad, row[3] & 0xff, plen - have);
-      iov[k].iov_base = pad;
-      iov[k++].iov_len = plen - have;
-    }
-    struct msghdr m;
-    memset(&m, 0, sizeof m);
-    m.msg_iov = iov;
-    m.msg_iovlen = k;
-    // Never block the pacer: a full socket buffer is reported, and the caller decides.
-    ssize_t r;
-    do r = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) row[0] = -errno;
-    else sent++;
+    memcpy(p + HEADER, d->data + offset, have);
+    if (have < (size_t)plen) memset(p + HEADER + have, row[3] & 0xff, plen - have);
   }
+  if (s->ring.fd >= 0) {
+    // Rows refused above keep -EINVAL: send the valid runs between them.
+    int from = 0;
+    for (int i = 0; i <= n; i++) {
+      if (i == n || rows[i * 4] < 0) {
+        if (i > from) ring_send(s, rows, from, i, len);
+        from = i + 1;
+      }
+    }
+  } else {
+    for (int i = 0; i < n; i++) {
+      int32_t *row = rows + i * 4;
+      if (row[0] < 0) continue;
+      ssize_t r;
+      do r = send(row[0], s->packets + (size_t)i * (HEADER + MAX_PAYLOAD), len, MSG_DONTWAIT | MSG_NOSIGNAL);
+      while (r < 0 && errno == EINTR);
+      if (r < 0) row[0] = -errno;
+    }
+  }
+  int sent = 0;
+  for (int i = 0; i < n; i++)
+    if (rows[i * 4] >= 0) sent++;
   return int_value(env, sent);
+}
+
+static napi_value js_batch_mode(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  State *s = state(env);
+  if (argc >= 1) {
+    char want[16] = {0};
+    size_t got = 0;
+    if (napi_get_value_string_utf8(env, argv[0], want, sizeof want, &got) != napi_ok ||
+        (strcmp(want, "io_uring") != 0 && strcmp(want, "sendmsg") != 0)) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "batchMode takes \"io_uring\" or \"sendmsg\"");
+      return NULL;
+    }
+    if (strcmp(want, "sendmsg") == 0) ring_close(&s->ring);
+    else if (s->ring.fd < 0) ring_open(&s->ring);
+  }
+  napi_value r;
+  napi_create_string_utf8(env, s->ring.fd >= 0 ? "io_uring" : "sendmsg", NAPI_AUTO_LENGTH, &r);
+  return r;
 }
 
 NAPI_MODULE_INIT() {
   State *s = calloc(1, sizeof(State));
+  if (s) s->ring.fd = -1;
   if (!s || napi_set_instance_data(env, s, free_state, NULL) != napi_ok) {
     free(s);
     napi_throw_error(env, "ERR_NAPI", "rtp-send could not initialise");
@@ -250,6 +431,7 @@ NAPI_MODULE_INIT() {
       {"release", NULL, js_release, NULL, NULL, NULL, napi_enumerable, NULL},
       {"localPort", NULL, js_local_port, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"batchMode", NULL, js_batch_mode, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
   return exports;

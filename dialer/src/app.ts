@@ -75,6 +75,7 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 		nice: config.mediaNice,
 		realtime: config.mediaRealtime,
 		nativeSend: config.nativeSend,
+		ioUring: config.ioUring !== "off",
 		log,
 	});
 	const manager = new CallManager({

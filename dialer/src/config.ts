@@ -23,6 +23,8 @@ export interface Config {
 	mediaRealtime: number;
 	/** RTP through the native sender: `auto` when built, `on` required (start fails without), `off` dgram only. */
 	nativeSend: NativeSendMode;
+	/** The native sender's batches through io_uring (`auto`, when the kernel allows) or one send() each (`off`). */
+	ioUring?: "auto" | "off";
 	/** Wait between a sound's last RTP packet and the BYE, for the far end's jitter buffer (ms). */
 	byePlayoutMs?: number;
 	logLevel: "info" | "warn" | "error" | "silent";
@@ -68,6 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			`DIALER_PUBLIC_IP must be an IPv4 address (it goes into SDP and Contact), got "${publicIp}"`,
 		);
 	const nativeSend = env.DIALER_NATIVE_SEND || "auto";
+	const ioUring = env.DIALER_IO_URING || "auto";
+	if (ioUring !== "auto" && ioUring !== "off") throw new Error("DIALER_IO_URING must be auto|off");
 	if (!["auto", "on", "off"].includes(nativeSend)) throw new Error("DIALER_NATIVE_SEND must be auto|on|off");
 	return {
 		port: int(env, "DIALER_PORT", 8788, 0, 65535),
@@ -83,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		mediaNice: int(env, "DIALER_MEDIA_NICE", -10, -20, 0),
 		mediaRealtime: int(env, "DIALER_MEDIA_RT_PRIORITY", 0, 0, 99),
 		nativeSend: nativeSend as NativeSendMode,
+		ioUring,
 		byePlayoutMs: int(env, "DIALER_BYE_PLAYOUT_MS", 250, 0, 2000),
 		logLevel: level as Config["logLevel"],
 	};

@@ -43,6 +43,8 @@ export interface MediaThreadOptions {
 	nativeSend?: NativeSendMode;
 	/** The addon's file, when not the built one (tests). */
 	nativeSendPath?: string;
+	/** The native sender's batches through io_uring when the kernel allows (the default), or not. */
+	ioUring?: boolean;
 	log: Logger;
 }
 
@@ -114,6 +116,7 @@ export class MediaThread implements ChannelOwner {
 			realtime: this.opts.realtime ?? 0,
 			nativeSend: (this.opts.nativeSend ?? "auto") !== "off",
 			nativeSendPath: this.opts.nativeSendPath,
+			ioUring: this.opts.ioUring ?? true,
 			signal: this.signal.buffer as SharedArrayBuffer,
 			stats: this.table.buffer as SharedArrayBuffer,
 		};
@@ -209,6 +212,8 @@ export class MediaThread implements ChannelOwner {
 		// Asked for and not there: worth one warning (dgram costs ~20-30 % more CPU per packet).
 		if (!send.native && this.opts.nativeSend !== "off")
 			log.warn("native RTP sender not loaded, sending through dgram", { reason: send.reason });
+		if (send.native && send.batch !== "io_uring" && this.opts.ioUring !== false)
+			log.warn("io_uring refused (kernel or seccomp): one send() per RTP packet", {});
 		if (p.realtime) {
 			log.info("media thread on SCHED_FIFO", { ...p });
 			return;

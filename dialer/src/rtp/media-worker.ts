@@ -34,7 +34,9 @@ const pool = new PortPool(init.host, init.portMin, init.portMax);
 const START_GRID_MS = 2;
 const loaded = init.nativeSend ? loadNativeSend(init.nativeSendPath) : { error: "DIALER_NATIVE_SEND=off" };
 const batch = loaded.native ? new SendBatch(loaded.native, SAMPLES) : undefined;
-const send: SendPath = loaded.native ? { native: true } : { native: false, reason: loaded.error };
+const send: SendPath = loaded.native
+	? { native: true, batch: loaded.native.batchMode(init.ioUring ? "io_uring" : "sendmsg") }
+	: { native: false, reason: loaded.error };
 const pacer = new Pacer(
 	20,
 	preciseClock(new Int32Array(init.signal)),

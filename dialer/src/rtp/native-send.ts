@@ -24,7 +24,16 @@ export interface NativeSend {
 	 * row gets -errno in its fd column. Returns how many were sent.
 	 */
 	send(headers: Uint8Array, rows: Int32Array, n: number, payloadLen: number): number;
+	/**
+	 * How batches reach the kernel: one io_uring_enter() per batch, or one
+	 * send() per packet. Asking for io_uring sets the ring up; the answer is
+	 * "sendmsg" when the kernel (or a seccomp profile) refuses it.
+	 */
+	batchMode(want?: BatchMode): BatchMode;
 }
+
+/** How the native sender hands a batch to the kernel. */
+export type BatchMode = "io_uring" | "sendmsg";
 
 /** Where the build script puts the addon. */
 export const NATIVE_SEND_PATH = fileURLToPath(new URL("../../build/rtp-send.node", import.meta.url));
@@ -39,7 +48,7 @@ export type NativeLoad = { native: NativeSend } | { native?: undefined; error: s
 export function loadNativeSend(path = NATIVE_SEND_PATH): NativeLoad {
 	try {
 		const mod = createRequire(import.meta.url)(path) as Partial<NativeSend>;
-		for (const fn of ["register", "release", "localPort", "send"] as const)
+		for (const fn of ["register", "release", "localPort", "send", "batchMode"] as const)
 			if (typeof mod[fn] !== "function") return { error: `${path} lacks ${fn}()` };
 		return { native: mod as NativeSend };
 	} catch (err) {

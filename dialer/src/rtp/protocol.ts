@@ -21,6 +21,8 @@ export interface MediaInit {
 	realtime: number;
 	/** Send RTP through the native sender when it loads (native-send.ts); false: dgram only. */
 	nativeSend: boolean;
+	/** Its batches through io_uring when the kernel allows (false: one send() per packet). */
+	ioUring: boolean;
 	/** Where the addon is (native-send.ts's NATIVE_SEND_PATH unless a test says otherwise). */
 	nativeSendPath?: string;
 	/** Int32Array(1): the doorbell the main thread rings after an `open` command. */
@@ -51,6 +53,8 @@ export type MediaEvent =
 /** How the media thread sends RTP: the native batch sender, or dgram (and why). */
 export interface SendPath {
 	native: boolean;
+	/** The native sender's batches: one io_uring_enter() each, or a send() per packet. */
+	batch?: "io_uring" | "sendmsg";
 	/** Why the native sender is not used: not asked for, or the load error. */
 	reason?: string;
 }

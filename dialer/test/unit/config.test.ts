@@ -60,3 +60,12 @@ describe("config: DIALER_BYE_PLAYOUT_MS", () => {
 			);
 	});
 });
+
+describe("config: DIALER_IO_URING", () => {
+	const base = { DIALER_SECRET: "0123456789abcdef0123" };
+	it("defaults to auto and takes auto|off; refuses anything else", () => {
+		expect(loadConfig(base).ioUring).toBe("auto");
+		expect(loadConfig({ ...base, DIALER_IO_URING: "off" }).ioUring).toBe("off");
+		expect(() => loadConfig({ ...base, DIALER_IO_URING: "on" })).toThrow(/DIALER_IO_URING must be auto\|off/);
+	});
+});

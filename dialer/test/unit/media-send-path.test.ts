@@ -19,7 +19,12 @@ function recorder() {
 	return { log, warnings };
 }
 
-function thread(nativeSend: "auto" | "on" | "off", log: Logger, nativeSendPath?: string): MediaThread {
+function thread(
+	nativeSend: "auto" | "on" | "off",
+	log: Logger,
+	nativeSendPath?: string,
+	ioUring = true,
+): MediaThread {
 	const portMin = 44000 + 2 * Math.floor(Math.random() * 1000);
 	const t = new MediaThread({
 		host: "127.0.0.1",
@@ -29,6 +34,7 @@ function thread(nativeSend: "auto" | "on" | "off", log: Logger, nativeSendPath?:
 		nice: 0,
 		nativeSend,
 		nativeSendPath,
+		ioUring,
 		log,
 	});
 	threads.push(t);
@@ -40,7 +46,8 @@ describe("media thread: RTP send path", () => {
 		const { log, warnings } = recorder();
 		const t = thread("auto", log);
 		await t.start();
-		expect(t.sendPath).toEqual({ native: true });
+		// Batches through io_uring: the kernel here allows it (a seccomp profile that does not gets send()).
+		expect(t.sendPath).toEqual({ native: true, batch: "io_uring" });
 		expect(warnings).toEqual([]);
 	});
 
@@ -56,6 +63,14 @@ describe("media thread: RTP send path", () => {
 		const { log } = recorder();
 		const t = thread("on", log, "/nonexistent/rtp-send.node");
 		await expect(t.start()).rejects.toThrow(/DIALER_NATIVE_SEND=on but the native RTP sender did not load/);
+	});
+
+	it("io_uring off (DIALER_IO_URING=off): the native sender sends one packet per send(), quietly", async () => {
+		const { log, warnings } = recorder();
+		const t = thread("auto", log, undefined, false);
+		await t.start();
+		expect(t.sendPath).toEqual({ native: true, batch: "sendmsg" });
+		expect(warnings).toEqual([]);
 	});
 
 	it("off: never loads it, and says nothing", async () => {

@@ -7,7 +7,7 @@
 
 import dgram from "node:dgram";
 import { existsSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadNativeSend, NATIVE_SEND_PATH, type NativeSend, socketFd } from "../../src/rtp/native-send.ts";
 import { writeHeader } from "../../src/rtp/packet.ts";
 import { waitFor } from "../helpers.ts";
@@ -57,7 +57,13 @@ describe("native RTP sender: the addon", () => {
 	it("is built where the media thread loads it", () => {
 		expect(existsSync(NATIVE_SEND_PATH)).toBe(true);
 		const r = loadNativeSend();
-		expect(r.native && Object.keys(r.native).sort()).toEqual(["localPort", "register", "release", "send"]);
+		expect(r.native && Object.keys(r.native).sort()).toEqual([
+			"batchMode",
+			"localPort",
+			"register",
+			"release",
+			"send",
+		]);
 	});
 
 	it("reports a missing or foreign file instead of throwing", () => {
@@ -69,7 +75,15 @@ describe("native RTP sender: the addon", () => {
 	});
 });
 
-describe("native RTP sender: packets", () => {
+describe.each(["io_uring", "sendmsg"] as const)("native RTP sender: packets, batches through %s", (mode) => {
+	// Every test below runs on both ways to the kernel; io_uring is the shipped one.
+	beforeEach(() => {
+		expect(native().batchMode(mode)).toBe(mode);
+	});
+	afterAll(() => {
+		native().batchMode("sendmsg");
+	});
+
 	it("sends header + the sound's bytes in place, and pads the last packet with the pad byte", async () => {
 		const n = native();
 		const { got, fd } = await pair(n);
@@ -131,6 +145,40 @@ describe("native RTP sender: packets", () => {
 		const rows = Int32Array.of(fd, id, 0, 0xff);
 		expect(n.send(new Uint8Array(12), rows, 1, 160)).toBe(0);
 		expect(rows[0]).toBe(EDESTADDRREQ);
+		n.release(id);
+	});
+});
+
+describe("native RTP sender: batch mode", () => {
+	it("answers which way batches go, and refuses anything but io_uring or sendmsg", () => {
+		const n = native();
+		expect(n.batchMode()).toBe("sendmsg");
+		expect(n.batchMode("io_uring")).toBe("io_uring");
+		expect(n.batchMode()).toBe("io_uring");
+		expect(() => n.batchMode("uring" as "io_uring")).toThrow(/io_uring|sendmsg/);
+		expect(n.batchMode("sendmsg")).toBe("sendmsg");
+	});
+
+	it("sends a batch larger than the ring in pieces, every packet once", async () => {
+		const n = native();
+		expect(n.batchMode("io_uring")).toBe("io_uring");
+		// Six peers, so that no receive buffer overflows: a drop would not be the sender's.
+		let got = 0;
+		const fds: number[] = [];
+		for (let k = 0; k < 6; k++) {
+			const peer = await bound();
+			peer.on("message", () => got++);
+			const out = await bound();
+			await new Promise<void>((r) => out.connect(peer.address().port, "127.0.0.1", () => r()));
+			fds.push(socketFd(n, out, out.address().port) as number);
+		}
+		const id = n.register(shared(160));
+		const count = 1500; // the ring holds 1024
+		const rows = new Int32Array(count * 4);
+		for (let i = 0; i < count; i++) rows.set([fds[i % 6], id, 0, 0xff], i * 4);
+		expect(n.send(new Uint8Array(count * 12), rows, count, 160)).toBe(count);
+		await waitFor(() => got === count, 5000, "every packet");
+		n.batchMode("sendmsg");
 		n.release(id);
 	});
 });

@@ -21,6 +21,7 @@ function scripted(fail: (fd: number) => number | undefined = () => undefined, th
 		register: () => 0,
 		release: () => {},
 		localPort: () => -1,
+		batchMode: () => "sendmsg",
 		send(headers, rows, n, payloadLen) {
 			calls.push({
 				n,
