@@ -8,8 +8,8 @@ import {
 	type CallRow,
 	type CdrFilter,
 	cdrView,
-	ENGINE_SCHEMA,
 	engineCounts,
+	ensureEngineSchema,
 	LIVE_SQL,
 	listCdrs,
 	RANK,
@@ -90,7 +90,7 @@ export class Campaign extends DurableObject<Env> {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
 		ctx.blockConcurrencyWhile(async () => {
-			this.sql.exec(ENGINE_SCHEMA);
+			ensureEngineSchema(this.sql);
 		});
 	}
 
@@ -393,6 +393,7 @@ export class Campaign extends DurableObject<Env> {
 				ring_timeout_s: cfg.ringTimeoutS,
 				max_duration_s: cfg.maxDurationS,
 				callback_url: cfg.callbackUrl,
+				...(cfg.amd ? { amd: cfg.amd } : {}),
 			});
 			const now = Date.now();
 			if (result.ok || result.code === "CALL_EXISTS") {
@@ -437,7 +438,8 @@ export class Campaign extends DurableObject<Env> {
 		if (!call || TERMINAL.has(call.state)) return;
 		this.sql.exec(
 			`UPDATE calls SET state = ?, outcome = ?, ended_at = ?, sip_code = COALESCE(?, sip_code), reason = COALESCE(?, reason),
-			 ring_ms = COALESCE(?, ring_ms), talk_ms = COALESCE(?, talk_ms), billed_s = COALESCE(?, billed_s, 0) WHERE call_id = ?`,
+			 ring_ms = COALESCE(?, ring_ms), talk_ms = COALESCE(?, talk_ms), billed_s = COALESCE(?, billed_s, 0),
+			 amd = COALESCE(?, amd), amd_ms = COALESCE(?, amd_ms) WHERE call_id = ?`,
 			outcome,
 			outcome,
 			ev.at,
@@ -446,6 +448,8 @@ export class Campaign extends DurableObject<Env> {
 			ev.ring_ms ?? null,
 			ev.talk_ms ?? null,
 			ev.billed_s ?? null,
+			ev.amd ?? null,
+			ev.amd_ms ?? null,
 			callId,
 		);
 		const cfg = this.config();

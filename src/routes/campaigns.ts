@@ -44,6 +44,17 @@ const Retry = z
 	.object({ busy: Rule.optional(), no_answer: Rule.optional(), failed: Rule.optional() })
 	.strict()
 	.openapi("RetryPolicy");
+const Amd = z
+	.object({
+		on_machine: z.enum(["hangup", "play", "play_other"]),
+		machine_sound_id: z.string().min(1).max(64).optional(),
+	})
+	.strict()
+	.refine((a) => (a.on_machine === "play_other") === (a.machine_sound_id !== undefined), {
+		message: 'machine_sound_id is required with on_machine "play_other", and only with it',
+		path: ["machine_sound_id"],
+	})
+	.openapi("CampaignAmd");
 const CampaignCreate = z
 	.object({
 		name: z.string().trim().min(1).max(100),
@@ -61,6 +72,7 @@ const CampaignCreate = z
 			.max(2000)
 			.nullable()
 			.optional(),
+		amd: Amd.nullable().optional(),
 	})
 	.strict()
 	.openapi("CampaignCreate");
@@ -80,6 +92,7 @@ const Campaign = z
 		retry: Retry,
 		window: Window.nullable(),
 		webhook_url: z.string().nullable(),
+		amd: Amd.nullable(),
 		status: z.enum(["draft", "running", "paused", "completed", "canceled"]),
 		counts: Counts.nullable(),
 		started_at: z.string().nullable(),
@@ -105,6 +118,8 @@ const Cdr = z
 		sip_code: z.number().nullable(),
 		reason: z.string().nullable(),
 		dtmf: z.string(),
+		amd: z.enum(["human", "machine", "unknown"]).nullable(),
+		amd_ms: z.number().nullable(),
 	})
 	.openapi("CallRecord");
 const CdrFilter = z.object({

@@ -45,6 +45,8 @@ const Event = z
 			.string()
 			.transform((s) => s.slice(0, 2))
 			.optional(),
+		amd: z.enum(["human", "machine", "unknown"]).optional(),
+		amd_ms: z.number().int().min(0).optional(),
 	})
 	.openapi("DialerEvent");
 const CAMPAIGN_CALL = /^([0-9a-f-]{36}):\d+:\d+$/;

@@ -117,6 +117,8 @@ export const campaigns = sqliteTable(
 		/** {time_zone, days: [1..7], start: "HH:MM", end: "HH:MM"} or null for any time. */
 		window: text("window", { mode: "json" }).$type<Record<string, unknown> | null>(),
 		webhookUrl: text("webhook_url"),
+		/** Answering-machine detection: {on_machine, machine_sound_id?}, or null for none. */
+		amd: text("amd", { mode: "json" }).$type<{ on_machine: string; machine_sound_id?: string } | null>(),
 		/** AES-GCM ciphertext of the webhook signing secret (shown once at creation). */
 		webhookSecretEnc: text("webhook_secret_enc"),
 		status: text("status", { enum: ["draft", "running", "paused", "completed", "canceled"] }).notNull(),

@@ -25,7 +25,14 @@ export type CampaignInput = {
 	retry?: RetryPolicy;
 	window?: CallingWindow | null;
 	webhook_url?: string | null;
+	amd?: CampaignAmd | null;
 };
+
+/**
+ * Answering-machine detection for a campaign's calls: what a machine gets
+ * (hang up, the campaign's sound after the beep, or another sound of the owner's).
+ */
+export type CampaignAmd = { on_machine: "hangup" | "play" | "play_other"; machine_sound_id?: string };
 
 /** @example campaignView(row) // { id, name, status: "draft", ... } */
 export function campaignView(c: CampaignRow) {
@@ -42,6 +49,7 @@ export function campaignView(c: CampaignRow) {
 		retry: c.retry as RetryPolicy,
 		window: (c.window ?? null) as CallingWindow | null,
 		webhook_url: c.webhookUrl,
+		amd: (c.amd ?? null) as CampaignAmd | null,
 		status: c.status,
 		counts: c.counts ?? null,
 		started_at: c.startedAt?.toISOString() ?? null,
@@ -72,6 +80,11 @@ function checkSchedule(env: Env, input: Partial<CampaignInput>): void {
 	}
 }
 
+/** A machine's other sound must be the owner's own (someone else's is simply not found). */
+async function checkAmd(db: VoiceDb, ownerId: string, amd: CampaignAmd | null | undefined): Promise<void> {
+	if (amd?.machine_sound_id) await getOwnedSound(db, ownerId, amd.machine_sound_id);
+}
+
 /**
  * Creates a draft campaign from the caller's own trunk, sound and list (any
  * of them belonging to someone else is simply not found). Returns the
@@ -84,6 +97,7 @@ export async function createCampaign(env: Env, db: VoiceDb, ownerId: string, inp
 	await getOwnedTrunk(db, ownerId, input.trunk_id);
 	await getOwnedSound(db, ownerId, input.sound_id);
 	await getOwnedList(db, ownerId, input.list_id);
+	await checkAmd(db, ownerId, input.amd);
 	const webhookSecret = input.webhook_url ? `whsec_${randomToken(24)}` : null;
 	const now = new Date();
 	const row: CampaignRow = {
@@ -100,6 +114,7 @@ export async function createCampaign(env: Env, db: VoiceDb, ownerId: string, inp
 		retry: input.retry ?? {},
 		window: input.window ?? null,
 		webhookUrl: input.webhook_url ?? null,
+		amd: input.amd ?? null,
 		webhookSecretEnc: webhookSecret ? await encryptSecret(env.SECRETS_KEY, webhookSecret) : null,
 		status: "draft",
 		counts: null,
@@ -125,6 +140,7 @@ export async function updateCampaign(
 	if (input.trunk_id) await getOwnedTrunk(db, c.ownerId, input.trunk_id);
 	if (input.sound_id) await getOwnedSound(db, c.ownerId, input.sound_id);
 	if (input.list_id) await getOwnedList(db, c.ownerId, input.list_id);
+	if (input.amd) await checkAmd(db, c.ownerId, input.amd);
 	const next: CampaignRow = {
 		...c,
 		name: input.name ?? c.name,
@@ -138,6 +154,7 @@ export async function updateCampaign(
 		retry: input.retry ?? c.retry,
 		window: input.window !== undefined ? input.window : c.window,
 		webhookUrl: input.webhook_url !== undefined ? input.webhook_url : c.webhookUrl,
+		amd: input.amd !== undefined ? input.amd : c.amd,
 		updatedAt: new Date(),
 	};
 	await db.update(campaigns).set(next).where(eq(campaigns.id, c.id));

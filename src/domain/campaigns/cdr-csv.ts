@@ -15,6 +15,8 @@ const COLUMNS = [
 	"sip_code",
 	"reason",
 	"dtmf",
+	"amd",
+	"amd_ms",
 ] as const;
 
 /** RFC 4180 quoting; a leading = + - @ is prefixed so spreadsheets do not run it as a formula. */

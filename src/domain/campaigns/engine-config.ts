@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { createDb } from "../../db/client";
 import { campaigns, contactLists, sipTrunks, sounds } from "../../db/schema";
-import type { DialTrunk } from "../dialer/types";
+import type { DialAmd, DialTrunk } from "../dialer/types";
 import { soundUrl } from "../sounds/sounds";
 import type { RetryPolicy } from "./campaigns";
 import type { CallingWindow } from "./window";
@@ -28,6 +28,8 @@ export type CampaignConfig = {
 	trunkPasswordEnc: string | null;
 	soundUrl: string;
 	callbackUrl: string;
+	/** Answering-machine detection, as POST /calls takes it (absent: none). */
+	amd?: DialAmd;
 };
 
 /** Reads the campaign and its trunk, sound and list from D1; throws if any is gone. */
@@ -39,6 +41,16 @@ export async function loadCampaignConfig(env: Env, campaignId: string): Promise<
 	const s = await db.query.sounds.findFirst({ where: eq(sounds.id, c.soundId) });
 	const l = await db.query.contactLists.findFirst({ where: eq(contactLists.id, c.listId) });
 	if (!t || !s || !l) throw new Error("the campaign's trunk, sound or list no longer exists");
+	let amd: DialAmd | undefined;
+	if (c.amd) {
+		const id = c.amd.machine_sound_id;
+		if (id && !(await db.query.sounds.findFirst({ where: eq(sounds.id, id) })))
+			throw new Error("the campaign's machine sound no longer exists");
+		amd = {
+			on_machine: c.amd.on_machine as DialAmd["on_machine"],
+			...(id ? { machine_audio: { url: soundUrl(env, id) } } : {}),
+		};
+	}
 	const trunk: Omit<DialTrunk, "password"> = {
 		host: t.host,
 		port: t.port,
@@ -66,6 +78,7 @@ export async function loadCampaignConfig(env: Env, campaignId: string): Promise<
 		trunkPasswordEnc: t.passwordEnc,
 		soundUrl: soundUrl(env, s.id),
 		callbackUrl: `${env.PUBLIC_URL.replace(/\/$/, "")}/v1/dialer/events`,
+		...(amd ? { amd } : {}),
 	};
 }
 

@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS calls (
 	call_id TEXT PRIMARY KEY, idx INTEGER NOT NULL, number TEXT NOT NULL, attempt INTEGER NOT NULL,
 	state TEXT NOT NULL, send_at INTEGER, send_tries INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
 	dialed_at INTEGER, answered_at INTEGER, ended_at INTEGER, outcome TEXT, sip_code INTEGER, reason TEXT,
-	ring_ms INTEGER, talk_ms INTEGER, billed_s INTEGER, dtmf TEXT NOT NULL DEFAULT '', last_seq INTEGER NOT NULL DEFAULT 0);
+	ring_ms INTEGER, talk_ms INTEGER, billed_s INTEGER, dtmf TEXT NOT NULL DEFAULT '', last_seq INTEGER NOT NULL DEFAULT 0,
+	amd TEXT, amd_ms INTEGER);
 CREATE INDEX IF NOT EXISTS calls_state ON calls (state);
 CREATE TABLE IF NOT EXISTS seen (call_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (call_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
@@ -23,6 +24,24 @@ CREATE TABLE IF NOT EXISTS outbox (
 	next_at INTEGER NOT NULL, delivered_at INTEGER, failed_at INTEGER, last_error TEXT);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (delivered_at, failed_at, next_at);
 `;
+
+/** Columns added to `calls` after it shipped: a Durable Object created before gets them at start-up. */
+export const ENGINE_COLUMNS: Array<[table: string, column: string, type: string]> = [
+	["calls", "amd", "TEXT"],
+	["calls", "amd_ms", "INTEGER"],
+];
+
+/** Creates the engine's tables, and adds {@link ENGINE_COLUMNS} an older store lacks. */
+export function ensureEngineSchema(sql: SqlStorage): void {
+	sql.exec(ENGINE_SCHEMA);
+	for (const [table, column, type] of ENGINE_COLUMNS) {
+		const has = sql
+			.exec<{ name: string }>(`PRAGMA table_info(${table})`)
+			.toArray()
+			.some((c) => c.name === column);
+		if (!has) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+	}
+}
 
 /** Call states while a call is live (counts against max_concurrent). */
 export const LIVE_STATES = ["queued", "dialing", "trying", "ringing", "early_media", "answered"] as const;
@@ -58,6 +77,8 @@ export type CallRow = {
 	billed_s: number | null;
 	dtmf: string;
 	last_seq: number;
+	amd: string | null;
+	amd_ms: number | null;
 };
 
 export type CdrFilter = { outcome?: string; state?: string; number?: string; after?: number; limit: number };
@@ -81,6 +102,8 @@ export function cdrView(r: CallRow & { rowid?: number }) {
 		sip_code: r.sip_code,
 		reason: r.reason,
 		dtmf: r.dtmf,
+		amd: r.amd as "human" | "machine" | "unknown" | null,
+		amd_ms: r.amd_ms,
 	};
 }
 export type Cdr = ReturnType<typeof cdrView>;

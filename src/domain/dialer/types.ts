@@ -23,6 +23,12 @@ export type DialTrunk = {
 	codecs?: Codec[];
 };
 
+/** Answering-machine detection of one call: what a machine gets. */
+export type DialAmd = {
+	on_machine: "hangup" | "play" | "play_other";
+	machine_audio?: { url: string };
+};
+
 /** Body of `POST /calls`. */
 export type DialRequest = {
 	call_id: string;
@@ -32,6 +38,7 @@ export type DialRequest = {
 	ring_timeout_s?: number;
 	max_duration_s?: number;
 	callback_url?: string;
+	amd?: DialAmd;
 };
 
 /** What placing a call came to. `transient` failures may be retried with the same call_id. */
@@ -56,6 +63,9 @@ export type DialerEvent = {
 	talk_ms?: number;
 	billed_s?: number;
 	digit?: string;
+	/** On an answered call's final event when detection was on: what the far end was, and when (ms after the answer). */
+	amd?: "human" | "machine" | "unknown";
+	amd_ms?: number;
 };
 
 // Declared once, by the dialer that emits them.
