@@ -11,7 +11,7 @@
  * The dialer runs twice: as shipped (the native RTP sender), then with
  * DIALER_NATIVE_SEND=off (dgram sends), so both paths meet the same sipp run.
  */
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -46,6 +46,8 @@ const { values } = parseArgs({
 		"io-uring": { type: "string", default: "auto" },
 		// First RTP port of the dialer phases; sipp's streams start above theirs.
 		"rtp-base": { type: "string", default: "30000" },
+		// A phase with floor.c, a minimal C sender of the same packets (what the host allows anyone).
+		floor: { type: "string", default: "1" },
 	},
 });
 const K = Math.max(1, Math.min(2000, Number(values.calls)));
@@ -63,6 +65,9 @@ const RTP_BASE = Math.max(1024, Math.min(60000, Math.trunc(Number(values["rtp-ba
 const DIALER_RTP = [RTP_BASE, RTP_BASE + 2 * K + 100];
 const DGRAM_RTP = [DIALER_RTP[1] + 100, DIALER_RTP[1] + 200 + 2 * K];
 const SIPP_RTP = DGRAM_RTP[1] + 100; // sipp -mp: its rtp_stream ports count up from here
+// The floor (floor.c): the same packets from a minimal C sender, in the same run.
+const FLOOR_RTP = [SIPP_RTP + 4 * K + 200, SIPP_RTP + 6 * K + 200];
+const FLOOR = values.floor !== "0";
 const dir = mkdtempSync(join(tmpdir(), "hatch-bench-"));
 const children: ChildProcess[] = [];
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -329,6 +334,38 @@ async function steadyWindow(setupSeconds: number): Promise<number> {
 	return Math.max(2, Math.min(10, SECONDS - setupSeconds - 4));
 }
 
+// ---- Phase 3: the floor, a minimal C sender pacing the same packets ----
+async function floorPhase(): Promise<{ cpuS: number; msPerCall: number } | undefined> {
+	const bin = join(dir, "floor");
+	try {
+		execFileSync(process.env.CC || "cc", [
+			"-O2",
+			"-o",
+			bin,
+			fileURLToPath(new URL("./floor.c", import.meta.url)),
+		]);
+	} catch (err) {
+		log(`floor: no C compiler (${(err as Error).message.split("\n")[0]}); phase skipped`);
+		return undefined;
+	}
+	await ask("reset", "reset-done");
+	const p = run(bin, [
+		String(sinkPort),
+		String(K),
+		String(SECONDS),
+		String(FLOOR_RTP[0]),
+		String(MEDIA_NICE),
+	]);
+	let cpu = 0;
+	const watcher = setInterval(() => {
+		const c = cpuSeconds([p.pid]);
+		if (c > 0) cpu = c;
+	}, 100);
+	await exited(p, (SECONDS + 30) * 1000);
+	clearInterval(watcher);
+	return { cpuS: cpu, msPerCall: (cpu / K) * 1000 };
+}
+
 // ---- Phase 2: sipp as caller ----
 async function sippPhase(dialerSetupSeconds: number): Promise<PhaseResult> {
 	await ask("reset", "reset-done");
@@ -439,6 +476,8 @@ try {
 	const dgramResult = results.afterDgram as PhaseResult | undefined;
 	const sippResult = await sippPhase(dialerResult.setupSeconds);
 	loads.afterSipp = loadavg()[0];
+	const floorResult = FLOOR ? await floorPhase() : undefined;
+	loads.afterFloor = loadavg()[0];
 	await sleep(1000);
 	dumpcap.kill("SIGINT");
 	await exited(dumpcap, 10_000);
@@ -449,9 +488,11 @@ try {
 				? "dgram"
 				: src >= SIPP_RTP && src < SIPP_RTP + 4 * K + 100
 					? "sipp"
-					: undefined,
+					: src >= FLOOR_RTP[0] && src <= FLOOR_RTP[1]
+						? "floor"
+						: undefined,
 	);
-	report(dialerResult, dgramResult, sippResult, jitter);
+	report(dialerResult, dgramResult, sippResult, jitter, floorResult);
 } catch (err) {
 	log(`failed: ${(err as Error).stack}`);
 	exitCode = 1;
@@ -466,6 +507,7 @@ function report(
 	g: PhaseResult | undefined,
 	s: PhaseResult,
 	j: Record<string, JitterStats>,
+	floor: { cpuS: number; msPerCall: number } | undefined,
 ): void {
 	const jd = j.dialer;
 	const jg = j.dgram;
@@ -537,6 +579,10 @@ function report(
 		"",
 		`Dialer CPU over the whole calls by thread (s): ${threads(d)}${g ? `; dgram phase: ${threads(g)}` : ""}.`,
 		"",
+		j.floor
+			? `Floor (floor.c: the same ${K} streams from one C thread, clock_nanosleep to each 2 ms step, a send() per packet, nice ${MEDIA_NICE}, no SIP): jitter p50 ${f(j.floor.p50, 3)} / p99 ${f(j.floor.p99, 3)} / p99.9 ${f(j.floor.p999, 3)} / max ${f(j.floor.max, 3)} ms, ${f(j.floor.meanPacketsPerStream, 1)} packets per stream, CPU ${f(floor?.msPerCall, 1)} ms per call (streaming only). The dialer's jitter ÷ the floor's: p99 ${f(r(jd?.p99, j.floor.p99))}, p99.9 ${f(r(jd?.p999, j.floor.p999))}.`
+			: "Floor: not run.",
+		"",
 		`Targets: 1,000 concurrent ${targets.concurrent1000 ? "met" : "NOT met"}; jitter p99 ≤ 1 ms ${targets.jitterP99Le1ms ? "met" : "NOT met"}, p99.9 ≤ 5 ms ${targets.jitterP999Le5ms ? "met" : "NOT met"}; CPU per call (whole call) ≤ 1.0× sipp ${targets.cpuPerCallLe1xSipp ? "met" : "NOT met"} (${f(wholeRatio)}×; steady window ${f(steadyRatio)}×, ${targets.cpuSteadyLe1xSipp ? "met" : "NOT met"})${targets.nativeSend ? "" : "; the dialer did NOT send natively, so this run does not judge the shipped path"}. Load above 1.5 makes these figures provisional: other work shared the 2 CPUs.`,
 		"",
 	].join("\n");
@@ -544,7 +590,7 @@ function report(
 	const results = fileURLToPath(new URL("../results/", import.meta.url));
 	writeFileSync(
 		join(results, "dialer.json"),
-		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, ioUring: IO_URING, mediaNice: MEDIA_NICE, mediaRealtime: MEDIA_RT, dgramFirst: DGRAM_FIRST, loadavg1m: loads, dialer: d, dialerDgram: g, sipp: s, jitter: j, targets }, null, 2)}\n`,
+		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, ioUring: IO_URING, floor, mediaNice: MEDIA_NICE, mediaRealtime: MEDIA_RT, dgramFirst: DGRAM_FIRST, loadavg1m: loads, dialer: d, dialerDgram: g, sipp: s, jitter: j, targets }, null, 2)}\n`,
 	);
 	writeFileSync(join(results, "dialer.md"), md);
 }

@@ -23,6 +23,7 @@
  *   send(headers: Uint8Array, rows: Int32Array, n, payloadLen) -> sent
  *       headers: 12 bytes per packet; rows: 4 int32 per packet (fd, sound id,
  *       payload offset, pad byte). A row that fails gets -errno in its fd column.
+ *   timerSlack(ns) -> previous ns | -1      the calling thread's timer slack (prctl; Linux)
  *   batchMode(want?: "io_uring" | "sendmsg") -> "io_uring" | "sendmsg"
  *       how batches go to the kernel (asking for io_uring sets the ring up; it
  *       answers "sendmsg" when the kernel refuses it)
@@ -38,6 +39,7 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <linux/io_uring.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #endif
@@ -397,6 +399,27 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return int_value(env, sent);
 }
 
+/*
+ * A sleeping thread's timers may fire up to its "timer slack" late (50 µs by
+ * default), so the kernel can merge wake-ups; the pacer's futex waits are
+ * sub-millisecond deadlines, so the media thread asks for almost none.
+ */
+static napi_value js_timer_slack(napi_env env, napi_callback_info info) {
+  int32_t ns;
+  if (!only_int_arg(env, info, &ns)) return NULL;
+  if (ns < 1) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "timer slack must be at least 1 ns");
+    return NULL;
+  }
+#ifdef __linux__
+  int before = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+  if (before < 0 || prctl(PR_SET_TIMERSLACK, (unsigned long)ns, 0, 0, 0) != 0) return int_value(env, -1);
+  return int_value(env, before);
+#else
+  return int_value(env, -1);
+#endif
+}
+
 static napi_value js_batch_mode(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -432,6 +455,7 @@ NAPI_MODULE_INIT() {
       {"localPort", NULL, js_local_port, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"batchMode", NULL, js_batch_mode, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerSlack", NULL, js_timer_slack, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
   return exports;

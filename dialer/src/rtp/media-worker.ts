@@ -34,6 +34,8 @@ const pool = new PortPool(init.host, init.portMin, init.portMax);
 const START_GRID_MS = 2;
 const loaded = init.nativeSend ? loadNativeSend(init.nativeSendPath) : { error: "DIALER_NATIVE_SEND=off" };
 const batch = loaded.native ? new SendBatch(loaded.native, SAMPLES) : undefined;
+// The pacer's futex waits are sub-millisecond deadlines: 1 µs of timer slack, not the default 50.
+loaded.native?.timerSlack(1000);
 const send: SendPath = loaded.native
 	? { native: true, batch: loaded.native.batchMode(init.ioUring ? "io_uring" : "sendmsg") }
 	: { native: false, reason: loaded.error };

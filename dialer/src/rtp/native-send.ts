@@ -30,6 +30,8 @@ export interface NativeSend {
 	 * "sendmsg" when the kernel (or a seccomp profile) refuses it.
 	 */
 	batchMode(want?: BatchMode): BatchMode;
+	/** Set the calling thread's timer slack (ns); returns the one before, or -1 where it cannot. */
+	timerSlack(ns: number): number;
 }
 
 /** How the native sender hands a batch to the kernel. */
@@ -48,7 +50,7 @@ export type NativeLoad = { native: NativeSend } | { native?: undefined; error: s
 export function loadNativeSend(path = NATIVE_SEND_PATH): NativeLoad {
 	try {
 		const mod = createRequire(import.meta.url)(path) as Partial<NativeSend>;
-		for (const fn of ["register", "release", "localPort", "send", "batchMode"] as const)
+		for (const fn of ["register", "release", "localPort", "send", "batchMode", "timerSlack"] as const)
 			if (typeof mod[fn] !== "function") return { error: `${path} lacks ${fn}()` };
 		return { native: mod as NativeSend };
 	} catch (err) {

@@ -63,6 +63,7 @@ describe("native RTP sender: the addon", () => {
 			"register",
 			"release",
 			"send",
+			"timerSlack",
 		]);
 	});
 
@@ -146,6 +147,16 @@ describe.each(["io_uring", "sendmsg"] as const)("native RTP sender: packets, bat
 		expect(n.send(new Uint8Array(12), rows, 1, 160)).toBe(0);
 		expect(rows[0]).toBe(EDESTADDRREQ);
 		n.release(id);
+	});
+});
+
+describe("native RTP sender: timer slack", () => {
+	it("sets the calling thread's timer slack and says what it was", () => {
+		const n = native();
+		const before = n.timerSlack(1000);
+		expect(before).toBeGreaterThan(0);
+		expect(n.timerSlack(before)).toBe(1000);
+		expect(() => n.timerSlack(0)).toThrow(RangeError);
 	});
 });
 

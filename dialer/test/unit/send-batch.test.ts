@@ -22,6 +22,7 @@ function scripted(fail: (fd: number) => number | undefined = () => undefined, th
 		release: () => {},
 		localPort: () => -1,
 		batchMode: () => "sendmsg",
+		timerSlack: () => -1,
 		send(headers, rows, n, payloadLen) {
 			calls.push({
 				n,
