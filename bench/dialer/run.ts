@@ -237,7 +237,8 @@ async function dialerPhase(native: boolean, rtp: number[]): Promise<PhaseResult>
 		DIALER_MEDIA_RT_PRIORITY: String(MEDIA_RT),
 		DIALER_LOG_LEVEL: "error",
 	});
-	await waitBound(controlPort, "/proc/net/tcp");
+	// A dialer starting on a busy machine (its media and conversion threads) can take a while.
+	await waitBound(controlPort, "/proc/net/tcp", 60_000);
 	const health = (await (await fetch(`http://127.0.0.1:${controlPort}/health`)).json()) as {
 		rtp_send?: string;
 	};
@@ -569,7 +570,7 @@ function report(
 		`# Dialer bench (${new Date().toISOString()})`,
 		"",
 		`K = ${K} concurrent calls, ${SECONDS} s sound (G.711 µ-law, 20 ms packets), loopback, ${process.platform} ${readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? ""}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)?.length ?? "?"} CPUs, node ${process.version}.`,
-		`Machine load (1-min average): ${loads.start.toFixed(2)} at start, ${loads.afterDialer.toFixed(2)} after the dialer phase${g ? `, ${loads.afterDgram.toFixed(2)} after the dgram phase (run ${DGRAM_FIRST ? "first" : "second"})` : ""}, ${loads.afterSipp.toFixed(2)} after the sipp phase (other work shares these CPUs).`,
+		`Machine load (1-min average): ${loads.start.toFixed(2)} at start, ${loads.afterDialer.toFixed(2)} after the dialer phase${g ? `, ${loads.afterDgram.toFixed(2)} after the dgram phase (run ${DGRAM_FIRST ? "first" : "second"})` : ""}, ${loads.afterSipp.toFixed(2)} after the sipp phase${loads.afterFloor !== undefined ? `, ${loads.afterFloor.toFixed(2)} after the floor` : ""} (other work shares these CPUs).`,
 		`Dialer media thread nice value asked: ${MEDIA_NICE}${MEDIA_NICE === 0 ? " (priority not raised)" : process.getuid?.() === 0 ? " (bench runs as root: applied)" : " (needs CAP_SYS_NICE)"}; SCHED_FIFO priority asked: ${MEDIA_RT || "none"}.`,
 		`Dialer RTP sends (its /health): ${d.rtpSend}, batches through ${IO_URING === "off" ? "one send() per packet (DIALER_IO_URING=off)" : "io_uring where the kernel allows (DIALER_IO_URING=auto)"}${g ? `; second phase (DIALER_NATIVE_SEND=off): ${g.rtpSend}` : ""}.`,
 		"Receiver: one UDP sink process; jitter = |inter-arrival − 20 ms| over consecutive packets of each stream, from dumpcap's kernel timestamps.",
