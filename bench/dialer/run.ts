@@ -335,6 +335,21 @@ async function steadyWindow(setupSeconds: number): Promise<number> {
 	return Math.max(2, Math.min(10, SECONDS - setupSeconds - 4));
 }
 
+/**
+ * A child's CPU seconds as last read before it exited (/proc forgets a process
+ * once it is gone, so it is read every `everyMs` until then).
+ */
+async function cpuUntilExit(p: ChildProcess, ms: number, everyMs: number): Promise<number> {
+	let cpu = cpuSeconds([p.pid]);
+	const watcher = setInterval(() => {
+		const c = cpuSeconds([p.pid]);
+		if (c > 0) cpu = c;
+	}, everyMs);
+	await exited(p, ms);
+	clearInterval(watcher);
+	return cpu;
+}
+
 // ---- Phase 3: the floor, a minimal C sender pacing the same packets ----
 async function floorPhase(): Promise<{ cpuS: number; msPerCall: number } | undefined> {
 	const bin = join(dir, "floor");
@@ -357,13 +372,7 @@ async function floorPhase(): Promise<{ cpuS: number; msPerCall: number } | undef
 		String(FLOOR_RTP[0]),
 		String(MEDIA_NICE),
 	]);
-	let cpu = 0;
-	const watcher = setInterval(() => {
-		const c = cpuSeconds([p.pid]);
-		if (c > 0) cpu = c;
-	}, 100);
-	await exited(p, (SECONDS + 30) * 1000);
-	clearInterval(watcher);
+	const cpu = await cpuUntilExit(p, (SECONDS + 30) * 1000, 100);
 	return { cpuS: cpu, msPerCall: (cpu / K) * 1000 };
 }
 
@@ -432,13 +441,7 @@ async function sippPhase(dialerSetupSeconds: number): Promise<PhaseResult> {
 	const w0 = { uac: cpuSeconds([uac.pid]), uas: cpuSeconds([uas.pid]), sink: await sinkCpu() };
 	await sleep(windowSeconds * 1000);
 	const w1 = { uac: cpuSeconds([uac.pid]), uas: cpuSeconds([uas.pid]), sink: await sinkCpu() };
-	let totalUac = cpuSeconds([uac.pid]);
-	const watcher = setInterval(() => {
-		const c = cpuSeconds([uac.pid]);
-		if (c > 0) totalUac = c;
-	}, 200);
-	await exited(uac, (SECONDS + 60) * 1000);
-	clearInterval(watcher);
+	const totalUac = await cpuUntilExit(uac, (SECONDS + 60) * 1000, 200);
 	await exited(uas, 10_000);
 	uas.kill();
 	uac.kill();

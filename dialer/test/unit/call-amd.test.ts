@@ -6,27 +6,16 @@
  * greeting; the final event carries amd and amd_ms. Without detection nothing
  * changes.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { SipAgent } from "../../src/sip/agent.ts";
-import { answeredCall, isRequest, soundOf } from "./call-harness.ts";
-import { openPeer, type Peer, startAgent } from "./sip-peer.ts";
+import { describe, expect, it } from "vitest";
+import { agentAndPeer, answeredCall, isRequest, soundOf } from "./call-harness.ts";
 
-let agent: SipAgent;
-let peer: Peer;
-beforeEach(async () => {
-	agent = await startAgent(20);
-	peer = await openPeer(agent.port);
-});
-afterEach(async () => {
-	agent.close();
-	await peer.close();
-});
+const t = agentAndPeer();
 
 const final = (events: { type: string }[]) => events[events.length - 1];
 
 describe("a call with answering-machine detection", () => {
 	it("listens on answer, and a human hears the sound at the decision", async () => {
-		const { call, log, events } = await answeredCall(agent, peer, {
+		const { call, log, events } = await answeredCall(t.agent, t.peer, {
 			callId: "amd-human",
 			amd: { onMachine: "hangup" },
 		});
@@ -42,7 +31,7 @@ describe("a call with answering-machine detection", () => {
 	});
 
 	it("an unknown far end hears the sound too", async () => {
-		const { call, log, events } = await answeredCall(agent, peer, {
+		const { call, log, events } = await answeredCall(t.agent, t.peer, {
 			callId: "amd-unknown",
 			amd: { onMachine: "hangup" },
 		});
@@ -53,12 +42,12 @@ describe("a call with answering-machine detection", () => {
 	});
 
 	it("hangs up on a machine when told to: BYE, completed with reason 'answering machine'", async () => {
-		const { call, log, events } = await answeredCall(agent, peer, {
+		const { call, log, events } = await answeredCall(t.agent, t.peer, {
 			callId: "amd-hangup",
 			amd: { onMachine: "hangup" },
 		});
 		call.amdDecided("machine", 1800);
-		await peer.next(isRequest("BYE"));
+		await t.peer.next(isRequest("BYE"));
 		expect(log.filter((l) => l.startsWith("play"))).toEqual([]);
 		expect(call.state).toBe("completed");
 		expect(final(events)).toMatchObject({
@@ -70,7 +59,7 @@ describe("a call with answering-machine detection", () => {
 	});
 
 	it("plays the sound to a machine only after its greeting (the beep)", async () => {
-		const { call, log, events } = await answeredCall(agent, peer, {
+		const { call, log, events } = await answeredCall(t.agent, t.peer, {
 			callId: "amd-play",
 			amd: { onMachine: "play" },
 		});
@@ -84,8 +73,8 @@ describe("a call with answering-machine detection", () => {
 
 	it("plays the other sound to a machine after its greeting, in the call's law", async () => {
 		const { call, log } = await answeredCall(
-			agent,
-			peer,
+			t.agent,
+			t.peer,
 			{ callId: "amd-other", codecs: ["PCMA"], amd: { onMachine: "play_other", machineAudio: soundOf(7) } },
 			"v=0\r\no=gw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8\r\n",
 		);
@@ -96,7 +85,7 @@ describe("a call with answering-machine detection", () => {
 	});
 
 	it("records unknown, at the call's end, when the far end hangs up before a decision", async () => {
-		const { call, events } = await answeredCall(agent, peer, {
+		const { call, events } = await answeredCall(t.agent, t.peer, {
 			callId: "amd-early",
 			amd: { onMachine: "hangup" },
 		});
@@ -107,7 +96,7 @@ describe("a call with answering-machine detection", () => {
 	});
 
 	it("without detection: plays at once, and the record has no amd fields", async () => {
-		const { call, log, events } = await answeredCall(agent, peer, { callId: "amd-off" });
+		const { call, log, events } = await answeredCall(t.agent, t.peer, { callId: "amd-off" });
 		expect(log).toEqual(["remote 127.0.0.1:7000", "muted false", "play PCMU 1"]);
 		call.amdDecided("machine", 100);
 		call.greetingEnded();

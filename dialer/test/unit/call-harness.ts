@@ -2,13 +2,29 @@
  * A Call answered over real UDP by a far end in the test (sip-peer.ts), with
  * its media recorded instead of sent: what call-level tests start from.
  */
+
+import { afterEach, beforeEach } from "vitest";
 import type { PreparedAudio } from "../../src/audio/store.ts";
 import { Call, type CallParams } from "../../src/call/call.ts";
 import type { CallEvent } from "../../src/call/types.ts";
 import type { CallMedia } from "../../src/rtp/protocol.ts";
 import type { SipAgent } from "../../src/sip/agent.ts";
 import { header, type SipRequest } from "../../src/sip/message.ts";
-import type { Peer } from "./sip-peer.ts";
+import { openPeer, type Peer, startAgent } from "./sip-peer.ts";
+
+/** A started agent and a far end for each test of the file (closed after it). */
+export function agentAndPeer(): { agent: SipAgent; peer: Peer } {
+	const ctx = {} as { agent: SipAgent; peer: Peer };
+	beforeEach(async () => {
+		ctx.agent = await startAgent(20);
+		ctx.peer = await openPeer(ctx.agent.port);
+	});
+	afterEach(async () => {
+		ctx.agent.close();
+		await ctx.peer.close();
+	});
+	return ctx;
+}
 
 export const sdp = (port: number, pts: number[], dir = "sendrecv") =>
 	`v=0\r\no=gw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP ${pts.join(" ")}\r\na=${dir}\r\n`;

@@ -5,33 +5,23 @@
  * kept), port 0 reaches the media as such (RFC 3264 §8.2: the session stops RTP
  * and RTCP) and a later offer resumes it.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { SipAgent } from "../../src/sip/agent.ts";
+import { describe, expect, it } from "vitest";
 import { header } from "../../src/sip/message.ts";
-import { answeredCall, sdp } from "./call-harness.ts";
-import { isStatus, openPeer, type Peer, startAgent } from "./sip-peer.ts";
+import { agentAndPeer, answeredCall, sdp } from "./call-harness.ts";
+import { isStatus } from "./sip-peer.ts";
 
-let agent: SipAgent;
-let peer: Peer;
-beforeEach(async () => {
-	agent = await startAgent(20);
-	peer = await openPeer(agent.port);
-});
-afterEach(async () => {
-	agent.close();
-	await peer.close();
-});
+const t = agentAndPeer();
 
 describe("a far end's re-offer and the call's media", () => {
 	it("follows the address, switches the law, stops at port 0 and resumes", async () => {
-		const { call, log, invite, copy } = await answeredCall(agent, peer, { callId: "reoffer-1" });
+		const { call, log, invite, copy } = await answeredCall(t.agent, t.peer, { callId: "reoffer-1" });
 		expect(log).toEqual(["remote 127.0.0.1:7000", "muted false", "play PCMU 1"]);
 
 		let cseq = 1;
 		const reinvite = async (body: string) => {
 			log.length = 0;
 			const n = cseq++;
-			peer.send(
+			t.peer.send(
 				[`INVITE sip:hatch@127.0.0.1 SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:@PORT@;branch=z9hG4bKre${n}`]
 					.concat([copy("call-id"), `From: ${header(invite, "to")};tag=gw1`, `To: ${header(invite, "from")}`])
 					.concat([
@@ -42,8 +32,8 @@ describe("a far end's re-offer and the call's media", () => {
 					.concat([`Content-Length: ${body.length}`, "", body])
 					.join("\r\n"),
 			);
-			await peer.next((r) => isStatus(200, "INVITE")(r) && header(r.msg, "cseq") === `${n} INVITE`);
-			peer.send(
+			await t.peer.next((r) => isStatus(200, "INVITE")(r) && header(r.msg, "cseq") === `${n} INVITE`);
+			t.peer.send(
 				[`ACK sip:hatch@127.0.0.1 SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:@PORT@;branch=z9hG4bKack${n}`]
 					.concat([copy("call-id"), `From: ${header(invite, "to")};tag=gw1`, `To: ${header(invite, "from")}`])
 					.concat([`CSeq: ${n} ACK`, "Content-Length: 0", "", ""])
