@@ -1,4 +1,5 @@
 import { env } from "cloudflare:test";
+import type { CallView } from "@hatch/contract/dialer";
 import { buildWav } from "@hatch/shared/audio/wav";
 import { signAsDialer } from "../../src/domain/dialer/token";
 import type { Dialer, DialRequest, DialResult } from "../../src/domain/dialer/types";
@@ -24,7 +25,7 @@ export class FakeDialer implements Dialer {
 	async cancelCall(callId: string): Promise<void> {
 		this.canceled.push(callId);
 	}
-	async getCall(): Promise<Record<string, unknown> | null> {
+	async getCall(): Promise<CallView | null> {
 		return null;
 	}
 	async health() {
