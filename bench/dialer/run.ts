@@ -261,6 +261,8 @@ async function dialerPhase(native: boolean, rtp: number[]): Promise<PhaseResult>
 					trunk: { host: "127.0.0.1", port: uasPort, codecs: ["PCMU"] },
 					audio: { url: audioUrl },
 					max_duration_s: SECONDS + 60,
+					// The UAS is on loopback: the Worker's development deny list.
+					host_deny: "private,link-local,cgnat,multicast,reserved",
 				}),
 			});
 			if (r.status !== 201) failures.push(`${r.status} ${await r.text()}`);

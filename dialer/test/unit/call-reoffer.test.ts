@@ -10,6 +10,7 @@ import { Call } from "../../src/call/call.ts";
 import type { CallMedia } from "../../src/rtp/protocol.ts";
 import type { SipAgent } from "../../src/sip/agent.ts";
 import { header, type SipRequest } from "../../src/sip/message.ts";
+import { TEST_DENY } from "../helpers.ts";
 import { isStatus, openPeer, type Peer, startAgent } from "./sip-peer.ts";
 
 let agent: SipAgent;
@@ -49,7 +50,7 @@ describe("a far end's re-offer and the call's media", () => {
 			{
 				callId: "reoffer-1",
 				to: "1555",
-				trunk: { host: "127.0.0.1", port: peer.port, transport: "udp" },
+				trunk: { host: "127.0.0.1", port: peer.port, transport: "udp", deny: TEST_DENY },
 				codecs: ["PCMU", "PCMA"],
 				// First byte tells the laws apart in the log.
 				audio: {
