@@ -52,7 +52,7 @@ export const DialerEvent = z
 		sip_code: z.number().int().min(0).max(699).optional(),
 		/** A fixed phrase (`audio finished`, `gateway unreachable`, …) or the gateway's reason phrase. */
 		reason: clipped(500).optional(),
-		/** INVITE to answer (or to the end, unanswered): only on calls that rang (a 180/183 arrived). */
+		/** INVITE to answer (or to the end, unanswered): only on calls that rang (a provisional response other than 100 arrived). */
 		ring_ms: ms.optional(),
 		/** Answer to hang-up, on `completed` of an answered call. */
 		talk_ms: ms.optional(),
