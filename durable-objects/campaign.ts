@@ -185,12 +185,14 @@ export class Campaign extends DurableObject<Env> {
 			case "early_media":
 			case "answered": {
 				// One statement: the state only moves forward; answered also stamps its time and code.
+				// The CDR's start is the dialer's own time for its INVITE (trying), not when POST /calls
+				// returned here, which can come after a fast failure's end.
 				const forward = (RANK[ev.type] ?? 0) > (RANK[call.state] ?? 0);
 				const answered = ev.type === "answered";
 				this.sql.exec(
 					`UPDATE calls SET last_seq = MAX(last_seq, ?1),
 					 state = CASE WHEN ?2 THEN ?3 ELSE state END,
-					 dialed_at = CASE WHEN ?2 THEN COALESCE(dialed_at, ?4) ELSE dialed_at END,
+					 dialed_at = CASE WHEN ?3 = 'trying' THEN ?4 WHEN ?2 THEN COALESCE(dialed_at, ?4) ELSE dialed_at END,
 					 answered_at = CASE WHEN ?5 THEN COALESCE(answered_at, ?4) ELSE answered_at END,
 					 sip_code = CASE WHEN ?5 THEN COALESCE(?6, sip_code) ELSE sip_code END
 					 WHERE call_id = ?7`,

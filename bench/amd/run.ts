@@ -126,6 +126,8 @@ async function live(item: Item): Promise<Verdict & { outcome: string }> {
 				audio: { url: audioUrl },
 				amd: { on_machine: "hangup" },
 				max_duration_s: 60,
+				// Loopback is allowed here (a test host), as the dialer's own tests allow it.
+				host_deny: "private,link-local,cgnat,multicast,reserved",
 			}),
 		});
 		if (res.status !== 201) throw new Error(`POST /calls ${res.status} ${await res.text()}`);

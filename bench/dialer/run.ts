@@ -276,6 +276,8 @@ async function dialerPhase(native: boolean, rtp: number[]): Promise<PhaseResult>
 					trunk: { host: "127.0.0.1", port: uasPort, codecs: ["PCMU"] },
 					audio: { url: audioUrl },
 					max_duration_s: SECONDS + 60,
+					// The UAS is on loopback: the Worker's development deny list.
+					host_deny: "private,link-local,cgnat,multicast,reserved",
 				}),
 			}).catch((err: Error) => err);
 			if (r instanceof Error) failures.push(`fetch: ${r.message}`);

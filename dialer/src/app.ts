@@ -13,6 +13,7 @@ import { ControlServer } from "./control/server.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { MediaThread } from "./rtp/media-thread.ts";
 import { SipAgent } from "./sip/agent.ts";
+import type { Lookup } from "./sip/destination.ts";
 
 /** A running (or startable) dialer. */
 export interface Dialer {
@@ -26,8 +27,11 @@ export interface Dialer {
 	media: MediaThread;
 }
 
-/** Build a dialer; `retry` shortens callback backoff in tests. */
-export function createDialer(config: Config, opts: { log?: Logger; retry?: RetryPolicy } = {}): Dialer {
+/** Build a dialer; `retry` shortens callback backoff in tests, `lookup` replaces DNS in them. */
+export function createDialer(
+	config: Config,
+	opts: { log?: Logger; retry?: RetryPolicy; lookup?: Lookup } = {},
+): Dialer {
 	const log = opts.log ?? createLogger(config.logLevel);
 	const tokens = new TokenService(config.secret);
 	const agent = new SipAgent({
@@ -36,6 +40,7 @@ export function createDialer(config: Config, opts: { log?: Logger; retry?: Retry
 		publicHost: config.publicIp,
 		timers: { t1: config.sipT1Ms, t2: 8 * config.sipT1Ms },
 		log,
+		lookup: opts.lookup,
 	});
 	const converter = new AudioConverter();
 	const audio = new AudioStore(

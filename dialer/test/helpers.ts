@@ -3,8 +3,11 @@ import { createDialer, type Dialer } from "../src/app.ts";
 import type { CallEvent } from "../src/call/types.ts";
 import type { Config } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
+import type { Lookup } from "../src/sip/destination.ts";
 
 export const SECRET = "test-dialer-secret-0123456789abcdef";
+/** The Worker's SIP_HOST_DENY in tests: every non-public range but loopback, where sipp listens. */
+export const TEST_DENY = "private,link-local,cgnat,multicast,reserved";
 
 export interface TestDialer {
 	dialer: Dialer;
@@ -15,8 +18,8 @@ export interface TestDialer {
 	stop(): Promise<void>;
 }
 
-/** Start a dialer with SIP T1 shortened so timer B fires in ~3 s. */
-export async function startDialer(over: Partial<Config> = {}): Promise<TestDialer> {
+/** Start a dialer with SIP T1 shortened so timer B fires in ~3 s; `lookup` replaces DNS. */
+export async function startDialer(over: Partial<Config> = {}, lookup?: Lookup): Promise<TestDialer> {
 	const rtpBase = 20000 + 2 * Math.floor(Math.random() * 15000);
 	const config: Config = {
 		port: 0,
@@ -39,6 +42,7 @@ export async function startDialer(over: Partial<Config> = {}): Promise<TestDiale
 	const dialer = createDialer(config, {
 		log: createLogger(process.env.DIALER_LOG ? "info" : "silent"),
 		retry: { firstDelayMs: 20, maxDelayMs: 100, giveUpAfterMs: 2000 },
+		lookup,
 	});
 	const { controlPort, sipPort } = await dialer.start();
 	const events: CallEvent[] = [];
@@ -72,12 +76,17 @@ export async function waitFor<T>(
 	throw new Error(`timed out waiting for ${what}`);
 }
 
-/** POST /calls with the test token. */
+/**
+ * POST /calls with the test token; an object body gets the tests' deny list
+ * as `host_deny` unless it names its own (`host_deny: undefined` sends none).
+ */
 export async function postCall(t: TestDialer, body: unknown, token = t.token): Promise<Response> {
+	const withDeny =
+		body && typeof body === "object" && !Array.isArray(body) ? { host_deny: TEST_DENY, ...body } : body;
 	return fetch(`${t.base}/calls`, {
 		method: "POST",
 		headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-		body: JSON.stringify(body),
+		body: JSON.stringify(withDeny),
 	});
 }
 

@@ -93,7 +93,9 @@ const Campaign = z
 		window: Window.nullable(),
 		webhook_url: z.string().nullable(),
 		amd: Amd.nullable(),
-		status: z.enum(["draft", "running", "paused", "completed", "canceled"]),
+		status: z.enum(["draft", "running", "waiting_for_window", "paused", "completed", "canceled"]),
+		/** When a `waiting_for_window` campaign's calling window opens (ISO), else null. */
+		window_opens_at: z.string().nullable(),
 		counts: Counts.nullable(),
 		started_at: z.string().nullable(),
 		finished_at: z.string().nullable(),
@@ -169,10 +171,8 @@ campaignRoutes.openapi(
 		const row = await getOwnedCampaign(c.var.db, c.var.auth.userId, c.req.valid("param").id);
 		if (row.status === "draft") return c.json({ ...campaignView(row), webhooks: null }, 200);
 		const live = await campaignStub(c.env, row.id).getStatus();
-		return c.json(
-			{ ...campaignView(row), status: live.status, counts: live.counts, webhooks: live.webhooks },
-			200,
-		);
+		const view = campaignView({ ...row, status: live.status as typeof row.status });
+		return c.json({ ...view, counts: live.counts, webhooks: live.webhooks }, 200);
 	},
 );
 

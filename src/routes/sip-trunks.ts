@@ -1,30 +1,39 @@
+import { SipAuthUser, SipDomain, SipUser } from "@hatch/contract/dialer";
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
-import { sipTrunks } from "../db/schema";
 import { placeTestCall } from "../domain/trunks/test-call";
-import { createTrunk, getOwnedTrunk, listTrunks, trunkView, updateTrunk } from "../domain/trunks/trunks";
+import {
+	createTrunk,
+	deleteTrunk,
+	getOwnedTrunk,
+	listTrunks,
+	trunkView,
+	updateTrunk,
+} from "../domain/trunks/trunks";
 import { createRouter } from "../lib/router";
 import { errors, IdParam, json, ownedResource, security } from "./owned-resource";
 
 const Codec = z.enum(["PCMU", "PCMA"]);
-const hostRe =
-	/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+:[0-9a-fA-F:.]*|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)$/;
-const sipToken = z
-	.string()
-	.min(1)
-	.max(128)
-	.regex(/^[^\s<>"@:;]+$/, 'must be a SIP user part without spaces or <>"@:;');
 
 const TrunkCreate = z
 	.object({
 		name: z.string().trim().min(1).max(100),
-		host: z.string().trim().min(1).max(253).regex(hostRe, "must be a hostname or IP address"),
+		// Its shape is judged by the domain (422 SIP_HOST_INVALID), with the rule the dialer applies.
+		host: z
+			.string()
+			.trim()
+			.min(1)
+			.max(253)
+			.meta({
+				description:
+					"A DNS name of two or more labels (sip.example.com) or a canonical IPv4 (203.0.113.5) or IPv6 address; " +
+					"any other spelling of an address (2130706433, 127.1, 0x7f000001) is 422 SIP_HOST_INVALID",
+			}),
 		port: z.number().int().min(1).max(65535).optional(),
 		transport: z.enum(["udp", "tcp", "tls"]).optional(),
-		username: sipToken.nullable().optional(),
+		username: SipUser.nullable().optional(),
 		password: z.string().min(1).max(256).nullable().optional(),
-		auth_username: sipToken.nullable().optional(),
-		from_user: sipToken.nullable().optional(),
+		auth_username: SipAuthUser.nullable().optional(),
+		from_user: SipUser.max(64).nullable().optional(),
 		caller_id: z
 			.string()
 			.trim()
@@ -33,14 +42,7 @@ const TrunkCreate = z
 			.regex(/^\+?[0-9A-Za-z._-]+$/, "digits, letters, + . _ -")
 			.nullable()
 			.optional(),
-		domain: z
-			.string()
-			.trim()
-			.min(1)
-			.max(253)
-			.regex(hostRe, "must be a hostname or IP address")
-			.nullable()
-			.optional(),
+		domain: SipDomain.nullable().optional(),
 		codecs: z
 			.array(Codec)
 			.min(1)
@@ -83,7 +85,11 @@ sipTrunkRoutes.openapi(
 		security,
 		summary: "Add a SIP trunk (the password is stored encrypted and never returned)",
 		request: { body: { content: { "application/json": { schema: TrunkCreate } }, required: true } },
-		responses: { 201: json(Trunk, "Created"), 422: { description: "SIP_HOST_DENIED" }, ...errors },
+		responses: {
+			201: json(Trunk, "Created"),
+			422: { description: "SIP_HOST_INVALID / SIP_HOST_DENIED" },
+			...errors,
+		},
 	}),
 	async (c) => {
 		const row = await createTrunk(c.env, c.var.db, c.var.auth.userId, c.req.valid("json"));
@@ -105,7 +111,11 @@ sipTrunkRoutes.openapi(
 			params: IdParam,
 			body: { content: { "application/json": { schema: TrunkUpdate } }, required: true },
 		},
-		responses: { 200: json(Trunk, "Updated"), 422: { description: "SIP_HOST_DENIED" }, ...errors },
+		responses: {
+			200: json(Trunk, "Updated"),
+			422: { description: "SIP_HOST_INVALID / SIP_HOST_DENIED" },
+			...errors,
+		},
 	}),
 	async (c) => {
 		const trunk = await getOwnedTrunk(c.var.db, c.var.auth.userId, c.req.valid("param").id);
@@ -113,9 +123,7 @@ sipTrunkRoutes.openapi(
 	},
 );
 
-trunks.delete("Delete a SIP trunk", getOwnedTrunk, (trunk, _env, db) =>
-	db.delete(sipTrunks).where(eq(sipTrunks.id, trunk.id)),
-);
+trunks.delete("Delete a SIP trunk", getOwnedTrunk, (trunk, _env, db) => deleteTrunk(db, trunk));
 
 const TestCall = z
 	.object({ to: z.string().min(3).max(32), sound_id: z.string().min(1).max(64) })

@@ -1,11 +1,11 @@
-import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setOutboundFetchForTests } from "../../src/domain/campaigns/outbound";
 import { verifyWebhook } from "../../src/domain/campaigns/signature";
 import { setDialerForTests } from "../../src/domain/dialer";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";
-import { callEvents, FakeDialer, makeList, makeSound, makeTrunk, sendEvents } from "./helpers";
+import { callEvents, campaignDO, FakeDialer, makeCampaign, pumpUntil, sendEvents } from "./helpers";
 
 type Hook = { type: string; body: string; signature: string };
 let dialer: FakeDialer;
@@ -32,45 +32,6 @@ afterEach(() => {
 	setOutboundFetchForTests(null);
 });
 
-function stubOf(id: string) {
-	return env.CAMPAIGN.get(env.CAMPAIGN.idFromName(id));
-}
-
-/** Runs alarms until `cond` holds (bounded in count). */
-async function pumpUntil(id: string, cond: () => boolean | Promise<boolean>, max = 30): Promise<void> {
-	for (let i = 0; i < max; i++) {
-		if (await cond()) return;
-		// runDurableObjectAlarm only runs an alarm that is set; make sure one is.
-		await runInDurableObject(stubOf(id), async (_i, state) => {
-			if ((await state.storage.getAlarm()) === null) await state.storage.setAlarm(Date.now());
-		});
-		await runDurableObjectAlarm(stubOf(id));
-		await new Promise((r) => setTimeout(r, 20));
-	}
-	if (!(await cond())) throw new Error("condition not reached");
-}
-
-async function setup(user: TestUser, numbers: string[], extra: Record<string, unknown> = {}) {
-	const trunk = await makeTrunk(user);
-	const sound = await makeSound(user);
-	const list = await makeList(user, numbers);
-	const res = await api("/v1/campaigns", {
-		method: "POST",
-		headers: user.auth,
-		json: {
-			name: "Spring",
-			trunk_id: trunk.id,
-			sound_id: sound.id,
-			list_id: list.id,
-			calls_per_second: 50,
-			max_concurrent: 2,
-			...extra,
-		},
-	});
-	expect(res.status).toBe(201);
-	return (await res.json()) as { id: string; webhook_secret: string | null };
-}
-
 async function status(user: TestUser, id: string) {
 	const res = await api(`/v1/campaigns/${id}`, { headers: user.auth });
 	expect(res.status).toBe(200);
@@ -89,7 +50,7 @@ const D = "+14155550104"; // fails
 describe("Campaign engine", () => {
 	it("dials within max_concurrent, applies outcomes once, retries busy, finishes with CDRs, CSV and signed webhooks", async () => {
 		const user = await createTestUser();
-		const c = await setup(user, [A, B, C, D], {
+		const c = await makeCampaign(user, [A, B, C, D], {
 			webhook_url: "https://hooks.example.com/hatch",
 			retry: { busy: { delay_s: 0, max_attempts: 2 }, no_answer: { delay_s: 3600, max_attempts: 1 } },
 		});
@@ -212,7 +173,7 @@ describe("Campaign engine", () => {
 
 	it("survives eviction: a call whose placement answer was lost is resent with the same id, never a second attempt", async () => {
 		const user = await createTestUser();
-		const c = await setup(user, [A], { max_concurrent: 1 });
+		const c = await makeCampaign(user, [A], { max_concurrent: 1 });
 		// The dialer places the call but the Worker never hears back (network cut).
 		dialer.answer = (req) => {
 			dialer.placed.add(req.call_id);
@@ -220,10 +181,10 @@ describe("Campaign engine", () => {
 		};
 		await api(`/v1/campaigns/${c.id}/start`, { method: "POST", headers: user.auth });
 		await pumpUntil(c.id, () => dialer.calls.length >= 1);
-		await evictDurableObject(stubOf(c.id));
+		await evictDurableObject(campaignDO(c.id));
 		dialer.answer = () => ({ ok: true, state: "trying" });
 		// Make the backed-off resend due now.
-		await runInDurableObject(stubOf(c.id), (_i, state) => {
+		await runInDurableObject(campaignDO(c.id), (_i, state) => {
 			state.storage.sql.exec("UPDATE calls SET send_at = 0");
 		});
 		await pumpUntil(c.id, () => dialer.calls.length >= 2);
@@ -233,7 +194,7 @@ describe("Campaign engine", () => {
 		]);
 		const callId = dialer.calls[0]?.call_id ?? "";
 		await sendEvents(callEvents(callId, "completed").slice(0, 2));
-		await evictDurableObject(stubOf(c.id));
+		await evictDurableObject(campaignDO(c.id));
 		// After eviction the already-applied events are still recognised as duplicates.
 		const again = await sendEvents(callEvents(callId, "completed"));
 		expect(await again.json()).toEqual({ accepted: 2, duplicates: 2 });
@@ -244,7 +205,7 @@ describe("Campaign engine", () => {
 
 	it("pauses, resumes and cancels: no dialing while paused, live calls hung up on cancel", async () => {
 		const user = await createTestUser();
-		const c = await setup(user, [A, B, C], { max_concurrent: 1 });
+		const c = await makeCampaign(user, [A, B, C], { max_concurrent: 1 });
 		await api(`/v1/campaigns/${c.id}/start`, { method: "POST", headers: user.auth });
 		await pumpUntil(c.id, () => dialer.calls.length >= 1);
 		expect(
@@ -255,7 +216,7 @@ describe("Campaign engine", () => {
 			).status,
 		).toBe("paused");
 		await sendEvents(callEvents(dialer.calls[0]?.call_id ?? "", "completed"));
-		await runDurableObjectAlarm(stubOf(c.id));
+		await runDurableObjectAlarm(campaignDO(c.id));
 		expect(dialer.calls).toHaveLength(1);
 		const bad = await api(`/v1/campaigns/${c.id}/pause`, { method: "POST", headers: user.auth });
 		expect(bad.status).toBe(409);
@@ -280,7 +241,7 @@ describe("Campaign engine", () => {
 		const now = new Date();
 		const utcDay = ((now.getUTCDay() + 6) % 7) + 1;
 		const other = (utcDay % 7) + 1; // tomorrow only
-		const c = await setup(user, [A], {
+		const c = await makeCampaign(user, [A], {
 			window: { time_zone: "UTC", days: [other], start: "00:00", end: "23:59" },
 		});
 		await api(`/v1/campaigns/${c.id}/start`, { method: "POST", headers: user.auth });
@@ -289,21 +250,21 @@ describe("Campaign engine", () => {
 		let alarm: number | null = null;
 		for (let i = 0; i < 50 && alarm !== midnight; i++) {
 			await new Promise((r) => setTimeout(r, 20));
-			alarm = await runInDurableObject(stubOf(c.id), (_i, state) => state.storage.getAlarm());
+			alarm = await runInDurableObject(campaignDO(c.id), (_i, state) => state.storage.getAlarm());
 		}
 		expect(alarm).toBe(midnight);
 		expect(dialer.calls).toHaveLength(0);
-		expect((await status(user, c.id)).status).toBe("running");
+		expect((await status(user, c.id)).status).toBe("waiting_for_window"); // still running, shown as waiting
 	});
 
 	it("re-checks do-not-call just before dialing", async () => {
 		const user = await createTestUser();
-		const c = await setup(user, [A, B]);
+		const c = await makeCampaign(user, [A, B]);
 		const dnc = await api("/v1/do-not-call", { method: "POST", headers: user.auth, json: { numbers: [B] } });
 		expect(dnc.status).toBe(200);
 		await api(`/v1/campaigns/${c.id}/start`, { method: "POST", headers: user.auth });
 		await pumpUntil(c.id, () => dialer.calls.length >= 1);
-		await runDurableObjectAlarm(stubOf(c.id));
+		await runDurableObjectAlarm(campaignDO(c.id));
 		expect(dialer.calls.map((x) => x.to)).toEqual([A]);
 		expect((await status(user, c.id)).counts).toMatchObject({ do_not_call: 1 });
 	});
@@ -311,11 +272,11 @@ describe("Campaign engine", () => {
 	it("retries webhook deliveries with backoff until the receiver answers 2xx", async () => {
 		const user = await createTestUser();
 		hookStatus = 500;
-		const c = await setup(user, [A], { webhook_url: "https://hooks.example.com/x" });
+		const c = await makeCampaign(user, [A], { webhook_url: "https://hooks.example.com/x" });
 		await api(`/v1/campaigns/${c.id}/start`, { method: "POST", headers: user.auth });
 		await pumpUntil(c.id, () => hooks.length >= 1);
 		const outbox = () =>
-			runInDurableObject(stubOf(c.id), (_i, state) =>
+			runInDurableObject(campaignDO(c.id), (_i, state) =>
 				state.storage.sql
 					.exec<{ attempts: number; delivered_at: number | null; next_at: number }>(
 						"SELECT * FROM outbox WHERE id = 1",
@@ -326,7 +287,7 @@ describe("Campaign engine", () => {
 		expect(failed.delivered_at).toBeNull();
 		expect(failed.next_at).toBeGreaterThan(Date.now() + 3000); // backed off
 		hookStatus = 200;
-		await runInDurableObject(stubOf(c.id), (_i, state) => {
+		await runInDurableObject(campaignDO(c.id), (_i, state) => {
 			state.storage.sql.exec("UPDATE outbox SET next_at = 0 WHERE delivered_at IS NULL");
 		});
 		await pumpUntil(c.id, async () => (await outbox()).delivered_at !== null);

@@ -1,4 +1,5 @@
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import type { CallView } from "@hatch/contract/dialer";
 import { buildWav } from "@hatch/shared/audio/wav";
 import { signAsDialer } from "../../src/domain/dialer/token";
 import type { Dialer, DialRequest, DialResult } from "../../src/domain/dialer/types";
@@ -24,7 +25,7 @@ export class FakeDialer implements Dialer {
 	async cancelCall(callId: string): Promise<void> {
 		this.canceled.push(callId);
 	}
-	async getCall(): Promise<Record<string, unknown> | null> {
+	async getCall(): Promise<CallView | null> {
 		return null;
 	}
 	async health() {
@@ -129,4 +130,45 @@ export async function makeList(user: TestUser, numbers: string[]) {
 	});
 	if (res.status !== 201) throw new Error(`list: ${res.status} ${await res.text()}`);
 	return (await res.json()) as { id: string; contact_count: number };
+}
+
+/** The Campaign Durable Object of campaign `id`. */
+export function campaignDO(id: string) {
+	return env.CAMPAIGN.get(env.CAMPAIGN.idFromName(id));
+}
+
+/** Runs the campaign's alarms until `cond` holds (bounded in count). */
+export async function pumpUntil(id: string, cond: () => boolean | Promise<boolean>, max = 30): Promise<void> {
+	for (let i = 0; i < max; i++) {
+		if (await cond()) return;
+		// runDurableObjectAlarm only runs an alarm that is set; make sure one is.
+		await runInDurableObject(campaignDO(id), async (_i, state) => {
+			if ((await state.storage.getAlarm()) === null) await state.storage.setAlarm(Date.now());
+		});
+		await runDurableObjectAlarm(campaignDO(id));
+		await new Promise((r) => setTimeout(r, 20));
+	}
+	if (!(await cond())) throw new Error("condition not reached");
+}
+
+/** A draft campaign of `user` calling `numbers` through a fresh trunk, sound and list. */
+export async function makeCampaign(user: TestUser, numbers: string[], extra: Record<string, unknown> = {}) {
+	const trunk = await makeTrunk(user);
+	const sound = await makeSound(user);
+	const list = await makeList(user, numbers);
+	const res = await api("/v1/campaigns", {
+		method: "POST",
+		headers: user.auth,
+		json: {
+			name: "Spring",
+			trunk_id: trunk.id,
+			sound_id: sound.id,
+			list_id: list.id,
+			calls_per_second: 50,
+			max_concurrent: 2,
+			...extra,
+		},
+	});
+	if (res.status !== 201) throw new Error(`campaign: ${res.status} ${await res.text()}`);
+	return (await res.json()) as { id: string; webhook_secret: string | null };
 }

@@ -69,7 +69,7 @@ describe("SIP trunks", () => {
 			api("/v1/sip-trunks", { method: "POST", headers: u.auth, json: { name: "x", ...json } });
 		expect(await errorCode(await post({}))).toBe("VALIDATION_FAILED");
 		expect(await errorCode(await post({ host: "sip.example.com", port: 70000 }))).toBe("VALIDATION_FAILED");
-		expect(await errorCode(await post({ host: "bad host!" }))).toBe("VALIDATION_FAILED");
+		expect(await errorCode(await post({ host: "bad host!" }))).toBe("SIP_HOST_INVALID");
 		expect(await errorCode(await post({ host: "sip.example.com", transport: "sctp" }))).toBe(
 			"VALIDATION_FAILED",
 		);
@@ -171,6 +171,33 @@ describe("SIP trunks", () => {
 		});
 		expect(busy.status).toBe(503);
 		expect(await errorCode(busy)).toBe("DIALER_BUSY");
+	});
+
+	it("last_test shows each state with its own code and reason: an answered call is not still 'Ringing'", async () => {
+		const u = await createTestUser();
+		const trunk = await makeTrunk(u);
+		const sound = await makeSound(u);
+		const res = await api(`/v1/sip-trunks/${trunk.id}/test-call`, {
+			method: "POST",
+			headers: u.auth,
+			json: { to: "+14155550100", sound_id: sound.id },
+		});
+		const { call_id } = await res.json<{ call_id: string }>();
+		const at = new Date().toISOString();
+		const lastTest = async () =>
+			(await (await api(`/v1/sip-trunks/${trunk.id}`, { headers: u.auth })).json<{ last_test: object }>())
+				.last_test;
+		await sendEvents([
+			{ call_id, seq: 1, type: "trying", at },
+			{ call_id, seq: 2, type: "ringing", at, sip_code: 180, reason: "Ringing" },
+		]);
+		expect(await lastTest()).toMatchObject({ state: "ringing", sip_code: 180, reason: "Ringing" });
+		await sendEvents([{ call_id, seq: 3, type: "answered", at, sip_code: 200, ring_ms: 900 }]);
+		const answered = await lastTest();
+		expect(answered).toMatchObject({ state: "answered", sip_code: 200, ring_ms: 900 });
+		expect(answered).not.toHaveProperty("reason");
+		await sendEvents([{ call_id, seq: 4, type: "completed", at, reason: "audio finished", talk_ms: 3000 }]);
+		expect(await lastTest()).toMatchObject({ state: "completed", reason: "audio finished", talk_ms: 3000 });
 	});
 
 	it("another user can neither see nor touch your trunk, nor dial with it", async () => {

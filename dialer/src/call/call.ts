@@ -70,6 +70,8 @@ export class Call {
 	private seq = 0;
 	private startedMs = 0;
 	private answeredMs = 0;
+	/** A 180 or 183 arrived: only then does the call have a ring time. */
+	private rang = false;
 	private cancelCause?: CancelCause;
 	private ringTimer?: NodeJS.Timeout;
 	private maxTimer?: NodeJS.Timeout;
@@ -126,6 +128,7 @@ export class Call {
 
 	private provisional(status: number, reason: string, sdp: string | undefined): void {
 		if (isFinal(this.state) || this.state === "answered") return;
+		this.rang = true;
 		if (status === 183 && sdp && this.state !== "early_media") {
 			this.state = "early_media";
 			this.emit("early_media", { sip_code: status, reason });
@@ -144,6 +147,7 @@ export class Call {
 		this.answeredAt = new Date();
 		this.state = "answered";
 		this.emit("answered", { sip_code: 200, ring_ms: this.ringMs() });
+		this.sipCode = 200;
 		if (!remote || !codec) {
 			this.uac.bye();
 			this.end("failed", 488, remote ? "no common codec in answer" : "no usable SDP in answer");
@@ -249,7 +253,9 @@ export class Call {
 		this.end(outcomeFor(status, cause, unreachable), status, reasonFor(reason, cause, unreachable));
 	}
 
-	private ringMs(): number {
+	/** INVITE to answer (or to now), for a call that rang; undefined for one that never did (a 401, timer B). */
+	private ringMs(): number | undefined {
+		if (!this.rang) return undefined;
 		return Math.round((this.answeredMs || performance.now()) - this.startedMs);
 	}
 
@@ -262,11 +268,13 @@ export class Call {
 		const wasAnswered = this.answeredMs > 0;
 		this.state = state;
 		this.endedAt = new Date();
-		this.sipCode = sipCode;
+		// An answered call's final status is its 200, however it ended; 0: nothing answered at all.
+		this.sipCode = sipCode ?? (wasAnswered ? 200 : 0);
 		this.reason = reason;
 		if (state === "completed" && wasAnswered) {
 			const talk = Math.round(performance.now() - this.answeredMs);
 			this.emit("completed", {
+				sip_code: this.sipCode,
 				reason,
 				ring_ms: this.ringMs(),
 				talk_ms: talk,
@@ -274,7 +282,7 @@ export class Call {
 				...this.plan.fields(talk),
 			});
 		} else {
-			this.emit(state, { sip_code: sipCode ?? 0, reason, ring_ms: this.ringMs() });
+			this.emit(state, { sip_code: this.sipCode, reason, ring_ms: this.ringMs() });
 		}
 		this.deps.ended(this);
 	}

@@ -7,6 +7,7 @@
  * events it cannot get back. Bounded by count and age.
  */
 import { randomUUID } from "node:crypto";
+import type { DialerEventFrame } from "@hatch/contract/dialer";
 import type { CallEvent } from "../call/types.ts";
 
 /** One logged event, as sent. */
@@ -56,7 +57,8 @@ export class EventLog {
 	/** Log `event` and return it as sent. */
 	append(event: CallEvent): LoggedEvent {
 		const id = this.nextId++;
-		const entry = { id, at: this.now(), frame: JSON.stringify({ ...event, event_id: id }) };
+		const frame: DialerEventFrame = { ...event, event_id: id };
+		const entry = { id, at: this.now(), frame: JSON.stringify(frame) };
 		this.entries.push(entry);
 		this.trim();
 		return entry;

@@ -4,6 +4,7 @@
  * call they belong to (by Call-ID).
  */
 import type { Logger } from "../log.ts";
+import { type Lookup, systemLookup } from "./destination.ts";
 import { parseCSeq, tagOf } from "./fields.ts";
 import type { Header, SipRequest, SipResponse } from "./message.ts";
 import { header, headerValues } from "./message.ts";
@@ -28,6 +29,8 @@ export interface AgentOptions {
 	log: Logger;
 	userAgent?: string;
 	tlsRejectUnauthorized?: boolean;
+	/** How names are resolved (tests inject one); the system resolver by default. */
+	lookup?: Lookup;
 }
 
 /** Shared SIP machinery for all calls. */
@@ -37,6 +40,8 @@ export class SipAgent {
 	readonly publicHost: string;
 	readonly userAgent: string;
 	readonly log: Logger;
+	/** The resolver every destination goes through (destination.ts judges what it answers). */
+	readonly lookup: Lookup;
 	/** UAS state of each registered dialog (remote CSeq, 2xx awaiting ACK). */
 	readonly uas: UasDialogs;
 	private dialogs = new Map<string, DialogHandler>();
@@ -45,6 +50,7 @@ export class SipAgent {
 		this.publicHost = opts.publicHost;
 		this.userAgent = opts.userAgent ?? "Hatch-Dialer/0.1";
 		this.log = opts.log;
+		this.lookup = opts.lookup ?? systemLookup;
 		this.transport = new SipTransport({
 			bindHost: opts.bindHost,
 			port: opts.port,

@@ -1,14 +1,14 @@
 /**
  * Where a dialog's in-dialog requests (the ACK for a 2xx, BYE) go: the first
  * Route entry when the route set is non-empty, else the remote target (the 2xx's
- * Contact), RFC 3261 §12.2.1.1 and §8.1.2. The choice is pure; resolving a
- * hostname is a separate, injectable step that falls back to the trunk.
+ * Contact), RFC 3261 §12.2.1.1 and §8.1.2. The choice is pure; a name goes
+ * through destination.ts (resolved once, every address judged by the call's
+ * deny list), and anything refused or unresolvable falls back to the trunk.
  */
 
-import dns from "node:dns";
 import net from "node:net";
-import { isHostDenied } from "@hatch/shared/host-policy";
 import type { Logger } from "../log.ts";
+import { type Lookup, refusal, resolveDestination, systemLookup } from "./destination.ts";
 import { parseNameAddr, uriHostPort } from "./fields.ts";
 import type { Endpoint, TransportName } from "./transport.ts";
 
@@ -21,14 +21,16 @@ export type HopChoice =
 
 /**
  * Choose the next hop of a dialog from its route set (Record-Route, reversed)
- * and remote target, for a call placed through `trunk`.
- * @example chooseNextHop([], "sip:far@198.51.100.7:5070", trunk)
+ * and remote target, for a call placed through `trunk` (its resolved endpoint)
+ * under the deny list `deny`.
+ * @example chooseNextHop([], "sip:far@198.51.100.7:5070", trunk, "private,loopback")
  *   // { kind: "address", endpoint: { host: "198.51.100.7", port: 5070, transport: "udp" } }
  */
 export function chooseNextHop(
 	routeSet: string[],
 	remoteTarget: string | undefined,
 	trunk: Endpoint,
+	deny: string,
 ): HopChoice {
 	const uri = routeSet.length > 0 ? parseNameAddr(routeSet[0])?.uri : remoteTarget;
 	const hp = uri ? uriHostPort(uri) : undefined;
@@ -37,13 +39,14 @@ export function chooseNextHop(
 	if (!transport) return { kind: "trunk", why: `unsupported transport ${hp.transport}` };
 	const port = hp.port ?? (transport === "tls" ? 5061 : 5060);
 	if (!Number.isInteger(port) || port < 1 || port > 65535) return { kind: "trunk", why: "bad port" };
-	const host = hp.host.replace(/^\[(.*)\]$/, "$1");
-	// Most gateways name themselves: keep the trunk's endpoint (and its TCP/TLS connection).
-	if (host.toLowerCase() === trunk.host.toLowerCase() && port === trunk.port && transport === trunk.transport)
-		return { kind: "trunk" };
+	const host = hp.host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+	// Most gateways name themselves (by the name we dialed or its address): keep the trunk's
+	// endpoint, its TCP/TLS connection, and above all the address already judged for it.
+	const sameHost = host === trunk.host.toLowerCase() || host === trunk.name?.toLowerCase();
+	if (sameHost && port === trunk.port && transport === trunk.transport) return { kind: "trunk" };
 	if (net.isIP(host) === 0) return { kind: "lookup", host, port, transport };
-	const refused = refusal(host, transport, trunk.host);
-	if (refused) return { kind: "trunk", why: refused };
+	const refused = refusal(host, transport, deny);
+	if (refused) return { kind: "trunk", why: `next hop: ${refused}` };
 	return { kind: "address", endpoint: { host, port, transport } };
 }
 
@@ -59,86 +62,32 @@ function transportOf(
 }
 
 /**
- * Why an address may not be a next hop, or undefined when it may. The far end
- * writes Contact and Record-Route, so a hostile gateway must not turn our BYEs
- * at addresses the trunk itself is not among (metadata service, our own host,
- * a private network): only public unicast, or the trunk's own kind of address.
- */
-export function refusal(address: string, transport: TransportName, trunkHost: string): string | undefined {
-	// The SIP UDP socket is IPv4.
-	if (net.isIP(address) === 6 && transport === "udp") return "IPv6 next hop over UDP";
-	// The same ranges the Worker refuses for a trunk (every non-public one, IPv6 forms and
-	// IPv4-mapped addresses included), judged on the address a name resolved to.
-	const rule = isHostDenied(address);
-	if (!rule) return undefined;
-	// A gateway on a private network (or sipp on loopback) may name its own kind of address;
-	// multicast and reserved ranges are never a next hop.
-	const ownKind = net.isIP(trunkHost) !== 0 && isHostDenied(trunkHost) === rule;
-	if (ownKind && rule !== "multicast" && rule !== "reserved") return undefined;
-	return `${rule} next-hop address ${address}`;
-}
-
-/** Resolves a hostname to its addresses (dns.lookup in production). */
-export type Lookup = (host: string, family: 0 | 4) => Promise<string[]>;
-
-const systemLookup: Lookup = async (host, family) =>
-	(await dns.promises.lookup(host, { all: true, family })).map((a) => a.address);
-
-/** How long a next-hop lookup may hold up an ACK before we use the trunk. */
-export const LOOKUP_TIMEOUT_MS = 2000;
-
-/**
  * The endpoint for `choice`: at once when no DNS is needed, else a promise
  * that never rejects (a failed, slow or refused lookup gives the trunk, logged).
- * @example await resolveHop({ kind: "lookup", host: "edge.gw.example", port: 5060, transport: "udp" }, trunk, log)
+ * @example await resolveHop({ kind: "lookup", host: "edge.gw.example", port: 5060, transport: "udp" }, trunk, log, deny)
  */
 export function resolveHop(
 	choice: HopChoice,
 	trunk: Endpoint,
 	log: Logger,
+	deny: string,
 	lookup: Lookup = systemLookup,
 ): Endpoint | Promise<Endpoint> {
-	if (choice.kind === "trunk") {
-		if (choice.why) log.warn("sip next hop unusable, sending to the trunk", { why: choice.why });
-		return trunk;
-	}
-	if (choice.kind === "address") {
-		const ep = choice.endpoint;
-		const sameService = ep.port === trunk.port && ep.transport === trunk.transport;
-		// Over TCP/TLS the trunk's name and its address are two connections, and a TLS
-		// certificate rarely names an IP: keep the trunk's when the address is the trunk's.
-		if (ep.transport === "udp" || !sameService || net.isIP(trunk.host) !== 0) return ep;
-		return bounded(ep.host, trunk, log, async () =>
-			(await lookup(trunk.host, 0)).includes(ep.host) ? trunk : ep,
-		);
-	}
-	const { host, port, transport } = choice;
-	return bounded(host, trunk, log, async () => {
-		const address = (await lookup(host, transport === "udp" ? 4 : 0))[0];
-		if (!address) throw new Error("no address");
-		const refused = refusal(address, transport, trunk.host);
-		if (refused) throw new Error(refused);
-		// TLS checks the certificate against the name, so only UDP/TCP send to the address.
-		return { host: transport === "tls" ? host : address, port, transport };
-	});
-}
-
-/** Run a lookup step under {@link LOOKUP_TIMEOUT_MS}; any failure gives the trunk, logged. */
-function bounded(
-	host: string,
-	trunk: Endpoint,
-	log: Logger,
-	step: () => Promise<Endpoint>,
-): Promise<Endpoint> {
-	const fallback = (why: string): Endpoint => {
+	const fallback = (why: string, host?: string): Endpoint => {
 		log.warn("sip next hop unusable, sending to the trunk", { host, why });
 		return trunk;
 	};
-	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<Endpoint>((r) => {
-		timer = setTimeout(() => r(fallback("lookup timed out")), LOOKUP_TIMEOUT_MS);
-		timer.unref?.();
-	});
-	const attempt = step().catch((err: Error) => fallback(err.message));
-	return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
+	if (choice.kind === "trunk") return choice.why ? fallback(choice.why) : trunk;
+	if (choice.kind === "address") {
+		const ep = choice.endpoint;
+		// Over TCP/TLS the trunk's own address is the trunk's connection (and, for TLS, its name).
+		const trunkItself = ep.transport !== "udp" && ep.host === trunk.host && ep.port === trunk.port;
+		return trunkItself && ep.transport === trunk.transport ? trunk : ep;
+	}
+	try {
+		const resolved = resolveDestination(choice.host, choice.port, choice.transport, deny, lookup);
+		return Promise.resolve(resolved).catch((err: Error) => fallback(err.message, choice.host));
+	} catch (err) {
+		return fallback((err as Error).message, choice.host);
+	}
 }

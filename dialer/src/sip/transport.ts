@@ -14,11 +14,16 @@ import { MAX_MESSAGE_BYTES, parseMessage } from "./parser.ts";
 /** Transport protocol names as the control API spells them. */
 export type TransportName = "udp" | "tcp" | "tls";
 
-/** Where a message goes to or came from. */
+/**
+ * Where a message goes to or came from. `host` is always an IP address: names
+ * are resolved and judged once, by destination.ts, never here.
+ */
 export interface Endpoint {
 	host: string;
 	port: number;
 	transport: TransportName;
+	/** The name `host` was resolved from, if any: TLS checks the certificate against it. */
+	name?: string;
 }
 
 /** Handlers the transaction layer installs. */
@@ -97,8 +102,17 @@ export class SipTransport {
 		this.server = server;
 	}
 
-	/** Send serialized bytes; failures are reported through `events.error`. */
+	/**
+	 * Send serialized bytes; failures are reported through `events.error`. A
+	 * destination that is not an IP address is refused, never looked up: the
+	 * address sent to must be the one the deny list judged.
+	 */
 	send(dest: Endpoint, bytes: Buffer): void {
+		if (net.isIP(dest.host) === 0) {
+			this.opts.log.error("sip send to an unresolved destination refused", { host: dest.host.slice(0, 64) });
+			queueMicrotask(() => this.events.error(dest, new Error("unresolved destination")));
+			return;
+		}
 		if (dest.transport === "udp") {
 			if (!this.udp) return;
 			this.udp.send(bytes, dest.port, dest.host, (err) => {
@@ -119,7 +133,7 @@ export class SipTransport {
 				? tls.connect({
 						host: dest.host,
 						port: dest.port,
-						servername: net.isIP(dest.host) ? undefined : dest.host,
+						servername: dest.name,
 						rejectUnauthorized: this.opts.tlsRejectUnauthorized ?? true,
 					})
 				: net.connect({ host: dest.host, port: dest.port });
@@ -248,5 +262,8 @@ export class SipTransport {
 }
 
 function key(e: Endpoint): string {
-	return `${e.transport}:${e.host}:${e.port}`;
+	// A TLS connection is to a name (its certificate), so two names on one address are two connections.
+	return e.transport === "tls" && e.name
+		? `tls:${e.name}@${e.host}:${e.port}`
+		: `${e.transport}:${e.host}:${e.port}`;
 }

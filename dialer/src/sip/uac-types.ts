@@ -5,6 +5,7 @@ import type { TransportName } from "./transport.ts";
 
 /** The gateway to call through and how to authenticate. */
 export interface Trunk {
+	/** A DNS name or an IP literal; destination.ts resolves and judges it before anything is sent. */
 	host: string;
 	port: number;
 	transport: TransportName;
@@ -14,6 +15,11 @@ export interface Trunk {
 	fromUser?: string;
 	callerId?: string;
 	domain?: string;
+	/**
+	 * The deny list (SIP_HOST_DENY syntax) every address this call sends to is
+	 * judged by: the trunk's and each next hop's. Absent: the production list.
+	 */
+	deny?: string;
 }
 
 /** What the owner of a call hears from its signalling. */

@@ -4,7 +4,9 @@
  * Knows nothing of RTP or events; reports to its owner through callbacks.
  */
 
+import { DEFAULT_HOST_DENY } from "@hatch/shared/host-policy";
 import { ALLOW, type DialogHandler, type SipAgent } from "./agent.ts";
+import { type DestinationRefused, whenResolved } from "./destination.ts";
 import { newBranch, newCallId, newTag, parseCSeq, tagOf } from "./fields.ts";
 import { cancelFor } from "./invite-derived.ts";
 import { type Header, header, type SipRequest, type SipResponse } from "./message.ts";
@@ -28,6 +30,8 @@ const MAX_AUTH_ROUNDS = 2;
 /** Other forks' 2xx we ACK and BYE; a far end minting tags beyond this is only logged. */
 const MAX_FORKS = 16;
 const NO_RESPONSE = "no response from gateway (timer B)";
+/** What a socket error becomes in events and records: its text (`connect ECONNREFUSED 10.0.0.1:5060`) stays in the logs. */
+const UNREACHABLE = "gateway unreachable";
 
 /** SIP dialog of one outbound call. */
 export class UacCall implements DialogHandler {
@@ -35,7 +39,9 @@ export class UacCall implements DialogHandler {
 	private readonly agent: SipAgent;
 	private readonly trunk: Trunk;
 	private readonly events: UacEvents;
-	private readonly dest: Endpoint;
+	/** The trunk as resolved and judged (destination.ts); its unresolved form until then, which the transport refuses. */
+	private dest: Endpoint;
+	private readonly deny: string;
 	private readonly localTag = newTag();
 	private readonly fromValue: string;
 	private readonly toValue: string;
@@ -58,7 +64,13 @@ export class UacCall implements DialogHandler {
 	private localSdp = "";
 	state: "idle" | "inviting" | "confirmed" | "terminated" = "idle";
 	private readonly hopFor = (routes: string[], target: string) =>
-		resolveHop(chooseNextHop(routes, target, this.dest), this.dest, this.agent.log);
+		resolveHop(
+			chooseNextHop(routes, target, this.dest, this.deny),
+			this.dest,
+			this.agent.log,
+			this.deny,
+			this.agent.lookup,
+		);
 
 	constructor(agent: SipAgent, trunk: Trunk, to: string, events: UacEvents) {
 		this.agent = agent;
@@ -66,6 +78,7 @@ export class UacCall implements DialogHandler {
 		this.events = events;
 		this.callId = newCallId(agent.publicHost);
 		this.dest = { host: trunk.host, port: trunk.port, transport: trunk.transport };
+		this.deny = trunk.deny ?? DEFAULT_HOST_DENY;
 		const domain = trunk.domain ?? (trunk.port === 5060 ? trunk.host : `${trunk.host}:${trunk.port}`);
 		const tp = trunk.transport === "udp" ? "" : `;transport=${trunk.transport}`;
 		const fromUser = trunk.fromUser ?? trunk.callerId ?? trunk.username ?? "hatch";
@@ -76,12 +89,38 @@ export class UacCall implements DialogHandler {
 		this.contact = `<sip:${fromUser}@${agent.publicHost}:${agent.port}${tp}>`;
 	}
 
-	/** Send the INVITE carrying `sdp`. */
+	/**
+	 * Send the INVITE carrying `sdp`, once the trunk's host is resolved and
+	 * judged: at once for an IP literal, after the lookup for a name. Every
+	 * request of the call then goes to that one address, never looked up again.
+	 */
 	start(sdp: string): void {
 		this.localSdp = sdp;
 		this.agent.register(this.callId, this);
 		this.state = "inviting";
-		this.sendInvite();
+		const { host, port, transport } = this.trunk;
+		whenResolved(
+			host,
+			port,
+			transport,
+			this.deny,
+			this.agent.lookup,
+			(dest) => this.resolved(dest),
+			(why) => this.refused(why),
+		);
+	}
+
+	private resolved(dest: Endpoint): void {
+		if (this.state !== "inviting") return;
+		this.dest = dest;
+		// Given up while the name was being looked up: nothing was sent, nothing to CANCEL.
+		if (this.cancelPending) this.finish(487, "Request Terminated");
+		else this.sendInvite();
+	}
+
+	private refused(why: DestinationRefused): void {
+		this.agent.log.warn("sip gateway refused before sending", { callId: this.callId, detail: why.detail });
+		this.finish(0, why.reason, true);
 	}
 
 	private via(transport: TransportName = this.trunk.transport): string {
@@ -116,8 +155,9 @@ export class UacCall implements DialogHandler {
 		this.provisionalSeen = false; // §9.1 counts per request: a re-INVITE needs its own provisional
 		this.agent.tx.request(req, this.dest, {
 			response: (res) => this.inviteResponse(req, res),
+			// The transaction layer has logged a transport error's own text; the call reports a fixed phrase.
 			failed: (why, detail) =>
-				this.finish(0, why === "timeout" && !this.heard ? NO_RESPONSE : detail, !this.heard),
+				this.finish(0, why === "transport" ? UNREACHABLE : this.heard ? detail : NO_RESPONSE, !this.heard),
 		});
 	}
 

@@ -68,6 +68,8 @@ describe.each(["on", "off"] as const)(
 				expect(types).toEqual(["trying", "ringing", "answered", "dtmf", "completed"]);
 				expect(t.events.find((e) => e.type === "dtmf")?.digit).toBe("#");
 				expect(done.reason).toBe("audio finished");
+				expect(done.sip_code).toBe(200);
+				expect(done.ring_ms).toBeGreaterThan(0); // it rang (180) before the answer
 				expect(done.talk_ms).toBeGreaterThanOrEqual(SECONDS * 1000 - 40);
 				// The BYE leaves the far end PLAYOUT_MS to play the last packet out (bye-playout.test.ts).
 				expect(done.talk_ms).toBeLessThan(SECONDS * 1000 + PLAYOUT_MS + 400);
@@ -105,7 +107,12 @@ describe.each(["on", "off"] as const)(
 				const view = (await (
 					await fetch(`${t.base}/calls/answered-1`, { headers: { authorization: `Bearer ${t.token}` } })
 				).json()) as Json;
-				expect(view).toMatchObject({ call_id: "answered-1", state: "completed", to: "+15550001" });
+				expect(view).toMatchObject({
+					call_id: "answered-1",
+					state: "completed",
+					to: "+15550001",
+					sip_code: 200,
+				});
 				expect(view.answered_at).toBeTypeOf("string");
 				expect(view.ended_at).toBeTypeOf("string");
 				// Counters from the media thread: every packet of the sound sent or (after a stall) skipped,

@@ -10,6 +10,7 @@ import type { CallEvent } from "../../src/call/types.ts";
 import type { CallMedia } from "../../src/rtp/protocol.ts";
 import type { SipAgent } from "../../src/sip/agent.ts";
 import { header, type SipRequest } from "../../src/sip/message.ts";
+import { TEST_DENY } from "../helpers.ts";
 import { openPeer, type Peer, startAgent } from "./sip-peer.ts";
 
 /** A started agent and a far end for each test of the file (closed after it). */
@@ -70,7 +71,7 @@ export async function answeredCall(
 	const call = new Call(
 		{
 			to: "1555",
-			trunk: { host: "127.0.0.1", port: peer.port, transport: "udp" },
+			trunk: { host: "127.0.0.1", port: peer.port, transport: "udp", deny: TEST_DENY },
 			codecs: ["PCMU", "PCMA"],
 			audio: soundOf(1),
 			ringTimeoutS: 30,

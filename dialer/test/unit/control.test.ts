@@ -2,7 +2,7 @@ import { buildWav } from "@hatch/shared/audio/wav";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type Json, postCall, SECRET, startDialer, type TestDialer } from "../helpers.ts";
+import { type Json, postCall, SECRET, startDialer, type TestDialer, waitFor } from "../helpers.ts";
 
 let t: TestDialer;
 beforeAll(async () => {
@@ -128,7 +128,6 @@ async function events(query = "") {
 	return { ws, frames, stream: String(headers["x-events-stream"]), replay: headers["x-events-replay"] };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 50));
 const fake = (n: number) => ({
 	call_id: `resume-${n}`,
 	seq: 1,
@@ -141,7 +140,7 @@ describe("control API: /events resume (at-least-once)", () => {
 		const a = await events();
 		expect(a.replay).toBe("none");
 		for (let n = 1; n <= 3; n++) t.dialer.control.broadcast(fake(n));
-		await settle();
+		await waitFor(() => a.frames.length >= 3, 5000, "three frames");
 		expect(a.frames.map((f) => f.call_id)).toEqual(["resume-1", "resume-2", "resume-3"]);
 		const last = a.frames[2].event_id as number;
 		expect(a.frames.map((f) => f.event_id)).toEqual([last - 2, last - 1, last]);
@@ -151,9 +150,14 @@ describe("control API: /events resume (at-least-once)", () => {
 		t.dialer.control.broadcast(fake(5));
 		const b = await events(`?stream=${a.stream}&after=${last}`);
 		expect([b.stream, b.replay]).toEqual([a.stream, "complete"]);
-		await settle();
+		await waitFor(() => b.frames.length >= 2, 5000, "the replay");
 		t.dialer.control.broadcast(fake(6));
-		await settle();
+		await waitFor(() => b.frames.length >= 3, 5000, "the live frame");
+		// A ping now: its pong comes after anything the server sent before it, a duplicate included.
+		await new Promise<void>((r) => {
+			b.ws.once("pong", () => r());
+			b.ws.ping();
+		});
 		expect(b.frames.map((f) => [f.call_id, f.event_id])).toEqual([
 			["resume-4", last + 1],
 			["resume-5", last + 2],
@@ -166,8 +170,7 @@ describe("control API: /events resume (at-least-once)", () => {
 		t.dialer.control.broadcast(fake(7));
 		const c = await events("?stream=00000000-0000-4000-8000-000000000000&after=1");
 		expect(c.replay).toBe("partial");
-		await settle();
-		expect(c.frames.some((f) => f.call_id === "resume-7")).toBe(true);
+		await waitFor(() => c.frames.some((f) => f.call_id === "resume-7"), 5000, "the kept event");
 		c.ws.close();
 	});
 
@@ -223,22 +226,55 @@ describe("control API: validation", () => {
 		["SIP injection in to", (b) => ({ ...b, to: "1@evil.com>" }), "INVALID_TO"],
 		["no trunk", (b) => ({ ...b, trunk: undefined }), "INVALID_TRUNK"],
 		["bad host", (b) => ({ ...b, trunk: { host: "a b" } }), "INVALID_TRUNK_HOST"],
-		["port out of range", (b) => ({ ...b, trunk: { host: "h", port: 70000 } }), "INVALID_TRUNK_PORT"],
-		["port as string", (b) => ({ ...b, trunk: { host: "h", port: "5060" } }), "INVALID_TRUNK_PORT"],
+		...["2130706433", "127.1", "0x7f000001", "012.0.0.1", "169.254.43518", "localhost"].map(
+			(host): [string, (b: Json) => unknown, string] => [
+				`host ${host}`,
+				(b) => ({ ...b, trunk: { host } }),
+				"INVALID_TRUNK_HOST",
+			],
+		),
+		["no deny list", (b) => ({ ...b, host_deny: undefined }), "INVALID_HOST_DENY"],
+		["a typo in the deny list", (b) => ({ ...b, host_deny: "private,loopbak" }), "INVALID_HOST_DENY"],
+		[
+			"port out of range",
+			(b) => ({ ...b, trunk: { host: "gw.example.com", port: 70000 } }),
+			"INVALID_TRUNK_PORT",
+		],
+		[
+			"port as string",
+			(b) => ({ ...b, trunk: { host: "gw.example.com", port: "5060" } }),
+			"INVALID_TRUNK_PORT",
+		],
 		[
 			"unknown transport",
-			(b) => ({ ...b, trunk: { host: "h", transport: "sctp" } }),
+			(b) => ({ ...b, trunk: { host: "gw.example.com", transport: "sctp" } }),
 			"INVALID_TRUNK_TRANSPORT",
 		],
-		["username with @", (b) => ({ ...b, trunk: { host: "h", username: "a@b" } }), "INVALID_TRUNK_USERNAME"],
-		["password not string", (b) => ({ ...b, trunk: { host: "h", password: 5 } }), "INVALID_TRUNK_PASSWORD"],
+		[
+			"username with @",
+			(b) => ({ ...b, trunk: { host: "gw.example.com", username: "a@b" } }),
+			"INVALID_TRUNK_USERNAME",
+		],
+		[
+			"password not string",
+			(b) => ({ ...b, trunk: { host: "gw.example.com", password: 5 } }),
+			"INVALID_TRUNK_PASSWORD",
+		],
 		[
 			"caller_id with quote",
-			(b) => ({ ...b, trunk: { host: "h", caller_id: 'a"b' } }),
+			(b) => ({ ...b, trunk: { host: "gw.example.com", caller_id: 'a"b' } }),
 			"INVALID_TRUNK_CALLER_ID",
 		],
-		["bad codec", (b) => ({ ...b, trunk: { host: "h", codecs: ["G729"] } }), "INVALID_TRUNK_CODECS"],
-		["empty codecs", (b) => ({ ...b, trunk: { host: "h", codecs: [] } }), "INVALID_TRUNK_CODECS"],
+		[
+			"bad codec",
+			(b) => ({ ...b, trunk: { host: "gw.example.com", codecs: ["G729"] } }),
+			"INVALID_TRUNK_CODECS",
+		],
+		[
+			"empty codecs",
+			(b) => ({ ...b, trunk: { host: "gw.example.com", codecs: [] } }),
+			"INVALID_TRUNK_CODECS",
+		],
 		["no audio", (b) => ({ ...b, audio: undefined }), "INVALID_AUDIO"],
 		["both audio kinds", (b) => ({ ...b, audio: { url: "https://x/a.wav", inline: wav } }), "INVALID_AUDIO"],
 		["ftp audio url", (b) => ({ ...b, audio: { url: "ftp://x/a.wav" } }), "INVALID_AUDIO_URL"],

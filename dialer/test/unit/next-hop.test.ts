@@ -1,16 +1,26 @@
 /**
  * The next hop of in-dialog requests (RFC 3261 §12.2.1.1, §8.1.2) as a pure
- * choice, the lookup step with a fake resolver, and the Request-URI / Route of
- * loose and strict routing.
+ * choice under the call's deny list, the lookup step with a fake resolver,
+ * and the Request-URI / Route of loose and strict routing.
  */
+import { DEFAULT_HOST_DENY } from "@hatch/shared/host-policy";
 import { describe, expect, it, vi } from "vitest";
 import type { Logger } from "../../src/log.ts";
-import { chooseNextHop, type Lookup, refusal, resolveHop } from "../../src/sip/next-hop.ts";
+import { type Lookup, refusal } from "../../src/sip/destination.ts";
+import { chooseNextHop as choose, resolveHop as resolve } from "../../src/sip/next-hop.ts";
 import type { Endpoint } from "../../src/sip/transport.ts";
 import { requestTarget } from "../../src/sip/uac-dialog.ts";
+import { TEST_DENY } from "../helpers.ts";
 
+const PROD = DEFAULT_HOST_DENY;
 const TRUNK: Endpoint = { host: "203.0.113.5", port: 5060, transport: "udp" };
-const NAMED: Endpoint = { host: "sip.carrier.example", port: 5061, transport: "tls" };
+/** A trunk dialed by name, as destination.ts resolved it. */
+const NAMED: Endpoint = { host: "198.51.100.40", port: 5061, transport: "tls", name: "sip.carrier.example" };
+/** The production deny list unless a test names another. */
+const chooseNextHop = (routes: string[], target: string | undefined, trunk: Endpoint, deny = PROD) =>
+	choose(routes, target, trunk, deny);
+const resolveHop = (c: Parameters<typeof resolve>[0], trunk: Endpoint, log: Logger, lookup?: Lookup) =>
+	resolve(c, trunk, log, PROD, lookup);
 
 describe("chooseNextHop", () => {
 	it("takes the remote target when the route set is empty", () => {
@@ -74,16 +84,25 @@ describe("chooseNextHop", () => {
 		expect(chooseNextHop(["garbage <"], "sip:x@198.51.100.7", TRUNK).kind).toBe("trunk");
 	});
 
-	it("hostile: refuses next hops the trunk is not among (metadata, loopback, private, multicast)", () => {
+	it("hostile: refuses next hops on the deny list (metadata, loopback, private, multicast)", () => {
 		for (const host of ["169.254.169.254", "127.0.0.1", "10.0.0.8", "192.168.1.1", "0.0.0.0", "224.0.0.1"]) {
 			expect(chooseNextHop([], `sip:x@${host}:5060`, TRUNK).kind, host).toBe("trunk");
 		}
 		expect(chooseNextHop([], "sip:x@[::1]:5060", { ...TRUNK, transport: "tcp" }).kind).toBe("trunk");
-		// A trunk on loopback or a private network may hand us a neighbour of the same kind.
+		// The call's own list decides: the tests' leaves loopback open (sipp), one without `private` a LAN.
 		const local: Endpoint = { host: "127.0.0.1", port: 5999, transport: "udp" };
-		expect(chooseNextHop([], "sip:x@127.0.0.2:5070", local).kind).toBe("address");
-		expect(chooseNextHop([], "sip:x@10.1.1.2", { ...TRUNK, host: "10.0.0.1" }).kind).toBe("address");
-		expect(chooseNextHop([], "sip:x@169.254.169.254", local).kind).toBe("trunk");
+		expect(chooseNextHop([], "sip:x@127.0.0.2:5070", local, TEST_DENY).kind).toBe("address");
+		expect(chooseNextHop([], "sip:x@127.0.0.2:5070", local, PROD).kind).toBe("trunk");
+		expect(chooseNextHop([], "sip:x@10.1.1.2", { ...TRUNK, host: "10.0.0.1" }, "loopback").kind).toBe(
+			"address",
+		);
+		expect(chooseNextHop([], "sip:x@169.254.169.254", local, TEST_DENY).kind).toBe("trunk");
+	});
+
+	it("hostile: the trunk's own name in a Contact is the trunk's judged address, never looked up again", () => {
+		expect(chooseNextHop([], "sips:gw@SIP.carrier.example", NAMED)).toEqual({ kind: "trunk" });
+		// The same name on another port or transport is another service: looked up (and judged) anew.
+		expect(chooseNextHop([], "sip:gw@sip.carrier.example:5070", NAMED).kind).toBe("lookup");
 	});
 
 	it("hostile: refuses every spelling of a refused range (IPv6 forms, IPv4-mapped, reserved, CGNAT)", () => {
@@ -101,15 +120,18 @@ describe("chooseNextHop", () => {
 		]) {
 			expect(chooseNextHop([], `sip:x@${host}:5060`, tcp).kind, host).toBe("trunk");
 		}
-		expect(refusal("::ffff:7f00:1", "tcp", TRUNK.host)).toBe("loopback next-hop address ::ffff:7f00:1");
-		// A trunk in the carrier-grade NAT range may name a neighbour there; never a multicast or reserved one.
-		expect(refusal("100.64.0.9", "udp", "100.64.0.1")).toBeUndefined();
-		expect(refusal("224.0.0.9", "udp", "224.0.0.1")).toMatch(/multicast/);
+		expect(refusal("::ffff:7f00:1", "tcp", PROD)).toBe("loopback address ::ffff:7f00:1");
+		// A list without cgnat allows it; multicast and reserved are never a destination, whatever the list.
+		expect(refusal("100.64.0.9", "udp", "private")).toBeUndefined();
+		expect(refusal("224.0.0.9", "udp", "")).toMatch(/multicast/);
+		expect(refusal("0.0.0.0", "udp", "")).toMatch(/reserved/);
+		// What the policy cannot read it cannot allow.
+		expect(refusal("fe80::1%eth0", "tcp", "")).toMatch(/unreadable/);
 	});
 
 	it("never sends an IPv6 next hop over UDP (the SIP socket is IPv4)", () => {
-		expect(refusal("2001:db8::1", "udp", TRUNK.host)).toMatch(/IPv6/);
-		expect(refusal("2001:db8::1", "tcp", TRUNK.host)).toBeUndefined();
+		expect(refusal("2001:db8::1", "udp", PROD)).toMatch(/IPv6/);
+		expect(refusal("2001:db8::1", "tcp", PROD)).toBeUndefined();
 	});
 });
 
@@ -129,7 +151,7 @@ describe("resolveHop", () => {
 		expect(lookup).not.toHaveBeenCalled();
 	});
 
-	it("sends to the looked-up address over UDP/TCP, keeps the name for TLS (the certificate names it)", async () => {
+	it("sends to the looked-up address, keeping the name beside it for TLS (the certificate names it)", async () => {
 		const { log } = recordingLog();
 		const lookup: Lookup = async () => ["198.51.100.30"];
 		const udp = { kind: "lookup", host: "edge.example", port: 5070, transport: "udp" } as const;
@@ -137,12 +159,14 @@ describe("resolveHop", () => {
 			host: "198.51.100.30",
 			port: 5070,
 			transport: "udp",
+			name: "edge.example",
 		});
 		const tls = { ...udp, transport: "tls" } as const;
 		expect(await resolveHop(tls, TRUNK, log, lookup)).toEqual({
-			host: "edge.example",
+			host: "198.51.100.30",
 			port: 5070,
 			transport: "tls",
+			name: "edge.example",
 		});
 	});
 
@@ -176,21 +200,24 @@ describe("resolveHop", () => {
 		const { log } = recordingLog();
 		const choice = { kind: "lookup", host: "evil.example", port: 80, transport: "udp" } as const;
 		expect(await resolveHop(choice, TRUNK, log, async () => ["169.254.169.254"])).toBe(TRUNK);
+		// One refused address among good ones is enough: the next lookup might answer it.
+		expect(await resolveHop(choice, TRUNK, log, async () => ["198.51.100.1", "127.0.0.1"])).toBe(TRUNK);
 	});
 
-	it("over TCP/TLS, an address that is the named trunk's own keeps the trunk's connection", async () => {
+	it("over TCP/TLS, the named trunk's own address keeps the trunk's connection (and name), with no lookup", () => {
 		const { log } = recordingLog();
-		const lookup: Lookup = async (host) => (host === NAMED.host ? ["198.51.100.40", "198.51.100.41"] : []);
+		const lookup = vi.fn<Lookup>();
 		const own = {
 			kind: "address",
-			endpoint: { host: "198.51.100.41", port: 5061, transport: "tls" },
+			endpoint: { host: "198.51.100.40", port: 5061, transport: "tls" },
 		} as const;
-		expect(await resolveHop(own, NAMED, log, lookup)).toBe(NAMED);
+		expect(resolveHop(own, NAMED, log, lookup)).toBe(NAMED);
 		const other = {
 			kind: "address",
 			endpoint: { host: "198.51.100.50", port: 5061, transport: "tls" },
 		} as const;
-		expect(await resolveHop(other, NAMED, log, lookup)).toEqual(other.endpoint);
+		expect(resolveHop(other, NAMED, log, lookup)).toEqual(other.endpoint);
+		expect(lookup).not.toHaveBeenCalled();
 	});
 });
 

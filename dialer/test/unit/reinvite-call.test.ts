@@ -10,6 +10,7 @@ import type { SipAgent } from "../../src/sip/agent.ts";
 import { tagOf } from "../../src/sip/fields.ts";
 import { header, type SipRequest, type SipResponse } from "../../src/sip/message.ts";
 import { UacCall } from "../../src/sip/uac.ts";
+import { TEST_DENY } from "../helpers.ts";
 import { isStatus, openPeer, type Peer, startAgent } from "./sip-peer.ts";
 
 const T1 = 20;
@@ -39,13 +40,18 @@ async function answeredCall() {
 		sessionId: "5",
 		version: 1,
 	});
-	const call = new UacCall(agent, { host: "127.0.0.1", port: peer.port, transport: "udp" }, "1555", {
-		provisional() {},
-		answered: () => events.push("answered"),
-		failed: (status, reason) => events.push(`failed ${status} ${reason}`),
-		remoteBye: () => events.push("remote bye"),
-		reoffer: () => offer,
-	});
+	const call = new UacCall(
+		agent,
+		{ host: "127.0.0.1", port: peer.port, transport: "udp", deny: TEST_DENY },
+		"1555",
+		{
+			provisional() {},
+			answered: () => events.push("answered"),
+			failed: (status, reason) => events.push(`failed ${status} ${reason}`),
+			remoteBye: () => events.push("remote bye"),
+			reoffer: () => offer,
+		},
+	);
 	call.start(offer);
 	const invite = (await peer.next(isRequest("INVITE"))).msg as SipRequest;
 	const copy = (name: string) => `${name}: ${header(invite, name)}`;
@@ -65,22 +71,27 @@ describe("a re-INVITE the far end never ACKs", () => {
 	it("is retransmitted for 64·T1, then we BYE the call and report it", async () => {
 		const events: string[] = [];
 		const reoffers: string[] = [];
-		const call = new UacCall(agent, { host: "127.0.0.1", port: peer.port, transport: "udp" }, "1555", {
-			provisional() {},
-			answered: () => events.push("answered"),
-			failed: (status, reason) => events.push(`failed ${status} ${reason}`),
-			remoteBye: () => events.push("remote bye"),
-			reoffer: (s) => {
-				if (s) reoffers.push(s);
-				return buildOffer({
-					address: "127.0.0.1",
-					port: 10002,
-					codecs: ["PCMU"],
-					sessionId: "5",
-					version: 1,
-				});
+		const call = new UacCall(
+			agent,
+			{ host: "127.0.0.1", port: peer.port, transport: "udp", deny: TEST_DENY },
+			"1555",
+			{
+				provisional() {},
+				answered: () => events.push("answered"),
+				failed: (status, reason) => events.push(`failed ${status} ${reason}`),
+				remoteBye: () => events.push("remote bye"),
+				reoffer: (s) => {
+					if (s) reoffers.push(s);
+					return buildOffer({
+						address: "127.0.0.1",
+						port: 10002,
+						codecs: ["PCMU"],
+						sessionId: "5",
+						version: 1,
+					});
+				},
 			},
-		});
+		);
 		call.start(
 			buildOffer({ address: "127.0.0.1", port: 10002, codecs: ["PCMU"], sessionId: "5", version: 1 }),
 		);

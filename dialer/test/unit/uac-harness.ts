@@ -11,6 +11,7 @@ import { type Header, header, type SipMessage, type SipRequest, serialize } from
 import { parseMessage } from "../../src/sip/parser.ts";
 import type { Endpoint } from "../../src/sip/transport.ts";
 import { type Trunk, UacCall } from "../../src/sip/uac.ts";
+import { TEST_DENY } from "../helpers.ts";
 
 const OUR_SDP = buildOffer({
 	address: "127.0.0.1",
@@ -53,13 +54,18 @@ export function harness(trunk: Partial<Trunk> = {}) {
 		else answers.push(r.message.status);
 	};
 	const seen: string[] = [];
-	const call = new UacCall(agent, { ...TRUNK, username: "alice", password: "pw", ...trunk }, "1555", {
-		provisional: (s) => seen.push(`provisional ${s}`),
-		answered: () => seen.push("answered"),
-		failed: (s, r, unreachable) => seen.push(`failed ${s} ${r}${unreachable ? " (unreachable)" : ""}`),
-		remoteBye: () => seen.push("remote bye"),
-		reoffer: () => OUR_SDP,
-	});
+	const call = new UacCall(
+		agent,
+		{ ...TRUNK, username: "alice", password: "pw", deny: TEST_DENY, ...trunk },
+		"1555",
+		{
+			provisional: (s) => seen.push(`provisional ${s}`),
+			answered: () => seen.push("answered"),
+			failed: (s, r, unreachable) => seen.push(`failed ${s} ${r}${unreachable ? " (unreachable)" : ""}`),
+			remoteBye: () => seen.push("remote bye"),
+			reoffer: () => OUR_SDP,
+		},
+	);
 	const of = (method: string) => sent.filter((s) => s.msg.method === method);
 	const invite = () => {
 		const all = of("INVITE");

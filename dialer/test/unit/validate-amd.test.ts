@@ -1,16 +1,19 @@
 /**
  * POST /calls `amd`: absent means no detection; {on_machine, machine_audio?}
- * is checked field by field with stable codes, and every refusal says what to send.
+ * is checked with the contract's schema (@hatch/contract/dialer DialAmd) and stable
+ * codes, INVALID_<FIELD>[_<SUBFIELD>], and every refusal says what to send.
  */
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/control/errors.ts";
 import { validateCall } from "../../src/control/validate.ts";
+import { TEST_DENY } from "../helpers.ts";
 
 const base = {
 	call_id: "c1",
 	to: "+15550001",
 	trunk: { host: "127.0.0.1" },
 	audio: { url: "https://w.test/a.wav" },
+	host_deny: TEST_DENY,
 };
 const codeOf = (body: unknown) => {
 	try {
@@ -47,15 +50,15 @@ describe("POST /calls amd", () => {
 		).toBe("INVALID_AMD_MACHINE_AUDIO");
 		expect(
 			codeOf({ ...base, amd: { on_machine: "play_other", machine_audio: { url: "ftp://x/m.wav" } } }),
-		).toBe("INVALID_AMD_MACHINE_AUDIO_URL");
+		).toBe("INVALID_AMD_MACHINE_AUDIO");
 		expect(
 			codeOf({ ...base, amd: { on_machine: "play_other", machine_audio: { inline: "not base64!" } } }),
-		).toBe("INVALID_AMD_MACHINE_AUDIO_INLINE");
+		).toBe("INVALID_AMD_MACHINE_AUDIO");
 		try {
 			validateCall({ ...base, amd: { on_machine: "voicemail" } });
 		} catch (err) {
 			expect(err).toBeInstanceOf(ApiError);
-			expect((err as Error).message).toMatch(/"hangup", "play" or "play_other"/);
+			expect((err as Error).message).toMatch(/amd\.on_machine: .*"hangup".*"play".*"play_other"/);
 		}
 	});
 

@@ -32,10 +32,7 @@ export const DEFAULT_HOST_DENY = "private,loopback,link-local,cgnat,multicast,re
 
 /** Returns the rule that denies `host`, or null when it is allowed. */
 export function isHostDenied(host: string, policy: string = DEFAULT_HOST_DENY): string | null {
-	const rules = policy
-		.split(",")
-		.map((r) => r.trim().toLowerCase())
-		.filter(Boolean);
+	const rules = rulesOf(policy);
 	const h = host
 		.trim()
 		.toLowerCase()
@@ -61,6 +58,31 @@ export function isHostDenied(host: string, policy: string = DEFAULT_HOST_DENY): 
 	return null;
 }
 
+/**
+ * Why `policy` is not a deny list (a rule that is neither a group nor a CIDR),
+ * or null. A typo such as `privte` would otherwise match nothing and leave
+ * that range open without a word.
+ * @example hostPolicyProblem("private,10.0.0.0/33") // "… 10.0.0.0/33 …"
+ */
+export function hostPolicyProblem(policy: string): string | null {
+	for (const rule of rulesOf(policy)) {
+		if (GROUPS[rule]) continue;
+		const [base, bits, extra] = rule.split("/");
+		const net = base ? parseIp(base) : null;
+		const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (net?.length ?? 0) * 8);
+		if (!net || extra !== undefined || !okBits)
+			return `"${rule.slice(0, 64)}" is not a deny rule: use ${Object.keys(GROUPS).join(", ")} or a CIDR such as 203.0.113.0/24`;
+	}
+	return null;
+}
+
+function rulesOf(policy: string): string[] {
+	return policy
+		.split(",")
+		.map((r) => r.trim().toLowerCase())
+		.filter(Boolean);
+}
+
 /** True when `host` is an IP literal (v4 or v6). */
 export function isIpLiteral(host: string): boolean {
 	return parseIp(host.replace(/^\[|\]$/g, "")) !== null;
@@ -79,7 +101,12 @@ function inCidr(addr: Uint8Array, cidr: string): boolean {
 	return true;
 }
 
-function parseIp(s: string): Uint8Array | null {
+/**
+ * The bytes of an IPv4 (4) or IPv6 (16) address in text, or null. Lenient on
+ * purpose (it judges, it does not admit): `010.0.0.1` reads as 10.0.0.1.
+ * Admission is host-syntax.ts's job.
+ */
+export function parseIp(s: string): Uint8Array | null {
 	return parseV4(s) ?? parseV6(s);
 }
 

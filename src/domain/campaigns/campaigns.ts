@@ -8,7 +8,7 @@ import { encryptSecret } from "../secrets/crypto";
 import { getOwnedSound } from "../sounds/sounds";
 import { getOwnedTrunk } from "../trunks/trunks";
 import type { VoiceDb } from "./db";
-import { type CallingWindow, windowProblem } from "./window";
+import { type CallingWindow, windowProblem, windowStatus } from "./window";
 
 export type RetryRule = { delay_s: number; max_attempts: number };
 export type RetryPolicy = Partial<Record<"busy" | "no_answer" | "failed", RetryRule>>;
@@ -34,7 +34,11 @@ export type CampaignInput = {
  */
 export type CampaignAmd = { on_machine: "hangup" | "play" | "play_other"; machine_sound_id?: string };
 
-/** @example campaignView(row) // { id, name, status: "draft", ... } */
+/**
+ * A campaign as the API shows it; a running one whose calling window is shut
+ * shows `waiting_for_window` and `window_opens_at`.
+ * @example campaignView(row) // { id, name, status: "draft", window_opens_at: null, ... }
+ */
 export function campaignView(c: CampaignRow) {
 	return {
 		id: c.id,
@@ -50,7 +54,7 @@ export function campaignView(c: CampaignRow) {
 		window: (c.window ?? null) as CallingWindow | null,
 		webhook_url: c.webhookUrl,
 		amd: (c.amd ?? null) as CampaignAmd | null,
-		status: c.status,
+		...windowStatus(c.status, (c.window ?? null) as CallingWindow | null, Date.now()),
 		counts: c.counts ?? null,
 		started_at: c.startedAt?.toISOString() ?? null,
 		finished_at: c.finishedAt?.toISOString() ?? null,

@@ -6,6 +6,7 @@ const COLUMNS = [
 	"attempt",
 	"outcome",
 	"state",
+	"created_at",
 	"started_at",
 	"answered_at",
 	"ended_at",

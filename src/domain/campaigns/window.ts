@@ -72,3 +72,20 @@ export function nextOpen(w: CallingWindow, ms: number): number | null {
 	}
 	return null;
 }
+
+/**
+ * What a campaign's status shows about its window: a running campaign whose
+ * window is shut is `waiting_for_window`, with `window_opens_at` (ISO) saying
+ * when it opens; anything else shows as it is, `window_opens_at` null.
+ * @example windowStatus("running", { time_zone: "UTC", days: [1], start: "09:00", end: "17:00" }, sundayNoon)
+ *   // { status: "waiting_for_window", window_opens_at: "…T09:00:00.000Z" }
+ */
+export function windowStatus<S extends string>(
+	status: S,
+	w: CallingWindow | null,
+	now: number,
+): { status: S | "waiting_for_window"; window_opens_at: string | null } {
+	if (status !== "running" || !w || isOpen(w, now)) return { status, window_opens_at: null };
+	const at = nextOpen(w, now);
+	return { status: "waiting_for_window", window_opens_at: at === null ? null : new Date(at).toISOString() };
+}

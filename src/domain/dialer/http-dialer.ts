@@ -1,3 +1,10 @@
+import {
+	CallAccepted,
+	type CallRequest,
+	CallView,
+	DialerErrorBody,
+	DialerHealth,
+} from "@hatch/contract/dialer";
 import { signDialerToken } from "./token";
 import type { Dialer, DialRequest, DialResult } from "./types";
 
@@ -5,32 +12,38 @@ import type { Dialer, DialRequest, DialResult } from "./types";
 export type DialerFetch = (request: Request) => Promise<Response>;
 
 /**
- * The dialer's control API over HTTP, whatever carries it.
+ * The dialer's control API over HTTP, whatever carries it. Every call carries
+ * `hostDeny` (the Worker's SIP_HOST_DENY) as `host_deny`: the dialer judges each
+ * address it resolves by it just before sending, so the list in force is the
+ * Worker's at the time of the call. Answers are read with the contract's schemas.
  *
- * @example new HttpDialer((r) => fetch(r), "http://127.0.0.1:8788", env.DIALER_SECRET)
+ * @example new HttpDialer((r) => fetch(r), "http://127.0.0.1:8788", env.DIALER_SECRET, env.SIP_HOST_DENY)
  */
 export class HttpDialer implements Dialer {
 	constructor(
 		private readonly send: DialerFetch,
 		private readonly baseUrl: string,
 		private readonly secret: string,
+		private readonly hostDeny: string,
 		private readonly timeoutMs = 10_000,
 	) {}
 
 	async createCall(req: DialRequest): Promise<DialResult> {
 		let res: Response;
 		try {
-			res = await this.request("POST", "/calls", req);
+			const body: CallRequest = { ...req, host_deny: this.hostDeny };
+			res = await this.request("POST", "/calls", body);
 		} catch (err) {
 			return { ok: false, code: "TRANSIENT", status: 0, message: (err as Error).message };
 		}
-		const body = (await res.json().catch(() => ({}))) as {
-			state?: string;
-			error?: { code?: string; message?: string };
-		};
-		if (res.status === 201 || res.status === 200) return { ok: true, state: body.state ?? "trying" };
-		const message = body.error?.message ?? `dialer answered HTTP ${res.status}`;
-		if (res.status === 409) return { ok: false, code: "CALL_EXISTS", status: 409, message };
+		const json = await res.json().catch(() => undefined);
+		if (res.status === 201 || res.status === 200) {
+			return { ok: true, state: CallAccepted.safeParse(json).data?.state ?? "trying" };
+		}
+		const error = DialerErrorBody.safeParse(json).data?.error;
+		const message = error?.message ?? `dialer answered HTTP ${res.status}`;
+		if (error?.code === "CALL_EXISTS" || res.status === 409)
+			return { ok: false, code: "CALL_EXISTS", status: 409, message };
 		if (res.status === 503) return { ok: false, code: "AT_CAPACITY", status: 503, message };
 		if (res.status >= 500 || res.status === 429)
 			return { ok: false, code: "TRANSIENT", status: res.status, message };
@@ -38,7 +51,7 @@ export class HttpDialer implements Dialer {
 			ok: false,
 			code: "REJECTED",
 			status: res.status,
-			message: body.error?.code ? `${body.error.code}: ${message}` : message,
+			message: error ? `${error.code}: ${message}` : message,
 		};
 	}
 
@@ -47,16 +60,16 @@ export class HttpDialer implements Dialer {
 		await res.body?.cancel();
 	}
 
-	async getCall(callId: string): Promise<Record<string, unknown> | null> {
+	async getCall(callId: string): Promise<CallView | null> {
 		const res = await this.request("GET", `/calls/${encodeURIComponent(callId)}`);
 		if (res.status === 404) return null;
 		if (!res.ok) throw new Error(`dialer answered HTTP ${res.status}`);
-		return (await res.json()) as Record<string, unknown>;
+		return CallView.parse(await res.json());
 	}
 
-	async health(): Promise<{ ok: boolean; active_calls: number; capacity: number }> {
+	async health(): Promise<DialerHealth> {
 		const res = await this.request("GET", "/health");
-		return (await res.json()) as { ok: boolean; active_calls: number; capacity: number };
+		return DialerHealth.parse(await res.json());
 	}
 
 	private async request(method: string, path: string, json?: unknown): Promise<Response> {

@@ -14,11 +14,17 @@ let testDialer: Dialer | null = null;
  */
 export function dialerFor(env: Env): Dialer {
 	if (testDialer && env.ENVIRONMENT === "test") return testDialer;
-	if (env.DIALER_URL) return new HttpDialer((r) => fetch(r), env.DIALER_URL, env.DIALER_SECRET);
+	if (env.DIALER_URL)
+		return new HttpDialer((r) => fetch(r), env.DIALER_URL, env.DIALER_SECRET, env.SIP_HOST_DENY);
 	if (!env.DIALER_CONTAINER) throw new Error("no dialer configured: set DIALER_URL or bind DIALER_CONTAINER");
 	// One named instance per deployment for now; the name is the unit of scale-out.
 	const stub = env.DIALER_CONTAINER.get(env.DIALER_CONTAINER.idFromName("dialer-0"));
-	return new HttpDialer((r) => stub.fetch(r), "http://dialer.container", env.DIALER_SECRET);
+	return new HttpDialer(
+		(r) => stub.fetch(r),
+		"http://dialer.container",
+		env.DIALER_SECRET,
+		env.SIP_HOST_DENY,
+	);
 }
 
 /**

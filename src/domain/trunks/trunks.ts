@@ -1,4 +1,5 @@
 import { isHostDenied } from "@hatch/shared/host-policy";
+import { hostSyntaxProblem } from "@hatch/shared/host-syntax";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { type SipTrunkRow, sipTrunks } from "../../db/schema";
 import { ApiError } from "../../errors";
@@ -42,8 +43,15 @@ export function trunkView(t: SipTrunkRow) {
 	};
 }
 
-/** Refuses gateway hosts on the deny list (SIP_HOST_DENY). */
+/**
+ * Refuses a gateway host that is not a DNS name or a canonical IP address
+ * (422 SIP_HOST_INVALID: `127.1`, `2130706433` and the like, which resolvers
+ * read as addresses) or is on the deny list (422 SIP_HOST_DENIED, SIP_HOST_DENY).
+ * The dialer applies both again to what the name resolves to, when it sends.
+ */
 export function assertHostAllowed(env: Env, host: string): void {
+	const problem = hostSyntaxProblem(host);
+	if (problem) throw new ApiError("SIP_HOST_INVALID", problem, { status: 422 });
 	const rule = isHostDenied(host, env.SIP_HOST_DENY);
 	if (rule)
 		throw new ApiError(
@@ -114,6 +122,11 @@ export async function updateTrunk(
 	};
 	await db.update(sipTrunks).set(next).where(eq(sipTrunks.id, trunk.id));
 	return next;
+}
+
+/** Deletes a trunk. */
+export async function deleteTrunk(db: Db, trunk: SipTrunkRow): Promise<void> {
+	await db.delete(sipTrunks).where(eq(sipTrunks.id, trunk.id));
 }
 
 /** The caller's trunk, or 404 (also when it belongs to someone else). */
