@@ -57,6 +57,7 @@ describe("Web Push (RFC 8291 + RFC 8292)", () => {
 		const provider = webPush(
 			{ VAPID_PUBLIC_KEY: vapid.pub, VAPID_PRIVATE_KEY: vapid.d, VAPID_SUBJECT: "mailto:ops@hatch.test" },
 			fetcher,
+			async () => ["203.0.113.9"],
 		);
 		const device = {
 			device_id: "browser",
