@@ -10,6 +10,7 @@ import { webPush } from "../../src/providers/push/webpush";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
 import { WsClient } from "../helpers/ws-client";
+import { newP256 } from "./helpers";
 
 // RFC 8291 Appendix A's user agent keys: a subscription the provider can encrypt for.
 const KEYS = {
@@ -142,15 +143,8 @@ describe("registration", () => {
 
 describe("sending", () => {
 	const vapid = async () => {
-		const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
-			"sign",
-		])) as CryptoKeyPair;
-		const jwk = (await crypto.subtle.exportKey("jwk", pair.privateKey)) as JsonWebKey;
-		const raw = new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer);
-		let b = "";
-		for (const x of raw) b += String.fromCharCode(x);
-		const pub = btoa(b).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-		return { VAPID_PUBLIC_KEY: pub, VAPID_PRIVATE_KEY: jwk.d as string };
+		const { d, pub } = await newP256();
+		return { VAPID_PUBLIC_KEY: pub, VAPID_PRIVATE_KEY: d };
 	};
 	const n = { title: "t", body: "b", data: {} };
 
