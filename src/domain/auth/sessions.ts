@@ -205,8 +205,8 @@ export async function listSessions(db: Db, userId: string, now = Date.now()): Pr
 /**
  * The cheap check behind requireAuth: one primary-key read. An access token
  * whose session was revoked or has ended stops working at once instead of
- * living out its 30 minutes. A token naming no stored session (tests mint
- * those) is left to its signature and expiry.
+ * living out its 30 minutes, and so does one naming no stored session (a
+ * correct signature alone does not make a session).
  *
  * @example if (!(await isSessionLive(db, auth.sessionId))) throw ...;
  */
@@ -216,6 +216,6 @@ export async function isSessionLive(db: Db, sessionId: string, now = Date.now())
 		.from(sessions)
 		.where(eq(sessions.id, sessionId))
 		.get();
-	if (!row) return true;
+	if (!row) return false;
 	return row.revokedAt === null && row.expiresAt.getTime() > now;
 }
