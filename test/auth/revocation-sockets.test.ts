@@ -1,6 +1,8 @@
+import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { CLOSE_CODES } from "@hatch/contract/close-codes";
 import { describe, expect, it } from "vitest";
+import { hubOf, roomOf } from "../../src/domain/chats/deps";
 import { activeGroup } from "../chats/helpers";
 import { api } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";
@@ -218,5 +220,37 @@ describe("revocation closes the revoked session's sockets and voids its tickets"
 		);
 		expect(res.status).toBe(401);
 		expect(((await res.json()) as { error: { code: string } }).error.code).toBe("INVALID_TICKET");
+	});
+});
+
+describe("requests racing a revocation", () => {
+	it("a ticket minted just after the logout (the request had passed its auth check) is refused", async () => {
+		const { alice } = await aliceOnTwoDevices();
+		await api("/v1/auth/logout", { method: "POST", headers: alice.auth });
+		const late = await hubOf(env, alice.id).mintTicket(alice.id, alice.sessionId);
+		expect(await upgradeWith(late.ticket)).toBe(401);
+	});
+
+	it("a chat-viewing socket opened just after the logout (ticket redeemed before it) is closed with 4401", async () => {
+		const { alice, chatId } = await aliceOnTwoDevices();
+		await api("/v1/auth/logout", { method: "POST", headers: alice.auth });
+		// What GET /v1/chats/{id}/ws hands the room once the hub has redeemed a ticket of this session.
+		const res = await roomOf(env, chatId).fetch(
+			new Request(`https://hatch.test/v1/chats/${chatId}/ws`, {
+				headers: {
+					Upgrade: "websocket",
+					"X-Hatch-Transport": "json",
+					"X-Hatch-User": alice.id,
+					"X-Hatch-Session": alice.sessionId,
+					"X-Hatch-Other-Devices": "0",
+					"X-Hatch-Chat": chatId,
+				},
+			}),
+		);
+		expect(res.status).toBe(101);
+		const ws = res.webSocket as WebSocket;
+		const closed = new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
+		ws.accept();
+		expect(await closed).toBe(CLOSE_CODES.SESSION_REVOKED);
 	});
 });
