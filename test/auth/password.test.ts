@@ -78,6 +78,16 @@ describe("password policy", () => {
 		expect(() => checkPasswordPolicy("qwertyuiop")).toThrow(/too common/);
 		expect(() => checkPasswordPolicy("ann@example.test", "ANN@example.test")).toThrow(/email/);
 	});
+
+	it("refuses context words and the email's local part dressed up with digits and symbols (ASVS 6.2.11)", () => {
+		for (const pw of ["Hatch2026!", "hatch-app-1", "Admin_2024", "Operator-7", "!!dialer99"])
+			expect(() => checkPasswordPolicy(pw), pw).toThrow(/product's name/);
+		expect(() => checkPasswordPolicy("annabel.1984", "annabel@example.test")).toThrow(/product's name/);
+		// A passphrase that merely contains such a word, and a short local part, are fine.
+		expect(() => checkPasswordPolicy("hatch-violet-harbor-42")).not.toThrow();
+		expect(() => checkPasswordPolicy("annabel-lantern-77", "annabel@example.test")).not.toThrow();
+		expect(() => checkPasswordPolicy("al-12345", "al@example.test")).not.toThrow();
+	});
 });
 
 describe("timingSafeEqual", () => {
