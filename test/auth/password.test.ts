@@ -68,6 +68,15 @@ describe("password policy", () => {
 		expect(() => checkPasswordPolicy("short1!")).toThrow(/at least 8/);
 		expect(() => checkPasswordPolicy("x".repeat(257))).toThrow(/at most 256/);
 		expect(() => checkPasswordPolicy("violet-harbor-tractor-42")).not.toThrow();
+		expect(() => checkPasswordPolicy("violet-harbor-".repeat(20).slice(0, 256))).not.toThrow();
+	});
+
+	it("checks a long password exactly as given: no truncation, no case folding (ASVS 6.2.8, 6.2.9)", async () => {
+		const long = "Violet-Harbor-".repeat(14).slice(0, 190);
+		const stored = await hashPassword(long);
+		expect(await verifyPassword(long, stored)).toBe(true);
+		expect(await verifyPassword(long.slice(0, 189), stored)).toBe(false);
+		expect(await verifyPassword(long.toLowerCase(), stored)).toBe(false);
 	});
 
 	it("refuses common passwords case-insensitively, and the account's own email", () => {
