@@ -19,6 +19,7 @@ export function ChatScreen({ chat, me }: { chat: ChatView; me: Me }) {
 	const [receipts, setReceipts] = useState<Receipt[]>([]);
 	const [typing, setTyping] = useState<string | null>(null);
 	const [error, setError] = useState("");
+	const [live, setLive] = useState(false);
 	const socket = useRef<HatchSocket | null>(null);
 	const list = useRef<HTMLUListElement>(null);
 	const title = chat.peer?.display_name ?? chat.name ?? "Chat";
@@ -44,6 +45,7 @@ export function ChatScreen({ chat, me }: { chat: ChatView; me: Me }) {
 				sock = await hatch.viewChat(chat.id, page.items[0]?.seq ?? 0);
 				if (closed) return sock.close();
 				socket.current = sock;
+				setLive(true);
 				sock.on("message.new", (e) => upsert(e.message));
 				sock.on("message.updated", (e) => upsert(e.message));
 				sock.on("receipt", (e) => setReceipts((rs) => merge(rs, e.receipts)));
@@ -71,7 +73,7 @@ export function ChatScreen({ chat, me }: { chat: ChatView; me: Me }) {
 		list.current?.scrollTo({ top: list.current.scrollHeight });
 		if (last && last.sender_id !== me.id)
 			socket.current?.request({ type: "message.read", chat_id: chat.id, seq: last.seq }).catch(() => {});
-	}, [last?.seq]);
+	}, [last?.seq, live]);
 
 	const loadOlder = async () => {
 		if (!older) return;
@@ -118,7 +120,7 @@ export function ChatScreen({ chat, me }: { chat: ChatView; me: Me }) {
 			<p class="meta" style="padding:0 1rem;min-height:1.5em" aria-live="polite">
 				{typing ? `${typing} is typing…` : ""}
 			</p>
-			<Composer chatId={chat.id} socket={() => socket.current} onError={setError} />
+			<Composer chatId={chat.id} socket={live ? socket.current : null} onError={setError} />
 		</main>
 	);
 }

@@ -9,7 +9,8 @@ export function Composer({
 	onError,
 }: {
 	chatId: string;
-	socket: () => HatchSocket | null;
+	/** The chat's socket once it is live; sending waits for it. */
+	socket: HatchSocket | null;
 	onError: (e: string) => void;
 }) {
 	const [upload, setUpload] = useState<number | null>(null);
@@ -21,7 +22,7 @@ export function Composer({
 		const form = ev.currentTarget as HTMLFormElement;
 		const text = String(new FormData(form).get("text") ?? "").trim();
 		const picked = [...(files.current?.files ?? [])];
-		const sock = socket();
+		const sock = socket;
 		if (!sock || (!text && !picked.length)) return;
 		try {
 			const ids: string[] = [];
@@ -58,15 +59,15 @@ export function Composer({
 				onInput={() => {
 					if (Date.now() - lastTyping.current < 3000) return;
 					lastTyping.current = Date.now();
-					socket()
-						?.request({ type: "chat.typing", chat_id: chatId })
-						.catch(() => {});
+					socket?.request({ type: "chat.typing", chat_id: chatId }).catch(() => {});
 				}}
 			/>
 			<label for="composer-file">Attach</label>
 			<input id="composer-file" ref={files} type="file" multiple />
 			{upload !== null && <progress max={1} value={upload} aria-label="Uploading" />}
-			<button type="submit">Send</button>
+			<button type="submit" disabled={!socket}>
+				Send
+			</button>
 		</form>
 	);
 }
