@@ -32,10 +32,16 @@ export type IncomingCall = {
 export class Calls {
 	private readonly live = new Map<string, { pc: RTCPeerConnection; end: (b: Bye) => void }>();
 
+	private readonly Peer: typeof RTCPeerConnection;
+	private readonly rtc: RTCConfiguration;
+
 	constructor(
 		private readonly hub: HatchSocket,
-		private readonly Peer: typeof RTCPeerConnection = globalThis.RTCPeerConnection,
+		/** `rtc` is merged into every peer connection's configuration (e.g. iceTransportPolicy "relay" to force TURN). */
+		opts: { Peer?: typeof RTCPeerConnection; rtc?: RTCConfiguration } = {},
 	) {
+		this.Peer = opts.Peer ?? globalThis.RTCPeerConnection;
+		this.rtc = opts.rtc ?? {};
 		hub.on(
 			"call.answer",
 			(e) => void this.live.get(e.call_id)?.pc.setRemoteDescription({ type: "answer", sdp: e.sdp }),
@@ -59,7 +65,7 @@ export class Calls {
 	/** Calls a user: resolves once the offer is placed (the callee is ringing or about to). */
 	async place(callee: string, stream: MediaStream): Promise<ActiveCall> {
 		const turn = await this.turn();
-		const pc = new this.Peer({ iceServers: turn.ice_servers });
+		const pc = new this.Peer({ ...this.rtc, iceServers: turn.ice_servers });
 		for (const t of stream.getTracks()) pc.addTrack(t, stream);
 		const early: IceCandidate[] = [];
 		let callId: string | null = null;
@@ -98,9 +104,8 @@ export class Calls {
 	}
 
 	private async answer(offer: Offer, stream: MediaStream): Promise<ActiveCall> {
-		const pc = new this.Peer({
-			iceServers: offer.turn_server?.ice_servers ?? (await this.turn()).ice_servers,
-		});
+		const iceServers = offer.turn_server?.ice_servers ?? (await this.turn()).ice_servers;
+		const pc = new this.Peer({ ...this.rtc, iceServers });
 		for (const t of stream.getTracks()) pc.addTrack(t, stream);
 		const call = this.track(offer.call_id, pc);
 		pc.onicecandidate = (ev) =>

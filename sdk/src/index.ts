@@ -41,7 +41,9 @@ export class HatchClient {
 	private hubSocket: HatchSocket | null = null;
 	private callsHelper: Calls | null = null;
 
-	constructor(private readonly opts: ApiOptions & { socket?: SocketOptions }) {
+	constructor(
+		private readonly opts: ApiOptions & { socket?: SocketOptions; calls?: { rtc?: RTCConfiguration } },
+	) {
 		this.api = new Api(opts);
 		this.auth = new Auth(this.api);
 		this.files = new Files(this.api);
@@ -54,7 +56,7 @@ export class HatchClient {
 	}
 
 	get calls(): Calls {
-		this.callsHelper ??= new Calls(this.hub);
+		this.callsHelper ??= new Calls(this.hub, this.opts.calls);
 		return this.callsHelper;
 	}
 

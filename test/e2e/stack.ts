@@ -60,6 +60,8 @@ export async function startWorker(opts: {
 	/** Fixed ports (a helper's assigned range) instead of free ones. */
 	port?: number;
 	inspectorPort?: number;
+	/** More vars (e.g. TURN_PROVIDER, TURN_URLS, TURN_SECRET for a local coturn). */
+	vars?: Record<string, string>;
 }): Promise<WorkerStack> {
 	const port = opts.port ?? (await freePort());
 	const inspector = opts.inspectorPort ?? (await freePort());
@@ -83,6 +85,7 @@ export async function startWorker(opts: {
 		SMS_PROVIDER: "console",
 		EMAIL_PROVIDER: "console",
 		PUSH_PROVIDER: "console",
+		...opts.vars,
 	};
 	const envFile = join(dir, "e2e.env");
 	writeFileSync(

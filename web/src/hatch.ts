@@ -16,6 +16,10 @@ export const hatch = new HatchClient({
 	tokens: load(),
 	onTokens: (t) => (t ? localStorage.setItem(KEY, JSON.stringify(t)) : localStorage.removeItem(KEY)),
 	socket: { transport: "msgpack", batch: true },
+	// A developer (or a test) can force calls through TURN to check the relay path.
+	calls: {
+		rtc: localStorage.getItem("hatch.iceTransportPolicy") === "relay" ? { iceTransportPolicy: "relay" } : {},
+	},
 });
 
 /** What to show a person for any failure: the API's message, which says what to do. */

@@ -2,6 +2,7 @@
  * Debian's Chromium driven by playwright-core (never `npx playwright
  * install`): headless, no background network, fake media devices.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -40,4 +41,9 @@ export async function signIn(page: Page, url: string, email: string, password: s
 	await page.getByLabel("Password", { exact: true }).fill(password);
 	await page.getByRole("button", { name: "Sign in" }).click();
 	await page.getByTestId("me").waitFor();
+}
+
+/** Builds the web app into public/ (what `npm run build:web` does), so the Worker serves this checkout's code. */
+export function buildWeb(): void {
+	execFileSync("npx", ["vite", "build", "-c", "web/vite.config.ts"], { cwd: ROOT, stdio: "pipe" });
 }

@@ -4,12 +4,11 @@
  * read receipts and an attachment live; /docs renders with the network
  * blocked and "Execute" on GET /v1/me answers 200.
  */
-import { execFileSync } from "node:child_process";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailUser } from "../../sdk/test/accounts.ts";
-import { ROOT, startWorker, type WorkerStack } from "../../test/e2e/stack.ts";
-import { launch, shot, signIn } from "./browser.ts";
+import { startWorker, type WorkerStack } from "../../test/e2e/stack.ts";
+import { buildWeb, launch, shot, signIn } from "./browser.ts";
 
 const PNG = Buffer.from(
 	"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
@@ -21,7 +20,7 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-	execFileSync("npx", ["vite", "build", "-c", "web/vite.config.ts"], { cwd: ROOT, stdio: "pipe" });
+	buildWeb();
 	worker = await startWorker({
 		dialerUrl: "http://127.0.0.1:9",
 		port: Number(process.env.WEB_TEST_PORT ?? 8882),
