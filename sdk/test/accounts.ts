@@ -8,7 +8,9 @@ import { HatchClient, type WebSocketCtor } from "../src/index.ts";
 
 type OutboxItem = { channel: string; body: string };
 
-async function outbox(url: string, to: string, pattern: RegExp): Promise<string> {
+/** The first match of `pattern`'s group 1 in what the console providers sent to `to`, newest first. */
+
+export async function outbox(url: string, to: string, pattern: RegExp): Promise<string> {
 	const until = Date.now() + 15_000;
 	while (Date.now() < until) {
 		const res = await fetch(`${url}/v1/dev/outbox?to=${encodeURIComponent(to)}`);

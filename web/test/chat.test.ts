@@ -2,11 +2,14 @@
  * The web app in Chromium against the real Worker (wrangler dev): two
  * people sign in, start a chat and see each other's messages, typing,
  * read receipts and an attachment live; /docs renders with the network
- * blocked and "Execute" on GET /v1/me answers 200.
+ * blocked and "Execute" on GET /v1/me answers 200; the emailed links'
+ * pages /confirm and /reset-password finish their flows.
  */
+
+import { randomUUID } from "node:crypto";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailUser } from "../../sdk/test/accounts.ts";
+import { emailUser, outbox } from "../../sdk/test/accounts.ts";
 import { startWorker, type WorkerStack } from "../../test/e2e/stack.ts";
 import { buildWeb, launch, shot, signIn } from "./browser.ts";
 
@@ -123,5 +126,43 @@ describe("web app", () => {
 		).toBe("200");
 		await shot(page, "docs");
 		expect(outside).toEqual([]);
+	});
+
+	it("sign up lands on /confirm and signs in; a forgotten password is set on /reset-password", async () => {
+		const email = `web-${randomUUID().slice(0, 8)}@example.com`;
+		const page = await (await context()).newPage();
+		await page.goto(worker.url);
+		await page.getByRole("tab", { name: "Sign up" }).click();
+		await page.getByLabel("Your name").fill("Cleo");
+		await page.getByLabel("Email", { exact: true }).fill(email);
+		await page.getByLabel(/^Password/).fill(`first-${randomUUID()}`);
+		await page.getByRole("button", { name: "Sign up" }).click();
+		await page.getByText("Check your email").waitFor();
+		const token = await outbox(worker.url, email, /\/confirm\?token=([A-Za-z0-9_-]+)/);
+		await page.goto(`${worker.url}/confirm?token=${token}`);
+		await page.getByText("Your email is confirmed").waitFor();
+		await shot(page, "confirm");
+		await page.getByRole("link", { name: "Open Hatch" }).click();
+		await page.getByTestId("me").filter({ hasText: "Cleo" }).waitFor();
+
+		// A used token says what to do instead of failing silently.
+		await page.goto(`${worker.url}/confirm?token=${token}`);
+		await page.getByRole("alert").filter({ hasText: "sign up again" }).waitFor();
+
+		// Forgot password → the emailed link → a new password → sign in with it.
+		await page.evaluate(() => localStorage.clear());
+		await page.goto(worker.url);
+		await page.getByLabel("Email", { exact: true }).fill(email);
+		await page.getByRole("button", { name: "Forgot password?" }).click();
+		await page.getByText("reset link is on its way").waitFor();
+		const reset = await outbox(worker.url, email, /\/reset-password\?token=([A-Za-z0-9_-]+)/);
+		await page.goto(`${worker.url}/reset-password?token=${reset}`);
+		const next = `second-${randomUUID()}`;
+		await page.getByLabel(/^New password/).fill(next);
+		await page.getByLabel("The same again").fill(next);
+		await page.getByRole("button", { name: "Set password" }).click();
+		await page.getByText("Your password is changed").waitFor();
+		await shot(page, "reset-password");
+		await signIn(page, worker.url, email, next);
 	});
 });
