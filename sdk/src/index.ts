@@ -1,6 +1,7 @@
 import { Api, type ApiOptions } from "./api.ts";
 import { Auth } from "./auth.ts";
 import { Calls } from "./calls.ts";
+import { Campaigns } from "./campaigns.ts";
 import { Files } from "./files.ts";
 import { HatchSocket, type SocketOptions } from "./socket.ts";
 
@@ -9,6 +10,7 @@ export { Api, type ApiOptions, type TokenResponse, type Tokens } from "./api.ts"
 export { Auth } from "./auth.ts";
 export { type Backoff, backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
 export { type ActiveCall, Calls, type IncomingCall } from "./calls.ts";
+export { type CampaignAction, type CampaignSnapshot, Campaigns } from "./campaigns.ts";
 export { CLIENT_CODES, HatchError } from "./errors.ts";
 export type { EventOf, OutgoingRequest, ServerEvent, ServerEventType, SocketState } from "./events.ts";
 export { type FileInfo, Files, type Progress } from "./files.ts";
@@ -38,6 +40,7 @@ export class HatchClient {
 	readonly api: Api;
 	readonly auth: Auth;
 	readonly files: Files;
+	readonly campaigns: Campaigns;
 	private hubSocket: HatchSocket | null = null;
 	private callsHelper: Calls | null = null;
 
@@ -47,6 +50,7 @@ export class HatchClient {
 		this.api = new Api(opts);
 		this.auth = new Auth(this.api);
 		this.files = new Files(this.api);
+		this.campaigns = new Campaigns(this.api, () => this.hub);
 	}
 
 	/** The user's hub socket (inbox, presence, invitations, calls, followed chats); call `connect()` once. */
