@@ -1,5 +1,5 @@
 import { decode, encode } from "@msgpack/msgpack";
-import { ClientFrame } from "./frames.ts";
+import { ClientFrame, type ServerFrame } from "./frames.ts";
 import { LIMITS } from "./limits.ts";
 
 /** The two transports, chosen by `Sec-WebSocket-Protocol` as in the Egg seed. */
@@ -86,4 +86,28 @@ export function decodeFrame(raw: string | ArrayBuffer, transport: Transport): De
 		};
 	}
 	return { ok: true, frame: parsed.data };
+}
+
+/**
+ * Decodes one server → client frame (clients: the SDK, tests). The server
+ * is trusted to send well-formed frames, so this only parses; a frame that
+ * is not an object with a string `type` is returned as null.
+ *
+ * @example const frame = decodeServerFrame(event.data, "msgpack");
+ */
+export function decodeServerFrame(
+	raw: string | ArrayBuffer | Uint8Array,
+	transport: Transport,
+): ServerFrame | null {
+	let value: unknown;
+	try {
+		if (typeof raw === "string") value = transport === "json" ? JSON.parse(raw) : null;
+		else
+			value = transport === "msgpack" ? decode(raw instanceof Uint8Array ? raw : new Uint8Array(raw)) : null;
+	} catch {
+		return null;
+	}
+	if (!value || typeof value !== "object" || typeof (value as { type?: unknown }).type !== "string")
+		return null;
+	return value as ServerFrame;
 }
