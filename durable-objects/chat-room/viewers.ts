@@ -20,8 +20,8 @@ export type ViewerAttachment = {
 	batch?: boolean;
 };
 
-/** In memory only: `pristine` until the first message is written (a first subscribe may then start earlier). */
-export type Viewer = ViewerAttachment & { pristine?: boolean };
+/** A viewing socket as the room tracks it (the attachment, kept current in memory). */
+export type Viewer = ViewerAttachment;
 
 /**
  * The sockets of clients that have this chat open (GET /v1/chats/{id}/ws),
@@ -68,7 +68,7 @@ export class Viewers {
 	/** Registers a freshly accepted socket (live from `lastSeq`). */
 	add(ws: WebSocket, a: ViewerAttachment): Viewer {
 		ws.serializeAttachment(a);
-		const v: Viewer = { ...a, pristine: true };
+		const v: Viewer = { ...a };
 		this.track(ws, v);
 		return v;
 	}
@@ -148,7 +148,6 @@ export class Viewers {
 			if (isNew) {
 				if (v.behind || event.seq !== v.lastSeq + 1) continue;
 				v.lastSeq = event.seq;
-				v.pristine = false;
 			}
 			if (batching && v.batch) {
 				const held = batching.per.get(ws);
@@ -222,7 +221,6 @@ export class Viewers {
 			if (m.seq <= v.lastSeq) continue;
 			this.send(ws, { type: "message.new", chat_id: chatId, seq: m.seq, message: m }, v.transport);
 			v.lastSeq = m.seq;
-			v.pristine = false;
 		}
 		v.behind = more;
 		this.save(ws, v);
