@@ -58,6 +58,8 @@ export class Viewers {
 	}
 
 	private rebuild(ws: WebSocket): Viewer | null {
+		// A socket the room closed (a member who left) stays listed until the close completes: it is a viewer no more.
+		if (ws.readyState !== WebSocket.OPEN) return null;
 		const a = ws.deserializeAttachment() as ViewerAttachment | null;
 		if (!a?.socketId) return null;
 		const v: Viewer = { ...a, lastSeq: a.behind ? a.lastSeq : Math.max(a.lastSeq, this.roomSeq()) };
