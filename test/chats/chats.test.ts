@@ -135,6 +135,41 @@ describe("group chats over REST", () => {
 		expect(info.role).toBe("owner");
 	});
 
+	it("the owner cannot demote themselves, and a refused role change changes nothing", async () => {
+		const owner = await createTestUser();
+		const bob = await createTestUser();
+		const carol = await createTestUser();
+		const chatId = await activeGroup(owner, [bob]);
+		await api(`/v1/chats/${chatId}/invitations`, {
+			method: "POST",
+			headers: owner.auth,
+			json: { user: carol.id },
+		});
+		const roles = async () =>
+			((await (await api(`/v1/chats/${chatId}`, { headers: owner.auth })).json()) as Chat).members?.map(
+				(m) => `${m.user_id === owner.id ? "owner" : m.user_id === bob.id ? "bob" : "carol"}:${m.role}`,
+			);
+		const before = await roles();
+		const self = await api(`/v1/chats/${chatId}/members/${owner.id}`, {
+			method: "PATCH",
+			headers: owner.auth,
+			json: { role: "member" },
+		});
+		expect(self.status).toBe(409);
+		expect(await errorCode(self)).toBe("OWNER_ROLE_FIXED");
+		// An invitee is not an active member yet: refused, and not promoted on the way.
+		const invitee = await api(`/v1/chats/${chatId}/members/${carol.id}`, {
+			method: "PATCH",
+			headers: owner.auth,
+			json: { role: "admin" },
+		});
+		expect(invitee.status).toBe(404);
+		expect(await errorCode(invitee)).toBe("NOT_A_MEMBER");
+		expect(await roles()).toEqual(before);
+		const info = (await (await api(`/v1/chats/${chatId}`, { headers: owner.auth })).json()) as Chat;
+		expect(info).toMatchObject({ owner_id: owner.id, role: "owner" });
+	});
+
 	it("only the owner deletes a group; then it is gone for everyone", async () => {
 		const owner = await createTestUser();
 		const bob = await createTestUser();
