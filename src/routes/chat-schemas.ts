@@ -20,6 +20,8 @@ export const MemberView = z
 	})
 	.openapi("ChatMember");
 
+const Person = z.object({ id: z.string(), display_name: z.string(), username: z.string().nullable() });
+
 export const ChatView = z
 	.object({
 		id: z.string(),
@@ -34,7 +36,10 @@ export const ChatView = z
 		muted: z.boolean(),
 		role: z.enum(["owner", "admin", "member"]),
 		status: z.enum(["active", "invited"]),
-		peer: z.object({ id: z.string(), display_name: z.string(), username: z.string().nullable() }).nullable(),
+		peer: Person.nullable(),
+		invited_by: Person.nullable().openapi({
+			description: "Who sent a pending invitation; null once accepted",
+		}),
 		updated_at: z.number().int(),
 	})
 	.openapi("Chat");
