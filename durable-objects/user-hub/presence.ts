@@ -25,10 +25,21 @@ export async function announcePresence(env: Env, userId: string, online: boolean
 	await Promise.allSettled(results.map((r) => hubOf(env, r.user_id).pushEvent(event)));
 }
 
-/** Presence of `userId` as `viewerId` may see it: hidden users always look offline with no last visit. */
-export async function presenceOf(env: Env, userId: string) {
-	const u = await env.DB.prepare("SELECT hidden FROM users WHERE id = ?")
-		.bind(userId)
+/**
+ * Presence of `userId` as `viewerId` may see it, or null (the same as an
+ * unknown user) when the viewer shares no chat with them as an active
+ * member: presence is for contacts, as the socket announces it. Hidden users
+ * always look offline with no last visit.
+ *
+ * @example const p = await presenceOf(env, me, otherId); // null → 404 USER_NOT_FOUND
+ */
+export async function presenceOf(env: Env, viewerId: string, userId: string) {
+	const u = await env.DB.prepare(
+		`SELECT hidden FROM users WHERE id = ?1 AND (?1 = ?2 OR EXISTS (
+		   SELECT 1 FROM chat_members m JOIN chat_members o ON o.chat_id = m.chat_id
+		   WHERE m.user_id = ?2 AND m.status = 'active' AND o.user_id = ?1 AND o.status = 'active'))`,
+	)
+		.bind(userId, viewerId)
 		.first<{ hidden: number }>();
 	if (!u) return null;
 	if (u.hidden) return { user_id: userId, online: false, last_seen: null };
