@@ -9,7 +9,12 @@ import {
 	listLists,
 	listView,
 } from "../domain/contacts/lists";
-import { ContactFileError, parseContactsCsv, type RawContact } from "../domain/contacts/parse";
+import {
+	CONTACT_LIMITS,
+	ContactFileError,
+	parseContactsCsv,
+	type RawContact,
+} from "../domain/contacts/parse";
 import { ApiError } from "../errors";
 import { decodePageToken, INT_CURSOR, pageOf, pageQuery, pageSchema } from "../lib/pagination";
 import { readUpload } from "../lib/read-upload";
@@ -25,10 +30,12 @@ const Region = z
 	.refine((r) => isSupportedCountry(r), "not a region libphonenumber knows");
 const JsonContact = z
 	.object({
-		number: z.string().min(1).max(64),
-		name: z.string().max(200).optional(),
-		comment: z.string().max(1000).optional(),
-		fields: z.record(z.string().max(64), z.string().max(1000)).optional(),
+		number: z.string().min(1).max(CONTACT_LIMITS.number),
+		name: z.string().max(CONTACT_LIMITS.name).optional(),
+		comment: z.string().max(CONTACT_LIMITS.comment).optional(),
+		fields: z
+			.record(z.string().max(CONTACT_LIMITS.fieldName), z.string().max(CONTACT_LIMITS.field))
+			.optional(),
 	})
 	.strict();
 const JsonList = z
@@ -87,7 +94,10 @@ contactListRoutes.openapi(
 		responses: {
 			201: json(ImportResult, "Imported"),
 			413: { description: "PAYLOAD_TOO_LARGE / CONTACTS_TOO_MANY" },
-			422: { description: "CSV_MALFORMED / CSV_BAD_ENCODING / CONTACTS_EMPTY / CONTACTS_NONE_VALID" },
+			422: {
+				description:
+					"CSV_MALFORMED / CSV_FIELD_TOO_LONG (details.line) / CSV_BAD_ENCODING / CONTACTS_EMPTY / CONTACTS_NONE_VALID",
+			},
 			...errors,
 		},
 	}),
