@@ -14,6 +14,7 @@ import { assertPartsExist } from "../domain/campaigns/parts";
 import { ApiError } from "../errors";
 import { decodePageToken, encodePageToken, INT_CURSOR, pageQuery, pageSchema } from "../lib/pagination";
 import { createRouter } from "../lib/router";
+import { safeDownloadHeaders } from "../lib/safe-download";
 import { errors, getRoute, IdParam, json, ownedResource, security } from "./owned-resource";
 
 const tags = ["voice: campaigns"];
@@ -298,10 +299,7 @@ campaignRoutes.openapi(
 			row.status === "draft" ? null : (after) => stub.listCalls({ ...filter, after, limit: 1000 }),
 		);
 		return new Response(body, {
-			headers: {
-				"Content-Type": "text/csv; charset=utf-8",
-				"Content-Disposition": `attachment; filename="campaign-${row.id}-calls.csv"`,
-			},
+			headers: safeDownloadHeaders({ name: `campaign-${row.id}-calls.csv`, contentType: "text/csv" }),
 		});
 	},
 );

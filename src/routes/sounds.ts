@@ -1,9 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { sanitizeFileName } from "../domain/files/names";
 import { MAX_SOUND_BYTES } from "../domain/sounds/audio";
 import { createSound, deleteSound, getOwnedSound, listSounds, soundView } from "../domain/sounds/sounds";
 import { ApiError } from "../errors";
 import { readUpload } from "../lib/read-upload";
 import { createRouter } from "../lib/router";
+import { safeDownloadHeaders } from "../lib/safe-download";
 import { errors, IdParam, json, ownedResource, security } from "./owned-resource";
 
 const tags = ["voice: sounds"];
@@ -86,9 +88,15 @@ soundRoutes.openapi(
 			throw new ApiError("NOT_FOUND", "This sound has no converted copy (MP3 is converted by the dialer)");
 		const obj = await c.env.FILES.get(key);
 		if (!obj) throw new ApiError("NOT_FOUND", "Sound data not found");
+		const contentType = obj.httpMetadata?.contentType ?? "application/octet-stream";
+		const ext = contentType === "audio/mpeg" ? ".mp3" : ".wav";
+		const stem = sanitizeFileName(sound.name, "sound");
 		return new Response(obj.body, {
 			headers: {
-				"Content-Type": obj.httpMetadata?.contentType ?? "application/octet-stream",
+				...safeDownloadHeaders({
+					name: stem.toLowerCase().endsWith(ext) ? stem : `${stem}${ext}`,
+					contentType,
+				}),
 				ETag: obj.httpEtag,
 				"Content-Length": String(obj.size),
 			},
