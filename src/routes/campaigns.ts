@@ -1,3 +1,4 @@
+import { ShortName } from "@hatch/contract/names";
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { campaigns } from "../db/schema";
@@ -58,7 +59,7 @@ const Amd = z
 	.openapi("CampaignAmd");
 const CampaignCreate = z
 	.object({
-		name: z.string().trim().min(1).max(100),
+		name: ShortName(100),
 		trunk_id: z.string().min(1).max(64),
 		sound_id: z.string().min(1).max(64),
 		list_id: z.string().min(1).max(64),

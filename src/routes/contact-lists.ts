@@ -1,3 +1,4 @@
+import { ShortName } from "@hatch/contract/names";
 import { createRoute, z } from "@hono/zod-openapi";
 import { isSupportedCountry } from "libphonenumber-js";
 import { decodeUpload, EncodingError } from "../domain/contacts/decode";
@@ -17,7 +18,7 @@ import {
 } from "../domain/contacts/parse";
 import { ApiError } from "../errors";
 import { decodePageToken, INT_CURSOR, pageOf, pageQuery, pageSchema } from "../lib/pagination";
-import { readUpload } from "../lib/read-upload";
+import { readUpload, uploadName } from "../lib/read-upload";
 import { createRouter } from "../lib/router";
 import { errors, IdParam, json, ownedResource, security } from "./owned-resource";
 
@@ -40,7 +41,7 @@ const JsonContact = z
 	.strict();
 const JsonList = z
 	.object({
-		name: z.string().trim().min(1).max(100),
+		name: ShortName(100),
 		default_region: Region.optional(),
 		contacts: z.array(JsonContact).min(1).max(1000),
 	})
@@ -78,7 +79,7 @@ contactListRoutes.openapi(
 			"CSV columns: number, then optional name and comment; other columns are kept as fields. A header row is detected. `,` `;` and tab separators are sniffed. Numbers are normalised to E.164 (`region` for national numbers). Duplicates are merged, do-not-call numbers skipped, invalid rows listed with their line.",
 		request: {
 			query: z.object({
-				name: z.string().trim().min(1).max(100).optional(),
+				name: ShortName(100).optional(),
 				region: Region.optional(),
 				encoding: z.string().max(32).optional(),
 			}),
@@ -117,7 +118,7 @@ contactListRoutes.openapi(
 			meta.format = "json";
 		} else {
 			const upload = await readUpload(c.req.raw, MAX_LIST_BYTES);
-			name ??= upload.fields.name?.trim().slice(0, 100) || upload.filename?.slice(0, 100);
+			name ??= uploadName(upload, 100);
 			const charset = /charset=([^;]+)/i.exec(upload.contentType)?.[1];
 			try {
 				const { text, encoding } = decodeUpload(upload.bytes, query.encoding ?? charset);

@@ -1,6 +1,7 @@
 import { decode, encode } from "@msgpack/msgpack";
 import { ClientFrame } from "./frames.ts";
 import { LIMITS } from "./limits.ts";
+import { issueCode } from "./names.ts";
 
 /** The two transports, chosen by `Sec-WebSocket-Protocol` as in the Egg seed. */
 export type Transport = "json" | "msgpack";
@@ -75,11 +76,12 @@ export function decodeFrame(raw: string | ArrayBuffer, transport: Transport): De
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
 		const unknownType = issue?.path.length === 1 && issue.path[0] === "type";
+		const own = issueCode(issue);
 		return {
 			ok: false,
 			id,
-			code: unknownType ? 404 : 400,
-			reason: unknownType ? "UNKNOWN_TYPE" : "VALIDATION_FAILED",
+			code: unknownType ? 404 : own ? 422 : 400,
+			reason: unknownType ? "UNKNOWN_TYPE" : (own ?? "VALIDATION_FAILED"),
 			message: unknownType
 				? `Unknown frame type ${JSON.stringify(obj.type)}`
 				: `Invalid frame (${issue?.path.join(".") || "frame"}): ${issue?.message ?? "invalid"}`,
