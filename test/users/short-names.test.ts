@@ -86,6 +86,24 @@ describe("short names refuse control and bidi-override characters with 422 UNSAF
 				body: "+14155550100\n",
 			}),
 		);
+		// Contact files are data from elsewhere: their text is cleaned, never refused.
+		const list = await api("/v1/contact-lists?name=people", {
+			method: "POST",
+			headers: { ...u.auth, "Content-Type": "text/csv" },
+			body: 'number,name,comment,team\n+14155550100,"Ann\u202Egpj\u0000",hi\u0007there,\u2066red\u2069\n',
+		});
+		expect(list.status).toBe(201);
+		const listId = ((await list.json()) as { id: string }).id;
+		const contacts = (await (
+			await api(`/v1/contact-lists/${listId}/contacts`, { headers: u.auth })
+		).json()) as {
+			items: { name: string; comment: string; fields: Record<string, string> }[];
+		};
+		expect(contacts.items[0]).toMatchObject({
+			name: "Ann gpj",
+			comment: "hi there",
+			fields: { team: "red" },
+		});
 		await refused(
 			await api("/v1/sip-trunks", {
 				method: "POST",
@@ -106,6 +124,6 @@ describe("short names refuse control and bidi-override characters with 422 UNSAF
 		)
 			.bind(u.id)
 			.first<{ s: number; l: number; c: number }>();
-		expect(counts).toEqual({ s: 1, l: 0, c: 0 });
+		expect(counts).toEqual({ s: 1, l: 1, c: 0 });
 	});
 });

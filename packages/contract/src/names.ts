@@ -9,6 +9,17 @@ import { z } from "zod";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 export const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
+/**
+ * `s` with every {@link UNSAFE_NAME_CHARS} character turned into a space,
+ * runs of spaces collapsed and the ends trimmed: for text Hatch stores on
+ * someone else's behalf and cannot refuse piecemeal (a contact file's rows).
+ *
+ * @example stripUnsafe("Ann\u202Egpj\u0000") // "Ann gpj"
+ */
+export function stripUnsafe(s: string): string {
+	return s.replace(new RegExp(UNSAFE_NAME_CHARS.source, "g"), " ").replace(/ {2,}/g, " ").trim();
+}
+
 /** The stable code of a name refused for {@link UNSAFE_NAME_CHARS} (422 over REST and on the socket). */
 export const UNSAFE_CHARACTERS = "UNSAFE_CHARACTERS";
 
