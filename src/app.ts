@@ -1,6 +1,6 @@
 import { ApiError } from "./errors";
 import { createRouter } from "./lib/router";
-import { jsonBodyLimit } from "./middleware/body-limit";
+import { requestBodyLimit } from "./middleware/body-limit";
 import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
 import { adminRoutes } from "./routes/admin";
@@ -37,7 +37,7 @@ import { wsRoutes } from "./routes/ws";
 export function buildApp() {
 	const app = createRouter();
 	app.use("*", requestContext);
-	app.use("*", jsonBodyLimit);
+	app.use("*", requestBodyLimit);
 
 	app.route("/", healthRoutes);
 	app.route("/", fileUploadRoutes);

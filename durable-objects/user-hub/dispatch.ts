@@ -97,7 +97,7 @@ export async function dispatch(
 		case "message.read":
 			return { receipt: await markRead(env, me, f.chat_id, f.seq) };
 		case "presence.get": {
-			const p = await presenceOf(env, f.user_id);
+			const p = await presenceOf(env, me, f.user_id);
 			if (!p) throw new ApiError("USER_NOT_FOUND", "No such user", { status: 404 });
 			return p;
 		}

@@ -33,7 +33,7 @@ const create = route("post", "/v1/chats", "Create a group chat", {
 });
 const list = route("get", "/v1/chats", "Your chats (the inbox)", {
 	description:
-		"Most recently active first, with the last message and unread count; pending invitations have status `invited`.",
+		"Most recently active first, with the last message and unread count; pending invitations have status `invited` and `invited_by`, and show no content (no `last_message`, `last_seq` 0) until accepted.",
 	response: z.object({ chats: z.array(ChatView) }),
 });
 const direct = route("post", "/v1/chats/direct", "The direct chat with a user (by id or username)", {

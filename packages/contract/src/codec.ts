@@ -2,6 +2,7 @@ import { decode, encode } from "@msgpack/msgpack";
 import { CallClientFrame } from "./call-frames.ts";
 import { ClientFrame, type ServerFrame } from "./frames.ts";
 import { LIMITS } from "./limits.ts";
+import { issueCode } from "./names.ts";
 
 /** The two transports, chosen by `Sec-WebSocket-Protocol` as in the Egg seed. */
 export type Transport = "json" | "msgpack";
@@ -102,15 +103,16 @@ export function decodeFrame(
 function refusal(
 	obj: Record<string, unknown>,
 	id: string | number | null,
-	error: { issues: { path: PropertyKey[]; message: string }[] },
+	error: { issues: { path: PropertyKey[]; message: string; code: string; params?: Record<string, unknown> }[] },
 ): Decoded {
 	const issue = error.issues[0];
 	const unknownType = issue?.path.length === 1 && issue.path[0] === "type";
+	const own = issueCode(issue);
 	return {
 		ok: false,
 		id,
-		code: unknownType ? 404 : 400,
-		reason: unknownType ? "UNKNOWN_TYPE" : "VALIDATION_FAILED",
+		code: unknownType ? 404 : own ? 422 : 400,
+		reason: unknownType ? "UNKNOWN_TYPE" : (own ?? "VALIDATION_FAILED"),
 		message: unknownType
 			? `Unknown frame type ${JSON.stringify(obj.type)}`
 			: `Invalid frame (${issue?.path.join(".") || "frame"}): ${issue?.message ?? "invalid"}`,

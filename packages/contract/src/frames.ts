@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CampaignProgressEvent } from "./campaign-events.ts";
 import { LIMITS } from "./limits.ts";
+import { ShortName } from "./names.ts";
 
 /**
  * The native WebSocket protocol, declared once. Every frame is `{type, ...}`.
@@ -15,7 +16,7 @@ const RequestId = z.union([z.string().min(1).max(64), z.number().int().nonnegati
 const ChatId = z.string().min(1).max(64);
 const Seq = z.number().int().positive();
 export const MessageText = z.string().trim().min(1).max(LIMITS.TEXT_MAX);
-export const ChatName = z.string().trim().min(1).max(LIMITS.CHAT_NAME_MAX);
+export const ChatName = ShortName(LIMITS.CHAT_NAME_MAX);
 const UserRef = z.string().trim().min(1).max(64);
 
 /** What a client sends to post a message; the same shape is the REST body (plus chat_id here). */

@@ -264,7 +264,11 @@ export async function setMuted(deps: ChatDeps, userId: string, chatId: string, m
 	return { chat_id: chatId, muted };
 }
 
-/** Promotes a member to admin or demotes to member (owner only). */
+/**
+ * Promotes a member to admin or demotes to member (owner only). Everything is
+ * checked before the one write: a group always keeps its owner, so the owner's
+ * own role cannot change here (hand the group over by leaving).
+ */
 export async function setRole(
 	deps: ChatDeps,
 	userId: string,
@@ -275,15 +279,20 @@ export async function setRole(
 	const { chat, member } = await activeMembership(deps, userId, chatId);
 	assertGroup(chat.kind);
 	if (member.role !== "owner") throw new ApiError("FORBIDDEN", "Only the owner may change roles");
-	const res = await deps.db
+	if (targetId === userId)
+		throw new ApiError("OWNER_ROLE_FIXED", "A group always has an owner: leave to hand it over", {
+			status: 409,
+		});
+	const target = await membership(deps, targetId, chatId).catch((err) => {
+		if (err instanceof ApiError) return null;
+		throw err;
+	});
+	if (target?.member.status !== "active")
+		throw new ApiError("NOT_A_MEMBER", "That user is not an active member", { status: 404 });
+	await deps.db
 		.update(chatMembers)
 		.set({ role })
-		.where(
-			and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId), eq(chatMembers.status, "active")),
-		)
-		.returning({ userId: chatMembers.userId });
-	if (!res.length || targetId === userId)
-		throw new ApiError("NOT_A_MEMBER", "That user is not an active member", { status: 404 });
+		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId)));
 	await changed(deps, chatId, `role:${role}`, targetId);
 	return getChat(deps, userId, chatId);
 }
