@@ -103,7 +103,9 @@ export function decodeFrame(
 function refusal(
 	obj: Record<string, unknown>,
 	id: string | number | null,
-	error: { issues: { path: PropertyKey[]; message: string; code: string; params?: Record<string, unknown> }[] },
+	error: {
+		issues: { path: PropertyKey[]; message: string; code: string; params?: Record<string, unknown> }[];
+	},
 ): Decoded {
 	const issue = error.issues[0];
 	const unknownType = issue?.path.length === 1 && issue.path[0] === "type";
