@@ -4,6 +4,7 @@ import { createRouter } from "./lib/router";
 import { jsonBodyLimit } from "./middleware/body-limit";
 import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
+import { eggRoutes } from "./protocols/egg";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { authEmailRoutes } from "./routes/auth-email";
@@ -64,6 +65,7 @@ export function buildApp() {
 	app.route("/", doNotCallRoutes);
 	app.route("/", campaignRoutes);
 	app.route("/", dialerCallbackRoutes);
+	app.route("/compat/egg", eggRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 		type: "http",
