@@ -2,10 +2,10 @@ import { encodeFrame, pickTransport, type Transport } from "@hatch/contract/code
 import { decode } from "@msgpack/msgpack";
 import type { Context } from "hono";
 import { sessionFromKey } from "../../domain/auth/session-key";
-import { hubOf } from "../../domain/chats/deps";
 import type { AppEnv, AuthContext } from "../../env";
 import { ApiError } from "../../errors";
 import { createRouter } from "../../lib/router";
+import { linkToHub } from "../hub-link";
 import { EggBridge } from "./bridge";
 import { handleNativeEvent } from "./chat-events";
 import { handleEggFrame } from "./chat-requests";
@@ -68,30 +68,8 @@ function echo(ws: WebSocket, transport: Transport) {
 	});
 }
 
-/**
- * The `chat` protocol: a native hub socket of the same user and session
- * behind it, json inside; each side's frames translated in order.
- */
+/** The `chat` protocol: a native hub socket of the same session behind it, each side translated. */
 async function bridgeChat(c: Context<AppEnv>, ws: WebSocket, transport: Transport, auth: AuthContext) {
-	const hub = hubOf(c.env, auth.userId);
-	const { ticket } = await hub.mintTicket(auth.userId, auth.sessionId);
-	const res = await hub.fetch(
-		new Request(`https://hub/v1/ws?ticket=${encodeURIComponent(ticket)}`, {
-			headers: { Upgrade: "websocket", "X-Hatch-Transport": "json" },
-		}),
-	);
-	const inner = res.webSocket;
-	if (!inner) throw new ApiError("INTERNAL", "The hub refused the socket");
-	inner.accept();
-	const closeBoth = () => {
-		for (const s of [ws, inner]) {
-			try {
-				s.close(1000, "bye");
-			} catch {
-				// already closed
-			}
-		}
-	};
 	const toClient = (f: EggS2C) => {
 		try {
 			ws.send(encodeFrame(f, transport));
@@ -99,61 +77,23 @@ async function bridgeChat(c: Context<AppEnv>, ws: WebSocket, transport: Transpor
 			// the client is gone
 		}
 	};
-	const bridge = new EggBridge(
+	const people = new People(c.var.db, c.env.EGG_PHONE_REGION);
+	await linkToHub(
 		c.env,
-		c.var.db,
 		auth,
-		new People(c.var.db, c.env.EGG_PHONE_REGION),
-		toClient,
-		(f) => inner.send(JSON.stringify(f)),
-		closeBoth,
-	);
-	const log = c.var.log;
-	// One chain per direction keeps frames in order while translations await lookups;
-	// the client's frames wait until the socket follows the user's chats.
-	let following: () => void = () => {};
-	let fromClient = new Promise<void>((resolve) => {
-		following = resolve;
-	});
-	let fromHub = Promise.resolve();
-	ws.addEventListener("message", (ev) => {
-		fromClient = fromClient
-			.then(async () => {
-				const parsed = parseEggFrame(await unwrap(ev.data as string | ArrayBuffer | Blob, transport));
+		ws,
+		c.var.log,
+		(toHub, close) => new EggBridge(c.env, c.var.db, auth, people, toClient, toHub, close),
+		(bridge) => ({
+			onClient: async (data) => {
+				const parsed = parseEggFrame(await unwrap(data, transport));
 				if (!parsed.ok) return toClient(parsed.error);
 				await handleEggFrame(bridge, parsed.frame);
-			})
-			.catch((err) => {
-				log.error("egg chat frame failed", { err: String(err) });
-				toClient(eggError(500));
-			});
-	});
-	inner.addEventListener("message", (ev) => {
-		fromHub = fromHub
-			.then(async () => {
-				const frame = JSON.parse(String(ev.data)) as { type: string; [k: string]: unknown };
-				if (frame.type === "result" || frame.type === "error") {
-					if (await bridge.settle(frame)) return;
-				}
-				if (frame.type === "hello") return followChats(bridge, following);
-				await handleNativeEvent(bridge, frame);
-			})
-			.catch((err) => log.error("egg hub event failed", { err: String(err) }));
-	});
-	ws.addEventListener("close", closeBoth);
-	inner.addEventListener("close", closeBoth);
-}
-
-/** Egg clients hear every chat they are in: follow each active one from now on, then call `done`. */
-function followChats(b: EggBridge, done: () => void) {
-	b.ask(
-		{ type: "chat.list" },
-		(r) => {
-			const chats = (r as { chats: { id: string; status: string }[] }).chats;
-			// Not awaited: the replies come through the same hub chain that runs this.
-			void Promise.all(chats.filter((c) => c.status === "active").map((c) => b.subscribe(c.id))).then(done);
-		},
-		{ onError: done },
+			},
+			onEvent: (frame) => handleNativeEvent(bridge, frame),
+			follows: (chat) => chat.status === "active",
+			onFailure: () => toClient(eggError(500)),
+		}),
 	);
 }
 
