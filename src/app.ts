@@ -4,6 +4,7 @@ import { createRouter } from "./lib/router";
 import { jsonBodyLimit } from "./middleware/body-limit";
 import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
+import { chatableRoutes } from "./protocols/chatable";
 import { eggRoutes } from "./protocols/egg";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
@@ -66,6 +67,7 @@ export function buildApp() {
 	app.route("/", campaignRoutes);
 	app.route("/", dialerCallbackRoutes);
 	app.route("/compat/egg", eggRoutes);
+	app.route("/compat/chatable", chatableRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 		type: "http",

@@ -27,7 +27,7 @@ export class HubLink {
 		private readonly toHub: (f: Record<string, unknown>) => void,
 		readonly close: () => void,
 		/** How the seed tells its client a native request failed (HTTP-like code). */
-		private readonly failed: (code: number) => void,
+		private readonly failed: (code: number, reason: string) => void,
 	) {}
 
 	/**
@@ -44,7 +44,7 @@ export class HubLink {
 		this.pending.set(id, (r) => {
 			if (!r.error) return then(r.result);
 			if (opts.onError) return opts.onError(r.error.code);
-			if (!opts.quiet) this.failed(r.error.code);
+			if (!opts.quiet) this.failed(r.error.code, r.error.reason);
 		});
 		this.toHub({ ...frame, id });
 	}

@@ -6,6 +6,7 @@ import { findUserByPhone } from "../../src/domain/users/users";
 import { newId } from "../../src/lib/ids";
 import type { TestUser } from "../helpers/users";
 import { WsClient } from "../helpers/ws-client";
+import { chatableSocket, registerChatable } from "./chatable/helpers";
 import { EggClient } from "./egg/egg-client";
 import { eggUser } from "./egg/helpers";
 
@@ -55,5 +56,41 @@ describe("one chat across protocols", () => {
 		expect(await bob.waitFor((f) => f.type === "call.bye")).toMatchObject({ code: 200 });
 		egg.close();
 		bob.close();
+	});
+
+	it("an Egg msgpack client, a chatable /api/ws client and a native client in one chat", async () => {
+		const a = await eggUser();
+		const aNative = await nativeOf(a.msisdn);
+		const carol = await registerChatable(`c${Date.now().toString(36)}`, "+14155552690");
+		const egg = await EggClient.connect(a.session, "msgpack");
+		const native = await WsClient.connect(aNative, { transport: "msgpack" });
+		const chatable = await chatableSocket(carol.token);
+
+		// Carol writes to the Egg user (who has no username: chatable takes a Hatch user id too).
+		chatable.send({ author: carol.username, recipient: aNative.id, message: "from chatable" });
+		const viaEgg = await egg.waitFor(107, (f) => f.msg_body === "from chatable");
+		const chatId = viaEgg.chat_id as string;
+		// Carol registered with a phone, so Egg names her by it.
+		expect(viaEgg).toMatchObject({ msg_id: 1, from: 14155552690 });
+		await native.request({ type: "chat.subscribe", chat_id: chatId, after_seq: 0 });
+		await native.waitFor(
+			(f) => f.type === "message.new" && (f.message as { text: string }).text === "from chatable",
+		);
+
+		egg.send({ msg_type: 10, chat_id: chatId, msg_body: "from egg" });
+		expect(await chatable.waitFor((p) => p.message === "from egg")).toMatchObject({
+			author: aNative.id,
+			recipient: carol.username,
+			message_type: 0,
+		});
+		await native.request({ type: "message.send", chat_id: chatId, client_id: "x1", text: "from native" });
+		await chatable.waitFor((p) => p.message === "from native");
+		expect(await egg.waitFor(107, (f) => f.msg_body === "from native")).toMatchObject({
+			msg_id: 3,
+			from: a.msisdn,
+		});
+		egg.close();
+		native.close();
+		chatable.ws.close();
 	});
 });
