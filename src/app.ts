@@ -5,6 +5,7 @@ import { jsonBodyLimit } from "./middleware/body-limit";
 import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
 import { chatableRoutes } from "./protocols/chatable";
+import { dialerSeedRoutes } from "./protocols/dialer";
 import { eggRoutes } from "./protocols/egg";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
@@ -68,6 +69,7 @@ export function buildApp() {
 	app.route("/", dialerCallbackRoutes);
 	app.route("/compat/egg", eggRoutes);
 	app.route("/compat/chatable", chatableRoutes);
+	app.route("/compat/dialer", dialerSeedRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 		type: "http",
