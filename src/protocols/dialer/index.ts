@@ -12,6 +12,7 @@ import { ApiError } from "../../errors";
 import { createRouter } from "../../lib/router";
 import { requireAuth } from "../../middleware/auth";
 import { clientMeta } from "../../routes/auth-context";
+import { dialerVoiceRoutes } from "./voice";
 
 type C = Context<AppEnv>;
 
@@ -114,4 +115,5 @@ export const dialerSeedRoutes = createRouter()
 			{ uid: user.id, name: user.displayName, login: user.username, comment: p.comment ?? null },
 			201,
 		);
-	});
+	})
+	.route("/", dialerVoiceRoutes);

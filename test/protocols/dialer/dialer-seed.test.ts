@@ -1,9 +1,10 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createDb } from "../../../src/db/client";
 import { hashPassword } from "../../../src/domain/auth/password";
+import { setDialerForTests } from "../../../src/domain/dialer";
 import { createUser, setRole } from "../../../src/domain/users/users";
-import { makeList } from "../../campaigns/helpers";
+import { FakeDialer, makeList, toneWav } from "../../campaigns/helpers";
 import { api } from "../../helpers/http";
 
 const ip = () => ({ "CF-Connecting-IP": `192.0.2.${Math.floor(Math.random() * 250)}` });
@@ -103,4 +104,53 @@ describe("dialer seed /srv1", () => {
 		});
 		expect(refused.status).toBe(403);
 	});
+
+	it("gateway, sound and call/sample: the seed's telephony settings on Hatch's trunks and sounds", async () => {
+		const dialer = new FakeDialer();
+		setDialerForTests(dialer);
+		const name = `gw${Date.now().toString(36)}`;
+		await account(name);
+		const t = await login(name);
+		const auth = { Authorization: `Bearer ${t.acc_token}` };
+		const gw = await api("/compat/dialer/srv1/gateway", {
+			method: "POST",
+			headers: auth,
+			json: { host: "127.0.0.1", port: 5070, username: "acme", password: "s3cret-pass" },
+		});
+		expect(gw.status).toBe(201);
+		const gateway = (await gw.json()) as { id: string; has_password: boolean; password?: string };
+		expect(gateway.has_password).toBe(true);
+		expect(gateway.password).toBeUndefined();
+		const listed = (await (await api("/compat/dialer/srv1/gateway", { headers: auth })).json()) as {
+			gateways: unknown[];
+		};
+		expect(listed.gateways).toHaveLength(1);
+		const bad = await api("/compat/dialer/srv1/gateway", {
+			method: "POST",
+			headers: auth,
+			json: { port: 1 },
+		});
+		expect(bad.status).toBe(400);
+
+		const up = await api("/compat/dialer/srv1/sound", {
+			method: "POST",
+			headers: { ...auth, "Content-Type": "audio/wav" },
+			body: toneWav(1),
+		});
+		expect(up.status).toBe(201);
+		const sound = (await up.json()) as { id: string };
+		const call = await api("/compat/dialer/srv1/call/sample", {
+			method: "POST",
+			headers: auth,
+			json: { number: "+14155550100", sound_id: sound.id },
+		});
+		expect(call.status).toBe(202);
+		expect(dialer.calls[0]).toMatchObject({
+			to: "+14155550100",
+			trunk: { host: "127.0.0.1", username: "acme" },
+		});
+		expect((await api("/compat/dialer/srv1/call/sample", { method: "POST", json: {} })).status).toBe(401);
+	});
 });
+
+afterEach(() => setDialerForTests(null));
