@@ -1,5 +1,6 @@
 import { decode, encode } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
+import { api } from "../../helpers/http";
 import { EggClient, openEgg } from "./egg-client";
 import { eggUser } from "./helpers";
 
@@ -140,4 +141,25 @@ describe("Egg chat protocol v1", () => {
 		ca.close();
 		cb.close();
 	});
+
+	it("devices register quietly; c2s_system_logout ends the session and closes the socket", async () => {
+		const a = await eggUser();
+		const ca = await EggClient.connect(a.session, "json");
+		ca.send({ msg_type: 41, push_token: "https://push.example/abc", type: "webpush", device_id: "phone-1" });
+		expect(
+			(await ca.ask({ msg_type: 41, push_token: "x", type: "carrier-pigeon", device_id: "d" }, 104)).code,
+		).toBe(400);
+		const closed = new Promise<void>((resolve) => ca.ws.addEventListener("close", () => resolve()));
+		ca.send({ msg_type: 14 });
+		await closed;
+		const form = new FormData();
+		form.append("file", new File(["x"], "x.txt", { type: "text/plain" }));
+		const res = await api(`/compat/egg/v1/session/${a.session}/file`, { method: "POST", body: form });
+		expect(res.status).toBe(401);
+		expect((await openEggAgain(a.session)).status).toBe(403);
+	});
 });
+
+function openEggAgain(session: string) {
+	return openEgg(`/session/${session}/ws/1/chat`, "json");
+}
