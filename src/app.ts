@@ -3,6 +3,9 @@ import { createRouter } from "./lib/router";
 import { requestBodyLimit } from "./middleware/body-limit";
 import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
+import { chatableRoutes } from "./protocols/chatable";
+import { dialerSeedRoutes } from "./protocols/dialer";
+import { eggRoutes } from "./protocols/egg";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { authEmailRoutes } from "./routes/auth-email";
@@ -64,6 +67,9 @@ export function buildApp() {
 	app.route("/", doNotCallRoutes);
 	app.route("/", campaignRoutes);
 	app.route("/", dialerCallbackRoutes);
+	app.route("/compat/egg", eggRoutes);
+	app.route("/compat/chatable", chatableRoutes);
+	app.route("/compat/dialer", dialerSeedRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 		type: "http",

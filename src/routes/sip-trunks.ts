@@ -15,7 +15,7 @@ import { errors, IdParam, json, ownedResource, security } from "./owned-resource
 
 const Codec = z.enum(["PCMU", "PCMA"]);
 
-const TrunkCreate = z
+export const TrunkCreate = z
 	.object({
 		name: ShortName(100),
 		// Its shape is judged by the domain (422 SIP_HOST_INVALID), with the rule the dialer applies.
