@@ -125,7 +125,7 @@ describe("how calls end", () => {
 		const callId = await offer(a, bob.id);
 		const b = await WsClient.connect(bob);
 		expect((await b.waitFor((f) => f.type === "call.offer")).call_id).toBe(callId);
-		await expectQuiet([a], 100);
+		await expectQuiet([a]);
 		expect(await storedCall(alice.id)).toMatchObject({ delivered: true });
 		await elapse(alice.id, CALL_TIMING.RING_MS);
 		expect((await byeOn(a, callId)).code).toBe(480);
@@ -232,7 +232,7 @@ describe("how calls end", () => {
 		const { alice, bob, a, b, callId } = await answeredAliceBob();
 		// While both hold it, a probe keeps it going.
 		await elapse(alice.id, CALL_TIMING.PROBE_MS);
-		await expectQuiet([a, b], 100);
+		await expectQuiet([a, b]);
 		expect((await storedCall(alice.id))?.state).toBe("answered");
 		await runInDurableObject(hubStub(bob.id), (_h, state) => state.storage.delete("call:current"));
 		await elapse(alice.id, CALL_TIMING.PROBE_MS);

@@ -23,13 +23,14 @@ export const hubStub = (userId: string) => env.USER_HUB.get(env.USER_HUB.idFromN
 export const got = (c: WsClient, type: string, callId?: string) =>
 	c.frames.filter((f) => f.type === type && (callId === undefined || f.call_id === callId));
 
-/** Waits a little and asserts no frame of `type` arrived since `before` frames. */
-export async function expectQuiet(clients: WsClient[], ms = 250): Promise<void> {
+/**
+ * Asserts no frame arrived on `clients` since the call: each is sent a `ping`
+ * as a marker, and its reply must be the first frame to come.
+ */
+export async function expectQuiet(clients: WsClient[]): Promise<void> {
 	const counts = clients.map((c) => c.frames.length);
-	await sleep(ms);
-	clients.forEach((c, i) => {
-		expect(c.frames.slice(counts[i]).map((f) => f.type)).toEqual([]);
-	});
+	const late = await Promise.all(clients.map((c, i) => c.framesBeforePong(counts[i])));
+	for (const frames of late) expect(frames.map((f) => f.type)).toEqual([]);
 }
 
 /**

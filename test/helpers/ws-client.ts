@@ -160,6 +160,21 @@ export class WsClient {
 		throw new Error(`timed out: ${this.frames.filter(pred).length}/${n}`);
 	}
 
+	/**
+	 * A marker instead of a quiet period: sends a `ping` and resolves with the frames
+	 * (matching `pred`) that arrived after the first `since` frames and before its reply.
+	 * Whatever an earlier action caused on this socket comes before the reply.
+	 *
+	 * @example const mark = ws.frames.length; act(); expect(await ws.framesBeforePong(mark)).toEqual([]);
+	 */
+	async framesBeforePong(since = 0, pred: (f: Frame) => boolean = () => true): Promise<Frame[]> {
+		const id = `marker${++this.seq}`;
+		const reply = this.waitFor((f) => f.id === id);
+		this.send({ type: "ping", id });
+		const at = this.frames.indexOf(await reply);
+		return this.frames.slice(since, at).filter(pred);
+	}
+
 	events(type: string, chatId?: string): Frame[] {
 		return this.frames.filter((f) => f.type === type && (chatId === undefined || f.chat_id === chatId));
 	}

@@ -5,7 +5,7 @@ import { roomOf } from "../../src/domain/chats/deps";
 import { activeGroup, send } from "../chats/helpers";
 import { errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
-import { type Frame, mintTicket, sleep, WsClient } from "../helpers/ws-client";
+import { type Frame, mintTicket, WsClient } from "../helpers/ws-client";
 
 type M = { seq: number; text: string };
 
@@ -40,7 +40,7 @@ describe("batch=1: several events in one frame under load", () => {
 			expect(results.every((r) => r.ok)).toBe(true);
 		});
 		for (const ws of [packed, packedMsgpack, single]) await ws.waitFor(() => newSeqs(ws).includes(6));
-		await sleep(150);
+		for (const ws of [packed, packedMsgpack, single]) await ws.framesBeforePong();
 
 		const frames = packed.frames.filter((f) => f.type === "events");
 		expect(frames.length).toBeGreaterThan(0);
@@ -91,7 +91,7 @@ describe("batch=1: several events in one frame under load", () => {
 			expect(results.every((r) => r.ok)).toBe(true);
 		});
 		for (const ws of [packed, single]) await ws.waitFor(() => newSeqs(ws).includes(9));
-		await sleep(150);
+		for (const ws of [packed, single]) await ws.framesBeforePong();
 		expect(packed.frames.some((f) => f.type === "events" && (f.events as Frame[]).length > 1)).toBe(true);
 		for (const ws of [packed, single]) expect(newSeqs(ws)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 		expect(single.frames.some((f) => f.type === "events")).toBe(false);

@@ -48,8 +48,7 @@ describe("GET /v1/chats/{id}/ws: the chat-viewing socket", () => {
 			last_message: { text: "hello viewers" },
 		});
 		// Bob views the chat: his hub is not told (one copy per user, on the socket showing it).
-		await sleep(200);
-		expect(bHub.events("inbox")).toEqual([]);
+		expect(await bHub.framesBeforePong(0, (f) => f.type === "inbox")).toEqual([]);
 		// Delivered receipt for Bob reaches the sender's chat socket.
 		const receipt = await a.waitFor(
 			(f) =>
@@ -124,7 +123,7 @@ describe("GET /v1/chats/{id}/ws: the chat-viewing socket", () => {
 		await evictDurableObject(roomOf(env, chatId));
 		await send(alice, chatId, "rest");
 		await b.waitFor((f) => f.type === "message.new" && f.seq === 3);
-		await sleep(100);
+		await b.framesBeforePong();
 		expect(seqs(b)).toEqual([1, 2, 3]);
 		for (const ws of [a, b]) ws.close();
 	});
@@ -169,8 +168,8 @@ describe("GET /v1/chats/{id}/ws: the chat-viewing socket", () => {
 		await send(alice, chatId, "three");
 		await desk.waitFor((f) => f.type === "message.new" && f.seq === 3);
 		// The desktop's own hub socket never got an inbox for the chat it shows.
-		await sleep(100);
-		expect(deskHub.events("inbox")).toEqual([]);
+		expect(await deskHub.framesBeforePong(0, (f) => f.type === "inbox")).toEqual([]);
+		await desk.framesBeforePong();
 		expect(seqs(desk)).toEqual([1, 2, 3]);
 		// The desktop closes the chat: the room forgets the socket and the hub hears every event again.
 		desk.close();
@@ -250,7 +249,7 @@ describe("GET /v1/chats/{id}/ws: the chat-viewing socket", () => {
 		expect(first.duplicate).toBe(false);
 		expect(second).toEqual({ message: first.message, duplicate: true });
 		await b.waitFor((f) => f.type === "message.new");
-		await sleep(150);
+		await b.framesBeforePong();
 		expect(seqs(b)).toEqual([1]);
 		for (const ws of [a, b]) ws.close();
 	});

@@ -130,8 +130,8 @@ describe("realtime messaging over the socket", () => {
 		await o.request({ type: "chat.remove_member", chat_id: chat.id, user_id: bob.id });
 		await b.waitFor((f) => f.type === "chat.removed" && f.reason === "removed");
 		await o.request({ type: "message.send", chat_id: chat.id, client_id: "after", text: "bob is gone" });
-		await sleep(100);
-		expect(b.events("message.new").some((f) => (f.message as M).text === "bob is gone")).toBe(false);
+		const late = await b.framesBeforePong(0, (f) => f.type === "message.new");
+		expect(late.some((f) => (f.message as M).text === "bob is gone")).toBe(false);
 		for (const ws of [o, b, c]) ws.close();
 	});
 
@@ -149,9 +149,8 @@ describe("realtime messaging over the socket", () => {
 			chat_id: chat.id,
 			user_id: alice.id,
 		});
-		await sleep(50);
-		expect(a.events("typing")).toHaveLength(0);
-		expect(b.events("typing")).toHaveLength(1);
+		expect(await a.framesBeforePong(0, (f) => f.type === "typing")).toHaveLength(0);
+		expect(await b.framesBeforePong(0, (f) => f.type === "typing")).toHaveLength(1);
 		a.close();
 		b.close();
 	});
@@ -173,8 +172,8 @@ describe("realtime messaging over the socket", () => {
 		const rest = await api(`/v1/presence/${alice.id}`, { headers: bob.auth });
 		expect(await rest.json()).toMatchObject({ online: false, last_seen: expect.any(Number) });
 		const h = await WsClient.connect(hidden);
-		await sleep(100);
-		expect(b.events("presence").some((f) => f.user_id === hidden.id)).toBe(false);
+		const presence = await b.framesBeforePong(0, (f) => f.type === "presence");
+		expect(presence.some((f) => f.user_id === hidden.id)).toBe(false);
 		expect(await b.request({ type: "presence.get", user_id: hidden.id })).toEqual({
 			user_id: hidden.id,
 			online: false,
@@ -284,8 +283,7 @@ describe("realtime messaging over the socket", () => {
 			expect(reply, f.type).toMatchObject({ type: "error", code: 404 });
 		}
 		await send(alice, chat.id, "more secrets");
-		await sleep(100);
-		expect(e.frames.filter((f) => JSON.stringify(f).includes("secret"))).toHaveLength(0);
+		expect(await e.framesBeforePong(0, (f) => JSON.stringify(f).includes("secret"))).toHaveLength(0);
 		const page = (await (await api(`/v1/chats/${chat.id}/messages`, { headers: alice.auth })).json()) as {
 			items: M[];
 		};
@@ -313,14 +311,17 @@ describe("realtime messaging over the socket", () => {
 		expect(consoleOutbox.some((p) => p.userId === alice.id)).toBe(false);
 		await api(`/v1/chats/${chat.id}/mute`, { method: "POST", headers: bob.auth });
 		await send(alice, chat.id, "muted now");
-		await sleep(150);
-		expect(consoleOutbox.filter((p) => p.userId === bob.id)).toHaveLength(1);
-		// Online on one device: no push.
+		// Unmuted again, the next message's push is the marker: the muted one never came before it.
 		await api(`/v1/chats/${chat.id}/unmute`, { method: "POST", headers: bob.auth });
+		await send(alice, chat.id, "unmuted");
+		const bobPushes = () => consoleOutbox.filter((p) => p.userId === bob.id).map((p) => p.notification.body);
+		await waitUntil(() => bobPushes().includes("unmuted"));
+		expect(bobPushes()).toEqual(["are you there?", "unmuted"]);
+		// Online on one device: no push.
 		const b = await WsClient.connect(bob);
 		await send(alice, chat.id, "online");
-		await b.waitFor((f) => f.type === "inbox" && f.seq === 3);
-		expect(consoleOutbox.filter((p) => p.userId === bob.id)).toHaveLength(1);
+		await b.waitFor((f) => f.type === "inbox" && f.seq === 4);
+		expect(bobPushes()).toEqual(["are you there?", "unmuted"]);
 		b.close();
 	});
 });
