@@ -33,8 +33,8 @@ const create = route("post", "/v1/chats", "Create a group chat", {
 });
 const list = route("get", "/v1/chats", "Your chats (the inbox)", {
 	description:
-		"Most recently active first, with the last message and unread count; pending invitations have status `invited` and `invited_by`, and show no content (no `last_message`, `last_seq` 0) until accepted.",
-	response: z.object({ chats: z.array(ChatView) }),
+		"Most recently active first, with the last message and unread count; pending invitations have status `invited` and `invited_by`, and show no content (no `last_message`, `last_seq` 0) until accepted. The list shape every list shares; the inbox is one page, so `page_token` is always null.",
+	response: z.object({ items: z.array(ChatView), page_token: z.null() }),
 });
 const direct = route("post", "/v1/chats/direct", "The direct chat with a user (by id or username)", {
 	description:
@@ -106,7 +106,9 @@ export const chatRoutes = createRouter()
 	.openapi(create, async (c) =>
 		c.json(await createGroup(deps(c), c.var.auth.userId, c.req.valid("json")), 201),
 	)
-	.openapi(list, async (c) => c.json({ chats: await listChats(deps(c), c.var.auth.userId) }, 200))
+	.openapi(list, async (c) =>
+		c.json({ items: await listChats(deps(c), c.var.auth.userId), page_token: null }, 200),
+	)
 	.openapi(direct, async (c) =>
 		c.json(await openDirect(deps(c), c.var.auth.userId, c.req.valid("json").user), 200),
 	)

@@ -19,7 +19,7 @@ type Chat = {
 };
 
 const list = async (u: { auth: Record<string, string> }) =>
-	((await (await api("/v1/chats", { headers: u.auth })).json()) as { chats: Chat[] }).chats;
+	((await (await api("/v1/chats", { headers: u.auth })).json()) as { items: Chat[] }).items;
 
 describe("group chats over REST", () => {
 	it("creates a group, invites by id or username, and the invitees accept or reject", async () => {
@@ -33,6 +33,9 @@ describe("group chats over REST", () => {
 			status: "active",
 		});
 		expect(chat.members.filter((m) => m.status === "invited")).toHaveLength(2);
+		// The shape every list shares; the inbox is one page.
+		const inbox = await (await api("/v1/chats", { headers: owner.auth })).json();
+		expect(inbox).toMatchObject({ items: [{ id: chat.id }], page_token: null });
 
 		expect((await list(bob)).find((c) => c.id === chat.id)).toMatchObject({
 			status: "invited",

@@ -88,8 +88,8 @@ describe("bad frames", () => {
 			items: unknown[];
 		};
 		expect(page.items).toHaveLength(0);
-		const list = (await (await api("/v1/chats", { headers: alice.auth })).json()) as { chats: unknown[] };
-		expect(list.chats).toHaveLength(1);
+		const list = (await (await api("/v1/chats", { headers: alice.auth })).json()) as { items: unknown[] };
+		expect(list.items).toHaveLength(1);
 		const devices = (await (await api("/v1/devices", { headers: alice.auth })).json()) as {
 			devices: unknown[];
 		};

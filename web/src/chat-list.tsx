@@ -10,8 +10,8 @@ export function ChatList({ openId, onOpen }: { openId: string | null; onOpen: (c
 
 	const reload = () =>
 		hatch.api
-			.json<{ chats: ChatView[] }>("GET", "/v1/chats")
-			.then((r) => setChats(r.chats))
+			.json<{ items: ChatView[] }>("GET", "/v1/chats")
+			.then((r) => setChats(r.items))
 			.catch((e) => setError(errorText(e)));
 
 	useEffect(() => {
