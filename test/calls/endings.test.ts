@@ -16,6 +16,7 @@ import {
 	ringingCall,
 	SDP_ANSWER,
 	shareAChat,
+	sleep,
 	storedCall,
 	users,
 	WsClient,
@@ -69,8 +70,12 @@ describe("how calls end", () => {
 		const pushesBefore = consoleOutbox.length;
 		const a = await WsClient.connect(alice);
 		const callId = await offer(a, bob.id);
+		const pushed = () =>
+			consoleOutbox.slice(pushesBefore).find((p) => p.notification.data.call_id === callId);
+		// The push goes out beside the offer's effects: wait for it, then for the marker.
+		for (let i = 0; i < 100 && !pushed(); i++) await sleep(20);
 		await expectQuiet([a]);
-		const push = consoleOutbox.slice(pushesBefore).find((p) => p.notification.data.call_id === callId);
+		const push = pushed();
 		expect(push).toMatchObject({
 			userId: bob.id,
 			device: { device_id: "bob-phone" },
