@@ -16,7 +16,7 @@ import { ApiError } from "../src/errors";
 import { perform, signalPeer, writeHistory } from "./calls/effects";
 import { apply, calleeTurn, lockTurn, type Reply, startCall } from "./calls/outgoing";
 import { CallStore } from "./calls/store";
-import type { UserHub } from "./user-hub";
+import type { HubContext } from "./user-hub/context";
 
 /**
  * WebRTC call signalling on the UserHub (the Egg seed's "Звонки"), glue
@@ -30,7 +30,7 @@ import type { UserHub } from "./user-hub";
  * - `onCallAlarm`: ring timeout, liveness probes, cleanup.
  */
 
-const storeOf = (hub: UserHub) => new CallStore(hub.state.storage);
+const storeOf = (hub: HubContext) => new CallStore(hub.state.storage);
 
 /**
  * Call frames of one user are handled one at a time, in arrival order: a
@@ -39,10 +39,10 @@ const storeOf = (hub: UserHub) => new CallStore(hub.state.storage);
  * hub. A stuck handler holds the line for at most QUEUE_WAIT_MS. Memory only:
  * a hub is evicted only when idle, so there is nothing to keep.
  */
-const queues = new WeakMap<UserHub, Promise<void>>();
+const queues = new WeakMap<HubContext, Promise<void>>();
 const QUEUE_WAIT_MS = 10_000;
 
-export function handleCallFrame(hub: UserHub, ws: WebSocket, frame: CallClientFrame): Promise<void> {
+export function handleCallFrame(hub: HubContext, ws: WebSocket, frame: CallClientFrame): Promise<void> {
 	const previous = queues.get(hub) ?? Promise.resolve();
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	const waited = new Promise<void>((r) => {
@@ -57,7 +57,7 @@ export function handleCallFrame(hub: UserHub, ws: WebSocket, frame: CallClientFr
 	return turn;
 }
 
-async function handleOne(hub: UserHub, ws: WebSocket, frame: CallClientFrame): Promise<void> {
+async function handleOne(hub: HubContext, ws: WebSocket, frame: CallClientFrame): Promise<void> {
 	let replied = false;
 	const reply = (r: Reply) => {
 		if (replied) return;
@@ -116,7 +116,7 @@ async function handleOne(hub: UserHub, ws: WebSocket, frame: CallClientFrame): P
 
 /** ack / answer / ice / bye from one of this user's sockets. */
 async function localAction(
-	hub: UserHub,
+	hub: HubContext,
 	store: CallStore,
 	socketId: string,
 	callId: string | undefined,
@@ -139,7 +139,7 @@ async function localAction(
 }
 
 /** RPC from the other party's hub (UserHub.callSignal). */
-export async function handleCallSignal(hub: UserHub, signal: PeerSignal): Promise<PeerReply> {
+export async function handleCallSignal(hub: HubContext, signal: PeerSignal): Promise<PeerReply> {
 	const store = storeOf(hub);
 	const now = Date.now();
 	if (signal.kind === "offer") {
@@ -156,7 +156,7 @@ export async function handleCallSignal(hub: UserHub, signal: PeerSignal): Promis
 }
 
 /** A device connected: if a call is ringing for this user, it rings there too (the app woken by push lands here). */
-export async function onSocketOpened(hub: UserHub, ws: WebSocket): Promise<void> {
+export async function onSocketOpened(hub: HubContext, ws: WebSocket): Promise<void> {
 	try {
 		const store = storeOf(hub);
 		const call = await store.load();
@@ -173,7 +173,7 @@ export async function onSocketOpened(hub: UserHub, ws: WebSocket): Promise<void>
 }
 
 /** Called from UserHub.webSocketClose for every socket that closes. */
-export async function onSocketClosed(hub: UserHub, ws: WebSocket): Promise<void> {
+export async function onSocketClosed(hub: HubContext, ws: WebSocket): Promise<void> {
 	try {
 		const store = storeOf(hub);
 		const socketId = hub.identity(ws).s;
@@ -186,7 +186,7 @@ export async function onSocketClosed(hub: UserHub, ws: WebSocket): Promise<void>
 }
 
 /** UserHub.alarm: whatever the current call needs now. */
-export async function onCallAlarm(hub: UserHub): Promise<void> {
+export async function onCallAlarm(hub: HubContext): Promise<void> {
 	const store = storeOf(hub);
 	const call = await store.load();
 	if (!call) return;

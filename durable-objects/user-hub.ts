@@ -8,23 +8,19 @@ import { createLogger } from "../src/lib/log";
 import { type PushNotification, sendToDevices } from "../src/providers/push";
 import type { DeliverBatch, DeliverResult } from "./chat-room/fanout";
 import { isFresh } from "./user-hub/chat-events";
+import type { HubContext, SocketIdentity } from "./user-hub/context";
 import { deliverBatch } from "./user-hub/deliver";
 import { SocketGuard } from "./user-hub/guard";
 import { hubSocketMessage, openHubSocket } from "./user-hub/hub-socket";
 import { announcePresence } from "./user-hub/presence";
-import { closeLateViewer, closeRevoked, RevokedSessions } from "./user-hub/revoked";
+import { closeLateViewer, closeRevoked } from "./user-hub/revoked";
+import { RevokedSessions } from "./user-hub/revoked-sessions";
 import { type Device, HubStore } from "./user-hub/store";
 import { armViewCheck, onViewAlarm } from "./user-hub/view-check";
 import { onlineBeyond, socketsChanged, viewChanged } from "./user-hub/views";
 import { handleCallSignal, onCallAlarm, onSocketClosed } from "./user-hub-calls";
 
-/**
- * The only per-socket state that survives hibernation: who (`u`), which
- * socket (`s`), how (`t`), from which device, i.e. auth session (`d`;
- * absent on sockets opened before devices were tracked), and `b` when the
- * client asked for `events` frames (batch=1).
- */
-export type SocketIdentity = { u: string; s: string; t: Transport; d?: string; b?: 1 };
+export type { SocketIdentity } from "./user-hub/context";
 
 /**
  * UserHub, one per user (named by user id): every device's socket (GET /v1/ws
@@ -37,72 +33,74 @@ export type SocketIdentity = { u: string; s: string; t: Transport; d?: string; b
  * others, and pushes when no device is connected.
  */
 export class UserHub extends DurableObject<Env> {
-	readonly store: HubStore;
-	/** Sessions revoked lately (user-hub/revoked.ts). */
-	readonly revoked: RevokedSessions;
-	readonly log = createLogger({ do: "UserHub" }, this.env.LOG_LEVEL);
-	readonly guard = new SocketGuard();
-	/** Live events held back while a socket's replay of that chat is being sent. */
-	readonly replaying = new Map<string, HubEvent[]>();
-	/**
-	 * Highest message seq written to each "socketId:chatId". A socket is
-	 * ordered and reliable, so anything at or below it is already on its way:
-	 * replays start after it and live duplicates are dropped (exactly once per
-	 * socket). Memory only: a hub hibernates only when nothing is in flight.
-	 */
-	readonly sentSeq = new Map<string, number>();
+	readonly #store: HubStore;
+	readonly #revoked: RevokedSessions;
+	readonly #log = createLogger({ do: "UserHub" }, this.env.LOG_LEVEL);
+	/** What the helper modules get instead of this class (user-hub/context.ts). */
+	readonly #hub: HubContext;
 
-	/**
-	 * Sends a chat event to a subscribed socket, at most once per message seq.
-	 * A message past a gap (its predecessors were lost with an evicted room's
-	 * queue, or a replay had `more`) is still sent but does not advance the
-	 * mark: the client, seeing the gap, subscribes again from its last seq and
-	 * the replay fills it.
-	 */
-	sendChatEvent(ws: WebSocket, socketId: string, e: HubEvent, transport?: Transport): void {
-		if (isFresh(this.sentSeq, socketId, e)) this.send(ws, e, transport);
+	/** For tests (inside runInDurableObject): the context the helpers get. Not RPC: statics are not on the stub. */
+	static context(hub: UserHub): HubContext {
+		return hub.#hub;
 	}
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		this.store = new HubStore(ctx.storage.sql);
-		this.revoked = new RevokedSessions(ctx.storage.sql);
-	}
-
-	/** Bindings, for the helper modules (dispatch, calls). */
-	get bindings(): Env {
-		return this.env;
-	}
-
-	get state(): DurableObjectState {
-		return this.ctx;
+		this.#store = new HubStore(ctx.storage.sql);
+		this.#revoked = new RevokedSessions(ctx.storage.sql);
+		const self = this;
+		const sentSeq = new Map<string, number>();
+		this.#hub = {
+			env,
+			state: ctx,
+			store: this.#store,
+			revoked: this.#revoked,
+			log: this.#log,
+			guard: new SocketGuard(),
+			replaying: new Map<string, HubEvent[]>(),
+			sentSeq,
+			get userId() {
+				return self.#userId;
+			},
+			identity: (ws) => this.#identity(ws),
+			sockets: () => ctx.getWebSockets(),
+			openSockets: () => this.#openSockets(),
+			send: (ws, frame, transport) => this.#send(ws, frame, transport),
+			// A message past a gap (its predecessors were lost with an evicted room's queue,
+			// or a replay had `more`) is still sent but does not advance the mark: the client,
+			// seeing the gap, subscribes again from its last seq and the replay fills it.
+			sendChatEvent: (ws, socketId, e, transport) => {
+				if (isFresh(sentSeq, socketId, e)) this.#send(ws, e, transport);
+			},
+			redeem: (ticket) => this.#redeem(ticket),
+			presenceChanged: (online) => this.#presenceChanged(online),
+			sendPush: (n) => this.sendPush(n),
+			registerDevice: (userId, d) => this.registerDevice(userId, d),
+			unregisterDevice: (deviceId) => this.unregisterDevice(deviceId),
+		};
 	}
 
 	/** The user this hub belongs to (known from the first RPC that named it). */
-	get userId(): string {
-		return this.store.meta("user_id") ?? "";
+	get #userId(): string {
+		return this.#store.meta("user_id") ?? "";
 	}
 
-	private own(userId: string) {
-		if (this.store.meta("user_id") !== userId) this.store.setMeta("user_id", userId);
+	#own(userId: string) {
+		if (this.#store.meta("user_id") !== userId) this.#store.setMeta("user_id", userId);
 	}
 
-	identity(ws: WebSocket): SocketIdentity {
+	#identity(ws: WebSocket): SocketIdentity {
 		return ws.deserializeAttachment() as SocketIdentity;
 	}
 
-	sockets(): WebSocket[] {
-		return this.ctx.getWebSockets();
-	}
-
 	/** Sends one frame; a socket that is already closing is skipped. Returns whether it was written. */
-	send(
+	#send(
 		ws: WebSocket,
 		frame: ServerFrame | { type: string; [k: string]: unknown },
 		transport?: Transport,
 	): boolean {
 		try {
-			ws.send(encodeFrame(frame, transport ?? this.identity(ws).t));
+			ws.send(encodeFrame(frame, transport ?? this.#identity(ws).t));
 			return true;
 		} catch {
 			return false;
@@ -114,11 +112,11 @@ export class UserHub extends DurableObject<Env> {
 	 * hash is stored, with the auth session (device) that asked for it.
 	 */
 	async mintTicket(userId: string, sessionId = ""): Promise<{ ticket: string; expires_at: number }> {
-		this.own(userId);
+		this.#own(userId);
 		const secret = randomToken(24);
 		const now = Date.now();
 		const expires_at = now + LIMITS.TICKET_TTL_MS;
-		this.store.addTicket(await sha256Hex(secret), expires_at, now, sessionId);
+		this.#store.addTicket(await sha256Hex(secret), expires_at, now, sessionId);
 		return { ticket: `${userId}.${secret}`, expires_at };
 	}
 
@@ -132,19 +130,19 @@ export class UserHub extends DurableObject<Env> {
 	 * @example const t = await hubOf(env, userId).redeemTicket(ticket); if (!t) throw invalidTicket();
 	 */
 	async redeemTicket(ticket: string): Promise<{ session: string; others: boolean } | null> {
-		const session = await this.redeem(ticket);
+		const session = await this.#redeem(ticket);
 		if (session === null) return null;
-		return { session, others: onlineBeyond(this, new Set([session])) };
+		return { session, others: onlineBeyond(this.#hub, new Set([session])) };
 	}
 
 	/** Single use: the session a valid ticket of this hub's user was minted for, else null. */
-	async redeem(ticket: string): Promise<string | null> {
+	async #redeem(ticket: string): Promise<string | null> {
 		const [userId, secret] = ticket.split(".");
-		if (!userId || !secret || userId !== this.userId) return null;
+		if (!userId || !secret || userId !== this.#userId) return null;
 		const now = Date.now();
-		const session = this.store.redeemTicket(await sha256Hex(secret), now);
+		const session = this.#store.redeemTicket(await sha256Hex(secret), now);
 		// A ticket minted in the moment its session was revoked dies too.
-		return session !== null && this.revoked.has(session, now) ? null : session;
+		return session !== null && this.#revoked.has(session, now) ? null : session;
 	}
 
 	/**
@@ -153,7 +151,7 @@ export class UserHub extends DurableObject<Env> {
 	 * they view, closes with 4401 (user-hub/revoked.ts).
 	 */
 	async sessionsRevoked(sessionIds: string[]): Promise<{ hub: number; chats: number }> {
-		return closeRevoked(this, sessionIds);
+		return closeRevoked(this.#hub, sessionIds);
 	}
 
 	/**
@@ -162,57 +160,58 @@ export class UserHub extends DurableObject<Env> {
 	 * chat's events (see user-hub/views.ts and view-check.ts).
 	 */
 	async viewing(userId: string, chatId: string, sessionId: string, delta: 1 | -1, socketId: string) {
-		this.own(userId);
-		const wanted = viewChanged(this, chatId, sessionId, socketId, delta);
+		this.#own(userId);
+		const wanted = viewChanged(this.#hub, chatId, sessionId, socketId, delta);
 		if (delta === 1) {
-			this.ctx.waitUntil(armViewCheck(this));
-			closeLateViewer(this, chatId, sessionId);
+			this.ctx.waitUntil(armViewCheck(this.#hub));
+			closeLateViewer(this.#hub, chatId, sessionId);
 		}
 		return wanted;
 	}
 
 	/** The upgrade, already checked for Origin and transport by the Worker (user-hub/hub-socket.ts). */
 	override async fetch(request: Request): Promise<Response> {
-		return openHubSocket(this, request);
+		return openHubSocket(this.#hub, request);
 	}
 
 	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
-		return hubSocketMessage(this, ws, raw);
+		return hubSocketMessage(this.#hub, ws, raw);
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
 		try {
-			const who = this.identity(ws);
-			this.store.unsubscribe(who.s);
-			for (const key of this.sentSeq.keys()) if (key.startsWith(`${who.s}:`)) this.sentSeq.delete(key);
+			const who = this.#identity(ws);
+			this.#store.unsubscribe(who.s);
+			for (const key of this.#hub.sentSeq.keys())
+				if (key.startsWith(`${who.s}:`)) this.#hub.sentSeq.delete(key);
 			try {
 				ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
 			} catch {
 				// Already closed.
 			}
-			await onSocketClosed(this, ws);
-			await socketsChanged(this, ws);
-			if (this.openSockets().filter((s) => s !== ws).length === 0) {
-				await this.presenceChanged(false);
+			await onSocketClosed(this.#hub, ws);
+			await socketsChanged(this.#hub, ws);
+			if (this.#openSockets().filter((s) => s !== ws).length === 0) {
+				await this.#presenceChanged(false);
 			}
 		} catch (err) {
-			this.log.error("UserHub.webSocketClose failed", { err: String(err) });
+			this.#log.error("UserHub.webSocketClose failed", { err: String(err) });
 		}
 	}
 
 	override async webSocketError(ws: WebSocket, error: unknown) {
 		try {
-			this.log.warn("UserHub.webSocketError", { err: String(error) });
-			this.store.unsubscribe(this.identity(ws).s);
-			await socketsChanged(this, ws);
+			this.#log.warn("UserHub.webSocketError", { err: String(error) });
+			this.#store.unsubscribe(this.#identity(ws).s);
+			await socketsChanged(this.#hub, ws);
 		} catch (err) {
-			this.log.error("UserHub.webSocketError failed", { err: String(err) });
+			this.#log.error("UserHub.webSocketError failed", { err: String(err) });
 		}
 	}
 
 	/** The user's sockets that are open (not closing). */
-	openSockets(): WebSocket[] {
-		return this.sockets().filter((s) => s.readyState === WebSocket.OPEN);
+	#openSockets(): WebSocket[] {
+		return this.ctx.getWebSockets().filter((s) => s.readyState === WebSocket.OPEN);
 	}
 
 	/**
@@ -224,53 +223,53 @@ export class UserHub extends DurableObject<Env> {
 	async pushEvent(event: { type: string; [k: string]: unknown }): Promise<number> {
 		let n = 0;
 		if (event.type === "chat.removed" && typeof event.chat_id === "string")
-			this.store.unsubscribeChat(event.chat_id);
-		for (const ws of this.openSockets()) if (this.send(ws, event)) n++;
+			this.#store.unsubscribeChat(event.chat_id);
+		for (const ws of this.#openSockets()) if (this.#send(ws, event)) n++;
 		return n;
 	}
 
 	/** RPC from another user's hub: WebRTC call signalling (see user-hub-calls.ts). */
 	async callSignal(signal: PeerSignal): Promise<PeerReply> {
-		return handleCallSignal(this, signal);
+		return handleCallSignal(this.#hub, signal);
 	}
 
 	/** Call timers (user-hub-calls.ts) and view checks (user-hub/view-check.ts) share the one alarm; each keeps an earlier one. */
 	override async alarm() {
 		try {
-			await onCallAlarm(this);
+			await onCallAlarm(this.#hub);
 		} catch (err) {
-			this.log.error("UserHub.alarm failed", { err: String(err) });
+			this.#log.error("UserHub.alarm failed", { err: String(err) });
 			throw err; // the runtime retries a failed alarm with backoff
 		} finally {
-			await onViewAlarm(this);
+			await onViewAlarm(this.#hub);
 		}
 	}
 
 	/** CONTRACT: whether any device of this user is connected. */
 	async isOnline(): Promise<boolean> {
-		return this.openSockets().length > 0;
+		return this.#openSockets().length > 0;
 	}
 
 	/** Presence for others (callers honour `users.hidden` before asking). */
 	async presence(): Promise<{ online: boolean; last_seen: number | null }> {
-		const online = this.openSockets().length > 0;
-		const last = this.store.meta("last_seen");
+		const online = this.#openSockets().length > 0;
+		const last = this.#store.meta("last_seen");
 		return { online, last_seen: online ? Date.now() : last ? Number(last) : null };
 	}
 
 	/** Announces presence to contacts (and stamps last seen when going offline). */
-	async presenceChanged(online: boolean) {
-		if (!online) this.store.setMeta("last_seen", Date.now());
+	async #presenceChanged(online: boolean) {
+		if (!online) this.#store.setMeta("last_seen", Date.now());
 		try {
-			await announcePresence(this.env, this.userId, online, online ? null : Date.now());
+			await announcePresence(this.env, this.#userId, online, online ? null : Date.now());
 		} catch (err) {
-			this.log.warn("presence announce failed", { err: String(err) });
+			this.#log.warn("presence announce failed", { err: String(err) });
 		}
 	}
 
 	/** Called by ChatRooms: the chat's events to this user's sockets (user-hub/deliver.ts). */
 	async deliver(batch: DeliverBatch): Promise<DeliverResult> {
-		return deliverBatch(this, batch);
+		return deliverBatch(this.#hub, batch);
 	}
 
 	/** Registers (or updates) a device for push, as the Egg seed's c2s_device_register. */
@@ -278,23 +277,23 @@ export class UserHub extends DurableObject<Env> {
 		userId: string,
 		d: { device_id: string; type: "webpush" | "fcm"; push_token: string },
 	) {
-		this.own(userId);
-		this.store.upsertDevice(d, Date.now());
+		this.#own(userId);
+		this.#store.upsertDevice(d, Date.now());
 		return { device_id: d.device_id, type: d.type };
 	}
 
 	async unregisterDevice(deviceId: string): Promise<boolean> {
-		return this.store.removeDevice(deviceId);
+		return this.#store.removeDevice(deviceId);
 	}
 
 	async devices(): Promise<Omit<Device, "push_token">[]> {
-		return this.store.devices().map(({ push_token: _, ...d }) => d);
+		return this.#store.devices().map(({ push_token: _, ...d }) => d);
 	}
 
 	/** Sends a push to every registered device; devices the provider reports gone are forgotten. */
 	async sendPush(n: PushNotification): Promise<{ sent: number; failed: number }> {
-		const result = await sendToDevices(this.env, this.userId, this.store.devices(), n);
-		for (const id of result.gone) this.store.removeDevice(id);
+		const result = await sendToDevices(this.env, this.#userId, this.#store.devices(), n);
+		for (const id of result.gone) this.#store.removeDevice(id);
 		return { sent: result.sent, failed: result.failed };
 	}
 }

@@ -10,17 +10,17 @@ import type {
 	Target,
 } from "../../src/domain/calls/types";
 import { hubOf } from "../../src/domain/chats/deps";
-import type { UserHub } from "../user-hub";
+import type { HubContext } from "../user-hub/context";
 
 /** The open sockets of this hub a target names. */
-export function socketsFor(hub: UserHub, to: Target): WebSocket[] {
+export function socketsFor(hub: HubContext, to: Target): WebSocket[] {
 	const open = hub.sockets().filter((ws) => ws.readyState === WebSocket.OPEN);
 	if ("socket" in to) return open.filter((ws) => hub.identity(ws).s === to.socket);
 	return open.filter((ws) => hub.identity(ws).s !== to.except);
 }
 
 /** Sends one call event; returns how many sockets got it. */
-export function sendEvent(hub: UserHub, to: Target, frame: CallEvent): number {
+export function sendEvent(hub: HubContext, to: Target, frame: CallEvent): number {
 	let n = 0;
 	for (const ws of socketsFor(hub, to)) if (hub.send(ws, frame satisfies CallEvent)) n++;
 	return n;
@@ -31,13 +31,13 @@ export function sendEvent(hub: UserHub, to: Target, frame: CallEvent): number {
  * crashed) comes back as null so the caller decides what that means.
  */
 export async function signalPeer(
-	hub: UserHub,
+	hub: HubContext,
 	call: CallRecord,
 	signal: PeerSignal,
 ): Promise<PeerReply | null> {
 	const peerId = call.role === "caller" ? call.calleeId : call.callerId;
 	try {
-		return await hubOf(hub.bindings, peerId).callSignal(signal);
+		return await hubOf(hub.env, peerId).callSignal(signal);
 	} catch (err) {
 		hub.log.warn("UserHub calls: peer signal failed", {
 			kind: signal.kind,
@@ -54,7 +54,7 @@ export async function signalPeer(
  * so "answered elsewhere" is never sent for an answer that did not count.
  */
 export async function perform(
-	hub: UserHub,
+	hub: HubContext,
 	call: CallRecord,
 	effects: Effect[],
 ): Promise<{ answerRefused: { end?: CallEnd } } | null> {
@@ -82,7 +82,7 @@ export async function perform(
 }
 
 /** No device is connected: a push wakes the app, which connects and gets the offer replayed. */
-async function wakeCallee(hub: UserHub, call: CallRecord): Promise<void> {
+async function wakeCallee(hub: HubContext, call: CallRecord): Promise<void> {
 	const name = call.incoming?.caller.display_name || "Someone";
 	try {
 		await hub.sendPush({
@@ -101,10 +101,10 @@ async function wakeCallee(hub: UserHub, call: CallRecord): Promise<void> {
 }
 
 /** The caller's hub writes the history row (idempotent; retried when the record is forgotten). */
-export async function writeHistory(hub: UserHub, call: CallRecord): Promise<void> {
+export async function writeHistory(hub: HubContext, call: CallRecord): Promise<void> {
 	if (call.role !== "caller" || call.state !== "ended") return;
 	try {
-		await recordCall(createDb(hub.bindings.DB), call);
+		await recordCall(createDb(hub.env.DB), call);
 	} catch (err) {
 		hub.log.error("UserHub calls: history write failed", { callId: call.id, err: String(err) });
 	}

@@ -11,7 +11,7 @@ import { turnServerInfo } from "../../src/domain/turn/info";
 import { issueTurnLease } from "../../src/domain/turn/lease";
 import type { TurnCredentials } from "../../src/domain/turn/types";
 import { newId } from "../../src/lib/ids";
-import type { SocketIdentity, UserHub } from "../user-hub";
+import type { HubContext, SocketIdentity } from "../user-hub/context";
 import { perform, sendEvent, signalPeer } from "./effects";
 import type { CallStore } from "./store";
 
@@ -30,8 +30,12 @@ export type Reply =
  * c2s_lock_turn_server; sending it again renews the lease). Shares the
  * per-user rate limit with POST /v1/turn/credentials; failures throw ApiError.
  */
-export async function lockTurn(hub: UserHub, store: CallStore, who: SocketIdentity): Promise<TurnServerInfo> {
-	const creds = await issueTurnLease(hub.bindings, who.u);
+export async function lockTurn(
+	hub: HubContext,
+	store: CallStore,
+	who: SocketIdentity,
+): Promise<TurnServerInfo> {
+	const creds = await issueTurnLease(hub.env, who.u);
 	await store.lockTurn(who.s, creds);
 	return turnServerInfo(creds);
 }
@@ -41,12 +45,12 @@ export async function lockTurn(hub: UserHub, store: CallStore, who: SocketIdenti
  * one while fresh, else a new one, locked and sent as `call.turn_server`.
  * Without one the call still works peer to peer or over STUN.
  */
-async function ensureCallerTurn(hub: UserHub, store: CallStore, who: SocketIdentity): Promise<void> {
+async function ensureCallerTurn(hub: HubContext, store: CallStore, who: SocketIdentity): Promise<void> {
 	const locked = await store.turnFor(who.s);
 	if (locked && locked.expiresAt - Date.now() > TURN_RENEW_BEFORE_MS) return;
 	let creds: TurnCredentials;
 	try {
-		creds = await createTurnProvider(hub.bindings).issue(who.u);
+		creds = await createTurnProvider(hub.env).issue(who.u);
 	} catch (err) {
 		hub.log.warn("UserHub calls: no TURN lease for offer", { err: String(err) });
 		return;
@@ -60,9 +64,9 @@ async function ensureCallerTurn(hub: UserHub, store: CallStore, who: SocketIdent
  * hub (the caller's credentials never leave the caller); null if none can
  * be had, and the callee's devices ring without one.
  */
-export async function calleeTurn(hub: UserHub, calleeId: string): Promise<TurnServerInfo | null> {
+export async function calleeTurn(hub: HubContext, calleeId: string): Promise<TurnServerInfo | null> {
 	try {
-		return turnServerInfo(await createTurnProvider(hub.bindings).issue(calleeId));
+		return turnServerInfo(await createTurnProvider(hub.env).issue(calleeId));
 	} catch (err) {
 		hub.log.warn("UserHub calls: no TURN lease for the callee", { err: String(err) });
 		return null;
@@ -80,14 +84,14 @@ export async function calleeTurn(hub: UserHub, calleeId: string): Promise<TurnSe
  * before any ack/answer/bye for it can arrive.
  */
 export async function startCall(
-	hub: UserHub,
+	hub: HubContext,
 	store: CallStore,
 	who: SocketIdentity,
 	input: { callee: string; sdp: string },
 	reply: (r: Reply) => void,
 ): Promise<void> {
-	await enforceRateLimit(hub.bindings.RATE_LIMITER, `call:offer:${who.u}`, OFFER_RATE);
-	const db = createDb(hub.bindings.DB);
+	await enforceRateLimit(hub.env.RATE_LIMITER, `call:offer:${who.u}`, OFFER_RATE);
+	const db = createDb(hub.env.DB);
 	const [caller, known] = await Promise.all([
 		db.select({ id: users.id, displayName: users.displayName }).from(users).where(eq(users.id, who.u)).get(),
 		input.callee === who.u ? true : shareChat(db, who.u, input.callee),
@@ -134,7 +138,7 @@ export async function startCall(
 }
 
 /** Saves a transition's record and performs its effects. */
-export async function apply(hub: UserHub, store: CallStore, t: Transition): Promise<void> {
+export async function apply(hub: HubContext, store: CallStore, t: Transition): Promise<void> {
 	if (!t.ok) return;
 	await store.save(t.call);
 	await perform(hub, t.call, t.effects);

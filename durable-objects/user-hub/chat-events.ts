@@ -1,5 +1,5 @@
 import type { ChatEvent, HubEvent } from "@hatch/contract/frames";
-import type { SocketIdentity, UserHub } from "../user-hub";
+import type { HubContext, SocketIdentity } from "./context";
 
 /**
  * Whether `e` should go to a subscribed socket: a message.new already sent
@@ -26,7 +26,7 @@ export function isFresh(sentSeq: Map<string, number>, socketId: string, e: HubEv
  *
  * @example sendChatEvents(hub, ws, hub.identity(ws), batch.events);
  */
-export function sendChatEvents(hub: UserHub, ws: WebSocket, who: SocketIdentity, events: ChatEvent[]) {
+export function sendChatEvents(hub: HubContext, ws: WebSocket, who: SocketIdentity, events: ChatEvent[]) {
 	const fresh = events.filter((e) => isFresh(hub.sentSeq, who.s, e));
 	const first = fresh[0];
 	if (who.b && first && fresh.length > 1)

@@ -1,7 +1,7 @@
 import type { HubEvent } from "@hatch/contract/frames";
 import type { DeliverBatch, DeliverResult } from "../chat-room/fanout";
-import type { UserHub } from "../user-hub";
 import { sendChatEvents } from "./chat-events";
+import type { HubContext } from "./context";
 import { heldBack } from "./view-check";
 
 /**
@@ -13,7 +13,7 @@ import { heldBack } from "./view-check";
  *
  * @example override async deliver(batch) { return deliverBatch(this, batch); }
  */
-export function deliverBatch(hub: UserHub, batch: DeliverBatch): DeliverResult {
+export function deliverBatch(hub: HubContext, batch: DeliverBatch): DeliverResult {
 	const sockets = hub.openSockets();
 	const watchers = hub.store.watchers(batch.chatId);
 	const viewing = hub.store.viewers(batch.chatId);

@@ -24,7 +24,7 @@ import {
 import { getChat, listChats } from "../../src/domain/chats/queries";
 import { assertPushToken } from "../../src/domain/push/subscription";
 import { ApiError } from "../../src/errors";
-import type { SocketIdentity, UserHub } from "../user-hub";
+import type { HubContext, SocketIdentity } from "./context";
 import { presenceOf } from "./presence";
 
 /**
@@ -33,12 +33,12 @@ import { presenceOf } from "./presence";
  * (call.* frames never get here: see user-hub-calls.ts.)
  */
 export async function dispatch(
-	hub: UserHub,
+	hub: HubContext,
 	ws: WebSocket,
 	who: SocketIdentity,
 	f: ClientFrame,
 ): Promise<unknown> {
-	const env = hub.bindings;
+	const env = hub.env;
 	const me = who.u;
 	const deps: ChatDeps = { env, db: createDb(env.DB) };
 	switch (f.type) {
@@ -127,13 +127,13 @@ export async function dispatch(
  * first replayed message on the client sees each message once and in order.
  */
 async function subscribe(
-	hub: UserHub,
+	hub: HubContext,
 	ws: WebSocket,
 	who: SocketIdentity,
 	chatId: string,
 	afterSeq?: number,
 ) {
-	const room = roomOf(hub.bindings, chatId);
+	const room = roomOf(hub.env, chatId);
 	const key = `${who.s}:${chatId}`;
 	if (afterSeq === undefined) {
 		const { last_seq } = unwrap(await room.canRead(chatId, who.u));

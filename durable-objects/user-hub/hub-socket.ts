@@ -2,8 +2,8 @@ import { decodedId, decodeFrame, type Transport } from "@hatch/contract/codec";
 import type { ErrorFrame, HubEvent, ServerFrame } from "@hatch/contract/frames";
 import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
-import type { SocketIdentity, UserHub } from "../user-hub";
 import { handleCallFrame, onSocketOpened } from "../user-hub-calls";
+import type { HubContext, SocketIdentity } from "./context";
 import { dispatch } from "./dispatch";
 import { sessionConnected } from "./view-check";
 import { socketsChanged } from "./views";
@@ -15,7 +15,7 @@ import { socketsChanged } from "./views";
  *
  * @example override async fetch(request) { return openHubSocket(this, request); }
  */
-export async function openHubSocket(hub: UserHub, request: Request): Promise<Response> {
+export async function openHubSocket(hub: HubContext, request: Request): Promise<Response> {
 	const query = new URL(request.url).searchParams;
 	const ticket = query.get("ticket") ?? "";
 	const batch = query.get("batch") === "1";
@@ -63,7 +63,7 @@ export async function openHubSocket(hub: UserHub, request: Request): Promise<Res
  *
  * @example override async webSocketMessage(ws, raw) { return hubSocketMessage(this, ws, raw); }
  */
-export async function hubSocketMessage(hub: UserHub, ws: WebSocket, raw: string | ArrayBuffer) {
+export async function hubSocketMessage(hub: HubContext, ws: WebSocket, raw: string | ArrayBuffer) {
 	try {
 		const who = hub.identity(ws);
 		// Decoded before the rate check, so even a refused request is answered with its own id.

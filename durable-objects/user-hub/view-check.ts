@@ -26,7 +26,7 @@
  * times per VIEW_IDLE_LEASE_MS, one RPC each.
  */
 import { roomOf } from "../../src/domain/chats/deps";
-import type { UserHub } from "../user-hub";
+import type { HubContext } from "./context";
 import { retell } from "./views";
 
 /** How often views that matter are confirmed with their rooms. */
@@ -35,7 +35,7 @@ export const VIEW_LEASE_MS = 30_000;
 export const VIEW_IDLE_LEASE_MS = 600_000;
 
 /** Checks under way, per hub and chat: a second trigger joins the first. */
-const running = new WeakMap<UserHub, Map<string, Promise<void>>>();
+const running = new WeakMap<HubContext, Map<string, Promise<void>>>();
 
 /**
  * Confirms the views of `chatIds` with their rooms and forgets the sockets
@@ -43,7 +43,7 @@ const running = new WeakMap<UserHub, Map<string, Promise<void>>>();
  *
  * @example await checkViews(hub, ["chat-1"]); // a stale view of chat-1 is gone
  */
-export async function checkViews(hub: UserHub, chatIds: Iterable<string>): Promise<void> {
+export async function checkViews(hub: HubContext, chatIds: Iterable<string>): Promise<void> {
 	let mine = running.get(hub);
 	if (!mine) {
 		mine = new Map();
@@ -62,12 +62,12 @@ export async function checkViews(hub: UserHub, chatIds: Iterable<string>): Promi
 	await Promise.all(checks);
 }
 
-async function checkChat(hub: UserHub, chatId: string): Promise<void> {
+async function checkChat(hub: HubContext, chatId: string): Promise<void> {
 	const asked = hub.store.viewSockets(chatId);
 	if (!asked.length) return;
 	let open: string[];
 	try {
-		open = await roomOf(hub.bindings, chatId).openViewers(hub.userId, asked);
+		open = await roomOf(hub.env, chatId).openViewers(hub.userId, asked);
 	} catch (err) {
 		hub.log.warn("openViewers failed", { chatId, err: String(err) });
 		return;
@@ -82,7 +82,7 @@ async function checkChat(hub: UserHub, chatId: string): Promise<void> {
 }
 
 /** Sessions with an open hub socket: the only ones whose views hold anything back. */
-function openSessions(hub: UserHub): Set<string> {
+function openSessions(hub: HubContext): Set<string> {
 	const sessions = new Set<string>();
 	for (const ws of hub.openSockets()) {
 		const d = hub.identity(ws).d;
@@ -92,7 +92,7 @@ function openSessions(hub: UserHub): Set<string> {
 }
 
 /** The chats whose views the alarm confirms now: those that matter, and any unconfirmed for long. */
-function dueChats(hub: UserHub, now: number): string[] {
+function dueChats(hub: HubContext, now: number): string[] {
 	const due = hub.store.chatsViewedBy(openSessions(hub));
 	return [...due, ...hub.store.chatsUncheckedSince(now - VIEW_IDLE_LEASE_MS / 2)];
 }
@@ -102,7 +102,7 @@ function dueChats(hub: UserHub, now: number): string[] {
  * within VIEW_IDLE_LEASE_MS while any view exists. An earlier alarm (the
  * calls module's) is kept; the alarm runs both.
  */
-export async function armViewCheck(hub: UserHub): Promise<void> {
+export async function armViewCheck(hub: HubContext): Promise<void> {
 	if (!hub.store.chatsUncheckedSince(null).length) return;
 	const storage = hub.state.storage;
 	const current = await storage.getAlarm();
@@ -120,7 +120,7 @@ export async function armViewCheck(hub: UserHub): Promise<void> {
  * lease (a client reconnects its hub socket after the restarts that leave
  * views stale).
  */
-export async function sessionConnected(hub: UserHub, sessionId: string): Promise<void> {
+export async function sessionConnected(hub: HubContext, sessionId: string): Promise<void> {
 	try {
 		if (sessionId) await checkViews(hub, hub.store.chatsViewedBy([sessionId]));
 	} finally {
@@ -129,7 +129,7 @@ export async function sessionConnected(hub: UserHub, sessionId: string): Promise
 }
 
 /** The alarm: confirms every view that matters, then re-arms while any still does. Never throws. */
-export async function onViewAlarm(hub: UserHub): Promise<void> {
+export async function onViewAlarm(hub: HubContext): Promise<void> {
 	try {
 		await checkViews(hub, dueChats(hub, Date.now()));
 		await armViewCheck(hub);
@@ -143,7 +143,7 @@ export async function onViewAlarm(hub: UserHub): Promise<void> {
  * view of the chat was confirmed for two leases (the alarm did not run),
  * check now, in the background. Synchronous so `deliver` stays in order.
  */
-export function heldBack(hub: UserHub, chatId: string): void {
+export function heldBack(hub: HubContext, chatId: string): void {
 	const oldest = hub.store.oldestViewCheck(chatId);
 	if (oldest === null || oldest > Date.now() - 2 * VIEW_LEASE_MS) return;
 	hub.state.waitUntil(

@@ -16,7 +16,7 @@
  * the same device already shows it.
  */
 import { roomOf } from "../../src/domain/chats/deps";
-import type { UserHub } from "../user-hub";
+import type { HubContext } from "./context";
 
 /**
  * Whether an open hub socket of a session outside `sessions` exists
@@ -25,7 +25,7 @@ import type { UserHub } from "../user-hub";
  *
  * @example onlineBeyond(hub, new Set([sessionId])) // another device is online
  */
-export function onlineBeyond(hub: UserHub, sessions: ReadonlySet<string>, leaving?: WebSocket): boolean {
+export function onlineBeyond(hub: HubContext, sessions: ReadonlySet<string>, leaving?: WebSocket): boolean {
 	for (const ws of hub.openSockets()) {
 		if (ws === leaving) continue;
 		const d = hub.identity(ws).d;
@@ -35,7 +35,7 @@ export function onlineBeyond(hub: UserHub, sessions: ReadonlySet<string>, leavin
 }
 
 /** Whether a device that is not viewing `chatId` is online: then this hub wants the chat's events. */
-export function wantsChat(hub: UserHub, chatId: string, leaving?: WebSocket): boolean {
+export function wantsChat(hub: HubContext, chatId: string, leaving?: WebSocket): boolean {
 	return onlineBeyond(hub, hub.store.viewers(chatId), leaving);
 }
 
@@ -44,7 +44,7 @@ export function wantsChat(hub: UserHub, chatId: string, leaving?: WebSocket): bo
  * room; returns whether the hub (still) wants the chat's events.
  */
 export function viewChanged(
-	hub: UserHub,
+	hub: HubContext,
 	chatId: string,
 	sessionId: string,
 	socketId: string,
@@ -61,7 +61,7 @@ export function viewChanged(
  * the user views whose answer flipped. `leaving` is a socket that is closing
  * and must not count.
  */
-export async function socketsChanged(hub: UserHub, leaving?: WebSocket): Promise<void> {
+export async function socketsChanged(hub: HubContext, leaving?: WebSocket): Promise<void> {
 	await retell(hub, hub.store.viewedChats(), leaving);
 }
 
@@ -70,7 +70,7 @@ export async function socketsChanged(hub: UserHub, leaving?: WebSocket): Promise
  * hub wants its events, when that answer flipped.
  */
 export async function retell(
-	hub: UserHub,
+	hub: HubContext,
 	chats: { chat_id: string; wanted: number | null }[],
 	leaving?: WebSocket,
 ): Promise<void> {
@@ -79,7 +79,7 @@ export async function retell(
 		const now = wantsChat(hub, chat_id, leaving);
 		if (wanted !== null && !!wanted === now) continue;
 		hub.store.setWanted(chat_id, now);
-		calls.push(roomOf(hub.bindings, chat_id).hubWants(chat_id, hub.userId, now));
+		calls.push(roomOf(hub.env, chat_id).hubWants(chat_id, hub.userId, now));
 	}
 	const results = await Promise.allSettled(calls);
 	for (const r of results)

@@ -1,6 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { UserHub } from "../../durable-objects/user-hub";
+import { UserHub } from "../../durable-objects/user-hub";
 import { checkViews, VIEW_IDLE_LEASE_MS, VIEW_LEASE_MS } from "../../durable-objects/user-hub/view-check";
 import { hubOf, roomOf } from "../../src/domain/chats/deps";
 import { activeGroup, send } from "../chats/helpers";
@@ -133,7 +133,7 @@ describe("stale views: a chat-viewing socket whose close the hub never heard of"
 		const deskHub = await WsClient.connect(bob);
 		// A view the room never had, last confirmed long ago, and no alarm.
 		await runInDurableObject(hubOf(env, bob.id), async (hub: UserHub, state) => {
-			const d = hub.identity(state.getWebSockets()[0] as WebSocket).d as string;
+			const d = UserHub.context(hub).identity(state.getWebSockets()[0] as WebSocket).d as string;
 			state.storage.sql.exec(
 				"INSERT INTO views (chat_id, socket_id, session_id, checked_at) VALUES (?, 'ghost', ?, 0)",
 				chatId,
@@ -178,13 +178,13 @@ describe("live views are never dropped, and cost nothing per event", () => {
 		const chatId = await activeGroup(alice, [bob]);
 		const { desk, deskHub } = await deskViewing(bob, chatId);
 		const views = await runInDurableObject(hubOf(env, bob.id), async (hub: UserHub) => {
-			const session = hub.store.viewers(chatId).values().next().value as string;
+			const session = UserHub.context(hub).store.viewers(chatId).values().next().value as string;
 			await hub.viewing(bob.id, chatId, session, 1, "ghost");
-			const check = checkViews(hub, [chatId]);
+			const check = checkViews(UserHub.context(hub), [chatId]);
 			// The room is asked about the live socket and the ghost; this one comes after the question.
 			await hub.viewing(bob.id, chatId, session, 1, "opened-meanwhile");
 			await check;
-			return hub.store.viewSockets(chatId);
+			return UserHub.context(hub).store.viewSockets(chatId);
 		});
 		expect(views).toHaveLength(2);
 		expect(views).toContain("opened-meanwhile");
