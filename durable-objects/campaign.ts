@@ -97,7 +97,7 @@ export class Campaign extends DurableObject<Env> {
 
 	/** Starts a draft campaign: snapshots its settings and contacts, then dials from the next alarm. */
 	async start(campaignId: string): Promise<{ status: CampaignStatus; counts: Record<string, number> }> {
-		if (this.status() === "draft") {
+		if (this.#status() === "draft") {
 			const cfg = await loadCampaignConfig(this.env, campaignId);
 			let after = 0;
 			// Pages of 5,000: a 100,000-contact list is 20 reads.
@@ -112,26 +112,26 @@ export class Campaign extends DurableObject<Env> {
 				if (page.results.length < 5000) break;
 				after = page.results.at(-1)?.id ?? after;
 			}
-			this.setMeta("config", cfg);
+			this.#setMeta("config", cfg);
 			this.cfg = cfg;
-			await this.transition("running", "campaign.started");
+			await this.#transition("running", "campaign.started");
 		}
-		return { status: this.status(), counts: engineCounts(this.sql) };
+		return { status: this.#status(), counts: engineCounts(this.sql) };
 	}
 
 	async pause(): Promise<{ status: CampaignStatus }> {
-		if (this.status() === "running") await this.transition("paused", "campaign.paused");
-		return { status: this.status() };
+		if (this.#status() === "running") await this.#transition("paused", "campaign.paused");
+		return { status: this.#status() };
 	}
 
 	async resume(): Promise<{ status: CampaignStatus }> {
-		if (this.status() === "paused") await this.transition("running", "campaign.resumed");
-		return { status: this.status() };
+		if (this.#status() === "paused") await this.#transition("running", "campaign.resumed");
+		return { status: this.#status() };
 	}
 
 	/** Stops dialing, hangs up live calls and marks everyone not yet done as canceled. */
 	async cancel(): Promise<{ status: CampaignStatus }> {
-		const s = this.status();
+		const s = this.#status();
 		if (s !== "running" && s !== "paused") return { status: s };
 		const now = Date.now();
 		this.sql.exec("UPDATE contacts SET state = 'done', outcome = 'canceled' WHERE state = 'pending'");
@@ -140,20 +140,20 @@ export class Campaign extends DurableObject<Env> {
 			.toArray();
 		for (const q of queued)
 			if (!this.sending.has(q.call_id))
-				this.finish(q.call_id, "canceled", { reason: "campaign canceled", at: now });
+				this.#finish(q.call_id, "canceled", { reason: "campaign canceled", at: now });
 		const live = this.sql
 			.exec<{ call_id: string }>(`SELECT call_id FROM calls WHERE state IN ${LIVE_SQL}`)
 			.toArray();
-		await this.transition("canceled", "campaign.canceled");
+		await this.#transition("canceled", "campaign.canceled");
 		const dialer = dialerFor(this.env);
 		// Their `canceled` events arrive later and are applied like any other.
 		await Promise.allSettled(live.map((c) => dialer.cancelCall(c.call_id)));
-		return { status: this.status() };
+		return { status: this.#status() };
 	}
 
 	/** Status and counts by state. */
 	async getStatus() {
-		return { status: this.status(), counts: engineCounts(this.sql), webhooks: webhookCounts(this.sql) };
+		return { status: this.#status(), counts: engineCounts(this.sql), webhooks: webhookCounts(this.sql) };
 	}
 
 	async listCalls(filter: CdrFilter) {
@@ -169,7 +169,7 @@ export class Campaign extends DurableObject<Env> {
 			this.sql.exec("INSERT OR IGNORE INTO seen (call_id, seq) VALUES (?, ?)", ev.call_id, ev.seq)
 				.rowsWritten > 0;
 		if (!fresh) return { duplicate: true, applied: false };
-		const call = this.call(ev.call_id);
+		const call = this.#call(ev.call_id);
 		if (!call || TERMINAL.has(call.state)) return { duplicate: false, applied: false };
 		const at = Date.parse(ev.at) || Date.now();
 		switch (ev.type) {
@@ -209,17 +209,17 @@ export class Campaign extends DurableObject<Env> {
 			}
 			default:
 				this.sql.exec("UPDATE calls SET last_seq = MAX(last_seq, ?) WHERE call_id = ?", ev.seq, ev.call_id);
-				this.finish(ev.call_id, ev.type, { ...ev, at }, call);
+				this.#finish(ev.call_id, ev.type, { ...ev, at }, call);
 				// A running tick re-checks everything when it ends; at 100 calls/s the per-event
 				// alarm bookkeeping would otherwise compete with dialing for the one thread.
-				if (!this.ticking) await this.afterChange();
+				if (!this.ticking) await this.#afterChange();
 		}
 		return { duplicate: false, applied: true };
 	}
 
 	override async alarm(): Promise<void> {
 		try {
-			await this.tick();
+			await this.#tick();
 		} catch (err) {
 			this.log.error("Campaign.alarm failed", { error: (err as Error).message });
 			await this.ctx.storage.setAlarm(Date.now() + 5000);
@@ -228,45 +228,45 @@ export class Campaign extends DurableObject<Env> {
 
 	// ---- engine -------------------------------------------------------------
 
-	private async tick(): Promise<void> {
-		const cfg = this.config();
+	async #tick(): Promise<void> {
+		const cfg = this.#config();
 		if (!cfg) return;
 		const webhooks =
 			cfg.webhookUrl && cfg.webhookSecretEnc
 				? deliverDueWebhooks(this.sql, this.env, { url: cfg.webhookUrl, secretEnc: cfg.webhookSecretEnc })
 				: null;
-		await this.checkLost(cfg);
-		if (this.status() === "running" && (!cfg.window || isOpen(cfg.window, Date.now()))) {
+		await this.#checkLost(cfg);
+		if (this.#status() === "running" && (!cfg.window || isOpen(cfg.window, Date.now()))) {
 			this.ticking = true;
 			try {
-				await this.dialFor(cfg, TICK_BUDGET_MS);
+				await this.#dialFor(cfg, TICK_BUDGET_MS);
 			} finally {
 				this.ticking = false;
 			}
 		}
 		await webhooks;
-		await this.afterChange();
+		await this.#afterChange();
 	}
 
 	/** Dials for up to `budgetMs`, one call per rate slot, while slots and due contacts remain. */
-	private async dialFor(cfg: CampaignConfig, budgetMs: number): Promise<void> {
+	async #dialFor(cfg: CampaignConfig, budgetMs: number): Promise<void> {
 		const interval = 1000 / cfg.callsPerSecond;
 		const burst = Math.max(0, Math.ceil(cfg.callsPerSecond / 10) - 1);
 		const until = Date.now() + budgetMs;
 		const sends: Promise<void>[] = [];
-		while (this.status() === "running") {
+		while (this.#status() === "running") {
 			let now = Date.now();
-			const job = this.nextJob(now);
+			const job = this.#nextJob(now);
 			if (!job) break;
 			// A resend already holds its slot (queued calls count as live); only new attempts need one.
-			if (job.kind === "new" && this.liveCount() >= cfg.maxConcurrent) break;
+			if (job.kind === "new" && this.#liveCount() >= cfg.maxConcurrent) break;
 			if (job.kind === "new" && (!this.dncFor.has(job.number) || now - this.dncAt > DNC_MAX_AGE_MS)) {
 				// Do-not-call is re-read from D1 in batches just before dialing.
-				await (this.dncLoading ?? this.loadDnc(cfg, now));
-				if (!this.dncFor.has(job.number) || now - this.dncAt > DNC_MAX_AGE_MS) await this.loadDnc(cfg, now);
-				if (this.status() !== "running") break;
+				await (this.dncLoading ?? this.#loadDnc(cfg, now));
+				if (!this.dncFor.has(job.number) || now - this.dncAt > DNC_MAX_AGE_MS) await this.#loadDnc(cfg, now);
+				if (this.#status() !== "running") break;
 			} else if (job.kind === "new" && this.dncLeft <= DNC_PREFETCH_AT && !this.dncLoading) {
-				this.loadDnc(cfg, now).catch((err: Error) =>
+				this.#loadDnc(cfg, now).catch((err: Error) =>
 					this.log.warn("Campaign.loadDnc failed", { error: err.message }),
 				);
 			}
@@ -277,7 +277,7 @@ export class Campaign extends DurableObject<Env> {
 				);
 				continue;
 			}
-			let slot = this.slot();
+			let slot = this.#slot();
 			// Token bucket holding at most `burst` tokens (a tenth of a second's worth): a
 			// late timer may catch up a few calls, an idle engine never saves up a burst.
 			if (slot < now - burst * interval) slot = now - burst * interval;
@@ -285,20 +285,20 @@ export class Campaign extends DurableObject<Env> {
 			if (slot > now + 1) {
 				await new Promise((r) => setTimeout(r, slot - now));
 				now = Date.now();
-				if (this.status() !== "running" || (job.kind === "new" && this.liveCount() >= cfg.maxConcurrent))
+				if (this.#status() !== "running" || (job.kind === "new" && this.#liveCount() >= cfg.maxConcurrent))
 					break;
 			}
-			this.setSlot(slot + interval);
-			const callId = job.kind === "resend" ? job.callId : this.createAttempt(cfg, job.idx, job.number, now);
+			this.#setSlot(slot + interval);
+			const callId = job.kind === "resend" ? job.callId : this.#createAttempt(cfg, job.idx, job.number, now);
 			if (!callId) continue;
 			if (job.kind === "new") this.dncLeft--;
-			sends.push(this.send(cfg, callId));
+			sends.push(this.#send(cfg, callId));
 		}
 		await Promise.all(sends);
 	}
 
 	/** Re-reads do-not-call for the next DNC_BATCH due contacts (see `dnc`). */
-	private loadDnc(cfg: CampaignConfig, now: number): Promise<void> {
+	#loadDnc(cfg: CampaignConfig, now: number): Promise<void> {
 		const upcoming = this.sql
 			.exec<{ number: string }>(
 				"SELECT number FROM contacts WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
@@ -323,7 +323,7 @@ export class Campaign extends DurableObject<Env> {
 	}
 
 	/** The next thing to dial: a call the dialer has not yet taken, else a due contact. */
-	private nextJob(
+	#nextJob(
 		now: number,
 	): { kind: "resend"; callId: string } | { kind: "new"; idx: number; number: string } | null {
 		if (now >= this.resendDue) {
@@ -353,7 +353,7 @@ export class Campaign extends DurableObject<Env> {
 	}
 
 	/** Persists the attempt before the dialer hears of it: the id is what makes a resend safe. */
-	private createAttempt(cfg: CampaignConfig, idx: number, number: string, now: number): string | null {
+	#createAttempt(cfg: CampaignConfig, idx: number, number: string, now: number): string | null {
 		const attempt =
 			(this.sql
 				.exec<{ attempts: number }>("SELECT attempts FROM contacts WHERE idx = ? AND state = 'pending'", idx)
@@ -377,8 +377,8 @@ export class Campaign extends DurableObject<Env> {
 		return callId;
 	}
 
-	private async send(cfg: CampaignConfig, callId: string): Promise<void> {
-		const call = this.call(callId);
+	async #send(cfg: CampaignConfig, callId: string): Promise<void> {
+		const call = this.#call(callId);
 		if (call?.state !== "queued") return;
 		this.sending.add(callId);
 		try {
@@ -406,7 +406,7 @@ export class Campaign extends DurableObject<Env> {
 					callId,
 				);
 			} else if (result.code === "REJECTED" || call.send_tries + 1 >= MAX_SEND_TRIES) {
-				this.finish(callId, "failed", { reason: `dialer: ${result.message}`.slice(0, 300), at: now });
+				this.#finish(callId, "failed", { reason: `dialer: ${result.message}`.slice(0, 300), at: now });
 			} else {
 				// Same call id next time: if the dialer did take it after all, it answers 409.
 				const backoff = Math.min(30_000, 1000 * 2 ** Math.min(call.send_tries, 5));
@@ -431,13 +431,13 @@ export class Campaign extends DurableObject<Env> {
 	}
 
 	/** Ends an attempt once; applies the retry policy to its contact; queues the webhook. */
-	private finish(
+	#finish(
 		callId: string,
 		outcome: string,
 		ev: Omit<Partial<DialerEvent>, "at"> & { at: number },
 		known?: CallRow,
 	): void {
-		const call = known ?? this.call(callId);
+		const call = known ?? this.#call(callId);
 		if (!call || TERMINAL.has(call.state)) return;
 		this.sql.exec(
 			`UPDATE calls SET state = ?, outcome = ?, ended_at = ?, sip_code = COALESCE(?, sip_code), reason = COALESCE(?, reason),
@@ -455,14 +455,14 @@ export class Campaign extends DurableObject<Env> {
 			ev.amd_ms ?? null,
 			callId,
 		);
-		const cfg = this.config();
+		const cfg = this.#config();
 		const rule = cfg?.retry[outcome as "busy" | "no_answer" | "failed"];
 		const contact = this.sql
 			.exec<{ call_id: string | null }>("SELECT call_id FROM contacts WHERE idx = ?", call.idx)
 			.toArray()[0];
 		// Only the contact's current attempt may move it on.
 		if (contact?.call_id === callId) {
-			if (this.status() !== "canceled" && rule && call.attempt < rule.max_attempts) {
+			if (this.#status() !== "canceled" && rule && call.attempt < rule.max_attempts) {
 				this.sql.exec(
 					"UPDATE contacts SET state = 'pending', next_at = ?, outcome = ? WHERE idx = ?",
 					ev.at + rule.delay_s * 1000,
@@ -473,13 +473,13 @@ export class Campaign extends DurableObject<Env> {
 				this.sql.exec("UPDATE contacts SET state = 'done', outcome = ? WHERE idx = ?", outcome, call.idx);
 			}
 		}
-		const done = cfg?.webhookUrl ? this.call(callId) : undefined;
+		const done = cfg?.webhookUrl ? this.#call(callId) : undefined;
 		if (done && cfg?.webhookUrl)
 			enqueueWebhook(this.sql, "call.completed", { campaign_id: cfg.campaignId, ...cdrView(done) });
 	}
 
 	/** Gives up on calls the dialer took but never finished (it crashed, or its events were lost). */
-	private async checkLost(cfg: CampaignConfig): Promise<void> {
+	async #checkLost(cfg: CampaignConfig): Promise<void> {
 		const cutoff = Date.now() - (cfg.ringTimeoutS + cfg.maxDurationS) * 1000 - LOST_GRACE_MS;
 		const lost = this.sql
 			.exec<{ call_id: string }>(
@@ -488,29 +488,29 @@ export class Campaign extends DurableObject<Env> {
 			)
 			.toArray();
 		for (const l of lost)
-			this.finish(l.call_id, "failed", { reason: "no result from the dialer", at: Date.now() });
+			this.#finish(l.call_id, "failed", { reason: "no result from the dialer", at: Date.now() });
 	}
 
 	/** Completion check, D1 row, progress push and the next alarm. */
-	private async afterChange(): Promise<void> {
-		const s = this.status();
+	async #afterChange(): Promise<void> {
+		const s = this.#status();
 		if (s === "running") {
 			// Uses the (state, next_at) index: no scan of a 100,000-contact table per event.
 			const open = this.sql
 				.exec("SELECT 1 FROM contacts WHERE state IN ('pending', 'calling') LIMIT 1")
 				.toArray().length;
-			if (open === 0) await this.transition("completed", "campaign.completed");
+			if (open === 0) await this.#transition("completed", "campaign.completed");
 		}
 		const now = Date.now();
 		if (now - this.lastProgress >= PROGRESS_EVERY_MS) {
 			this.lastProgress = now;
-			await this.pushProgress();
+			await this.#pushProgress();
 		}
-		await this.scheduleNext(now);
+		await this.#scheduleNext(now);
 	}
 
-	private async scheduleNext(now: number): Promise<void> {
-		const cfg = this.config();
+	async #scheduleNext(now: number): Promise<void> {
+		const cfg = this.#config();
 		if (!cfg) return;
 		const times: number[] = [];
 		const hook = nextWebhookAt(this.sql);
@@ -521,19 +521,19 @@ export class Campaign extends DurableObject<Env> {
 			)
 			.one().t;
 		if (live !== null) times.push(live + (cfg.ringTimeoutS + cfg.maxDurationS) * 1000 + LOST_GRACE_MS);
-		if (this.status() === "running") {
+		if (this.#status() === "running") {
 			const resend = this.sql
 				.exec<{ t: number | null }>("SELECT MIN(COALESCE(send_at, 0)) AS t FROM calls WHERE state = 'queued'")
 				.one().t;
 			const due =
-				this.liveCount() < cfg.maxConcurrent
+				this.#liveCount() < cfg.maxConcurrent
 					? this.sql
 							.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM contacts WHERE state = 'pending'")
 							.one().t
 					: null;
 			let t = Math.min(resend ?? Number.POSITIVE_INFINITY, due ?? Number.POSITIVE_INFINITY);
 			if (Number.isFinite(t)) {
-				t = Math.max(t, this.slot());
+				t = Math.max(t, this.#slot());
 				if (cfg.window) t = nextOpen(cfg.window, Math.max(t, now)) ?? t;
 				times.push(t);
 			}
@@ -544,23 +544,23 @@ export class Campaign extends DurableObject<Env> {
 		if (current === null || current > at || current < now) await this.ctx.storage.setAlarm(at);
 	}
 
-	private async transition(to: CampaignStatus, event: string): Promise<void> {
-		const from = this.status();
-		this.setMeta("status", to);
+	async #transition(to: CampaignStatus, event: string): Promise<void> {
+		const from = this.#status();
+		this.#setMeta("status", to);
 		this.statusCache = to;
-		const cfg = this.config();
+		const cfg = this.#config();
 		if (!cfg) return;
 		const counts = engineCounts(this.sql);
 		if (cfg.webhookUrl)
 			enqueueWebhook(this.sql, event, { campaign_id: cfg.campaignId, status: to, previous: from, counts });
 		await syncCampaignRow(this.env, cfg.campaignId, to, counts);
-		await this.pushProgress();
-		await this.scheduleNext(Date.now());
+		await this.#pushProgress();
+		await this.#scheduleNext(Date.now());
 		if (to === "running") await this.ctx.storage.setAlarm(Date.now());
 	}
 
-	private async pushProgress(): Promise<void> {
-		const cfg = this.config();
+	async #pushProgress(): Promise<void> {
+		const cfg = this.#config();
 		if (!cfg) return;
 		try {
 			const hub = this.env.USER_HUB.get(this.env.USER_HUB.idFromName(cfg.ownerId)) as unknown as {
@@ -569,7 +569,7 @@ export class Campaign extends DurableObject<Env> {
 			await hub.pushEvent({
 				type: "campaign.progress",
 				campaign_id: cfg.campaignId,
-				status: this.status(),
+				status: this.#status(),
 				counts: engineCounts(this.sql),
 			} satisfies CampaignProgressEvent);
 		} catch (err) {
@@ -580,40 +580,40 @@ export class Campaign extends DurableObject<Env> {
 
 	// ---- small helpers ------------------------------------------------------
 
-	private status(): CampaignStatus {
-		this.statusCache ??= this.getMeta<CampaignStatus>("status") ?? "draft";
+	#status(): CampaignStatus {
+		this.statusCache ??= this.#getMeta<CampaignStatus>("status") ?? "draft";
 		return this.statusCache;
 	}
 
-	private slot(): number {
-		this.nextSlot ??= this.getMeta<number>("next_slot") ?? 0;
+	#slot(): number {
+		this.nextSlot ??= this.#getMeta<number>("next_slot") ?? 0;
 		return this.nextSlot;
 	}
 
-	private setSlot(at: number): void {
+	#setSlot(at: number): void {
 		this.nextSlot = at;
-		this.setMeta("next_slot", at);
+		this.#setMeta("next_slot", at);
 	}
 
-	private config(): CampaignConfig | null {
-		this.cfg ??= this.getMeta<CampaignConfig>("config");
+	#config(): CampaignConfig | null {
+		this.cfg ??= this.#getMeta<CampaignConfig>("config");
 		return this.cfg;
 	}
 
-	private call(callId: string): CallRow | undefined {
+	#call(callId: string): CallRow | undefined {
 		return this.sql.exec<CallRow>("SELECT * FROM calls WHERE call_id = ?", callId).toArray()[0];
 	}
 
-	private liveCount(): number {
+	#liveCount(): number {
 		return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM calls WHERE state IN ${LIVE_SQL}`).one().n;
 	}
 
-	private getMeta<T>(k: string): T | null {
+	#getMeta<T>(k: string): T | null {
 		const row = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0];
 		return row ? (JSON.parse(row.v) as T) : null;
 	}
 
-	private setMeta(k: string, v: unknown): void {
+	#setMeta(k: string, v: unknown): void {
 		this.sql.exec(
 			"INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
 			k,

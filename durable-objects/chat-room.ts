@@ -67,9 +67,9 @@ export class ChatRoom extends DurableObject<Env> {
 	private readonly outbox = new Outbox<Outgoing>((batch) => {
 		this.viewers.beginBatch();
 		try {
-			for (const { userIds, event } of batch) this.deliverNow(userIds, event);
+			for (const { userIds, event } of batch) this.#deliverNow(userIds, event);
 		} finally {
-			this.viewers.endBatch(this.chatId);
+			this.viewers.endBatch(this.#chatId);
 		}
 	}, OUTBOX_WINDOW_MS);
 	/** The chat id, once read from storage (every RPC names it; a SQL read each time added up). */
@@ -82,7 +82,7 @@ export class ChatRoom extends DurableObject<Env> {
 		const store = new RoomStore(ctx.storage.sql);
 		this.store = store;
 		// Whoever the list no longer has as active stops viewing at once (left, removed, or found so on a reload).
-		this.membership = new Membership(env.DB, store, (members) => this.closeNonMembers(members));
+		this.membership = new Membership(env.DB, store, (members) => this.#closeNonMembers(members));
 		this.viewers = new Viewers(
 			() => ctx.getWebSockets(),
 			() => store.lastSeq(),
@@ -93,20 +93,20 @@ export class ChatRoom extends DurableObject<Env> {
 		this.links = new HubLinks(
 			env,
 			store,
-			() => this.chatId,
+			() => this.#chatId,
 			(p) => ctx.waitUntil(p),
 			this.log,
 		);
 		this.receiptTracker = new ReceiptTracker(
 			store,
-			() => this.chatId,
+			() => this.#chatId,
 			(u) => this.membership.get(u)?.status === "active",
-			(u, event) => this.emit(u, event),
+			(u, event) => this.#emit(u, event),
 		);
 		this.fanout = new Fanout(
 			(u) => this.links.hub(u),
 			(u) => ({
-				chatId: this.chatId,
+				chatId: this.#chatId,
 				unread: Math.max(0, store.lastSeq() - store.receipt(u).read_seq),
 				muted: this.membership.get(u)?.muted ?? false,
 				chatName: this.membership.name(),
@@ -125,15 +125,15 @@ export class ChatRoom extends DurableObject<Env> {
 			summary,
 			guard: new SocketGuard(),
 			log: this.log,
-			chatId: () => this.chatId,
-			member: (chatId, userId) => this.member(chatId, userId),
-			emit: (userIds, event) => this.emit(userIds, event),
+			chatId: () => this.#chatId,
+			member: (chatId, userId) => this.#member(chatId, userId),
+			emit: (userIds, event) => this.#emit(userIds, event),
 		};
 	}
 
 	/** RPC from a UserHub: whether it wants this chat's events although the user views it (another device came or went). */
 	async hubWants(chatId: string, userId: string, wanted: boolean) {
-		this.bind(chatId);
+		this.#bind(chatId);
 		this.links.setWanted(userId, wanted);
 	}
 
@@ -144,26 +144,26 @@ export class ChatRoom extends DurableObject<Env> {
 
 	/** RPC from a UserHub (user-hub/revoked.ts): these auth sessions of the user were revoked; their viewing sockets close (4401). */
 	async closeSessions(chatId: string, userId: string, sessionIds: string[]): Promise<number> {
-		this.bind(chatId);
+		this.#bind(chatId);
 		const closed = this.viewers.closeSessions(userId, new Set(sessionIds));
 		for (const v of closed) this.links.viewEnded(v);
 		return closed.length;
 	}
 
-	private get chatId(): string {
+	get #chatId(): string {
 		this.boundChatId ??= this.store.meta("chat_id") ?? "";
 		return this.boundChatId;
 	}
 
-	private bind(chatId: string) {
-		if (this.chatId === chatId) return;
+	#bind(chatId: string) {
+		if (this.#chatId === chatId) return;
 		this.store.setMeta("chat_id", chatId);
 		this.boundChatId = chatId;
 	}
 
 	/** The caller must be an active member; non-members get NOT_FOUND so nothing about the chat leaks. */
-	private async member(chatId: string, userId: string): Promise<Member> {
-		this.bind(chatId);
+	async #member(chatId: string, userId: string): Promise<Member> {
+		this.#bind(chatId);
 		return this.membership.check(chatId, userId);
 	}
 
@@ -228,10 +228,10 @@ export class ChatRoom extends DurableObject<Env> {
 
 	/** Called by the chat domain after a membership change in D1: reload, and tell the members. */
 	async membersChanged(chatId: string, change: string, userId?: string, broadcast = true) {
-		this.bind(chatId);
+		this.#bind(chatId);
 		await this.membership.load(chatId, true);
 		if (broadcast)
-			this.emit(this.membership.activeIds(), {
+			this.#emit(this.membership.activeIds(), {
 				type: "chat.updated",
 				chat_id: chatId,
 				seq: this.store.lastSeq(),
@@ -240,7 +240,7 @@ export class ChatRoom extends DurableObject<Env> {
 			});
 	}
 
-	private closeNonMembers(members: Map<string, Member>) {
+	#closeNonMembers(members: Map<string, Member>) {
 		for (const u of this.viewers.viewingUsers())
 			if (members.get(u)?.status !== "active")
 				for (const v of this.viewers.closeUser(u, "No longer a member")) this.links.viewEnded(v);
@@ -249,7 +249,7 @@ export class ChatRoom extends DurableObject<Env> {
 	/** Subscribe check used by UserHub before it relays this chat to a socket. */
 	async canRead(chatId: string, userId: string): Promise<RoomResult<{ last_seq: number }>> {
 		return asResult(async () => {
-			await this.member(chatId, userId);
+			await this.#member(chatId, userId);
 			return { last_seq: this.store.lastSeq() };
 		});
 	}
@@ -261,7 +261,7 @@ export class ChatRoom extends DurableObject<Env> {
 
 	/** Deletes the whole chat's storage (the D1 rows are already gone). */
 	async destroy(chatId: string) {
-		this.bind(chatId);
+		this.#bind(chatId);
 		this.membership.clear();
 		for (const u of this.viewers.viewingUsers())
 			for (const v of this.viewers.closeUser(u, "Chat deleted")) this.links.viewEnded(v);
@@ -277,11 +277,11 @@ export class ChatRoom extends DurableObject<Env> {
 	 * transport), then by RPC to the hubs of the recipients no viewing socket
 	 * here reached.
 	 */
-	private emit(userIds: string[], event: ChatEvent) {
+	#emit(userIds: string[], event: ChatEvent) {
 		this.outbox.push({ userIds, event });
 	}
 
-	private deliverNow(userIds: string[], event: ChatEvent) {
+	#deliverNow(userIds: string[], event: ChatEvent) {
 		if (!this.viewers.size) {
 			this.fanout.enqueue(userIds, event);
 			return;
