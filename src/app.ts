@@ -4,6 +4,7 @@ import { createRouter } from "./lib/router";
 import { jsonBodyLimit } from "./middleware/body-limit";
 import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
+import { supportSeedRoutes } from "./protocols/support/routes";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { authEmailRoutes } from "./routes/auth-email";
@@ -26,6 +27,7 @@ import { oauthRoutes } from "./routes/oauth";
 import { sipTrunkRoutes } from "./routes/sip-trunks";
 import { soundRoutes } from "./routes/sounds";
 import { staticRoutes } from "./routes/static";
+import { supportRoutes } from "./routes/support";
 import { turnRoutes } from "./routes/turn";
 import { userRoutes } from "./routes/users";
 import { wsRoutes } from "./routes/ws";
@@ -64,6 +66,8 @@ export function buildApp() {
 	app.route("/", doNotCallRoutes);
 	app.route("/", campaignRoutes);
 	app.route("/", dialerCallbackRoutes);
+	app.route("/", supportRoutes);
+	app.route("/", supportSeedRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 		type: "http",

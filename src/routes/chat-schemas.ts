@@ -23,7 +23,7 @@ export const MemberView = z
 export const ChatView = z
 	.object({
 		id: z.string(),
-		kind: z.enum(["direct", "group"]),
+		kind: z.enum(["direct", "group", "support"]),
 		name: z.string().nullable(),
 		owner_id: z.string().nullable(),
 		last_seq: z.number().int(),

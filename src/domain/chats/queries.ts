@@ -6,7 +6,7 @@ import type { ChatDeps } from "./deps";
 /** A chat as its member sees it in the inbox (chatable) and in chat info. */
 export type ChatView = {
 	id: string;
-	kind: "direct" | "group";
+	kind: "direct" | "group" | "support";
 	name: string | null;
 	owner_id: string | null;
 	last_seq: number;

@@ -1,0 +1,17 @@
+import { unwrap } from "../chats/deps";
+
+/** The desk's Durable Object: one desk, so one writer decides every take. */
+export function deskOf(env: Env) {
+	return env.SUPPORT_DESK.get(env.SUPPORT_DESK.idFromName("main"));
+}
+
+export { unwrap };
+
+/**
+ * Closes the desk sockets of revoked sessions (every session of the user with "all").
+ *
+ * @example await closeSupportSockets(env, userId, [sessionId]);
+ */
+export async function closeSupportSockets(env: Env, userId: string, sessions: string[] | "all") {
+	return deskOf(env).closeSessions(userId, sessions);
+}
