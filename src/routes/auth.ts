@@ -9,6 +9,7 @@ import { limit } from "../domain/auth/limits";
 import { accountKey, authenticatePassword } from "../domain/auth/login";
 import { revokeSession, rotateRefreshToken, startSession } from "../domain/auth/sessions";
 import { resetRateLimit } from "../domain/rate-limit";
+import { closeSupportSockets } from "../domain/support/desk";
 import { getUser, normalizeEmail } from "../domain/users/users";
 import { toMeView } from "../domain/users/views";
 import { createRouter } from "../lib/router";
@@ -191,6 +192,7 @@ export const authRoutes = createRouter()
 	})
 	.openapi(logout, async (c) => {
 		await revokeSession(c.var.db, c.var.auth.userId, c.var.auth.sessionId, "logout");
+		await closeSupportSockets(c.env, c.var.auth.userId, [c.var.auth.sessionId]);
 		return c.body(null, 204);
 	})
 	.openapi(forgot, async (c) => {
@@ -206,6 +208,7 @@ export const authRoutes = createRouter()
 	.openapi(reset, async (c) => {
 		const body = c.req.valid("json");
 		await limit(c.env.RATE_LIMITER, "tokenIp", clientMeta(c).ip);
-		await resetPassword(c.var.db, body.token, body.new_password);
+		const user = await resetPassword(c.var.db, body.token, body.new_password);
+		await closeSupportSockets(c.env, user.id, "all");
 		return c.body(null, 204);
 	});

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { listSessions, revokeAllSessions, revokeSession } from "../domain/auth/sessions";
+import { closeSupportSockets } from "../domain/support/desk";
 import { ApiError } from "../errors";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
@@ -77,9 +78,11 @@ export const meSessionRoutes = createRouter()
 		// Another user's session id gets the same 404 as a made-up one.
 		const ok = await revokeSession(c.var.db, c.var.auth.userId, c.req.valid("param").id, "user");
 		if (!ok) throw new ApiError("NOT_FOUND", "Session not found");
+		await closeSupportSockets(c.env, c.var.auth.userId, [c.req.valid("param").id]);
 		return c.body(null, 204);
 	})
 	.openapi(revokeAll, async (c) => {
 		const revoked = await revokeAllSessions(c.var.db, c.var.auth.userId, "sign_out_everywhere");
+		await closeSupportSockets(c.env, c.var.auth.userId, "all");
 		return c.json({ revoked }, 200);
 	});

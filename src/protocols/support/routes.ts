@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { limit } from "../../domain/auth/limits";
 import { accountKey, authenticatePassword } from "../../domain/auth/login";
 import { startSession } from "../../domain/auth/sessions";
@@ -30,7 +30,7 @@ async function readCredentials(req: Request): Promise<{ user_name: string; passw
 	}
 }
 
-const auth = supportSeedRoutes.post("/compat/support/v1/auth/", async (c) => {
+const auth = async (c: Context<AppEnv>) => {
 	const creds = await readCredentials(c.req.raw);
 	if (!creds) return c.body(null, 404);
 	const meta = clientMeta(c);
@@ -49,11 +49,10 @@ const auth = supportSeedRoutes.post("/compat/support/v1/auth/", async (c) => {
 	const id = await deskOf(c.env).customerNumber(user.id);
 	c.header("Cache-Control", "no-store");
 	return c.json({ error: null, result: { token: issued.accessToken }, id }, 200);
-});
+};
 // The seed prints the path with its slash; the same handler answers without it.
-auth.post("/compat/support/v1/auth", (c) =>
-	auth.fetch(new Request(new URL("/compat/support/v1/auth/", c.req.url), c.req.raw), c.env, c.executionCtx),
-);
+supportSeedRoutes.post("/compat/support/v1/auth/", auth);
+supportSeedRoutes.post("/compat/support/v1/auth", auth);
 
 /** The JSON-RPC socket: no subprotocol; the client signs in with `message.auth` as its first request. */
 supportSeedRoutes.get("/compat/support/ws", async (c) => {
