@@ -17,6 +17,8 @@ export class Membership {
 	/** `activeIds()` of the current `members` map (rebuilt when the map is replaced). */
 	private active: { members: Map<string, Member> | null; ids: string[] } | null = null;
 	private chatName: string | null = null;
+	/** The chat's kind, as of the last load (support chats are written through the desk). */
+	private chatKind: string | null = null;
 
 	constructor(
 		private readonly db: D1Database,
@@ -28,7 +30,7 @@ export class Membership {
 		if (this.members && !force) return this.members;
 		const { results } = await this.db
 			.prepare(
-				"SELECT m.user_id, m.role, m.status, m.muted, c.name FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = ?",
+				"SELECT m.user_id, m.role, m.status, m.muted, c.name, c.kind FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = ?",
 			)
 			.bind(chatId)
 			.all<{
@@ -37,11 +39,13 @@ export class Membership {
 				status: Member["status"];
 				muted: number;
 				name: string | null;
+				kind: string;
 			}>();
 		this.members = new Map(
 			results.map((r) => [r.user_id, { role: r.role, status: r.status, muted: !!r.muted }]),
 		);
 		this.chatName = results[0]?.name ?? "";
+		this.chatKind = results[0]?.kind ?? null;
 		this.store.setMeta("name", this.chatName);
 		return this.members;
 	}
@@ -75,6 +79,11 @@ export class Membership {
 	name(): string | null {
 		this.chatName ??= this.store.meta("name");
 		return this.chatName;
+	}
+
+	/** The chat's kind (`direct`, `group`, `support`), known once members were loaded. */
+	kind(): string | null {
+		return this.chatKind;
 	}
 
 	/** Nobody is a member any more (the chat is being deleted). */

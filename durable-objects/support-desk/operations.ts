@@ -77,6 +77,17 @@ async function chatFor(desk: DeskContext, customer: Actor): Promise<Conversation
 	return load(desk, id);
 }
 
+/** Writes to the support chat's ChatRoom, which takes support messages only from here. */
+async function post(
+	desk: DeskContext,
+	chatId: string,
+	senderId: string,
+	input: { text: string; client_id?: string },
+) {
+	const send = { client_id: input.client_id ?? newId(), text: input.text };
+	return unwrap(await roomOf(desk.env, chatId).send(chatId, senderId, send, true));
+}
+
 /**
  * A customer writes to support: their conversation is created by the first
  * message and reopened by one after it was closed.
@@ -88,12 +99,7 @@ export async function customerSend(
 	origin?: WebSocket,
 ): Promise<SupportMessage> {
 	const c = await chatFor(desk, customer);
-	const { message, duplicate } = unwrap(
-		await roomOf(desk.env, c.id).send(c.id, customer.id, {
-			client_id: input.client_id ?? newId(),
-			text: input.text,
-		}),
-	);
+	const { message, duplicate } = await post(desk, c.id, customer.id, input);
 	if (duplicate) return viewMessage(desk, c, message, "customer");
 	const last = { seq: message.seq, text: message.text, from_support: false, at: message.created_at };
 	const after = await apply(desk, load(desk, c.id), { type: "customer_message", message: last }, "message");
@@ -114,12 +120,7 @@ export async function operatorReply(
 	const refusal = mayReply(c, op);
 	if (refusal) throw new ApiError(refusal.code, refusal.message, { status: refusal.status });
 	desk.store.rememberName(op);
-	const { message, duplicate } = unwrap(
-		await roomOf(desk.env, c.id).send(c.id, op.id, {
-			client_id: input.client_id ?? newId(),
-			text: input.text,
-		}),
-	);
+	const { message, duplicate } = await post(desk, c.id, op.id, input);
 	if (duplicate) return viewMessage(desk, c, message, "support");
 	const last = { seq: message.seq, text: message.text, from_support: true, at: message.created_at };
 	const after = await apply(

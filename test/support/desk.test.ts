@@ -112,6 +112,14 @@ describe("support desk, native", () => {
 		// The conversation is a Hatch chat too: the customer reads it as one.
 		const chat = await api(`/v1/chats/${id}/messages`, { headers: c.auth });
 		expect(chat.status).toBe(200);
+		// ...but writes to it go through the desk, so none can miss the queue.
+		const bypass = await api(`/v1/chats/${id}/messages`, {
+			method: "POST",
+			headers: c.auth,
+			json: { client_id: "bypass-1", text: "sneaky" },
+		});
+		expect(bypass.status).toBe(409);
+		expect(await errorCode(bypass)).toBe("SUPPORT_CHAT");
 		again.close();
 		os.close();
 	});
