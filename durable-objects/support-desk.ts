@@ -8,6 +8,8 @@ import type { Actor } from "../src/domain/support/queue";
 import { createLogger } from "../src/lib/log";
 import { sendEvent } from "./support-desk/broadcast";
 import { attachment, type DeskContext, type DeskSocket } from "./support-desk/context";
+import * as extras from "./support-desk/extras";
+import { ExtrasStore } from "./support-desk/extras-store";
 import { nativeMessage } from "./support-desk/native-socket";
 import * as ops from "./support-desk/operations";
 import { seedMessage } from "./support-desk/seed-socket";
@@ -30,6 +32,7 @@ export class SupportDesk extends DurableObject<Env> {
 			env,
 			db: createDb(env.DB),
 			store: new DeskStore(ctx.storage.sql),
+			extras: new ExtrasStore(ctx.storage.sql),
 			log: this.log,
 			sockets: () => ctx.getWebSockets(),
 			creating: new Map(),
@@ -64,6 +67,25 @@ export class SupportDesk extends DurableObject<Env> {
 	async conversation(me: Actor, id: string) {
 		return asResult(() => ops.conversationDetail(this.desk, me, id));
 	}
+	async note(me: Actor, id: string, text: string) {
+		return asResult(() => extras.addNote(this.desk, me, id, text));
+	}
+	async transcript(me: Actor, id: string) {
+		return asResult(() => extras.transcript(this.desk, me, id));
+	}
+	async stats(me: Actor) {
+		return asResult(() => extras.stats(this.desk, me));
+	}
+	async canned(me: Actor) {
+		return asResult(() => extras.listCanned(this.desk, me));
+	}
+	async addCanned(me: Actor, input: { title: string; text: string; shared: boolean }) {
+		return asResult(() => extras.addCanned(this.desk, me, input));
+	}
+	async deleteCanned(me: Actor, id: number) {
+		return asResult(() => extras.deleteCanned(this.desk, me, id));
+	}
+
 	/** The user's desk number (the seed's numeric ids), given on first contact. */
 	async customerNumber(userId: string): Promise<number> {
 		return this.desk.store.customerNumber(userId);

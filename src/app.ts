@@ -28,6 +28,7 @@ import { sipTrunkRoutes } from "./routes/sip-trunks";
 import { soundRoutes } from "./routes/sounds";
 import { staticRoutes } from "./routes/static";
 import { supportRoutes } from "./routes/support";
+import { supportExtraRoutes } from "./routes/support-extras";
 import { turnRoutes } from "./routes/turn";
 import { userRoutes } from "./routes/users";
 import { wsRoutes } from "./routes/ws";
@@ -67,6 +68,7 @@ export function buildApp() {
 	app.route("/", campaignRoutes);
 	app.route("/", dialerCallbackRoutes);
 	app.route("/", supportRoutes);
+	app.route("/", supportExtraRoutes);
 	app.route("/", supportSeedRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

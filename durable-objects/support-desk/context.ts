@@ -2,6 +2,7 @@ import type { Transport } from "@hatch/contract/codec";
 import type { Db } from "../../src/db/client";
 import type { Actor } from "../../src/domain/support/queue";
 import type { Logger } from "../../src/lib/log";
+import type { ExtrasStore } from "./extras-store";
 import type { DeskStore } from "./store";
 
 /**
@@ -12,6 +13,7 @@ export type DeskContext = {
 	env: Env;
 	db: Db;
 	store: DeskStore;
+	extras: ExtrasStore;
 	log: Logger;
 	/** Every socket of the desk (native and seed), live from the hibernation API. */
 	sockets: () => WebSocket[];

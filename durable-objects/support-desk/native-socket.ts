@@ -6,6 +6,7 @@ import { decode as msgpackDecode } from "@msgpack/msgpack";
 import type { Actor } from "../../src/domain/support/queue";
 import { ApiError } from "../../src/errors";
 import type { DeskContext, DeskSocket } from "./context";
+import { addNote } from "./extras";
 import * as ops from "./operations";
 
 type Reply = ResultFrame | ErrorFrame;
@@ -31,6 +32,8 @@ async function run(desk: DeskContext, ws: WebSocket, me: Actor, f: SupportClient
 			return { conversation: await ops.transfer(desk, me, f.conversation_id, f.to) };
 		case "support.close":
 			return { conversation: await ops.close(desk, me, f.conversation_id) };
+		case "support.note":
+			return { note: addNote(desk, me, f.conversation_id, f.text) };
 	}
 }
 

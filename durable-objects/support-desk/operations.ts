@@ -24,7 +24,7 @@ export function requireOperator(actor: Actor) {
 	if (!isOperator(actor.role)) throw new ApiError("FORBIDDEN", "Only support operators may do this");
 }
 
-function load(desk: DeskContext, id: string): Conversation {
+export function load(desk: DeskContext, id: string): Conversation {
 	const c = desk.store.get(id);
 	if (!c) throw new ApiError("NOT_FOUND", "Conversation not found");
 	return c;
@@ -123,6 +123,13 @@ export async function operatorReply(
 	const { message, duplicate } = await post(desk, c.id, op.id, input);
 	if (duplicate) return viewMessage(desk, c, message, "support");
 	const last = { seq: message.seq, text: message.text, from_support: true, at: message.created_at };
+	const waitedSince = load(desk, c.id).waiting_since;
+	desk.extras.addReply(
+		op.id,
+		c.id,
+		message.created_at,
+		waitedSince === null ? null : message.created_at - waitedSince,
+	);
 	const after = await apply(
 		desk,
 		load(desk, c.id),
@@ -201,6 +208,7 @@ export async function conversationDetail(desk: DeskContext, op: Actor, id: strin
 	return {
 		conversation: conversationView(c, Date.now()),
 		messages: messages.map((m) => viewMessage(desk, c, m, "support")),
+		notes: desk.extras.notes(c.id),
 	};
 }
 

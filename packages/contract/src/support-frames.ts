@@ -31,6 +31,7 @@ export const SupportClientFrame = z.discriminatedUnion("type", [
 	}),
 	req("support.transfer", { conversation_id: ConversationId, to: UserId.nullable() }),
 	req("support.close", { conversation_id: ConversationId }),
+	req("support.note", { conversation_id: ConversationId, text: MessageText }),
 ]);
 export type SupportClientFrame = z.infer<typeof SupportClientFrame>;
 
@@ -94,4 +95,47 @@ export type SupportEvent =
 	| { type: "support.queue"; conversations: SupportConversation[] }
 	| { type: "support.message"; conversation_id: string; message: SupportMessage }
 	/** To operators: a conversation changed (new message, taken, transferred, closed, reopened). */
-	| { type: "support.conversation"; conversation: SupportConversation; change: string };
+	| { type: "support.conversation"; conversation: SupportConversation; change: string }
+	/** To operators: an internal note was added. */
+	| { type: "support.note"; conversation_id: string; note: SupportNote };
+
+/** An internal note: operators only, never shown to the customer, never in the chat. */
+export const SupportNote = z
+	.object({
+		id: z.number().int(),
+		conversation_id: z.string(),
+		author: z.object({ id: z.string(), name: z.string() }),
+		text: z.string(),
+		created_at: z.number().int(),
+	})
+	.meta({ id: "SupportNote" });
+export type SupportNote = z.infer<typeof SupportNote>;
+
+/** A canned reply: the operator's own, or shared with every operator. */
+export const SupportCanned = z
+	.object({
+		id: z.number().int(),
+		owner_id: z.string(),
+		shared: z.boolean(),
+		title: z.string(),
+		text: z.string(),
+		created_at: z.number().int(),
+	})
+	.meta({ id: "SupportCanned" });
+export type SupportCanned = z.infer<typeof SupportCanned>;
+
+export const SupportCannedInput = z
+	.object({ title: z.string().trim().min(1).max(100), text: MessageText, shared: z.boolean().default(false) })
+	.strict()
+	.meta({ id: "SupportCannedInput" });
+
+/** Per-operator figures: open conversations, conversations answered today (UTC), median first response. */
+export const SupportOperatorStats = z
+	.object({
+		operator: z.object({ id: z.string(), name: z.string() }),
+		open: z.number().int(),
+		answered_today: z.number().int(),
+		median_first_response_ms: z.number().int().nullable(),
+	})
+	.meta({ id: "SupportOperatorStats" });
+export type SupportOperatorStats = z.infer<typeof SupportOperatorStats>;
