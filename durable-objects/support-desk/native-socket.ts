@@ -1,8 +1,6 @@
-import { encodeFrame } from "@hatch/contract/codec";
+import { encodeFrame, readFrame, validateFrame } from "@hatch/contract/codec";
 import type { ErrorFrame, ResultFrame } from "@hatch/contract/frames";
-import { LIMITS } from "@hatch/contract/limits";
 import { SupportClientFrame } from "@hatch/contract/support-frames";
-import { decode as msgpackDecode } from "@msgpack/msgpack";
 import type { Actor } from "../../src/domain/support/queue";
 import { ApiError } from "../../src/errors";
 import type { DeskContext, DeskSocket } from "./context";
@@ -41,37 +39,11 @@ function decode(
 	raw: string | ArrayBuffer,
 	a: DeskSocket,
 ): { frame: SupportClientFrame } | { error: ErrorFrame } {
-	const bad = (id: ErrorFrame["id"], code: number, reason: string, message: string) => ({
-		error: { type: "error", id, code, reason, message } satisfies ErrorFrame,
-	});
-	const size = typeof raw === "string" ? raw.length : raw.byteLength;
-	if (size > LIMITS.FRAME_MAX_BYTES) return bad(null, 413, "FRAME_TOO_LARGE", "Frame too large");
-	let value: unknown;
-	try {
-		if (a.transport === "json") {
-			if (typeof raw !== "string") throw new Error("binary");
-			value = JSON.parse(raw);
-		} else {
-			if (typeof raw === "string") throw new Error("text");
-			value = msgpackDecode(new Uint8Array(raw));
-		}
-	} catch {
-		return bad(null, 400, "UNDECODABLE", `Frame is not valid ${a.transport}`);
-	}
-	const obj = (value && typeof value === "object" ? value : {}) as Record<string, unknown>;
-	const id = typeof obj.id === "string" || typeof obj.id === "number" ? obj.id : null;
-	const parsed = SupportClientFrame.safeParse(value);
-	if (parsed.success) return { frame: parsed.data };
-	const issue = parsed.error.issues[0];
-	const unknownType = issue?.path.length === 1 && issue.path[0] === "type";
-	return unknownType
-		? bad(id, 404, "UNKNOWN_TYPE", `Unknown frame type ${JSON.stringify(obj.type)}`)
-		: bad(
-				id,
-				400,
-				"VALIDATION_FAILED",
-				`Invalid frame (${issue?.path.join(".") || "frame"}): ${issue?.message}`,
-			);
+	const read = readFrame(raw, a.transport);
+	const checked = read.ok ? validateFrame(SupportClientFrame, read.value) : read;
+	if (checked.ok) return { frame: checked.frame };
+	const { id, code, reason, message } = checked;
+	return { error: { type: "error", id, code, reason, message } satisfies ErrorFrame };
 }
 
 /** One inbound frame of a native desk socket: decode, validate, dispatch, answer once. */

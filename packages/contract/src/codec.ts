@@ -1,4 +1,5 @@
 import { decode, encode } from "@msgpack/msgpack";
+import type { z } from "zod";
 import { ClientFrame } from "./frames.ts";
 import { LIMITS } from "./limits.ts";
 
@@ -26,7 +27,7 @@ export function encodeFrame(frame: unknown, transport: Transport): string | Arra
 export type Decoded =
 	| { ok: true; frame: ClientFrame }
 	| { ok: true; call: { type: string; id?: unknown; [k: string]: unknown } }
-	| { ok: false; id: string | number | null; code: number; reason: string; message: string };
+	| FrameError;
 
 /**
  * Decodes and validates one inbound frame. Never throws: a bad frame becomes
@@ -35,6 +36,32 @@ export type Decoded =
  * the calls handler, which owns their schemas.
  */
 export function decodeFrame(raw: string | ArrayBuffer, transport: Transport): Decoded {
+	const read = readFrame(raw, transport);
+	if (!read.ok) return read;
+	const obj = read.value;
+	if (typeof obj.type === "string" && obj.type.startsWith("call.")) {
+		return { ok: true, call: obj as { type: string } };
+	}
+	const parsed = validateFrame(ClientFrame, obj);
+	return parsed.ok ? { ok: true, frame: parsed.frame } : parsed;
+}
+
+export type FrameError = {
+	ok: false;
+	id: string | number | null;
+	code: number;
+	reason: string;
+	message: string;
+};
+
+/**
+ * The transport half of decoding, shared by every socket that speaks the
+ * native frame rules: size limit, json or msgpack, and "a frame is an object".
+ */
+export function readFrame(
+	raw: string | ArrayBuffer,
+	transport: Transport,
+): { ok: true; value: Record<string, unknown> } | FrameError {
 	const size = typeof raw === "string" ? raw.length : raw.byteLength;
 	if (size > LIMITS.FRAME_MAX_BYTES) {
 		return {
@@ -66,24 +93,32 @@ export function decodeFrame(raw: string | ArrayBuffer, transport: Transport): De
 	if (!value || typeof value !== "object" || Array.isArray(value)) {
 		return { ok: false, id: null, code: 400, reason: "INVALID_FRAME", message: "A frame must be an object" };
 	}
-	const obj = value as Record<string, unknown>;
+	return { ok: true, value: value as Record<string, unknown> };
+}
+
+/**
+ * Validates a read frame against a discriminated union of requests: an
+ * unknown `type` is 404 UNKNOWN_TYPE, anything else invalid 400
+ * VALIDATION_FAILED, both with the request id when one could be read.
+ *
+ * @example const r = validateFrame(SupportClientFrame, read.value);
+ */
+export function validateFrame<T>(
+	schema: z.ZodType<T>,
+	obj: Record<string, unknown>,
+): { ok: true; frame: T } | FrameError {
 	const id = typeof obj.id === "string" || typeof obj.id === "number" ? obj.id : null;
-	if (typeof obj.type === "string" && obj.type.startsWith("call.")) {
-		return { ok: true, call: obj as { type: string } };
-	}
-	const parsed = ClientFrame.safeParse(obj);
-	if (!parsed.success) {
-		const issue = parsed.error.issues[0];
-		const unknownType = issue?.path.length === 1 && issue.path[0] === "type";
-		return {
-			ok: false,
-			id,
-			code: unknownType ? 404 : 400,
-			reason: unknownType ? "UNKNOWN_TYPE" : "VALIDATION_FAILED",
-			message: unknownType
-				? `Unknown frame type ${JSON.stringify(obj.type)}`
-				: `Invalid frame (${issue?.path.join(".") || "frame"}): ${issue?.message ?? "invalid"}`,
-		};
-	}
-	return { ok: true, frame: parsed.data };
+	const parsed = schema.safeParse(obj);
+	if (parsed.success) return { ok: true, frame: parsed.data };
+	const issue = parsed.error.issues[0];
+	const unknownType = issue?.path.length === 1 && issue.path[0] === "type";
+	return {
+		ok: false,
+		id,
+		code: unknownType ? 404 : 400,
+		reason: unknownType ? "UNKNOWN_TYPE" : "VALIDATION_FAILED",
+		message: unknownType
+			? `Unknown frame type ${JSON.stringify(obj.type)}`
+			: `Invalid frame (${issue?.path.join(".") || "frame"}): ${issue?.message ?? "invalid"}`,
+	};
 }
