@@ -12,8 +12,9 @@ import * as extras from "./support-desk/extras";
 import { ExtrasStore } from "./support-desk/extras-store";
 import { nativeMessage } from "./support-desk/native-socket";
 import * as ops from "./support-desk/operations";
-import { seedMessage } from "./support-desk/seed-socket";
+import { closeUnauthenticated, SEED_AUTH_WINDOW_MS, seedMessage } from "./support-desk/seed-socket";
 import { DeskStore } from "./support-desk/store";
+import { SocketGuard } from "./user-hub/guard";
 
 /**
  * SupportDesk, one per desk (named "main"): the live queue and assignments in
@@ -36,6 +37,7 @@ export class SupportDesk extends DurableObject<Env> {
 			log: this.log,
 			sockets: () => ctx.getWebSockets(),
 			creating: new Map(),
+			guard: new SocketGuard(),
 		};
 	}
 
@@ -128,8 +130,16 @@ export class SupportDesk extends DurableObject<Env> {
 			const raw = h.get("X-Hatch-Actor");
 			user = raw ? (JSON.parse(raw) as Actor) : null;
 		}
-		const a: DeskSocket = { proto, transport, user, session: h.get("X-Hatch-Session") };
+		const a: DeskSocket = {
+			proto,
+			transport,
+			user,
+			session: h.get("X-Hatch-Session"),
+			opened_at: Date.now(),
+		};
 		server.serializeAttachment(a);
+		if (proto === "seed" && (await this.ctx.storage.getAlarm()) === null)
+			await this.ctx.storage.setAlarm(Date.now() + SEED_AUTH_WINDOW_MS);
 		if (proto === "native" && user) await this.greet(server, a, user);
 		return new Response(null, {
 			status: 101,
@@ -146,6 +156,12 @@ export class SupportDesk extends DurableObject<Env> {
 			const h = await ops.customerHistory(this.desk, user);
 			sendEvent(ws, a, { type: "support.history", ...h });
 		}
+	}
+
+	/** Seed sockets that never sent `message.auth` are closed when their window ends. */
+	override async alarm() {
+		const next = closeUnauthenticated(this.desk, Date.now());
+		if (next !== null) await this.ctx.storage.setAlarm(next);
 	}
 
 	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {

@@ -2,6 +2,7 @@ import type { Transport } from "@hatch/contract/codec";
 import type { Db } from "../../src/db/client";
 import type { Actor } from "../../src/domain/support/queue";
 import type { Logger } from "../../src/lib/log";
+import type { SocketGuard } from "../user-hub/guard";
 import type { ExtrasStore } from "./extras-store";
 import type { DeskStore } from "./store";
 
@@ -17,6 +18,8 @@ export type DeskContext = {
 	log: Logger;
 	/** Every socket of the desk (native and seed), live from the hibernation API. */
 	sockets: () => WebSocket[];
+	/** Per-socket frame rate and bad-frame limits (the same as the hub's). */
+	guard: SocketGuard;
 	/** Support chats being created, by customer id, so a second first message waits for the first. */
 	creating: Map<string, Promise<void>>;
 };
@@ -30,6 +33,8 @@ export type DeskSocket = {
 	transport: Transport;
 	user: Actor | null;
 	session: string | null;
+	/** When the socket was accepted (seed sockets must sign in within a window). */
+	opened_at?: number;
 };
 
 export function attachment(ws: WebSocket): DeskSocket | null {

@@ -56,14 +56,33 @@ export async function nativeMessage(
 	if (!a.user) return;
 	const decoded = decode(raw, a);
 	let reply: Reply;
-	if ("error" in decoded) reply = decoded.error;
-	else {
+	if ("error" in decoded) {
+		reply = decoded.error;
+		if (desk.guard.badFrame(ws)) {
+			ws.send(encodeFrame(reply, a.transport));
+			ws.close(1008, "Too many bad frames");
+			return;
+		}
+	} else {
 		const { frame } = decoded;
-		try {
-			reply = { type: "result", id: frame.id, result: await run(desk, ws, a.user, frame) };
-		} catch (e) {
-			if (!(e instanceof ApiError)) throw e;
-			reply = { type: "error", id: frame.id, code: e.status, reason: String(e.code), message: e.message };
+		const wait = desk.guard.rateLimit(ws);
+		if (wait) {
+			const message = `Too many frames; retry in ${wait} ms`;
+			reply = {
+				type: "error",
+				id: frame.id,
+				code: 429,
+				reason: "RATE_LIMITED",
+				message,
+				retry_after_ms: wait,
+			};
+		} else {
+			try {
+				reply = { type: "result", id: frame.id, result: await run(desk, ws, a.user, frame) };
+			} catch (e) {
+				if (!(e instanceof ApiError)) throw e;
+				reply = { type: "error", id: frame.id, code: e.status, reason: String(e.code), message: e.message };
+			}
 		}
 	}
 	ws.send(encodeFrame(reply, a.transport));

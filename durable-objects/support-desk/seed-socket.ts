@@ -63,11 +63,28 @@ function portFor(desk: DeskContext, ws: WebSocket, a: DeskSocket): SeedPort {
 	};
 }
 
+/** A seed socket has this long to send `message.auth` before it is closed (1008). */
+export const SEED_AUTH_WINDOW_MS = 30_000;
+
+/** Closes seed sockets that never signed in; returns when to look again (null: none left waiting). */
+export function closeUnauthenticated(desk: DeskContext, now: number): number | null {
+	let next: number | null = null;
+	for (const ws of desk.sockets()) {
+		const a = attachment(ws);
+		if (a?.proto !== "seed" || a.user) continue;
+		const deadline = (a.opened_at ?? 0) + SEED_AUTH_WINDOW_MS;
+		if (deadline <= now) ws.close(1008, "Unauthorized");
+		else next = Math.min(next ?? deadline, deadline);
+	}
+	return next;
+}
+
 /** One inbound frame of a seed socket (GET /compat/support/ws). */
 export async function seedMessage(desk: DeskContext, ws: WebSocket, raw: string | ArrayBuffer) {
 	const a = attachment(ws);
 	if (!a) return;
-	const out = await handleSeedFrame(raw, a.user !== null, portFor(desk, ws, a));
+	const limited = desk.guard.rateLimit(ws) > 0;
+	const out = await handleSeedFrame(raw, a.user !== null, portFor(desk, ws, a), limited);
 	if (out.reply) ws.send(out.reply);
 	if (out.close) ws.close(out.close.code, out.close.reason);
 }

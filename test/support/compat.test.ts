@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
@@ -7,7 +7,7 @@ import { hashPassword } from "../../src/domain/auth/password";
 import type { Role } from "../../src/env";
 import { api } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
-import { act, SeedClient, supportSocket } from "./helpers";
+import { act, SeedClient, supportSocket, until } from "./helpers";
 
 /**
  * The support seed (001) through /compat/support, with the document's own
@@ -128,6 +128,20 @@ describe("support seed protocol (/compat/support)", () => {
 			expect(await ws.waitClosed()).toMatchObject({ code: 1008 });
 			expect(ws.frames).toEqual([]);
 		}
+	});
+
+	it("a socket that never sends message.auth is closed when its 30 s window ends", async () => {
+		const idle = await SeedClient.connect();
+		const desk = env.SUPPORT_DESK.get(env.SUPPORT_DESK.idFromName("main"));
+		// Age the socket instead of waiting: its window started long ago.
+		await runInDurableObject(desk, (_instance, state) => {
+			for (const ws of state.getWebSockets()) {
+				const a = ws.deserializeAttachment() as { proto: string; user: unknown; opened_at: number };
+				if (a.proto === "seed" && !a.user) ws.serializeAttachment({ ...a, opened_at: 0 });
+			}
+		});
+		expect(await runDurableObjectAlarm(desk)).toBe(true);
+		expect(await idle.waitClosed()).toMatchObject({ code: 1008 });
 	});
 
 	it("§3-§4 and §1.2.1: operator and client talk; pushes and the history on reconnect are the document's", async () => {
@@ -277,7 +291,7 @@ describe("support seed protocol (/compat/support)", () => {
 		const out = await api("/v1/auth/logout", { method: "POST", headers: auth });
 		expect(out.status).toBe(204);
 		expect(await ws.waitClosed()).toMatchObject({ code: 4401 });
-		await waitUntil(() => native.closed !== null);
+		await until(() => native.closed !== null);
 		expect(native.closed?.code).toBe(4401);
 		// Another session of the same user stays open and working.
 		expect(await other.ws.call({ method: "message.send", params: ["still here"], id: 9 })).toMatchObject({
@@ -287,11 +301,3 @@ describe("support seed protocol (/compat/support)", () => {
 		other.ws.ws.close();
 	});
 });
-
-async function waitUntil(cond: () => boolean, timeoutMs = 5000) {
-	const end = Date.now() + timeoutMs;
-	while (!cond()) {
-		if (Date.now() > end) throw new Error("condition not met");
-		await new Promise((r) => setTimeout(r, 10));
-	}
-}

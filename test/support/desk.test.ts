@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
-import { act, ask, customer, operator, supportSocket } from "./helpers";
+import { act, ask, customer, operator, supportSocket, until } from "./helpers";
 
 type Conv = {
 	id: string;
@@ -244,7 +244,10 @@ describe("support desk, native", () => {
 			conversation_id: null,
 			messages: [],
 		});
-		s.close();
+		// The fifth bad frame in a minute closes the socket, as on the hub.
+		s.sendRaw("[]");
+		await until(() => s.closed !== null);
+		expect(s.closed?.code).toBe(1008);
 	});
 
 	it("settings: admins choose what customers see of operators", async () => {

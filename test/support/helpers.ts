@@ -102,3 +102,12 @@ export class SeedClient {
 		});
 	}
 }
+
+/** Resolves once `cond()` holds (polled every 10 ms), or fails after `timeoutMs`. */
+export async function until(cond: () => boolean, timeoutMs = 5000) {
+	const end = Date.now() + timeoutMs;
+	while (!cond()) {
+		if (Date.now() > end) throw new Error("condition not met");
+		await new Promise((r) => setTimeout(r, 10));
+	}
+}

@@ -44,6 +44,7 @@ export const SEED_ERRORS = {
 	PARSE_ERROR: { code: -32700, message: "Parse error." },
 	INVALID_REQUEST: { code: -32600, message: "Invalid Request." },
 	METHOD_NOT_FOUND: { code: -32601, message: "Method not found." },
+	TOO_MANY_REQUESTS: { code: 4, message: "Too many requests." },
 } as const;
 /** A refusal by the desk (taken by someone else, closed…): code 3 with the desk's message. */
 const REFUSED = 3;
@@ -83,6 +84,7 @@ export async function handleSeedFrame(
 	raw: string | ArrayBuffer,
 	authed: boolean,
 	port: SeedPort,
+	limited = false,
 ): Promise<SeedOutcome> {
 	let req: unknown;
 	try {
@@ -96,6 +98,7 @@ export async function handleSeedFrame(
 	const { method, params, id: rawId } = req as { method?: unknown; params?: unknown; id?: unknown };
 	const id: Id = typeof rawId === "number" || typeof rawId === "string" ? rawId : null;
 	if (typeof method !== "string") return { reply: err(SEED_ERRORS.INVALID_REQUEST, id) };
+	if (limited) return { reply: err(SEED_ERRORS.TOO_MANY_REQUESTS, id) };
 	const args = Array.isArray(params) ? params : null;
 
 	if (method === "message.auth") {
