@@ -141,6 +141,14 @@ export class ChatRoom extends DurableObject<Env> {
 		return openViewerIds(this.ctx.getWebSockets(userId), socketIds);
 	}
 
+	/** RPC from a UserHub (user-hub/revoked.ts): these auth sessions of the user were revoked; their viewing sockets close (4401). */
+	async closeSessions(chatId: string, userId: string, sessionIds: string[]): Promise<number> {
+		this.bind(chatId);
+		const closed = this.viewers.closeSessions(userId, new Set(sessionIds));
+		for (const v of closed) this.links.viewEnded(v);
+		return closed.length;
+	}
+
 	private get chatId(): string {
 		this.boundChatId ??= this.store.meta("chat_id") ?? "";
 		return this.boundChatId;

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { CLOSE_CODES } from "@hatch/contract/close-codes";
 import type { Transport } from "@hatch/contract/codec";
 import type { SupportSettings } from "@hatch/contract/support-frames";
 import { createDb } from "../src/db/client";
@@ -101,13 +102,13 @@ export class SupportDesk extends DurableObject<Env> {
 	}
 
 	/** A revoked session's desk sockets close at once (logout, device revoked, sign-out everywhere). */
-	async closeSessions(userId: string, sessionIds: string[] | "all") {
+	async closeSessions(userId: string, sessionIds: string[]) {
 		let closed = 0;
 		for (const ws of this.ctx.getWebSockets()) {
 			const a = attachment(ws);
 			if (a?.user?.id !== userId || !a.session) continue;
-			if (sessionIds !== "all" && !sessionIds.includes(a.session)) continue;
-			ws.close(4401, "Session revoked");
+			if (!sessionIds.includes(a.session)) continue;
+			ws.close(CLOSE_CODES.SESSION_REVOKED, "Session revoked");
 			closed++;
 		}
 		return closed;

@@ -14,7 +14,7 @@ import {
 import type { PeerReply, PeerSignal } from "../src/domain/calls/types";
 import { ApiError } from "../src/errors";
 import { perform, signalPeer, writeHistory } from "./calls/effects";
-import { apply, lockTurn, type Reply, startCall } from "./calls/outgoing";
+import { apply, calleeTurn, lockTurn, type Reply, startCall } from "./calls/outgoing";
 import { CallStore } from "./calls/store";
 import type { UserHub } from "./user-hub";
 
@@ -167,8 +167,9 @@ export async function handleCallSignal(hub: UserHub, signal: PeerSignal): Promis
 	const store = storeOf(hub);
 	const now = Date.now();
 	if (signal.kind === "offer") {
+		const turn = await calleeTurn(hub, signal.calleeId);
 		const devices = hub.sockets().filter((ws) => ws.readyState === WebSocket.OPEN).length;
-		const t = startIncoming(await store.load(), signal, devices, now);
+		const t = startIncoming(await store.load(), signal, devices, turn, now);
 		if (!t.ok) return { ok: false, reason: "busy" };
 		await apply(hub, store, t);
 		return { ok: true, devices };

@@ -12,6 +12,7 @@ import { deliverBatch } from "./user-hub/deliver";
 import { SocketGuard } from "./user-hub/guard";
 import { hubSocketMessage, openHubSocket } from "./user-hub/hub-socket";
 import { announcePresence } from "./user-hub/presence";
+import { closeLateViewer, closeRevoked, RevokedSessions } from "./user-hub/revoked";
 import { type Device, HubStore } from "./user-hub/store";
 import { armViewCheck, onViewAlarm } from "./user-hub/view-check";
 import { onlineBeyond, socketsChanged, viewChanged } from "./user-hub/views";
@@ -37,6 +38,8 @@ export type SocketIdentity = { u: string; s: string; t: Transport; d?: string; b
  */
 export class UserHub extends DurableObject<Env> {
 	readonly store: HubStore;
+	/** Sessions revoked lately (user-hub/revoked.ts). */
+	readonly revoked: RevokedSessions;
 	readonly log = createLogger({ do: "UserHub" }, this.env.LOG_LEVEL);
 	readonly guard = new SocketGuard();
 	/** Live events held back while a socket's replay of that chat is being sent. */
@@ -63,6 +66,7 @@ export class UserHub extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.store = new HubStore(ctx.storage.sql);
+		this.revoked = new RevokedSessions(ctx.storage.sql);
 	}
 
 	/** Bindings, for the helper modules (dispatch, calls). */
@@ -137,7 +141,19 @@ export class UserHub extends DurableObject<Env> {
 	async redeem(ticket: string): Promise<string | null> {
 		const [userId, secret] = ticket.split(".");
 		if (!userId || !secret || userId !== this.userId) return null;
-		return this.store.redeemTicket(await sha256Hex(secret), Date.now());
+		const now = Date.now();
+		const session = this.store.redeemTicket(await sha256Hex(secret), now);
+		// A ticket minted in the moment its session was revoked dies too.
+		return session !== null && this.revoked.has(session, now) ? null : session;
+	}
+
+	/**
+	 * RPC from src/domain/auth/revocation.ts: these sessions were revoked.
+	 * Their tickets die and every socket they hold, here and in the chats
+	 * they view, closes with 4401 (user-hub/revoked.ts).
+	 */
+	async sessionsRevoked(sessionIds: string[]): Promise<{ hub: number; chats: number }> {
+		return closeRevoked(this, sessionIds);
 	}
 
 	/**
@@ -148,7 +164,10 @@ export class UserHub extends DurableObject<Env> {
 	async viewing(userId: string, chatId: string, sessionId: string, delta: 1 | -1, socketId: string) {
 		this.own(userId);
 		const wanted = viewChanged(this, chatId, sessionId, socketId, delta);
-		if (delta === 1) this.ctx.waitUntil(armViewCheck(this));
+		if (delta === 1) {
+			this.ctx.waitUntil(armViewCheck(this));
+			closeLateViewer(this, chatId, sessionId);
+		}
 		return wanted;
 	}
 

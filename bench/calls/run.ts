@@ -117,7 +117,7 @@ async function main() {
 	wrangler = startWrangler(snapshot, values.port, state);
 	await waitFor(`${base}/health`, 120_000);
 
-	const people: { id: string; ws: Client }[] = [];
+	const people: { id: string; ws: Client; token: string }[] = [];
 	for (const email of emails) {
 		const res = await fetch(`${base}/v1/auth/login`, {
 			method: "POST",
@@ -130,7 +130,17 @@ async function main() {
 		).json()) as {
 			id: string;
 		};
-		people.push({ id: me.id, ws: await Client.open(body.access_token) });
+		people.push({ id: me.id, ws: await Client.open(body.access_token), token: body.access_token });
+	}
+	// Only people who share a chat may ring each other: each pair gets its direct chat.
+	for (let pair = 0; pair < PAIRS; pair++) {
+		const [caller, callee] = [people[pair * 2], people[pair * 2 + 1]];
+		const res = await fetch(`${base}/v1/chats/direct`, {
+			method: "POST",
+			headers: { "Content-Type": "application/json", Authorization: `Bearer ${caller?.token}` },
+			body: JSON.stringify({ user: callee?.id }),
+		});
+		if (!res.ok) throw new Error(`direct chat: ${res.status} ${await res.text()}`);
 	}
 
 	const rows: Record<"ping" | "offer" | "answer" | "ice" | "bye" | "setup", number[]> = {

@@ -1,9 +1,10 @@
 import type { TurnServerInfo } from "@hatch/contract/call-frames";
-import { inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
 import { users } from "../../src/db/schema";
 import { applyOfferReply, startOutgoing } from "../../src/domain/calls/machine";
-import { SIP, type Transition } from "../../src/domain/calls/types";
+import type { Transition } from "../../src/domain/calls/types";
+import { shareChat } from "../../src/domain/chats/shared";
 import { enforceRateLimit } from "../../src/domain/rate-limit";
 import { createTurnProvider } from "../../src/domain/turn/config";
 import { turnServerInfo } from "../../src/domain/turn/info";
@@ -35,35 +36,48 @@ export async function lockTurn(hub: UserHub, store: CallStore, who: SocketIdenti
 	return turnServerInfo(creds);
 }
 
-/** The socket's locked lease, or a new one (sent to the socket as `call.turn_server`); null if none can be had. */
-async function turnForOffer(
-	hub: UserHub,
-	store: CallStore,
-	who: SocketIdentity,
-): Promise<TurnServerInfo | null> {
+/**
+ * Makes sure the offering socket has a TURN lease of its own: its locked
+ * one while fresh, else a new one, locked and sent as `call.turn_server`.
+ * Without one the call still works peer to peer or over STUN.
+ */
+async function ensureCallerTurn(hub: UserHub, store: CallStore, who: SocketIdentity): Promise<void> {
 	const locked = await store.turnFor(who.s);
-	if (locked && locked.expiresAt - Date.now() > TURN_RENEW_BEFORE_MS) return turnServerInfo(locked);
+	if (locked && locked.expiresAt - Date.now() > TURN_RENEW_BEFORE_MS) return;
 	let creds: TurnCredentials;
 	try {
 		creds = await createTurnProvider(hub.bindings).issue(who.u);
 	} catch (err) {
-		// Calls still work peer to peer or over STUN; the callee just gets no TURN server.
 		hub.log.warn("UserHub calls: no TURN lease for offer", { err: String(err) });
-		return null;
+		return;
 	}
 	await store.lockTurn(who.s, creds);
-	const info = turnServerInfo(creds);
-	sendEvent(hub, { socket: who.s }, { type: "call.turn_server", ...info });
-	return info;
+	sendEvent(hub, { socket: who.s }, { type: "call.turn_server", ...turnServerInfo(creds) });
 }
 
 /**
- * `call.offer`: rate-limited per caller (429 `RATE_LIMITED`); checks the
- * callee exists, claims the caller's "in a call" slot, makes sure the socket
- * has a TURN lease, answers with the call id and asks the callee's hub to
- * ring. Unknown callee → bye 404; busy → bye 486. `reply` is sent before the
- * callee's hub is asked, so the caller has the call id before any
- * ack/answer/bye for it can arrive.
+ * The callee's own TURN lease for an incoming call, minted on the callee's
+ * hub (the caller's credentials never leave the caller); null if none can
+ * be had, and the callee's devices ring without one.
+ */
+export async function calleeTurn(hub: UserHub, calleeId: string): Promise<TurnServerInfo | null> {
+	try {
+		return turnServerInfo(await createTurnProvider(hub.bindings).issue(calleeId));
+	} catch (err) {
+		hub.log.warn("UserHub calls: no TURN lease for the callee", { err: String(err) });
+		return null;
+	}
+}
+
+/**
+ * `call.offer`: rate-limited per caller (429 `RATE_LIMITED`); only someone
+ * who shares a chat with the caller may be rung (403 `NOT_A_CONTACT`
+ * otherwise, the same for a user id that does not exist, and nothing is
+ * stored); claims the caller's "in a call" slot, makes sure the socket has
+ * a TURN lease, answers with the call id and asks the callee's hub to ring
+ * (the callee's hub mints the callee's own lease). Busy → bye 486. `reply`
+ * is sent before the callee's hub is asked, so the caller has the call id
+ * before any ack/answer/bye for it can arrive.
  */
 export async function startCall(
 	hub: UserHub,
@@ -73,22 +87,22 @@ export async function startCall(
 	reply: (r: Reply) => void,
 ): Promise<void> {
 	await enforceRateLimit(hub.bindings.RATE_LIMITER, `call:offer:${who.u}`, OFFER_RATE);
-	const found = await createDb(hub.bindings.DB)
-		.select({ id: users.id, displayName: users.displayName })
-		.from(users)
-		.where(inArray(users.id, [...new Set([who.u, input.callee])]));
-	const caller = found.find((u) => u.id === who.u);
-	const callee = found.find((u) => u.id === input.callee);
-	const callId = newId();
-	if (!callee || !caller) {
-		reply({ result: { call_id: callId, callee: input.callee } });
-		sendEvent(
-			hub,
-			{ socket: who.s },
-			{ type: "call.bye", call_id: callId, code: SIP.NOT_FOUND, reason: "not_found", ended_by: "system" },
-		);
-		return;
+	const db = createDb(hub.bindings.DB);
+	const [caller, known] = await Promise.all([
+		db.select({ id: users.id, displayName: users.displayName }).from(users).where(eq(users.id, who.u)).get(),
+		input.callee === who.u ? true : shareChat(db, who.u, input.callee),
+	]);
+	if (!caller || !known) {
+		return reply({
+			error: {
+				code: 403,
+				reason: "NOT_A_CONTACT",
+				message: "You can only call people you share a chat with",
+			},
+		});
 	}
+	const callee = { id: input.callee };
+	const callId = newId();
 	// Load, decide and save with no other await in between: two devices offering at once cannot both win.
 	const now = Date.now();
 	const t = startOutgoing(await store.load(), {
@@ -101,7 +115,7 @@ export async function startCall(
 	if (!t.ok) return reply({ error: t.error });
 	await store.save(t.call);
 
-	const turn = await turnForOffer(hub, store, who);
+	await ensureCallerTurn(hub, store, who);
 	reply({ result: { call_id: callId, callee: callee.id } });
 	const answer = await signalPeer(hub, t.call, {
 		kind: "offer",
@@ -110,7 +124,6 @@ export async function startCall(
 		calleeId: callee.id,
 		caller: { id: caller.id, display_name: caller.displayName },
 		sdp: input.sdp,
-		turn,
 		ringUntil: t.call.ringUntil,
 	});
 	// The call may have moved on meanwhile (an answer overtaking this reply, the caller's socket dropping):

@@ -1,3 +1,4 @@
+import { CLOSE_CODES } from "@hatch/contract/close-codes";
 import { encodeFrame, type Transport } from "@hatch/contract/codec";
 import type { ChatEvent, EventsFrame, Message, ServerFrame } from "@hatch/contract/frames";
 
@@ -118,13 +119,26 @@ export class Viewers {
 
 	/** Closes every socket of a user who is no longer an active member; returns those viewers. */
 	closeUser(userId: string, reason: string): Viewer[] {
+		return this.closeWhere((v) => v.userId === userId, CLOSE_CODES.NOT_A_MEMBER, reason);
+	}
+
+	/** Closes the user's sockets opened from revoked auth sessions (4401); returns those viewers. */
+	closeSessions(userId: string, sessionIds: ReadonlySet<string>): Viewer[] {
+		return this.closeWhere(
+			(v) => v.userId === userId && v.sessionId !== undefined && sessionIds.has(v.sessionId),
+			CLOSE_CODES.SESSION_REVOKED,
+			"Session revoked",
+		);
+	}
+
+	private closeWhere(match: (v: Viewer) => boolean, code: number, reason: string): Viewer[] {
 		const closed: Viewer[] = [];
 		for (const [ws, v] of this.map) {
-			if (v.userId !== userId) continue;
+			if (!match(v)) continue;
 			this.remove(ws);
 			closed.push(v);
 			try {
-				ws.close(4403, reason);
+				ws.close(code, reason);
 			} catch {
 				// Already closed.
 			}

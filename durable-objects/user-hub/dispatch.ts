@@ -22,6 +22,7 @@ import {
 	sendTyping,
 } from "../../src/domain/chats/messages";
 import { getChat, listChats } from "../../src/domain/chats/queries";
+import { assertPushToken } from "../../src/domain/push/subscription";
 import { ApiError } from "../../src/errors";
 import type { SocketIdentity, UserHub } from "../user-hub";
 import { presenceOf } from "./presence";
@@ -101,6 +102,7 @@ export async function dispatch(
 			return p;
 		}
 		case "device.register":
+			assertPushToken(f.device_type, f.push_token);
 			return hub.registerDevice(me, {
 				device_id: f.device_id,
 				type: f.device_type,

@@ -241,4 +241,9 @@ export class HubStore {
 	devices(): Device[] {
 		return this.sql.exec<Device>("SELECT * FROM devices ORDER BY created_at").toArray();
 	}
+
+	/** Voids the unredeemed tickets of revoked sessions. */
+	dropTickets(sessionIds: readonly string[]) {
+		for (const id of sessionIds) this.sql.exec("DELETE FROM tickets WHERE session_id = ?", id);
+	}
 }

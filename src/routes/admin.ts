@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { revokeAllSessions } from "../domain/auth/sessions";
-import { closeSupportSockets } from "../domain/support/desk";
+import { endSessions, hubSockets } from "../domain/auth/revocation";
 import { getUser, setRole } from "../domain/users/users";
 import { toMeView } from "../domain/users/views";
 import { ApiError } from "../errors";
@@ -62,10 +61,8 @@ export const adminRoutes = createRouter()
 		if (id === c.var.auth.userId) throw new ApiError("FORBIDDEN", "You cannot change your own role");
 		const before = await getUser(c.var.db, id);
 		const after = await setRole(c.var.db, id, role);
-		if (RANK[role] < RANK[before.role]) {
-			await revokeAllSessions(c.var.db, id, "role_lowered");
-			await closeSupportSockets(c.env, id, "all");
-		}
+		if (RANK[role] < RANK[before.role])
+			await endSessions(c.var.db, hubSockets(c.env), { reason: "role_lowered", userId: id });
 		c.var.log.info("role changed", { target: id, from: before.role, to: role });
 		return c.json(toMeView(after), 200);
 	});

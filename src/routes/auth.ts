@@ -7,9 +7,9 @@ import {
 } from "../domain/auth/email-flows";
 import { limit } from "../domain/auth/limits";
 import { accountKey, authenticatePassword } from "../domain/auth/login";
-import { revokeSession, rotateRefreshToken, startSession } from "../domain/auth/sessions";
+import { endSessions, hubSockets, onRefreshReuse } from "../domain/auth/revocation";
+import { rotateRefreshToken, startSession } from "../domain/auth/sessions";
 import { resetRateLimit } from "../domain/rate-limit";
-import { closeSupportSockets } from "../domain/support/desk";
 import { getUser, normalizeEmail } from "../domain/users/users";
 import { toMeView } from "../domain/users/views";
 import { createRouter } from "../lib/router";
@@ -183,16 +183,19 @@ export const authRoutes = createRouter()
 	.openapi(refresh, async (c) => {
 		const { ip } = clientMeta(c);
 		await limit(c.env.RATE_LIMITER, "tokenIp", ip);
-		const issued = await rotateRefreshToken(c.var.db, c.env, c.req.valid("json").refresh_token).catch(
-			warnOnReuse(c.var.log, ip),
-		);
+		const issued = await rotateRefreshToken(
+			c.var.db,
+			c.env,
+			c.req.valid("json").refresh_token,
+			onRefreshReuse(c.var.db, hubSockets(c.env)),
+		).catch(warnOnReuse(c.var.log, ip));
 		const user = await getUser(c.var.db, issued.userId);
 		c.header("Cache-Control", "no-store");
 		return c.json(tokenBody(issued, toMeView(user)), 200);
 	})
 	.openapi(logout, async (c) => {
-		await revokeSession(c.var.db, c.var.auth.userId, c.var.auth.sessionId, "logout");
-		await closeSupportSockets(c.env, c.var.auth.userId, [c.var.auth.sessionId]);
+		const { userId, sessionId } = c.var.auth;
+		await endSessions(c.var.db, hubSockets(c.env), { reason: "logout", userId, sessionId });
 		return c.body(null, 204);
 	})
 	.openapi(forgot, async (c) => {
@@ -208,7 +211,6 @@ export const authRoutes = createRouter()
 	.openapi(reset, async (c) => {
 		const body = c.req.valid("json");
 		await limit(c.env.RATE_LIMITER, "tokenIp", clientMeta(c).ip);
-		const user = await resetPassword(c.var.db, body.token, body.new_password);
-		await closeSupportSockets(c.env, user.id, "all");
+		await resetPassword(c.var.db, body.token, body.new_password, hubSockets(c.env));
 		return c.body(null, 204);
 	});

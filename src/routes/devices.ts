@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { presenceOf } from "../../durable-objects/user-hub/presence";
 import { hubOf } from "../domain/chats/deps";
+import { assertPushToken } from "../domain/push/subscription";
 import { ApiError } from "../errors";
 import { createRouter } from "../lib/router";
 import { route } from "./chat-schemas";
@@ -18,7 +19,7 @@ const Device = z
 const register = route("post", "/v1/devices", "Register a device for push (Egg c2s_device_register)", {
 	tags,
 	description:
-		"`webpush`: `push_token` is the browser PushSubscription as JSON ({endpoint, keys: {p256dh, auth}}). `fcm`: the FCM registration token. Registering the same `device_id` again replaces its token.",
+		"`webpush`: `push_token` is the browser PushSubscription as JSON ({endpoint, keys: {p256dh, auth}}). `fcm`: the FCM registration token. Registering the same `device_id` again replaces its token. A `webpush` endpoint must be https on port 443 with a DNS name or a canonically written public IP (422 `PUSH_ENDPOINT_INVALID`; a private, loopback, link-local, CGNAT, multicast or reserved address is 422 `PUSH_ENDPOINT_DENIED`).",
 	body: z
 		.strictObject({
 			push_token: z.string().min(1).max(4096),
@@ -47,24 +48,7 @@ const presence = route("get", "/v1/presence/{userId}", "Is a user online, and wh
 export const deviceRoutes = createRouter()
 	.openapi(register, async (c) => {
 		const body = c.req.valid("json");
-		if (body.type === "webpush") {
-			const ok = (() => {
-				try {
-					const s = JSON.parse(body.push_token) as {
-						endpoint?: string;
-						keys?: { p256dh?: string; auth?: string };
-					};
-					return new URL(s.endpoint ?? "").protocol === "https:" && !!s.keys?.p256dh && !!s.keys?.auth;
-				} catch {
-					return false;
-				}
-			})();
-			if (!ok)
-				throw new ApiError(
-					"VALIDATION_FAILED",
-					"webpush push_token must be a PushSubscription JSON with an https endpoint",
-				);
-		}
+		assertPushToken(body.type, body.push_token);
 		return c.json(await hubOf(c.env, c.var.auth.userId).registerDevice(c.var.auth.userId, body), 200);
 	})
 	.openapi(list, async (c) => c.json({ devices: await hubOf(c.env, c.var.auth.userId).devices() }, 200))

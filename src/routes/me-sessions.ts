@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { listSessions, revokeAllSessions, revokeSession } from "../domain/auth/sessions";
-import { closeSupportSockets } from "../domain/support/desk";
+import { endSessions, hubSockets } from "../domain/auth/revocation";
+import { listSessions } from "../domain/auth/sessions";
 import { ApiError } from "../errors";
 import { createRouter } from "../lib/router";
 import { requireAuth } from "../middleware/auth";
@@ -76,13 +76,19 @@ export const meSessionRoutes = createRouter()
 	})
 	.openapi(revokeOne, async (c) => {
 		// Another user's session id gets the same 404 as a made-up one.
-		const ok = await revokeSession(c.var.db, c.var.auth.userId, c.req.valid("param").id, "user");
-		if (!ok) throw new ApiError("NOT_FOUND", "Session not found");
-		await closeSupportSockets(c.env, c.var.auth.userId, [c.req.valid("param").id]);
+		const { userId } = c.var.auth;
+		const ended = await endSessions(c.var.db, hubSockets(c.env), {
+			reason: "user",
+			userId,
+			sessionId: c.req.valid("param").id,
+		});
+		if (ended.length === 0) throw new ApiError("NOT_FOUND", "Session not found");
 		return c.body(null, 204);
 	})
 	.openapi(revokeAll, async (c) => {
-		const revoked = await revokeAllSessions(c.var.db, c.var.auth.userId, "sign_out_everywhere");
-		await closeSupportSockets(c.env, c.var.auth.userId, "all");
-		return c.json({ revoked }, 200);
+		const ended = await endSessions(c.var.db, hubSockets(c.env), {
+			reason: "sign_out_everywhere",
+			userId: c.var.auth.userId,
+		});
+		return c.json({ revoked: ended.length }, 200);
 	});

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { changeEmail, changePassword, requestEmailChange } from "../domain/auth/email-flows";
 import { limit } from "../domain/auth/limits";
+import { hubSockets } from "../domain/auth/revocation";
 import { startSession } from "../domain/auth/sessions";
-import { closeSupportSockets } from "../domain/support/desk";
 import { getUser, updateProfile } from "../domain/users/users";
 import { toMeView } from "../domain/users/views";
 import { createRouter } from "../lib/router";
@@ -146,8 +146,7 @@ export const meRoutes = createRouter()
 		const b = c.req.valid("json");
 		await limit(c.env.RATE_LIMITER, "loginAccount", `user:${c.var.auth.userId}`);
 		const user = await getUser(c.var.db, c.var.auth.userId);
-		await changePassword(c.var.db, user, b.password, b.new_password);
-		await closeSupportSockets(c.env, user.id, "all");
+		await changePassword(c.var.db, user, b.password, b.new_password, hubSockets(c.env));
 		const issued = await startSession(c.var.db, c.env, user, clientMeta(c));
 		c.header("Cache-Control", "no-store");
 		return c.json(tokenBody(issued, toMeView(await getUser(c.var.db, user.id))), 200);

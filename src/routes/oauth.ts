@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { ACCESS_TOKEN_TTL_S } from "../domain/auth/access-token";
 import { limit } from "../domain/auth/limits";
 import { accountKey, authenticatePassword } from "../domain/auth/login";
+import { hubSockets, onRefreshReuse } from "../domain/auth/revocation";
 import { type IssuedTokens, rotateRefreshToken, startSession } from "../domain/auth/sessions";
 import { resetRateLimit } from "../domain/rate-limit";
 import type { AppEnv } from "../env";
@@ -108,9 +109,12 @@ export const oauthRoutes = new OpenAPIHono<AppEnv>({
 			issued = await startSession(c.var.db, c.env, user, meta);
 		} else if (body.grant_type === "refresh_token") {
 			if (!body.refresh_token) return oauthError(c, "invalid_request", "refresh_token is required");
-			issued = await rotateRefreshToken(c.var.db, c.env, body.refresh_token).catch(
-				warnOnReuse(c.var.log, meta.ip),
-			);
+			issued = await rotateRefreshToken(
+				c.var.db,
+				c.env,
+				body.refresh_token,
+				onRefreshReuse(c.var.db, hubSockets(c.env)),
+			).catch(warnOnReuse(c.var.log, meta.ip));
 		} else {
 			return oauthError(c, "unsupported_grant_type", "Supported: password, refresh_token");
 		}

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { signAccessToken } from "../../src/domain/auth/access-token";
-import { sha256Hex, toBase64Url } from "../../src/lib/ids";
+import { newId, sha256Hex, toBase64Url } from "../../src/lib/ids";
 import { api, errorCode } from "../helpers/http";
 import { freshIp, registerUser, type Tokens } from "./helpers";
 
@@ -193,6 +193,24 @@ describe("access tokens an attacker might present", () => {
 		const user = await registerUser();
 		for (const t of [user.refresh_token, "a.b.c", "x"]) expect((await meWith(t)).status).toBe(401);
 		expect((await api("/v1/me", { headers: { Authorization: user.access_token } })).status).toBe(401);
+	});
+
+	it("a correctly signed token whose sid names no stored session, or a revoked one (issue 13 item 8)", async () => {
+		const user = await registerUser();
+		const made = async (sessionId: string) =>
+			(await signAccessToken(env, { userId: user.user.id, role: "user", sessionId })).token;
+		for (const token of [await made(newId()), await made("")]) {
+			const res = await meWith(token);
+			expect(res.status).toBe(401);
+			expect(await errorCode(res)).toBe("INVALID_TOKEN");
+		}
+		// The same signature over the real session works until that session is signed out.
+		const genuine = await made(user.session_id);
+		expect((await meWith(genuine)).status).toBe(200);
+		await api("/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${genuine}` } });
+		const after = await meWith(genuine);
+		expect(after.status).toBe(401);
+		expect(await errorCode(after)).toBe("INVALID_TOKEN");
 	});
 
 	it("the control: the genuine token works", async () => {

@@ -1,5 +1,7 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
+import { createDb } from "../../src/db/client";
+import { chatMembers, chats } from "../../src/db/schema";
 import type { CallRecord } from "../../src/domain/calls/types";
 import { api } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";
@@ -30,11 +32,42 @@ export async function expectQuiet(clients: WsClient[], ms = 250): Promise<void> 
 	});
 }
 
-/** One signed-in test user per display name, as a tuple so destructuring stays typed. */
+/**
+ * One signed-in test user per display name, as a tuple so destructuring
+ * stays typed. They all share one group chat, so they may ring each other
+ * (only people who share a chat may: see `strangers`).
+ */
 export async function users<const N extends string[]>(...names: N): Promise<{ [K in keyof N]: TestUser }> {
+	const made = await strangers(...names);
+	await shareAChat(made);
+	return made;
+}
+
+/** Like `users`, but sharing no chat: none of them may ring another. */
+export async function strangers<const N extends string[]>(
+	...names: N
+): Promise<{ [K in keyof N]: TestUser }> {
 	return (await Promise.all(names.map((displayName) => createTestUser({ displayName })))) as {
 		[K in keyof N]: TestUser;
 	};
+}
+
+/**
+ * Puts `members` in a new group chat, straight in D1 (what ringing checks),
+ * each `active` unless `status` says otherwise for them. Returns the chat id.
+ */
+export async function shareAChat(
+	members: readonly TestUser[],
+	status: Record<string, "active" | "invited"> = {},
+): Promise<string> {
+	const id = crypto.randomUUID();
+	const now = new Date();
+	const db = createDb(env.DB);
+	await db.insert(chats).values({ id, kind: "group", name: "Calls", createdAt: now, updatedAt: now });
+	await db
+		.insert(chatMembers)
+		.values(members.map((u) => ({ chatId: id, userId: u.id, status: status[u.id] ?? "active" })));
+	return id;
 }
 
 /** Sends call.offer and returns the call id (from the result), failing on an error reply. */

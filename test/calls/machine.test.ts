@@ -3,6 +3,7 @@ import {
 	afterProbe,
 	answerRefused,
 	applyOfferReply,
+	offerFrame,
 	onLocalAction,
 	onPeerSignal,
 	onSocketClosed,
@@ -39,10 +40,9 @@ const offer: Extract<PeerSignal, { kind: "offer" }> = {
 	calleeId: "B",
 	caller: { id: "A", display_name: "Ann" },
 	sdp: SDP,
-	turn: null,
 	ringUntil: T0 + CALL_TIMING.RING_MS,
 };
-const incoming = (devices = 2) => must(startIncoming(null, offer, devices, T0)).call;
+const incoming = (devices = 2) => must(startIncoming(null, offer, devices, null, T0)).call;
 const answeredCallee = () =>
 	must(onLocalAction(incoming(), "c1", "b1", { kind: "answer", sdp: SDP }, T0 + 1000)).call;
 const answeredCaller = () =>
@@ -80,7 +80,7 @@ describe("starting calls", () => {
 	});
 
 	it("rings every callee device, or pushes when none is connected", () => {
-		const rang = must(startIncoming(null, offer, 2, T0));
+		const rang = must(startIncoming(null, offer, 2, null, T0));
 		expect(rang.call).toMatchObject({ role: "callee", state: "ringing", socketId: null, delivered: true });
 		expect(rang.effects).toEqual([
 			{
@@ -94,14 +94,31 @@ describe("starting calls", () => {
 				}),
 			},
 		]);
-		const pushed = must(startIncoming(null, offer, 0, T0));
+		const pushed = must(startIncoming(null, offer, 0, null, T0));
 		expect(pushed.call.delivered).toBe(false);
 		expect(pushed.effects).toEqual([{ kind: "push" }]);
 	});
 
+	it("hands ringing devices the TURN lease minted for the callee (issue 13 item 13)", () => {
+		const calleeTurn = {
+			ice_servers: [{ urls: ["turn:turn.example:3478"] }],
+			username: "1700000000:B",
+			credential: "for-B",
+			credential_type: "password" as const,
+			ttl_s: 3600,
+			expires_at: T0 + 3_600_000,
+		};
+		const rang = must(startIncoming(null, offer, 1, calleeTurn, T0));
+		expect(offerFrame(rang.call).turn_server).toEqual(calleeTurn);
+		expect(offerFrame(must(startIncoming(null, offer, 1, null, T0)).call).turn_server).toBeNull();
+	});
+
 	it("is busy (486) when the callee is in any active call, caller or callee", () => {
-		expect(refusal(startIncoming(outgoing(), offer, 1, T0))).toMatchObject({ code: 486, reason: "BUSY" });
-		expect(refusal(startIncoming(incoming(), { ...offer, callId: "c2" }, 1, T0)).code).toBe(486);
+		expect(refusal(startIncoming(outgoing(), offer, 1, null, T0))).toMatchObject({
+			code: 486,
+			reason: "BUSY",
+		});
+		expect(refusal(startIncoming(incoming(), { ...offer, callId: "c2" }, 1, null, T0)).code).toBe(486);
 	});
 });
 

@@ -6,11 +6,14 @@ import {
 	candidate,
 	expectQuiet,
 	got,
+	history,
 	offer,
 	ringingCall,
 	SDP_ANSWER,
 	SDP_OFFER,
+	shareAChat,
 	storedCall,
+	strangers,
 	users,
 	WsClient,
 } from "./helpers";
@@ -200,5 +203,35 @@ describe("bad and out-of-order call frames are refused and change nothing", () =
 		const ok = await offer(c, bob.id);
 		await b.waitFor((f) => f.type === "call.offer" && f.call_id === ok);
 		for (const x of [a, b, c]) x.close();
+	});
+});
+
+describe("who may be rung (issue 13 item 13)", () => {
+	it("only someone who shares a chat: a stranger, an invitee and an unknown id get the same 403 NOT_A_CONTACT", async () => {
+		const [alice, carol, ivan] = await strangers("Alice", "Carol", "Ivan");
+		await shareAChat([alice, ivan], { [ivan.id]: "invited" });
+		const a = await WsClient.connect(alice);
+		const c = await WsClient.connect(carol);
+		for (const callee of [carol.id, ivan.id, "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "nobody"]) {
+			const reply = await a.call({ id: "o", type: "call.offer", callee, sdp: SDP_OFFER });
+			// The same answer whether the user exists or not, so ringing cannot probe for accounts.
+			expect(reply, callee).toEqual({
+				type: "error",
+				id: "o",
+				code: 403,
+				reason: "NOT_A_CONTACT",
+				message: "You can only call people you share a chat with",
+			});
+		}
+		// Refused before anything happened: no call record, no TURN lease for the caller, no history.
+		for (const id of [alice.id, carol.id, ivan.id]) expect(await storedCall(id)).toBeNull();
+		expect(got(a, "call.turn_server")).toEqual([]);
+		expect(await history(alice)).toEqual([]);
+		// Once they share a chat Carol can be rung, and that is the first offer she ever got.
+		await shareAChat([alice, carol]);
+		const callId = await offer(a, carol.id);
+		expect((await c.waitFor((f) => f.type === "call.offer")).call_id).toBe(callId);
+		a.close();
+		c.close();
 	});
 });

@@ -20,7 +20,7 @@ import {
 } from "./helpers";
 
 describe("a call from offer to bye (the Egg flow)", () => {
-	it("rings every callee device with the caller's TURN server, ack → ringback, first answer wins, ICE both ways, bye 200", async () => {
+	it("rings every callee device with a TURN lease of its own, ack → ringback, first answer wins, ICE both ways, bye 200", async () => {
 		const [alice, bob] = await users("Alice", "Bob");
 		const a = await WsClient.connect(alice);
 		const bPhone = await WsClient.connect(bob, { transport: "msgpack" });
@@ -37,7 +37,7 @@ describe("a call from offer to bye (the Egg flow)", () => {
 		expect(String(turn?.username)).toMatch(new RegExp(`^\\d+:${alice.id}$`));
 		expect(turn?.credential).toBe(await hmacSha1Base64(env.TURN_SECRET, String(turn?.username)));
 
-		// 5. Every callee device gets the offer with the caller's TURN details.
+		// 5. Every callee device gets the offer with TURN credentials minted for the callee, never the caller's.
 		for (const dev of [bPhone, bLaptop]) {
 			const o = await dev.waitFor((f) => f.type === "call.offer");
 			expect(o).toMatchObject({
@@ -45,13 +45,20 @@ describe("a call from offer to bye (the Egg flow)", () => {
 				caller: { id: alice.id, display_name: "Alice" },
 				sdp: SDP_OFFER,
 				candidates: [],
-				turn_server: {
-					username: turn?.username,
-					credential: turn?.credential,
-					credential_type: "password",
-					ice_servers: turn?.ice_servers,
-				},
+				turn_server: { credential_type: "password" },
 			});
+			const mine = o.turn_server as {
+				username: string;
+				credential: string;
+				ice_servers: { urls: string[] }[];
+			};
+			// The same TURN servers, with the callee's own credentials on them.
+			expect(mine.ice_servers.map((s) => s.urls)).toEqual(
+				(turn?.ice_servers as { urls: string[] }[]).map((s) => s.urls),
+			);
+			expect(mine.username).toMatch(new RegExp(`^\\d+:${bob.id}$`));
+			expect(mine.credential).toBe(await hmacSha1Base64(env.TURN_SECRET, mine.username));
+			expect(mine.credential).not.toBe(turn?.credential);
 			expect(o.ring_until).toBeGreaterThan(Date.now());
 		}
 
@@ -127,7 +134,7 @@ describe("a call from offer to bye (the Egg flow)", () => {
 		for (const c of [a, bPhone, bLaptop]) c.close();
 	});
 
-	it("uses the TURN server locked with call.lock_turn, and a new lock renews it", async () => {
+	it("uses the TURN server locked with call.lock_turn, and a new lock renews it; the callee still gets its own", async () => {
 		const { bob, a, b } = await aliceAndBob();
 		const first = await a.request<{ username: string; ttl_s: number }>({ type: "call.lock_turn" });
 		expect(first.ttl_s).toBe(3600);
@@ -139,11 +146,10 @@ describe("a call from offer to bye (the Egg flow)", () => {
 		const callId = await offer(a, bob.id);
 		const o = await b.waitFor((f) => f.type === "call.offer");
 		expect(o.call_id).toBe(callId);
-		expect(o.turn_server).toMatchObject({
-			username: locked.username,
-			credential: locked.credential,
-			expires_at: locked.expires_at,
-		});
+		const calleeTurn = o.turn_server as { username: string; credential: string };
+		expect(calleeTurn.username).toMatch(new RegExp(`^\\d+:${bob.id}$`));
+		expect(calleeTurn.credential).not.toBe(locked.credential);
+		// The caller's locked lease served the offer: no new one was minted for it.
 		expect(got(a, "call.turn_server")).toEqual([]);
 		a.close();
 		b.close();

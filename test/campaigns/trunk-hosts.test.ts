@@ -38,6 +38,12 @@ const DISGUISED = [
 	"fe80::1%25eth0",
 	"sip.example.com.",
 	"-sip.example.com",
+	// All-numeric (or hex) top labels: names no registry hands out, addresses to some resolvers.
+	"sip.123",
+	"1.2.3.4.5",
+	"127.0.0.1.5",
+	"gw.0x7f",
+	"10.0.0.1:5060",
 ];
 
 let dialer: FakeDialer;

@@ -1,11 +1,19 @@
 import { env } from "cloudflare:test";
 import { createDb } from "../../src/db/client";
-import { users } from "../../src/db/schema";
+import { sessions, users } from "../../src/db/schema";
 import { signAccessToken } from "../../src/domain/auth/access-token";
+import { SESSION_TTL_MS } from "../../src/domain/auth/sessions";
 import type { Role } from "../../src/env";
 import { newId } from "../../src/lib/ids";
 
-export type TestUser = { id: string; token: string; email: string; auth: { Authorization: string } };
+export type TestUser = {
+	id: string;
+	token: string;
+	email: string;
+	/** The stored auth session the token names. */
+	sessionId: string;
+	auth: { Authorization: string };
+};
 
 /**
  * Inserts a user straight into D1 and mints an access token for them, for
@@ -32,8 +40,8 @@ export async function createTestUser(
 			createdAt: now,
 			updatedAt: now,
 		});
-	const { token } = await signAccessToken(env, { userId: id, role: opts.role ?? "user", sessionId: newId() });
-	return { id, token, email, auth: { Authorization: `Bearer ${token}` } };
+	const { token, sessionId } = await signedIn(id, opts.role ?? "user");
+	return { id, token, email, sessionId, auth: { Authorization: `Bearer ${token}` } };
 }
 
 /**
@@ -42,6 +50,23 @@ export async function createTestUser(
  * @example const alicePhone = await otherDevice(alice);
  */
 export async function otherDevice(user: TestUser, role: Role = "user"): Promise<TestUser> {
-	const { token } = await signAccessToken(env, { userId: user.id, role, sessionId: newId() });
-	return { ...user, token, auth: { Authorization: `Bearer ${token}` } };
+	const { token, sessionId } = await signedIn(user.id, role);
+	return { ...user, token, sessionId, auth: { Authorization: `Bearer ${token}` } };
+}
+
+/** A stored session (requireAuth refuses tokens naming none) and an access token for it. */
+async function signedIn(userId: string, role: Role): Promise<{ token: string; sessionId: string }> {
+	const sessionId = newId();
+	const now = new Date();
+	await createDb(env.DB)
+		.insert(sessions)
+		.values({
+			id: sessionId,
+			userId,
+			createdAt: now,
+			lastUsedAt: now,
+			expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+		});
+	const { token } = await signAccessToken(env, { userId, role, sessionId });
+	return { token, sessionId };
 }

@@ -9,6 +9,7 @@ import { webPush } from "../../src/providers/push/webpush";
 import { encryptPayload, importP256Private } from "../../src/providers/push/webpush-crypto";
 import { api } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
+import { newP256 } from "./helpers";
 
 // RFC 8291 §5 and Appendix A.
 const RFC = {
@@ -20,16 +21,6 @@ const RFC = {
 	salt: "DGv6ra1nlYgDCS1FRnbzlw",
 	body: "DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A_yl95bQpu6cVPTpK4Mqgkf1CXztLVBSt2Ks3oZwbuwXPXLWyouBWLVWGNWQexSgSxsj_Qulcy4a-fN",
 };
-
-async function newP256() {
-	const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
-		"sign",
-		"verify",
-	])) as CryptoKeyPair;
-	const jwk = (await crypto.subtle.exportKey("jwk", pair.privateKey)) as JsonWebKey;
-	const pub = new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer);
-	return { d: jwk.d as string, pub: toBase64Url(pub), jwk };
-}
 
 describe("Web Push (RFC 8291 + RFC 8292)", () => {
 	it("reproduces the RFC 8291 example message byte for byte", async () => {
@@ -57,6 +48,7 @@ describe("Web Push (RFC 8291 + RFC 8292)", () => {
 		const provider = webPush(
 			{ VAPID_PUBLIC_KEY: vapid.pub, VAPID_PRIVATE_KEY: vapid.d, VAPID_SUBJECT: "mailto:ops@hatch.test" },
 			fetcher,
+			async () => ["203.0.113.9"],
 		);
 		const device = {
 			device_id: "browser",

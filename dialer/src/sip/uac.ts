@@ -4,6 +4,7 @@
  * Knows nothing of RTP or events; reports to its owner through callbacks.
  */
 
+import { UNREACHABLE_REASON } from "@hatch/contract/dialer";
 import { DEFAULT_HOST_DENY } from "@hatch/shared/host-policy";
 import { ALLOW, type DialogHandler, type SipAgent } from "./agent.ts";
 import { type DestinationRefused, whenResolved } from "./destination.ts";
@@ -31,7 +32,7 @@ const MAX_AUTH_ROUNDS = 2;
 const MAX_FORKS = 16;
 const NO_RESPONSE = "no response from gateway (timer B)";
 /** What a socket error becomes in events and records: its text (`connect ECONNREFUSED 10.0.0.1:5060`) stays in the logs. */
-const UNREACHABLE = "gateway unreachable";
+const UNREACHABLE = UNREACHABLE_REASON;
 
 /** SIP dialog of one outbound call. */
 export class UacCall implements DialogHandler {

@@ -181,6 +181,109 @@ describe("DNS rebinding", () => {
 	});
 });
 
+/**
+ * A SIP-over-TCP far end on `host`: it answers an INVITE with a 200 whose
+ * Contact names the gateway by its name, and drops the connection once the
+ * ACK is in, so the BYE needs a new one. Records each request with the
+ * connection it came on.
+ */
+async function tcpGatewayThatHangsUp(host: string) {
+	const requests: string[] = [];
+	let conns = 0;
+	let dropped: () => void = () => {};
+	const hungUp = new Promise<void>((r) => {
+		dropped = r;
+	});
+	const server = net.createServer((s) => {
+		const conn = ++conns;
+		let buf = "";
+		s.on("error", () => {});
+		s.on("close", () => dropped());
+		s.on("data", (d) => {
+			buf += d.toString("latin1");
+			for (;;) {
+				const end = buf.indexOf("\r\n\r\n");
+				if (end < 0) return;
+				const head = buf.slice(0, end);
+				const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+				if (buf.length < end + 4 + length) return;
+				buf = buf.slice(end + 4 + length);
+				const method = head.slice(0, head.indexOf(" "));
+				requests.push(`${method} on ${conn}`);
+				const h = (name: string) => new RegExp(`\r\n(${name}:[^\r]*)`, "i").exec(head)?.[1] ?? "";
+				const reply = (extra: string[]) =>
+					s.write(
+						["SIP/2.0 200 OK", h("via"), h("from"), `${h("to")};tag=gw1`, h("call-id"), h("cseq")]
+							.concat(extra, ["Content-Length: 0", "", ""])
+							.join("\r\n"),
+					);
+				const port = (server.address() as net.AddressInfo).port;
+				if (method === "INVITE") reply([`Contact: <sip:uas@gw.rebind.example:${port};transport=tcp>`]);
+				if (method === "BYE") reply([]);
+				if (method === "ACK") s.destroy();
+			}
+		});
+	});
+	await new Promise<void>((r) => server.listen(0, host, () => r()));
+	closers.push(() => new Promise<void>((r) => server.close(() => r())));
+	return { port: (server.address() as net.AddressInfo).port, requests, hungUp };
+}
+
+describe("DNS rebinding over TCP", () => {
+	it("hostile: a new connection after the gateway hung up goes to the address checked, never to a later answer", async () => {
+		const gateway = await tcpGatewayThatHangsUp("127.0.0.1");
+		// The denied twin on 127.0.0.2, same port: it must only ever see the test's marker.
+		const accepted: number[] = [];
+		const twin = net.createServer((s) => {
+			accepted.push(s.remotePort ?? 0);
+			s.destroy();
+		});
+		await new Promise<void>((r) => twin.listen(gateway.port, "127.0.0.2", () => r()));
+		closers.push(() => new Promise<void>((r) => twin.close(() => r())));
+		let lookups = 0;
+		const lookup: Lookup = async () => (++lookups === 1 ? ["127.0.0.1"] : ["127.0.0.2"]);
+		const agent = new SipAgent({
+			bindHost: "127.0.0.1",
+			port: 0,
+			publicHost: "127.0.0.1",
+			timers: { t1: 20, t2: 80 },
+			log: createLogger("silent"),
+			lookup,
+		});
+		await agent.start();
+		closers.push(() => agent.close());
+		const seen: string[] = [];
+		const call = new UacCall(
+			agent,
+			{ host: "gw.rebind.example", port: gateway.port, transport: "tcp", deny: `${TEST_DENY},127.0.0.2/32` },
+			"1555",
+			{
+				provisional: () => {},
+				answered: () => seen.push("answered"),
+				failed: (st, r) => seen.push(`failed ${st} ${r}`),
+				remoteBye: () => {},
+				reoffer: () => "",
+			},
+		);
+		call.start("v=0\r\n");
+		await gateway.hungUp;
+		expect(seen).toEqual(["answered"]);
+		// Let the dialer see the connection close (loopback: well within this), then hang up.
+		await new Promise((r) => setTimeout(r, 100));
+		call.bye();
+		await waitFor(() => gateway.requests.includes("BYE on 2"), 5000, "the BYE on a new connection");
+		expect(gateway.requests).toEqual(["INVITE on 1", "ACK on 1", "BYE on 2"]);
+		expect(lookups).toBe(1);
+		const marker = net.connect(gateway.port, "127.0.0.2");
+		marker.on("error", () => {});
+		await new Promise((r) => marker.once("connect", r));
+		const markerPort = marker.localPort;
+		marker.destroy();
+		await waitFor(() => accepted.length > 0, 3000, "the marker connection");
+		expect(accepted).toEqual([markerPort]);
+	});
+});
+
 describe("socket errors stay in the logs", () => {
 	it("a refused TCP connection is 'gateway unreachable' in the event and GET /calls/:id", async () => {
 		const closed = net.createServer();

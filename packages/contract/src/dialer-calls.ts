@@ -2,6 +2,7 @@ import { hostPolicyProblem } from "@hatch/shared/host-policy";
 import { hostSyntaxProblem } from "@hatch/shared/host-syntax";
 import { z } from "zod";
 import { DialerEvent } from "./dialer-events.ts";
+import { publicReason } from "./dialer-reason.ts";
 
 /**
  * The dialer's control API (Worker → dialer), declared once: `POST /calls`,
@@ -209,7 +210,8 @@ export const CallView = z
 		ended_at: z.string().optional(),
 		/** The final SIP status: 200 for an answered call however it ended, 0 when the gateway never answered. */
 		sip_code: z.number().int().optional(),
-		reason: z.string().optional(),
+		/** As an event's: never a socket error's text. */
+		reason: z.string().overwrite(publicReason).optional(),
 		/** RTP packets sent, received from the far end, and skipped (late after a stall), once answered. */
 		rtp: z.object({ sent: z.number(), received: z.number(), skipped: z.number() }).optional(),
 		events: z.array(DialerEvent),

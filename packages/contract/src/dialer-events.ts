@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { publicReason } from "./dialer-reason.ts";
 
 /**
  * What the dialer reports about its calls, declared once: each event is POSTed
@@ -50,8 +51,8 @@ export const DialerEvent = z
 		at: z.string().max(40),
 		/** The SIP status behind the event; 0 when the gateway never answered (timer B, unreachable). */
 		sip_code: z.number().int().min(0).max(699).optional(),
-		/** A fixed phrase (`audio finished`, `gateway unreachable`, …) or the gateway's reason phrase. */
-		reason: clipped(500).optional(),
+		/** A fixed phrase (`audio finished`, `gateway unreachable`, …) or the gateway's reason phrase; never a socket error's text. */
+		reason: clipped(500).overwrite(publicReason).optional(),
 		/** INVITE to answer (or to the end, unanswered): only on calls that rang (a provisional response other than 100 arrived). */
 		ring_ms: ms.optional(),
 		/** Answer to hang-up, on `completed` of an answered call. */

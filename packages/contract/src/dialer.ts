@@ -6,3 +6,4 @@
 export * from "./dialer-calls.ts";
 export * from "./dialer-errors.ts";
 export * from "./dialer-events.ts";
+export * from "./dialer-reason.ts";

@@ -6,7 +6,7 @@ import type { Db } from "../users/db";
 import { createUser, findUserByEmail, getUser, normalizeEmail } from "../users/users";
 import { consumeEmailToken, issueEmailToken, peekEmailToken, voidEmailTokens } from "./email-tokens";
 import { checkPasswordPolicy, hashPassword, verifyPassword } from "./password";
-import { revokeAllSessions } from "./sessions";
+import { endSessions, type SocketCloser } from "./revocation";
 
 export type MailDeps = { db: Db; mailer: EmailProvider; publicUrl: string };
 
@@ -99,7 +99,12 @@ export async function requestPasswordReset(deps: MailDeps, rawEmail: string): Pr
  * Sets a new password from a reset token, voids other reset links and
  * revokes every session of the user.
  */
-export async function resetPassword(db: Db, token: string, newPassword: string): Promise<UserRow> {
+export async function resetPassword(
+	db: Db,
+	token: string,
+	newPassword: string,
+	closeSockets: SocketCloser,
+): Promise<UserRow> {
 	const peeked = await peekEmailToken(db, "reset_password", token);
 	checkPasswordPolicy(newPassword, peeked.email);
 	const passwordHash = await hashPassword(newPassword);
@@ -108,7 +113,7 @@ export async function resetPassword(db: Db, token: string, newPassword: string):
 	const user = await getUser(db, userId);
 	await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
 	await voidEmailTokens(db, userId, "reset_password");
-	await revokeAllSessions(db, userId, "password_reset");
+	await endSessions(db, closeSockets, { reason: "password_reset", userId });
 	return user;
 }
 
@@ -118,14 +123,20 @@ export async function resetPassword(db: Db, token: string, newPassword: string):
  *
  * @throws INVALID_CREDENTIALS when the current password is wrong.
  */
-export async function changePassword(db: Db, user: UserRow, current: string, next: string): Promise<void> {
+export async function changePassword(
+	db: Db,
+	user: UserRow,
+	current: string,
+	next: string,
+	closeSockets: SocketCloser,
+): Promise<void> {
 	if (!(await verifyPassword(current, user.passwordHash)))
 		throw new ApiError("INVALID_CREDENTIALS", "Current password is wrong");
 	checkPasswordPolicy(next, user.email);
 	const passwordHash = await hashPassword(next);
 	await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
 	await voidEmailTokens(db, user.id, "reset_password");
-	await revokeAllSessions(db, user.id, "password_changed");
+	await endSessions(db, closeSockets, { reason: "password_changed", userId: user.id });
 }
 
 /**

@@ -69,16 +69,17 @@ export async function startSession(
 /**
  * Exchanges a refresh token for a new pair. The presented token is rotated
  * (it never works again); presenting an already-rotated token is taken as
- * theft and revokes the whole session, so both the thief and the victim
- * must sign in again.
+ * theft: `onReuse` revokes the whole session (revocation.ts), so both the
+ * thief and the victim must sign in again.
  *
  * @throws INVALID_REFRESH_TOKEN (unknown, expired, revoked) or REFRESH_TOKEN_REUSED.
- * @example const tokens = await rotateRefreshToken(db, env, body.refresh_token);
+ * @example const tokens = await rotateRefreshToken(db, env, body.refresh_token, onReuse);
  */
 export async function rotateRefreshToken(
 	db: Db,
 	config: TokenConfig,
 	presented: string,
+	onReuse: (session: { id: string; userId: string }) => Promise<unknown>,
 	now = Date.now(),
 ): Promise<IssuedTokens & { userId: string }> {
 	const found = await db
@@ -91,7 +92,7 @@ export async function rotateRefreshToken(
 	if (!found) throw invalidRefresh();
 	const { token, session, role } = found;
 	if (token.rotatedAt !== null) {
-		await revokeSessionById(db, session.id, "refresh_token_reuse", now);
+		await onReuse(session);
 		throw new ApiError("REFRESH_TOKEN_REUSED", "Refresh token was already used; the session is revoked", {
 			status: 401,
 		});
@@ -106,7 +107,7 @@ export async function rotateRefreshToken(
 		.where(and(eq(refreshTokens.id, token.id), isNull(refreshTokens.rotatedAt)))
 		.returning({ id: refreshTokens.id });
 	if (claimed.length !== 1) {
-		await revokeSessionById(db, session.id, "refresh_token_reuse", now);
+		await onReuse(session);
 		throw new ApiError("REFRESH_TOKEN_REUSED", "Refresh token was already used; the session is revoked", {
 			status: 401,
 		});
@@ -141,45 +142,38 @@ function invalidRefresh() {
 	return new ApiError("INVALID_REFRESH_TOKEN", "Refresh token is not valid", { status: 401 });
 }
 
-async function revokeSessionById(db: Db, sessionId: string, reason: string, now = Date.now()) {
-	await db
-		.update(sessions)
-		.set({ revokedAt: new Date(now), revokeReason: reason })
-		.where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
-}
-
 /**
- * Revokes one of the user's own sessions.
+ * Revokes one of the user's own sessions in D1 (callers go through
+ * revocation.ts `endSessions`, which also closes its sockets).
  *
- * @returns false when no such live session belongs to the user.
- * @example if (!(await revokeSession(db, userId, id, "user"))) throw new ApiError("NOT_FOUND", ...);
+ * @returns its id, or nothing when no such live session belongs to the user.
  */
 export async function revokeSession(
 	db: Db,
 	userId: string,
 	sessionId: string,
 	reason: string,
-): Promise<boolean> {
+): Promise<string[]> {
 	const rows = await db
 		.update(sessions)
 		.set({ revokedAt: new Date(), revokeReason: reason })
 		.where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
 		.returning({ id: sessions.id });
-	return rows.length === 1;
+	return rows.map((r) => r.id);
 }
 
 /**
- * Revokes every live session of a user (sign out everywhere, password
- * change or reset, demotion), optionally keeping one.
+ * Revokes every live session of a user in D1 (sign out everywhere,
+ * password change or reset, demotion), optionally keeping one.
  *
- * @example await revokeAllSessions(db, userId, "password_changed");
+ * @returns the ids of the sessions revoked.
  */
 export async function revokeAllSessions(
 	db: Db,
 	userId: string,
 	reason: string,
 	exceptSessionId?: string,
-): Promise<number> {
+): Promise<string[]> {
 	const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt)];
 	if (exceptSessionId) conditions.push(ne(sessions.id, exceptSessionId));
 	const rows = await db
@@ -187,7 +181,7 @@ export async function revokeAllSessions(
 		.set({ revokedAt: new Date(), revokeReason: reason })
 		.where(and(...conditions))
 		.returning({ id: sessions.id });
-	return rows.length;
+	return rows.map((r) => r.id);
 }
 
 /** The user's live sessions, most recently used first. */
@@ -205,8 +199,8 @@ export async function listSessions(db: Db, userId: string, now = Date.now()): Pr
 /**
  * The cheap check behind requireAuth: one primary-key read. An access token
  * whose session was revoked or has ended stops working at once instead of
- * living out its 30 minutes. A token naming no stored session (tests mint
- * those) is left to its signature and expiry.
+ * living out its 30 minutes, and so does one naming no stored session (a
+ * correct signature alone does not make a session).
  *
  * @example if (!(await isSessionLive(db, auth.sessionId))) throw ...;
  */
@@ -216,6 +210,6 @@ export async function isSessionLive(db: Db, sessionId: string, now = Date.now())
 		.from(sessions)
 		.where(eq(sessions.id, sessionId))
 		.get();
-	if (!row) return true;
+	if (!row) return false;
 	return row.revokedAt === null && row.expiresAt.getTime() > now;
 }

@@ -1,4 +1,4 @@
-import type { CallParty, IceCandidate } from "@hatch/contract/call-frames";
+import type { CallParty, IceCandidate, TurnServerInfo } from "@hatch/contract/call-frames";
 import { endEffects, ended, isActive, localAudience, ok, reasonFor, refuse } from "./ending";
 import { holdInbound, holdOutbound, keepForLateDevices, releaseInbound, releaseOutbound } from "./ice";
 import {
@@ -49,11 +49,16 @@ export function startOutgoing(
 	});
 }
 
-/** Receives an offer on the callee's hub: every device rings, or the app is woken by push. Busy if in a call. */
+/**
+ * Receives an offer on the callee's hub: every device rings, or the app is
+ * woken by push. Busy if in a call. `turn` is the lease minted for the
+ * callee (the caller's credentials never leave the caller's hub).
+ */
 export function startIncoming(
 	current: CallRecord | null,
 	offer: Extract<PeerSignal, { kind: "offer" }>,
 	devices: number,
+	turn: TurnServerInfo | null,
 	now: number,
 ): Transition {
 	if (isActive(current)) return refuse(486, "BUSY", "The callee is in another call");
@@ -71,7 +76,7 @@ export function startIncoming(
 		answeredAt: null,
 		endedAt: null,
 		end: null,
-		incoming: { caller: offer.caller, sdp: offer.sdp, turn: offer.turn },
+		incoming: { caller: offer.caller, sdp: offer.sdp, turn },
 		pendingIce: [],
 		nextCheckAt: offer.ringUntil + CALL_TIMING.CALLEE_GRACE_MS,
 	};

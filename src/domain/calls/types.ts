@@ -22,7 +22,7 @@ export type CallRecord = {
 	answeredAt: number | null;
 	endedAt: number | null;
 	end: CallEnd | null;
-	/** Callee only: what late-connecting devices need to ring. */
+	/** Callee only: what late-connecting devices need to ring (`turn`: the callee's own lease, never the caller's). */
 	incoming?: { caller: { id: string; display_name: string }; sdp: string; turn: TurnServerInfo | null };
 	/** Callee only: caller candidates that arrived while ringing, replayed to devices that connect later. */
 	pendingIce?: IceCandidate[];
@@ -47,7 +47,6 @@ export type PeerSignal =
 			calleeId: string;
 			caller: { id: string; display_name: string };
 			sdp: string;
-			turn: TurnServerInfo | null;
 			ringUntil: number;
 	  }
 	| { kind: "ringing"; callId: string }

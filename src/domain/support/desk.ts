@@ -8,10 +8,11 @@ export function deskOf(env: Env) {
 export { unwrap };
 
 /**
- * Closes the desk sockets of revoked sessions (every session of the user with "all").
+ * Closes the desk sockets of revoked sessions (4401); called by the revocation closer
+ * (src/domain/auth/revocation.ts hubSockets).
  *
  * @example await closeSupportSockets(env, userId, [sessionId]);
  */
-export async function closeSupportSockets(env: Env, userId: string, sessions: string[] | "all") {
+export async function closeSupportSockets(env: Env, userId: string, sessions: string[]) {
 	return deskOf(env).closeSessions(userId, sessions);
 }

@@ -1,21 +1,10 @@
 import { SignJWT } from "jose";
+import { dohResolve } from "../../domain/push/doh";
+import { type Resolve, resolvedEndpointProblem } from "../../domain/push/endpoint-policy";
+import { parseSubscription } from "../../domain/push/subscription";
+import { createLogger } from "../../lib/log";
 import type { PushConfig, PushProvider } from "./types";
 import { encryptPayload, importP256Private } from "./webpush-crypto";
-
-/** A browser PushSubscription as JSON: what a `webpush` device registers as its push_token. */
-type Subscription = { endpoint: string; keys: { p256dh: string; auth: string } };
-
-function parseSubscription(token: string): Subscription | null {
-	try {
-		const s = JSON.parse(token) as Subscription;
-		const url = new URL(s.endpoint);
-		if (url.protocol !== "https:" || typeof s.keys?.p256dh !== "string" || typeof s.keys?.auth !== "string")
-			return null;
-		return s;
-	} catch {
-		return null;
-	}
-}
 
 /**
  * RFC 8292 VAPID: an ES256 JWT for the push service's origin, valid 12 hours.
@@ -35,13 +24,36 @@ export async function vapidAuthorization(
 	return `vapid t=${jwt}, k=${cfg.VAPID_PUBLIC_KEY}`;
 }
 
-/** Web Push (RFC 8030) with encrypted payloads (RFC 8291) and VAPID (RFC 8292). */
-export function webPush(cfg: PushConfig, fetcher: typeof fetch = fetch): PushProvider {
+/**
+ * Web Push (RFC 8030) with encrypted payloads (RFC 8291) and VAPID (RFC 8292).
+ * Before each send the endpoint is judged again with its name resolved
+ * (`resolve`, DNS over HTTPS by default): a device registered before the rule,
+ * or whose name now points at a private address, is dropped ("gone") with the
+ * reason logged; a name that does not resolve is skipped this time.
+ */
+export function webPush(
+	cfg: PushConfig,
+	fetcher: typeof fetch = fetch,
+	resolve: Resolve = dohResolve(fetcher),
+): PushProvider {
+	const log = createLogger({ module: "push" });
 	return {
 		async send(device, n) {
 			const sub = parseSubscription(device.push_token);
 			if (!sub) return "gone";
 			if (!cfg.VAPID_PUBLIC_KEY || !cfg.VAPID_PRIVATE_KEY) return "failed";
+			const problem = await resolvedEndpointProblem(sub.endpoint, resolve);
+			if (problem) {
+				const unresolved = problem === "unresolved";
+				log.warn(
+					unresolved ? "push endpoint did not resolve, skipped" : "push endpoint refused, device dropped",
+					{
+						device: device.device_id,
+						reason: unresolved ? "no address" : `${problem.code}: ${problem.message}`,
+					},
+				);
+				return unresolved ? "failed" : "gone";
+			}
 			const body = await encryptPayload(
 				new TextEncoder().encode(JSON.stringify(n)),
 				sub.keys.p256dh,
@@ -49,6 +61,8 @@ export function webPush(cfg: PushConfig, fetcher: typeof fetch = fetch): PushPro
 			);
 			const res = await fetcher(sub.endpoint, {
 				method: "POST",
+				// A redirect would be a second destination nobody judged.
+				redirect: "manual",
 				headers: {
 					Authorization: await vapidAuthorization(
 						{
