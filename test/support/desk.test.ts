@@ -112,6 +112,10 @@ describe("support desk, native", () => {
 		// The conversation is a Hatch chat too: the customer reads it as one.
 		const chat = await api(`/v1/chats/${id}/messages`, { headers: c.auth });
 		expect(chat.status).toBe(200);
+		const list = (await (await api("/v1/chats", { headers: c.auth })).json()) as {
+			chats: { id: string; kind: string }[];
+		};
+		expect(list.chats.find((x) => x.id === id)?.kind).toBe("support");
 		// ...but writes to it go through the desk, so none can miss the queue.
 		const bypass = await api(`/v1/chats/${id}/messages`, {
 			method: "POST",
