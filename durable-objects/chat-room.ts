@@ -169,14 +169,16 @@ export class ChatRoom extends DurableObject<Env> {
 
 	/**
 	 * Appends a message. Idempotent on (sender, client_id): a retry returns the
-	 * original message and sends nothing again.
+	 * original message and sends nothing again. Support chats take messages
+	 * only from the SupportDesk (`viaDesk`).
 	 */
 	async send(
 		chatId: string,
 		userId: string,
 		input: SendMessageInput,
+		viaDesk = false,
 	): Promise<RoomResult<{ message: Message; duplicate: boolean }>> {
-		return asResult(() => sendMessage(this.room, chatId, userId, input));
+		return asResult(() => sendMessage(this.room, chatId, userId, input, viaDesk));
 	}
 
 	/** Edits the sender's own message, keeping the previous text in its history. */

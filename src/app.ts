@@ -6,6 +6,7 @@ import { requestContext } from "./middleware/request-context";
 import { chatableRoutes } from "./protocols/chatable";
 import { dialerSeedRoutes } from "./protocols/dialer";
 import { eggRoutes } from "./protocols/egg";
+import { supportSeedRoutes } from "./protocols/support/routes";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { authEmailRoutes } from "./routes/auth-email";
@@ -29,6 +30,8 @@ import { oauthRoutes } from "./routes/oauth";
 import { sipTrunkRoutes } from "./routes/sip-trunks";
 import { soundRoutes } from "./routes/sounds";
 import { staticRoutes } from "./routes/static";
+import { supportRoutes } from "./routes/support";
+import { supportExtraRoutes } from "./routes/support-extras";
 import { turnRoutes } from "./routes/turn";
 import { userRoutes } from "./routes/users";
 import { wsRoutes } from "./routes/ws";
@@ -70,6 +73,9 @@ export function buildApp() {
 	app.route("/compat/egg", eggRoutes);
 	app.route("/compat/chatable", chatableRoutes);
 	app.route("/compat/dialer", dialerSeedRoutes);
+	app.route("/", supportRoutes);
+	app.route("/", supportExtraRoutes);
+	app.route("/", supportSeedRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 		type: "http",

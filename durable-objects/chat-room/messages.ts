@@ -23,9 +23,13 @@ export async function sendMessage(
 	chatId: string,
 	userId: string,
 	input: SendMessageInput,
+	viaDesk = false,
 ): Promise<{ message: Message; duplicate: boolean }> {
 	const { store } = room;
 	await room.member(chatId, userId);
+	// A support chat's queue lives in the SupportDesk: a message that bypassed it would never reach an operator.
+	if (room.membership.kind() === "support" && !viaDesk)
+		throw new ApiError("SUPPORT_CHAT", "Write to support through /v1/support or its socket", { status: 409 });
 	const dup = store.byClientId(userId, input.client_id);
 	if (dup) return { message: store.toMessage(chatId, dup), duplicate: true };
 	if (input.reply_to !== undefined && !store.bySeq(input.reply_to)) {

@@ -25,7 +25,7 @@ export const Person = z.object({ id: z.string(), display_name: z.string(), usern
 export const ChatView = z
 	.object({
 		id: z.string(),
-		kind: z.enum(["direct", "group"]),
+		kind: z.enum(["direct", "group", "support"]),
 		name: z.string().nullable(),
 		owner_id: z.string().nullable(),
 		last_seq: z.number().int(),

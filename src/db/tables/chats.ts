@@ -13,7 +13,7 @@ export const chats = sqliteTable(
 	"chats",
 	{
 		id: text("id").primaryKey(),
-		kind: text("kind", { enum: ["direct", "group"] }).notNull(),
+		kind: text("kind", { enum: ["direct", "group", "support"] }).notNull(),
 		name: text("name"),
 		ownerId: text("owner_id").references(() => users.id, { onDelete: "set null" }),
 		directKey: text("direct_key").unique(),

@@ -234,6 +234,11 @@ export async function removeMember(deps: ChatDeps, userId: string, chatId: strin
 /** Deletes a group (owner only) or a direct chat (either member): messages and all. */
 export async function deleteChat(deps: ChatDeps, userId: string, chatId: string) {
 	const { chat, member } = await activeMembership(deps, userId, chatId);
+	// The desk keeps its conversations: a support chat ends by being closed, never deleted.
+	if (chat.kind === "support")
+		throw new ApiError("SUPPORT_CHAT", "Support conversations are closed by support, not deleted", {
+			status: 409,
+		});
 	if (chat.kind === "group" && member.role !== "owner")
 		throw new ApiError("FORBIDDEN", "Only the owner may delete this chat");
 	await destroy(deps, chatId, userId);
