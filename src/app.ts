@@ -16,6 +16,7 @@ import { devRoutes } from "./routes/dev";
 import { deviceRoutes } from "./routes/devices";
 import { dialerCallbackRoutes } from "./routes/dialer-callbacks";
 import { doNotCallRoutes } from "./routes/do-not-call";
+import { e2eRoutes } from "./routes/e2e";
 import { fileUploadRoutes } from "./routes/file-uploads";
 import { fileRoutes } from "./routes/files";
 import { healthRoutes } from "./routes/health";
@@ -46,6 +47,7 @@ export function buildApp() {
 	app.route("/", wsRoutes);
 	app.route("/", chatRoutes);
 	app.route("/", messageRoutes);
+	app.route("/", e2eRoutes);
 	app.route("/", deviceRoutes);
 	app.route("/", authRoutes);
 	app.route("/", authPhoneRoutes);

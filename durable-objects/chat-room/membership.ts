@@ -17,6 +17,7 @@ export class Membership {
 	/** `activeIds()` of the current `members` map (rebuilt when the map is replaced). */
 	private active: { members: Map<string, Member> | null; ids: string[] } | null = null;
 	private chatName: string | null = null;
+	private e2e = false;
 
 	constructor(
 		private readonly db: D1Database,
@@ -28,7 +29,7 @@ export class Membership {
 		if (this.members && !force) return this.members;
 		const { results } = await this.db
 			.prepare(
-				"SELECT m.user_id, m.role, m.status, m.muted, c.name FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = ?",
+				"SELECT m.user_id, m.role, m.status, m.muted, c.name, c.e2e FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = ?",
 			)
 			.bind(chatId)
 			.all<{
@@ -37,11 +38,13 @@ export class Membership {
 				status: Member["status"];
 				muted: number;
 				name: string | null;
+				e2e: number;
 			}>();
 		this.members = new Map(
 			results.map((r) => [r.user_id, { role: r.role, status: r.status, muted: !!r.muted }]),
 		);
 		this.chatName = results[0]?.name ?? "";
+		this.e2e = !!results[0]?.e2e;
 		this.store.setMeta("name", this.chatName);
 		return this.members;
 	}
@@ -75,6 +78,11 @@ export class Membership {
 	name(): string | null {
 		this.chatName ??= this.store.meta("name");
 		return this.chatName;
+	}
+
+	/** Whether the chat is end-to-end encrypted (known after the first load). */
+	isE2e(): boolean {
+		return this.e2e;
 	}
 
 	/** Nobody is a member any more (the chat is being deleted). */

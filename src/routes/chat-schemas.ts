@@ -24,6 +24,7 @@ export const ChatView = z
 	.object({
 		id: z.string(),
 		kind: z.enum(["direct", "group"]),
+		e2e: z.boolean(),
 		name: z.string().nullable(),
 		owner_id: z.string().nullable(),
 		last_seq: z.number().int(),

@@ -7,6 +7,8 @@ import type { ChatDeps } from "./deps";
 export type ChatView = {
 	id: string;
 	kind: "direct" | "group";
+	/** End-to-end encrypted: messages are sent as message groups (src/domain/e2e). */
+	e2e: boolean;
 	name: string | null;
 	owner_id: string | null;
 	last_seq: number;
@@ -35,6 +37,7 @@ function view(row: Row, peer: ChatView["peer"]): ChatView {
 	return {
 		id: chat.id,
 		kind: chat.kind,
+		e2e: chat.e2e,
 		name: chat.name,
 		owner_id: chat.ownerId,
 		last_seq: chat.lastSeq,
