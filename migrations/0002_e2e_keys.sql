@@ -3,17 +3,10 @@ CREATE TABLE `e2e_devices` (
 	`device_id` text NOT NULL,
 	`public_key_enc` text NOT NULL,
 	`signed_prekey_enc` text,
+	`key_blob_enc` text,
 	`fingerprint` text NOT NULL,
 	`updated_at` integer NOT NULL,
 	PRIMARY KEY(`user_id`, `device_id`),
-	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
-);
---> statement-breakpoint
-CREATE TABLE `phoenix_profiles` (
-	`user_id` text PRIMARY KEY NOT NULL,
-	`theme` text DEFAULT 'day' NOT NULL,
-	`magnification` real DEFAULT 1 NOT NULL,
-	`recents` text DEFAULT '[]' NOT NULL,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint

@@ -1,4 +1,4 @@
-import { integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { users } from "./users";
 
 /**
@@ -18,22 +18,12 @@ export const e2eDevices = sqliteTable(
 		deviceId: text("device_id").notNull(),
 		publicKeyEnc: text("public_key_enc").notNull(),
 		signedPrekeyEnc: text("signed_prekey_enc"),
+		/** A key blob the client keeps here for itself (the Phoenix seed's private key, encrypted by the client first). */
+		keyBlobEnc: text("key_blob_enc"),
 		fingerprint: text("fingerprint").notNull(),
 		updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 	},
 	(t) => [primaryKey({ columns: [t.userId, t.deviceId] })],
 );
-
-/** The Phoenix seed's profile preferences (theme, magnification, recents), one row per user who set them. */
-export const phoenixProfiles = sqliteTable("phoenix_profiles", {
-	userId: text("user_id")
-		.primaryKey()
-		.references(() => users.id, { onDelete: "cascade" }),
-	theme: text("theme", { enum: ["day", "night"] })
-		.notNull()
-		.default("day"),
-	magnification: real("magnification").notNull().default(1),
-	recents: text("recents").notNull().default("[]"),
-});
 
 export type E2eDeviceRow = typeof e2eDevices.$inferSelect;

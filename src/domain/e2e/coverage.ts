@@ -9,7 +9,8 @@ const key = (d: DeviceRef) => `${d.user_id}\u0000${d.device_id}`;
 /**
  * Whether a message group's copies cover exactly the current member devices:
  * every device of every active member except the sending device itself, each
- * once. Returns null when they do; otherwise what is wrong, so the client
+ * once. A copy for the sending device is allowed (a Phoenix client, one key
+ * per user, reads its own history with it) but not required. Returns null when they do; otherwise what is wrong, so the client
  * knows to fetch the key directory again (E2E_KEYS_CHANGED).
  *
  * @example
@@ -21,6 +22,7 @@ export function groupCoverage(
 	copies: readonly DeviceRef[],
 ): CoverageProblem | null {
 	const expected = new Map(memberDevices.filter((d) => key(d) !== key(sender)).map((d) => [key(d), d]));
+	const known = new Set(memberDevices.map(key));
 	const seen = new Set<string>();
 	const unexpected: DeviceRef[] = [];
 	const duplicate: DeviceRef[] = [];
@@ -28,7 +30,7 @@ export function groupCoverage(
 		const k = key(c);
 		const ref = { user_id: c.user_id, device_id: c.device_id };
 		if (seen.has(k)) duplicate.push(ref);
-		else if (!expected.has(k)) unexpected.push(ref);
+		else if (!known.has(k)) unexpected.push(ref);
 		seen.add(k);
 	}
 	const missing = [...expected].filter(([k]) => !seen.has(k)).map(([, d]) => d);

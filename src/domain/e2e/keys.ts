@@ -9,7 +9,12 @@ import { decryptSecret, encryptSecret } from "../secrets/crypto";
 import type { DeviceRef } from "./coverage";
 
 /** What a device publishes. Private keys never come here (a Phoenix client's key blob is its own business). */
-export type DeviceKeyInput = { public_key: string; signed_prekey?: string | null };
+export type DeviceKeyInput = {
+	public_key: string;
+	signed_prekey?: string | null;
+	/** Key material the client keeps here for itself (already encrypted by the client); only its owner reads it back. */
+	key_blob?: string | null;
+};
 export type DeviceKey = DeviceRef & {
 	public_key: string;
 	signed_prekey: string | null;
@@ -51,6 +56,7 @@ export async function publishDeviceKey(
 		signedPrekeyEnc: input.signed_prekey
 			? await encryptSecret(deps.env.SECRETS_KEY, input.signed_prekey)
 			: null,
+		keyBlobEnc: input.key_blob ? await encryptSecret(deps.env.SECRETS_KEY, input.key_blob) : null,
 		fingerprint,
 		updatedAt: now,
 	};
@@ -102,6 +108,15 @@ export async function chatKeys(deps: ChatDeps, userId: string, chatId: string): 
 export async function userKeys(deps: ChatDeps, userId: string): Promise<DeviceKey[]> {
 	const rows = await deps.db.select().from(e2eDevices).where(eq(e2eDevices.userId, userId));
 	return Promise.all(rows.map((d) => openDevice(deps.env.SECRETS_KEY, d)));
+}
+
+/** The owner's own copy of a device's key blob (null when none was kept). */
+export async function ownKeyBlob(deps: ChatDeps, userId: string, deviceId: string): Promise<string | null> {
+	const [row] = await deps.db
+		.select({ blob: e2eDevices.keyBlobEnc })
+		.from(e2eDevices)
+		.where(and(eq(e2eDevices.userId, userId), eq(e2eDevices.deviceId, deviceId)));
+	return row?.blob ? decryptSecret(deps.env.SECRETS_KEY, row.blob) : null;
 }
 
 /** Device refs of these users, for the ChatRoom's coverage check (no key material is read). */
