@@ -10,7 +10,7 @@ import type {
 import { asResult, type RoomResult } from "../src/domain/chats/deps";
 import { createLogger } from "../src/lib/log";
 import type { Outgoing, RoomContext } from "./chat-room/context";
-import { editGroup, sendGroup } from "./chat-room/e2e-messages";
+import { editGroup, groupSeq, sendGroup } from "./chat-room/e2e-messages";
 import { Fanout } from "./chat-room/fanout";
 import { HubLinks, openViewerIds } from "./chat-room/hub-links";
 import { type Member, Membership } from "./chat-room/membership";
@@ -195,6 +195,11 @@ export class ChatRoom extends DurableObject<Env> {
 		input: E2eGroupInput,
 	): Promise<RoomResult<Message>> {
 		return asResult(() => editGroup(this.room, chatId, userId, seq, input));
+	}
+
+	/** The seq of the message whose current group is `groupId`. */
+	async groupSeq(chatId: string, userId: string, groupId: string): Promise<RoomResult<number>> {
+		return asResult(() => groupSeq(this.room, chatId, userId, groupId));
 	}
 
 	/** Edits the sender's own message, keeping the previous text in its history. */

@@ -111,6 +111,19 @@ export function readerView(
 	};
 }
 
+/**
+ * The seq of the message whose current group is `groupId`, for a member
+ * (the Phoenix seed addresses edits and deletes by message group).
+ *
+ * @example const seq = await groupSeq(room, chatId, me, groupId);
+ */
+export async function groupSeq(room: RoomContext, chatId: string, userId: string, groupId: string) {
+	await room.member(chatId, userId);
+	const seq = room.store.seqOfGroup(groupId);
+	if (seq === null) throw new ApiError("MESSAGE_NOT_FOUND", "Message group not found", { status: 404 });
+	return seq;
+}
+
 /** A plain send or edit in an e2e chat is refused: the server must never hold its plaintext. */
 export function refusePlaintext(room: RoomContext) {
 	if (room.membership.isE2e())

@@ -204,6 +204,14 @@ export class RoomStore {
 			.toArray();
 	}
 
+	/** The seq whose current message group is `groupId` (null when none is). */
+	seqOfGroup(groupId: string): number | null {
+		const row = this.sql
+			.exec<{ seq: number }>("SELECT seq FROM e2e_copies WHERE group_id = ? LIMIT 1", groupId)
+			.toArray()[0];
+		return row?.seq ?? null;
+	}
+
 	/** The group id of message `seq` (null for a plain message or a tombstone). */
 	groupOf(seq: number): string | null {
 		const row = this.sql
