@@ -4,6 +4,8 @@ import { createRouter } from "./lib/router";
 import { jsonBodyLimit } from "./middleware/body-limit";
 import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
+import { phoenixRestRoutes } from "./protocols/phoenix/rest";
+import { phoenixSocketRoutes } from "./protocols/phoenix/socket-route";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { authEmailRoutes } from "./routes/auth-email";
@@ -48,6 +50,8 @@ export function buildApp() {
 	app.route("/", chatRoutes);
 	app.route("/", messageRoutes);
 	app.route("/", e2eRoutes);
+	app.route("/", phoenixRestRoutes);
+	app.route("/", phoenixSocketRoutes);
 	app.route("/", deviceRoutes);
 	app.route("/", authRoutes);
 	app.route("/", authPhoneRoutes);
