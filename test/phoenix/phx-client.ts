@@ -76,7 +76,13 @@ export class PhxClient {
 		if (seen) return Promise.resolve(seen);
 		return new Promise((resolve, reject) => {
 			const t = setTimeout(() => reject(new Error("timed out waiting for a frame")), timeoutMs);
-			this.waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
+			this.waiters.push({
+				pred,
+				resolve: (f) => {
+					clearTimeout(t);
+					resolve(f);
+				},
+			});
 		});
 	}
 
@@ -89,7 +95,10 @@ export class PhxClient {
 		if (this.closed) return Promise.resolve();
 		return new Promise((resolve, reject) => {
 			const t = setTimeout(() => reject(new Error("socket did not close")), timeoutMs);
-			this.closeWaiters.push(() => (clearTimeout(t), resolve()));
+			this.closeWaiters.push(() => {
+				clearTimeout(t);
+				resolve();
+			});
 		});
 	}
 

@@ -2,8 +2,6 @@ import { describe, expect, it } from "vitest";
 import { api, errorCode } from "../helpers/http";
 import { bearer, register, type SignedIn } from "./helpers";
 
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
 describe("Phoenix seed REST under /compat/phoenix", () => {
 	it("POST /auth/register answers the seed's shape; display_name defaults to the email", async () => {
 		const me = await register();
