@@ -175,4 +175,36 @@ describe("e2e chats: message groups", () => {
 		expect(gone?.e2e).toBeUndefined();
 		expect((gone as unknown as { deleted: boolean }).deleted).toBe(true);
 	});
+
+	it("the hub socket takes message.send_e2e under the same rule, and the reader gets their copy", async () => {
+		const { a, b, chatId, devices } = await threeMembers();
+		const aSocket = await WsClient.connect(a);
+		const bSocket = await WsClient.connect(b);
+		await bSocket.request({ type: "chat.subscribe", chat_id: chatId });
+		const copies = await devices.a1.encryptFor(await devices.a1.directory(chatId), "over the socket");
+		const refused = await aSocket.call({
+			type: "message.send_e2e",
+			chat_id: chatId,
+			client_id: "s1",
+			device_id: "a-laptop",
+			copies: copies.slice(1),
+		});
+		expect(refused).toMatchObject({ type: "error", code: 409, reason: "E2E_KEYS_CHANGED" });
+		const ok = await aSocket.call({
+			type: "message.send_e2e",
+			chat_id: chatId,
+			client_id: "s1",
+			device_id: "a-laptop",
+			copies,
+		});
+		expect(ok.type).toBe("result");
+		const live = await bSocket.waitFor((f) => f.type === "message.new" && f.chat_id === chatId);
+		const m = live.message as E2eMsg;
+		expect(m.e2e?.copies.map((c) => c.device_id)).toEqual(["b-phone"]);
+		expect(await devices.b1.decrypt(devices.a1.publicKey, m.e2e?.copies[0]?.ciphertext ?? "")).toBe(
+			"over the socket",
+		);
+		aSocket.close();
+		bSocket.close();
+	});
 });

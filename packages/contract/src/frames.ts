@@ -75,6 +75,9 @@ export const ClientFrame = z.discriminatedUnion("type", [
 	req("chat.typing", { chat_id: ChatId }),
 	req("message.send", { chat_id: ChatId, ...SendMessageInput.shape }),
 	req("message.edit", { chat_id: ChatId, seq: Seq, text: MessageText }),
+	/** E2e chats: a message group (README "End-to-end encrypted chats"); large groups go over REST (FRAME_MAX_BYTES). */
+	req("message.send_e2e", { chat_id: ChatId, ...SendE2eInput.shape }),
+	req("message.edit_e2e", { chat_id: ChatId, seq: Seq, ...E2eGroupInput.shape }),
 	req("message.delete", { chat_id: ChatId, seq: Seq }),
 	req("message.history", {
 		chat_id: ChatId,
