@@ -186,4 +186,30 @@ describe("Phoenix channels under /compat/phoenix/socket", () => {
 		expect(s.closed?.code).toBe(4001);
 		expect((await PhxClient.upgrade(me.auth_token)).status).toBe(401);
 	});
+
+	it("a group conversation has its alias; the invited member hears of it and accepts over the user channel", async () => {
+		const alice = await register("Alice");
+		const bob = await register("Bob");
+		const a = await PhxClient.connect(alice.auth_token);
+		const b = await PhxClient.connect(bob.auth_token);
+		await a.join(`user:${alice.user.id}`);
+		await b.join(`user:${bob.user.id}`);
+		const created = await a.push(`user:${alice.user.id}`, "conversation:create", {
+			private: false,
+			user_ids: [bob.user.id],
+			alias: "Besties 4eva",
+		});
+		expect(created.response.conversation).toMatchObject({ private: false, alias: "Besties 4eva" });
+		const id = (created.response.conversation as { id: string }).id;
+		const [, , , , invited] = await b.event(`user:${bob.user.id}`, "conversation:invited");
+		expect(invited).toEqual({ conversation_id: id, alias: "Besties 4eva", from: alice.user.id });
+		expect((await b.join(`conversation:${id}`)).response).toEqual({ reason: "unauthorized" });
+		const accepted = await b.push(`user:${bob.user.id}`, "conversation:accept", { conversation_id: id });
+		expect(accepted.response.conversation).toMatchObject({ id, alias: "Besties 4eva", private: false });
+		expect((await b.join(`conversation:${id}`)).status).toBe("ok");
+		const bad = await a.push(`user:${alice.user.id}`, "conversation:create", { private: true, user_ids: [] });
+		expect(bad.response.reason).toBe("validation_failed");
+		a.close();
+		b.close();
+	});
 });
