@@ -12,6 +12,12 @@ import type { HubContext, SocketIdentity } from "./user-hub/context";
 import { deliverBatch } from "./user-hub/deliver";
 import { SocketGuard } from "./user-hub/guard";
 import { hubSocketMessage, openHubSocket } from "./user-hub/hub-socket";
+import {
+	openPhoenixSocket,
+	PHOENIX_SOCKET_PATH,
+	phoenixMessage,
+	sendPhoenix,
+} from "./user-hub/phoenix-socket";
 import { announcePresence } from "./user-hub/presence";
 import { closeLateViewer, closeRevoked } from "./user-hub/revoked";
 import { RevokedSessions } from "./user-hub/revoked-sessions";
@@ -100,7 +106,9 @@ export class UserHub extends DurableObject<Env> {
 		transport?: Transport,
 	): boolean {
 		try {
-			ws.send(encodeFrame(frame, transport ?? this.#identity(ws).t));
+			const who = this.#identity(ws);
+			if (who.p) return sendPhoenix(ws, who, frame);
+			ws.send(encodeFrame(frame, transport ?? who.t));
 			return true;
 		} catch {
 			return false;
@@ -171,10 +179,12 @@ export class UserHub extends DurableObject<Env> {
 
 	/** The upgrade, already checked for Origin and transport by the Worker (user-hub/hub-socket.ts). */
 	override async fetch(request: Request): Promise<Response> {
+		if (new URL(request.url).pathname === PHOENIX_SOCKET_PATH) return openPhoenixSocket(this.#hub, request);
 		return openHubSocket(this.#hub, request);
 	}
 
 	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
+		if (this.#identity(ws).p) return phoenixMessage(this.#hub, ws, raw);
 		return hubSocketMessage(this.#hub, ws, raw);
 	}
 

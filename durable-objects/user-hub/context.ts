@@ -12,7 +12,15 @@ import type { HubStore } from "./store";
  * absent on sockets opened before devices were tracked), and `b` when the
  * client asked for `events` frames (batch=1).
  */
-export type SocketIdentity = { u: string; s: string; t: Transport; d?: string; b?: 1 };
+export type SocketIdentity = {
+	u: string;
+	s: string;
+	t: Transport;
+	d?: string;
+	b?: 1;
+	/** A Phoenix Channels socket (user-hub/phoenix-socket.ts): its joined topics → join_ref. */
+	p?: Record<string, string>;
+};
 
 /**
  * What the UserHub's helper modules (user-hub/*, user-hub-calls.ts, calls/*)

@@ -26,7 +26,14 @@ const Ok = z.object({ chat_id: z.string(), ok: z.boolean() }).openapi("ChatActio
 const create = route("post", "/v1/chats", "Create a group chat", {
 	description: `You become the owner; everyone in \`members\` (ids or usernames, up to ${LIMITS.CREATE_MEMBERS_MAX}) is invited and must accept.`,
 	body: z
-		.strictObject({ name: ChatName, members: z.array(UserRef).max(LIMITS.CREATE_MEMBERS_MAX).default([]) })
+		.strictObject({
+			name: ChatName,
+			members: z.array(UserRef).max(LIMITS.CREATE_MEMBERS_MAX).default([]),
+			e2e: z
+				.boolean()
+				.default(false)
+				.openapi({ description: "End-to-end encrypted (messages are message groups)" }),
+		})
 		.openapi("CreateChat"),
 	response: ChatInfo,
 	status: 201,
@@ -39,7 +46,7 @@ const list = route("get", "/v1/chats", "Your chats (the inbox)", {
 const direct = route("post", "/v1/chats/direct", "The direct chat with a user (by id or username)", {
 	description:
 		"Exactly one direct chat exists per pair of users: created on first use, returned afterwards (`created: false`).",
-	body: z.strictObject({ user: UserRef }).openapi("OpenDirect"),
+	body: z.strictObject({ user: UserRef, e2e: z.boolean().default(false) }).openapi("OpenDirect"),
 	response: z.object({ created: z.boolean(), chat: ChatInfo }),
 });
 const info = route("get", "/v1/chats/{chatId}", "Chat info with members", {
@@ -110,7 +117,10 @@ export const chatRoutes = createRouter()
 		c.json({ items: await listChats(deps(c), c.var.auth.userId), page_token: null }, 200),
 	)
 	.openapi(direct, async (c) =>
-		c.json(await openDirect(deps(c), c.var.auth.userId, c.req.valid("json").user), 200),
+		c.json(
+			await openDirect(deps(c), c.var.auth.userId, c.req.valid("json").user, c.req.valid("json").e2e),
+			200,
+		),
 	)
 	.openapi(info, async (c) =>
 		c.json(await getChat(deps(c), c.var.auth.userId, c.req.valid("param").chatId), 200),

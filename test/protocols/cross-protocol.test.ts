@@ -1,10 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { signAccessToken } from "../../src/domain/auth/access-token";
 import { findUserByPhone } from "../../src/domain/users/users";
-import { newId } from "../../src/lib/ids";
-import type { TestUser } from "../helpers/users";
+import { otherDevice, type TestUser } from "../helpers/users";
 import { WsClient } from "../helpers/ws-client";
 import { chatableSocket, registerChatable } from "./chatable/helpers";
 import { EggClient } from "./egg/egg-client";
@@ -16,8 +14,8 @@ const SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
 async function nativeOf(msisdn: number): Promise<TestUser> {
 	const row = await findUserByPhone(createDb(env.DB), `+${msisdn}`);
 	if (!row) throw new Error("no such user");
-	const { token } = await signAccessToken(env, { userId: row.id, role: "user", sessionId: newId() });
-	return { id: row.id, token, email: "", auth: { Authorization: `Bearer ${token}` } };
+	// A device of its own: a stored session, as every token needs.
+	return otherDevice({ id: row.id, token: "", email: "", sessionId: "", auth: { Authorization: "" } });
 }
 
 describe("one chat across protocols", () => {

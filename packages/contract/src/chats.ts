@@ -25,7 +25,9 @@ export const Person = z.object({ id: z.string(), display_name: z.string(), usern
 export const ChatView = z
 	.object({
 		id: z.string(),
-		kind: z.enum(["direct", "group"]),
+		kind: z.enum(["direct", "group", "support"]),
+		/** End-to-end encrypted: messages are sent as message groups (src/domain/e2e). */
+		e2e: z.boolean(),
 		name: z.string().nullable(),
 		owner_id: z.string().nullable(),
 		last_seq: z.number().int(),

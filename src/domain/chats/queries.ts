@@ -19,6 +19,7 @@ function view(row: Row, peer: Person | null, inviter: Person | null): ChatView {
 	return {
 		id: chat.id,
 		kind: chat.kind,
+		e2e: chat.e2e,
 		name: chat.name,
 		owner_id: chat.ownerId,
 		last_seq: invited ? 0 : chat.lastSeq,

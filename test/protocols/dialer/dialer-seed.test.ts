@@ -65,7 +65,10 @@ describe("dialer seed /srv1", () => {
 		const u = await account(name);
 		const t = await login(name);
 		const auth = { Authorization: `Bearer ${t.acc_token}` };
-		await makeList({ id: u.id, token: t.acc_token, email: "", auth }, ["+14155552671", "+14155552672"]);
+		await makeList({ id: u.id, token: t.acc_token, email: "", sessionId: "", auth }, [
+			"+14155552671",
+			"+14155552672",
+		]);
 		const res = await api("/compat/dialer/srv1/abon/all", { headers: auth });
 		expect(res.status).toBe(200);
 		const { abons } = (await res.json()) as { abons: { number: string }[] };

@@ -116,6 +116,11 @@ describe("Egg chat protocol v1", () => {
 		const b = await eggUser();
 		const ca = await EggClient.connect(a.session, "msgpack");
 		const cb = await EggClient.connect(b.session, "json");
+		// Only someone who shares a chat may be rung: a and b open one first.
+		const chat = await ca.ask({ msg_type: 3, name: "Call us", users: [b.msisdn] }, 103);
+		await cb.waitFor(105);
+		cb.send({ msg_type: 29, chat_id: chat.chat_id });
+		await cb.ask({ msg_type: 2, chat_id: chat.chat_id }, 102);
 		const turn = await ca.ask({ msg_type: 39 }, 124);
 		expect(turn).toMatchObject({
 			adress: "turn.hatch.test",
