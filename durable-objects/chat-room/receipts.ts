@@ -2,6 +2,7 @@ import type { ChatEvent, Receipt } from "@hatch/contract/frames";
 import type { RoomContext } from "./context";
 import type { DeliverResult } from "./fanout";
 import type { RoomStore } from "./store";
+import { raiseLastRead } from "./summary";
 
 /** How long receipt changes gather before one `receipt` event goes out. */
 const RECEIPT_FLUSH_MS = 100;
@@ -85,12 +86,7 @@ export async function markRead(
 	if (upTo > before.read_seq) {
 		room.store.raiseReceipt(userId, upTo, upTo);
 		room.receipts.markDirty(userId, before.read_seq);
-		await room.db
-			.prepare(
-				"UPDATE chat_members SET last_read_seq = max(last_read_seq, ?) WHERE chat_id = ? AND user_id = ?",
-			)
-			.bind(upTo, chatId, userId)
-			.run();
+		await raiseLastRead(room.db, chatId, userId, upTo).run();
 	}
 	return room.store.receipt(userId);
 }

@@ -43,13 +43,7 @@ export class SummaryWriter {
 								 WHERE id = ? AND last_seq < ?`,
 							)
 							.bind(s.seq, s.text, s.senderId, s.at, s.at, chatId, s.seq),
-						...[...readers].map(([userId, seq]) =>
-							this.db
-								.prepare(
-									"UPDATE chat_members SET last_read_seq = max(last_read_seq, ?) WHERE chat_id = ? AND user_id = ?",
-								)
-								.bind(seq, chatId, userId),
-						),
+						...[...readers].map(([userId, seq]) => raiseLastRead(this.db, chatId, userId, seq)),
 					]);
 				} catch (err) {
 					this.onError(err);
@@ -61,6 +55,26 @@ export class SummaryWriter {
 			this.running = false;
 		}
 	}
+}
+
+/**
+ * The D1 statement that raises a member's `last_read_seq` to `seq` (never
+ * lowers it): the inbox's unread count. Senders read their own messages
+ * (SummaryWriter), readers move it with a read marker (receipts.ts).
+ *
+ * @example await raiseLastRead(db, chatId, userId, 42).run();
+ */
+export function raiseLastRead(
+	db: D1Database,
+	chatId: string,
+	userId: string,
+	seq: number,
+): D1PreparedStatement {
+	return db
+		.prepare(
+			"UPDATE chat_members SET last_read_seq = max(last_read_seq, ?) WHERE chat_id = ? AND user_id = ?",
+		)
+		.bind(seq, chatId, userId);
 }
 
 /**
