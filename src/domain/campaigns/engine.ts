@@ -1,6 +1,6 @@
 import type { CampaignStatus } from "@hatch/contract/campaign-events";
 import type { DialResult } from "../dialer/types";
-import type { RetryPolicy } from "./campaigns";
+import type { RetryPolicy } from "./retry";
 import { type CallingWindow, isOpen, nextOpen } from "./window";
 
 /**
