@@ -22,6 +22,7 @@ import {
 	type CallRow,
 	type CdrFilter,
 	cdrView,
+	engineCount,
 	engineCounts,
 	ensureEngineSchema,
 	LIVE_SQL,
@@ -600,7 +601,7 @@ export class Campaign extends DurableObject<Env> {
 	}
 
 	private liveCount(): number {
-		return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM calls WHERE state IN ${LIVE_SQL}`).one().n;
+		return engineCount(this.sql, "in_flight");
 	}
 
 	private getMeta<T>(k: string): T | null {
