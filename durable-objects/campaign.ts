@@ -158,16 +158,33 @@ export class Campaign extends DurableObject<Env> {
 	}
 
 	/**
-	 * Applies one dialer event. Returns `duplicate: true` for a (call_id, seq)
-	 * already applied; unknown calls are acknowledged and ignored.
+	 * Applies a batch of dialer events in order, then does the bookkeeping
+	 * once. A (call_id, seq) already applied counts as a duplicate; unknown
+	 * calls are acknowledged and ignored.
 	 */
-	async onDialerEvent(ev: DialerEvent): Promise<{ duplicate: boolean; applied: boolean }> {
+	async onDialerEvents(evs: DialerEvent[]): Promise<{ duplicates: number; applied: number }> {
+		let duplicates = 0;
+		let applied = 0;
+		let ended = false;
+		for (const ev of evs) {
+			const r = this.applyEvent(ev);
+			if (r.duplicate) duplicates++;
+			if (r.applied) applied++;
+			ended ||= r.ended;
+		}
+		// A running tick re-checks everything when it ends; at 100 calls/s the per-event
+		// alarm bookkeeping would otherwise compete with dialing for the one thread.
+		if (ended && !this.ticking) await this.afterChange();
+		return { duplicates, applied };
+	}
+
+	private applyEvent(ev: DialerEvent): { duplicate: boolean; applied: boolean; ended: boolean } {
 		const fresh =
 			this.sql.exec("INSERT OR IGNORE INTO seen (call_id, seq) VALUES (?, ?)", ev.call_id, ev.seq)
 				.rowsWritten > 0;
-		if (!fresh) return { duplicate: true, applied: false };
+		if (!fresh) return { duplicate: true, applied: false, ended: false };
 		const call = this.call(ev.call_id);
-		if (!call || TERMINAL.has(call.state)) return { duplicate: false, applied: false };
+		if (!call || TERMINAL.has(call.state)) return { duplicate: false, applied: false, ended: false };
 		const at = Date.parse(ev.at) || Date.now();
 		switch (ev.type) {
 			case "dtmf":
@@ -207,11 +224,9 @@ export class Campaign extends DurableObject<Env> {
 			default:
 				this.sql.exec("UPDATE calls SET last_seq = MAX(last_seq, ?) WHERE call_id = ?", ev.seq, ev.call_id);
 				this.finish(ev.call_id, ev.type, { ...ev, at }, call);
-				// A running tick re-checks everything when it ends; at 100 calls/s the per-event
-				// alarm bookkeeping would otherwise compete with dialing for the one thread.
-				if (!this.ticking) await this.afterChange();
+				return { duplicate: false, applied: true, ended: true };
 		}
-		return { duplicate: false, applied: true };
+		return { duplicate: false, applied: true, ended: false };
 	}
 
 	override async alarm(): Promise<void> {
