@@ -37,7 +37,16 @@ import {
 	webhookCounts,
 } from "../src/domain/campaigns/webhook-outbox";
 import { loadDoNotCall } from "../src/domain/contacts/store";
-import { dialerFor } from "../src/domain/dialer";
+import { dialerFleet, dialerFor } from "../src/domain/dialer";
+import {
+	type DialerView,
+	FLEET,
+	isDead,
+	observed,
+	pickDialer,
+	took,
+	unknownView,
+} from "../src/domain/dialer/fleet";
 import type { DialerEvent, DialTrunk } from "../src/domain/dialer/types";
 import { decryptSecret } from "../src/domain/secrets/crypto";
 import { createLogger } from "../src/lib/log";
@@ -45,6 +54,8 @@ import { createLogger } from "../src/lib/log";
 export type { CampaignStatus } from "@hatch/contract/campaign-events";
 
 const { TICK_BUDGET_MS, PROGRESS_EVERY_MS, DNC_BATCH } = ENGINE;
+/** What placing a call comes to when no dialer of the fleet has room or answers: try later. */
+const NO_ROOM = { ok: false, code: "AT_CAPACITY", status: 503, message: "no dialer has room" } as const;
 
 /**
  * Campaign, one per voice campaign. Copies the contact list into its SQLite
@@ -81,6 +92,10 @@ export class Campaign extends DurableObject<Env> {
 	 */
 	private resendDue = 0;
 	private dncLoading: Promise<void> | null = null;
+	/** Health and load of each dialer of the fleet, as this campaign last saw them. */
+	private fleet: DialerView[] | null = null;
+	private fleetAt = 0;
+	private fleetChecking: Promise<void> | null = null;
 	/** True while an alarm is dialing: events then leave the bookkeeping to the end of the tick. */
 	private ticking = false;
 
@@ -139,12 +154,15 @@ export class Campaign extends DurableObject<Env> {
 			if (!this.sending.has(q.call_id))
 				this.finish(q.call_id, "canceled", { reason: "campaign canceled", at: now });
 		const live = this.sql
-			.exec<{ call_id: string }>(`SELECT call_id FROM calls WHERE state IN ${LIVE_SQL}`)
+			.exec<{ call_id: string; dialer: string | null }>(
+				`SELECT call_id, dialer FROM calls WHERE state IN ${LIVE_SQL}`,
+			)
 			.toArray();
 		await this.transition("canceled", "campaign.canceled");
-		const dialer = dialerFor(this.env);
-		// Their `canceled` events arrive later and are applied like any other.
-		await Promise.allSettled(live.map((c) => dialer.cancelCall(c.call_id)));
+		// Each to the dialer it is pinned to. Their `canceled` events arrive later and are applied like any other.
+		await Promise.allSettled(
+			live.map((c) => dialerFor(this.env, c.dialer ?? undefined).cancelCall(c.call_id)),
+		);
 		return { status: this.status() };
 	}
 
@@ -248,6 +266,7 @@ export class Campaign extends DurableObject<Env> {
 				? deliverDueWebhooks(this.sql, this.env, { url: cfg.webhookUrl, secretEnc: cfg.webhookSecretEnc })
 				: null;
 		await this.checkLost(cfg);
+		await this.checkFleet(Date.now());
 		if (canDial(this.status(), cfg.window, Date.now())) {
 			this.ticking = true;
 			try {
@@ -267,6 +286,10 @@ export class Campaign extends DurableObject<Env> {
 		let dncReads = 0;
 		for (;;) {
 			const now = Date.now();
+			if (now - this.fleetAt >= FLEET.HEALTH_EVERY_MS && !this.fleetChecking)
+				this.checkFleet(now).catch((err: Error) =>
+					this.log.warn("Campaign.checkFleet failed", { error: err.message }),
+				);
 			const job = this.status() === "running" ? this.nextJob(now) : null;
 			const before: DialState = {
 				status: this.status(),
@@ -400,7 +423,18 @@ export class Campaign extends DurableObject<Env> {
 					? { password: await decryptSecret(this.env.SECRETS_KEY, cfg.trunkPasswordEnc) }
 					: {}),
 			};
-			const result = await dialerFor(this.env).createCall({
+			// A call stays with the dialer that may have it; a new one goes where there is most room.
+			const name = call.dialer ?? pickDialer(this.fleet ?? []);
+			if (!name) {
+				this.applySend(callId, afterSend(NO_ROOM, call.send_tries, Date.now()));
+				return;
+			}
+			if (!call.dialer) {
+				// Pinned before the dialer hears of it, like the call id: a resend goes to the same one.
+				this.sql.exec("UPDATE calls SET dialer = ? WHERE call_id = ?", name, callId);
+				this.fleet = (this.fleet ?? []).map((v) => (v.name === name ? took(v) : v));
+			}
+			const result = await dialerFor(this.env, name).createCall({
 				call_id: callId,
 				to: call.number,
 				trunk: this.trunk,
@@ -410,6 +444,9 @@ export class Campaign extends DurableObject<Env> {
 				callback_url: cfg.callbackUrl,
 				...(cfg.amd ? { amd: cfg.amd } : {}),
 			});
+			// Refused for room: it certainly does not have the call, so the resend may go to another.
+			if (!result.ok && result.code === "AT_CAPACITY")
+				this.sql.exec("UPDATE calls SET dialer = NULL WHERE call_id = ? AND state = 'queued'", callId);
 			this.applySend(callId, afterSend(result, call.send_tries, Date.now()));
 		} catch (err) {
 			this.log.warn("Campaign.send failed", { callId, error: (err as Error).message });
@@ -486,6 +523,50 @@ export class Campaign extends DurableObject<Env> {
 			enqueueWebhook(this.sql, "call.completed", { campaign_id: cfg.campaignId, ...cdrView(done) });
 	}
 
+	/**
+	 * Re-reads every dialer's health (at most every FLEET.HEALTH_EVERY_MS), then
+	 * resolves the calls pinned to a dialer that has stopped answering: they end
+	 * as failed with the reason (the retry policy may then make a new attempt,
+	 * on another dialer). Calls not yet pinned simply go to the others.
+	 */
+	private async checkFleet(now: number): Promise<void> {
+		if (this.fleetChecking) return this.fleetChecking;
+		if (this.fleet && now - this.fleetAt < FLEET.HEALTH_EVERY_MS) return;
+		this.fleetAt = now;
+		const check = (async () => {
+			const names = dialerFleet(this.env);
+			const before = new Map((this.fleet ?? []).map((v) => [v.name, v]));
+			const health = await Promise.all(
+				names.map((n) =>
+					dialerFor(this.env, n, { health: true })
+						.health()
+						.catch(() => null),
+				),
+			);
+			const at = Date.now();
+			this.fleet = names.map((n, i) => observed(before.get(n) ?? unknownView(n), health[i] ?? null, at));
+			for (const v of this.fleet) {
+				if (!isDead(v, at)) continue;
+				const pinned = this.sql
+					.exec<{ call_id: string }>(
+						`SELECT call_id FROM calls WHERE dialer = ? AND state IN ${LIVE_SQL} LIMIT 500`,
+						v.name,
+					)
+					.toArray()
+					.filter((c) => !this.sending.has(c.call_id));
+				for (const c of pinned)
+					this.finish(c.call_id, "failed", {
+						reason: `dialer ${v.name} stopped answering for ${Math.round((at - (v.failingSince ?? at)) / 1000)} s`,
+						at,
+					});
+			}
+		})().finally(() => {
+			this.fleetChecking = null;
+		});
+		this.fleetChecking = check;
+		return check;
+	}
+
 	/** Gives up on calls the dialer took but never finished (it crashed, or its events were lost). */
 	private async checkLost(cfg: CampaignConfig): Promise<void> {
 		const cutoff = Date.now() - lostAfterMs(cfg.ringTimeoutS, cfg.maxDurationS);
@@ -546,6 +627,7 @@ export class Campaign extends DurableObject<Env> {
 							.one().t
 					: null,
 			nextSlot: this.pacer().nextSlot,
+			fleetCheckAt: this.liveCount() > 0 ? this.fleetAt + FLEET.HEALTH_EVERY_MS : null,
 		});
 		if (at === null) return;
 		const current = await this.ctx.storage.getAlarm();

@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS calls (
 	state TEXT NOT NULL, send_at INTEGER, send_tries INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
 	dialed_at INTEGER, answered_at INTEGER, ended_at INTEGER, outcome TEXT, sip_code INTEGER, reason TEXT,
 	ring_ms INTEGER, talk_ms INTEGER, billed_s INTEGER, dtmf TEXT NOT NULL DEFAULT '', last_seq INTEGER NOT NULL DEFAULT 0,
-	amd TEXT, amd_ms INTEGER);
+	amd TEXT, amd_ms INTEGER, dialer TEXT);
 CREATE INDEX IF NOT EXISTS calls_state ON calls (state);
 CREATE TABLE IF NOT EXISTS seen (call_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (call_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS counts (k TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHO
 export const ENGINE_COLUMNS: Array<[table: string, column: string, type: string]> = [
 	["calls", "amd", "TEXT"],
 	["calls", "amd_ms", "INTEGER"],
+	// The fleet member the call is pinned to (null: not yet placed, or free to go to any).
+	["calls", "dialer", "TEXT"],
 ];
 
 /** Creates the engine's tables, and adds {@link ENGINE_COLUMNS} an older store lacks. */
@@ -119,6 +121,7 @@ export type CallRow = {
 	last_seq: number;
 	amd: string | null;
 	amd_ms: number | null;
+	dialer: string | null;
 };
 
 export type CdrFilter = { outcome?: string; state?: string; number?: string; after?: number; limit: number };

@@ -207,8 +207,11 @@ export function nextWake(input: {
 	/** The earliest pending contact, null when none or when concurrency is full. */
 	dueAt: number | null;
 	nextSlot: number;
+	/** The next fleet health check, while calls are pinned to dialers (a dead one is found in bounded time). */
+	fleetCheckAt?: number | null;
 }): number | null {
 	const times: number[] = [];
+	if (input.fleetCheckAt != null) times.push(input.fleetCheckAt);
 	if (input.webhookAt !== null) times.push(input.webhookAt);
 	if (input.oldestLiveAt !== null) times.push(input.oldestLiveAt + input.lostAfterMs);
 	if (input.status === "running") {
