@@ -41,6 +41,7 @@ import { dialerFleet, dialerFor } from "../src/domain/dialer";
 import {
 	type DialerView,
 	FLEET,
+	full,
 	isDead,
 	observed,
 	pickDialer,
@@ -445,8 +446,10 @@ export class Campaign extends DurableObject<Env> {
 				...(cfg.amd ? { amd: cfg.amd } : {}),
 			});
 			// Refused for room: it certainly does not have the call, so the resend may go to another.
-			if (!result.ok && result.code === "AT_CAPACITY")
+			if (!result.ok && result.code === "AT_CAPACITY") {
 				this.sql.exec("UPDATE calls SET dialer = NULL WHERE call_id = ? AND state = 'queued'", callId);
+				this.fleet = (this.fleet ?? []).map((v) => (v.name === name ? full(v) : v));
+			}
 			this.applySend(callId, afterSend(result, call.send_tries, Date.now()));
 		} catch (err) {
 			this.log.warn("Campaign.send failed", { callId, error: (err as Error).message });

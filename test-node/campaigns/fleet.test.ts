@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
 	FLEET,
 	fleetNames,
+	full,
 	isDead,
 	observed,
 	pickDialer,
@@ -42,6 +43,8 @@ describe("dialer fleet", () => {
 		const failing = observed(b, null, T0 + 1);
 		expect(pickDialer([up("a", 1000, 1000), failing])).toBeNull();
 		expect(pickDialer([{ ...b, ok: false }])).toBeNull();
+		// A 503 makes it full until its next health answer.
+		expect(pickDialer([a, full(b)])).toBe("a");
 	});
 
 	it("counts a dialer dead once it has not answered for the bound, and alive again when it answers", () => {

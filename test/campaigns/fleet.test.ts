@@ -84,4 +84,21 @@ describe("Campaign over a dialer fleet", () => {
 			expect(mine.filter((x) => x.outcome === "completed")).toHaveLength(1);
 		}
 	});
+
+	it("sends a call a full dialer refused (503) to another dialer, the same attempt, and never back to the full one", async () => {
+		const a = new FakeDialer();
+		const b = new FakeDialer();
+		setDialerForTests({ a, b });
+		// b looks emptier, so it gets the first call, but refuses it for room.
+		a.health = async () => ({ ok: true, active_calls: 50, capacity: 100 });
+		b.answer = () => ({ ok: false, code: "AT_CAPACITY", status: 503, message: "full" });
+		const user = await createTestUser();
+		const c = await makeCampaign(user, ["+14155550301"], { max_concurrent: 1 });
+		expect((await api(`/v1/campaigns/${c.id}/start`, { method: "POST", headers: user.auth })).status).toBe(
+			200,
+		);
+		await pumpUntil(c.id, () => a.placed.size === 1, 60);
+		expect(b.calls.map((x) => x.call_id)).toEqual([...a.placed]);
+		expect(b.placed.size).toBe(0);
+	});
 });

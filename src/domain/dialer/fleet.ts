@@ -85,3 +85,8 @@ export function pickDialer(fleet: readonly DialerView[]): string | null {
 export function took(v: DialerView): DialerView {
 	return { ...v, active: v.active + 1 };
 }
+
+/** The view after the dialer answered 503 (no room): full until its next health check says otherwise. */
+export function full(v: DialerView): DialerView {
+	return { ...v, active: Math.max(v.active, v.capacity) };
+}
