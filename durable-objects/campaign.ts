@@ -97,6 +97,8 @@ export class Campaign extends DurableObject<Env> {
 	private fleet: DialerView[] | null = null;
 	private fleetAt = 0;
 	private fleetChecking: Promise<void> | null = null;
+	/** Calls ended as failed on a dialer that went silent: hung up there if it answers again (best effort). */
+	private readonly abandoned = new Map<string, string[]>();
 	/** True while an alarm is dialing: events then leave the bookkeeping to the end of the tick. */
 	private ticking = false;
 
@@ -549,6 +551,12 @@ export class Campaign extends DurableObject<Env> {
 			const at = Date.now();
 			this.fleet = names.map((n, i) => observed(before.get(n) ?? unknownView(n), health[i] ?? null, at));
 			for (const v of this.fleet) {
+				const gone = this.abandoned.get(v.name);
+				if (gone && v.failingSince === null) {
+					// It was only unreachable: its copies of calls already recorded as failed must not go on.
+					this.abandoned.delete(v.name);
+					await Promise.allSettled(gone.map((id) => dialerFor(this.env, v.name).cancelCall(id)));
+				}
 				if (!isDead(v, at)) continue;
 				const pinned = this.sql
 					.exec<{ call_id: string }>(
@@ -557,6 +565,11 @@ export class Campaign extends DurableObject<Env> {
 					)
 					.toArray()
 					.filter((c) => !this.sending.has(c.call_id));
+				if (pinned.length > 0)
+					this.abandoned.set(v.name, [
+						...(this.abandoned.get(v.name) ?? []),
+						...pinned.map((c) => c.call_id),
+					]);
 				for (const c of pinned)
 					this.finish(c.call_id, "failed", {
 						reason: `dialer ${v.name} stopped answering for ${Math.round((at - (v.failingSince ?? at)) / 1000)} s`,

@@ -75,6 +75,14 @@ describe("Campaign over a dialer fleet", () => {
 		]);
 		for (const x of bCalls)
 			expect(a.distinct().some((id) => id.endsWith(`:${x.call_id.split(":")[1]}:2`))).toBe(true);
+		// b answers again (it was only unreachable): its copies of the failed calls are hung up.
+		b.health = async () => ({ ok: true, active_calls: 0, capacity: 100 });
+		await runInDurableObject(campaignDO(c.id), async (instance) => {
+			const o = instance as unknown as { checkFleet(now: number): Promise<void>; fleetAt: number };
+			o.fleetAt = 0;
+			await o.checkFleet(Date.now());
+		});
+		expect([...b.canceled].sort()).toEqual([...b.placed].sort());
 		// Never one attempt on two dialers, never one dialed twice; one terminal outcome per attempt.
 		expect(a.distinct().filter((id) => b.distinct().includes(id))).toEqual([]);
 		expect(new Set(cdrs.map((x) => x.call_id)).size).toBe(cdrs.length);
