@@ -14,6 +14,8 @@ interface __BaseEnv_Env {
 	SECRETS_KEY: string;
 	DIALER_SECRET: string;
 	DIALER_URL: string;
+	DIALER_URLS?: string;
+	DIALER_FLEET_SIZE: string;
 	SMS_PROVIDER: string;
 	EMAIL_PROVIDER: string;
 	PUSH_PROVIDER: string;

@@ -1,6 +1,19 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CampaignProgressEvent, CampaignStatus } from "@hatch/contract/campaign-events";
 import {
+	afterOutcome,
+	afterSend,
+	canDial,
+	type DialState,
+	ENGINE,
+	emptyPacer,
+	type Job,
+	lostAfterMs,
+	nextWake,
+	type Pacer,
+	planDial,
+} from "../src/domain/campaigns/engine";
+import {
 	type CampaignConfig,
 	loadCampaignConfig,
 	syncCampaignRow,
@@ -9,6 +22,7 @@ import {
 	type CallRow,
 	type CdrFilter,
 	cdrView,
+	engineCount,
 	engineCounts,
 	ensureEngineSchema,
 	LIVE_SQL,
@@ -22,29 +36,27 @@ import {
 	nextWebhookAt,
 	webhookCounts,
 } from "../src/domain/campaigns/webhook-outbox";
-import { isOpen, nextOpen } from "../src/domain/campaigns/window";
 import { loadDoNotCall } from "../src/domain/contacts/store";
-import { dialerFor } from "../src/domain/dialer";
+import { dialerFleet, dialerFor } from "../src/domain/dialer";
+import {
+	type DialerView,
+	FLEET,
+	full,
+	isDead,
+	observed,
+	pickDialer,
+	took,
+	unknownView,
+} from "../src/domain/dialer/fleet";
 import type { DialerEvent, DialTrunk } from "../src/domain/dialer/types";
 import { decryptSecret } from "../src/domain/secrets/crypto";
 import { createLogger } from "../src/lib/log";
 
 export type { CampaignStatus } from "@hatch/contract/campaign-events";
 
-/** How long one alarm keeps dialing before handing over to the next alarm. */
-const TICK_BUDGET_MS = 10_000;
-/** Progress events to the owner's devices, at most one per this many ms while dialing. */
-const PROGRESS_EVERY_MS = 1000;
-/** A call the dialer accepted but never finished is given up after its limits plus this. */
-const LOST_GRACE_MS = 120_000;
-/** Resends of a call the dialer could not take (capacity, network) before the attempt fails. */
-const MAX_SEND_TRIES = 20;
-/** Do-not-call is read for this many upcoming contacts at a time... */
-const DNC_BATCH = 300;
-/** ...and the next batch is fetched once this many of the current one are left to dial. */
-const DNC_PREFETCH_AT = 150;
-/** An answer older than this is never used: the number is re-read first. */
-const DNC_MAX_AGE_MS = 5000;
+const { TICK_BUDGET_MS, PROGRESS_EVERY_MS, DNC_BATCH } = ENGINE;
+/** What placing a call comes to when no dialer of the fleet has room or answers: try later. */
+const NO_ROOM = { ok: false, code: "AT_CAPACITY", status: 503, message: "no dialer has room" } as const;
 
 /**
  * Campaign, one per voice campaign. Copies the contact list into its SQLite
@@ -67,23 +79,26 @@ export class Campaign extends DurableObject<Env> {
 	private lastProgress = 0;
 	/** Write-through copies of meta rows read on every dial and event (storage stays the truth). */
 	private statusCache: CampaignStatus | null = null;
-	private nextSlot: number | null = null;
+	private pacerCache: Pacer | null = null;
 	/**
 	 * Do-not-call answers for the next contacts due, from D1. A batch is
 	 * re-read before the previous one runs out, in the background, so the
 	 * dial loop never waits on D1 while the check stays at most a few
 	 * hundred dials (a few seconds at 100 calls/s) old.
 	 */
-	private dnc = new Set<string>();
-	private dncFor = new Set<string>();
-	private dncLeft = 0;
-	private dncAt = 0;
+	private dnc: DialState["dnc"] = { covers: new Set(), blocked: new Set(), left: 0, at: 0, loading: false };
 	/**
 	 * When a queued call may next need a resend. 0 in a fresh instance, so
 	 * calls left queued by an evicted one are found; lowered whenever a send fails.
 	 */
 	private resendDue = 0;
 	private dncLoading: Promise<void> | null = null;
+	/** Health and load of each dialer of the fleet, as this campaign last saw them. */
+	private fleet: DialerView[] | null = null;
+	private fleetAt = 0;
+	private fleetChecking: Promise<void> | null = null;
+	/** Calls ended as failed on a dialer that went silent: hung up there if it answers again (best effort). */
+	private readonly abandoned = new Map<string, string[]>();
 	/** True while an alarm is dialing: events then leave the bookkeeping to the end of the tick. */
 	private ticking = false;
 
@@ -142,12 +157,15 @@ export class Campaign extends DurableObject<Env> {
 			if (!this.sending.has(q.call_id))
 				this.#finish(q.call_id, "canceled", { reason: "campaign canceled", at: now });
 		const live = this.sql
-			.exec<{ call_id: string }>(`SELECT call_id FROM calls WHERE state IN ${LIVE_SQL}`)
+			.exec<{ call_id: string; dialer: string | null }>(
+				`SELECT call_id, dialer FROM calls WHERE state IN ${LIVE_SQL}`,
+			)
 			.toArray();
 		await this.#transition("canceled", "campaign.canceled");
-		const dialer = dialerFor(this.env);
-		// Their `canceled` events arrive later and are applied like any other.
-		await Promise.allSettled(live.map((c) => dialer.cancelCall(c.call_id)));
+		// Each to the dialer it is pinned to. Their `canceled` events arrive later and are applied like any other.
+		await Promise.allSettled(
+			live.map((c) => dialerFor(this.env, c.dialer ?? undefined).cancelCall(c.call_id)),
+		);
 		return { status: this.#status() };
 	}
 
@@ -161,16 +179,33 @@ export class Campaign extends DurableObject<Env> {
 	}
 
 	/**
-	 * Applies one dialer event. Returns `duplicate: true` for a (call_id, seq)
-	 * already applied; unknown calls are acknowledged and ignored.
+	 * Applies a batch of dialer events in order, then does the bookkeeping
+	 * once. A (call_id, seq) already applied counts as a duplicate; unknown
+	 * calls are acknowledged and ignored.
 	 */
-	async onDialerEvent(ev: DialerEvent): Promise<{ duplicate: boolean; applied: boolean }> {
+	async onDialerEvents(evs: DialerEvent[]): Promise<{ duplicates: number; applied: number }> {
+		let duplicates = 0;
+		let applied = 0;
+		let ended = false;
+		for (const ev of evs) {
+			const r = this.#applyEvent(ev);
+			if (r.duplicate) duplicates++;
+			if (r.applied) applied++;
+			ended ||= r.ended;
+		}
+		// A running tick re-checks everything when it ends; at 100 calls/s the per-event
+		// alarm bookkeeping would otherwise compete with dialing for the one thread.
+		if (ended && !this.ticking) await this.#afterChange();
+		return { duplicates, applied };
+	}
+
+	#applyEvent(ev: DialerEvent): { duplicate: boolean; applied: boolean; ended: boolean } {
 		const fresh =
 			this.sql.exec("INSERT OR IGNORE INTO seen (call_id, seq) VALUES (?, ?)", ev.call_id, ev.seq)
 				.rowsWritten > 0;
-		if (!fresh) return { duplicate: true, applied: false };
+		if (!fresh) return { duplicate: true, applied: false, ended: false };
 		const call = this.#call(ev.call_id);
-		if (!call || TERMINAL.has(call.state)) return { duplicate: false, applied: false };
+		if (!call || TERMINAL.has(call.state)) return { duplicate: false, applied: false, ended: false };
 		const at = Date.parse(ev.at) || Date.now();
 		switch (ev.type) {
 			case "dtmf":
@@ -210,11 +245,9 @@ export class Campaign extends DurableObject<Env> {
 			default:
 				this.sql.exec("UPDATE calls SET last_seq = MAX(last_seq, ?) WHERE call_id = ?", ev.seq, ev.call_id);
 				this.#finish(ev.call_id, ev.type, { ...ev, at }, call);
-				// A running tick re-checks everything when it ends; at 100 calls/s the per-event
-				// alarm bookkeeping would otherwise compete with dialing for the one thread.
-				if (!this.ticking) await this.#afterChange();
+				return { duplicate: false, applied: true, ended: true };
 		}
-		return { duplicate: false, applied: true };
+		return { duplicate: false, applied: true, ended: false };
 	}
 
 	override async alarm(): Promise<void> {
@@ -236,7 +269,8 @@ export class Campaign extends DurableObject<Env> {
 				? deliverDueWebhooks(this.sql, this.env, { url: cfg.webhookUrl, secretEnc: cfg.webhookSecretEnc })
 				: null;
 		await this.#checkLost(cfg);
-		if (this.#status() === "running" && (!cfg.window || isOpen(cfg.window, Date.now()))) {
+		await this.#checkFleet(Date.now());
+		if (canDial(this.#status(), cfg.window, Date.now())) {
 			this.ticking = true;
 			try {
 				await this.#dialFor(cfg, TICK_BUDGET_MS);
@@ -248,51 +282,52 @@ export class Campaign extends DurableObject<Env> {
 		await this.#afterChange();
 	}
 
-	/** Dials for up to `budgetMs`, one call per rate slot, while slots and due contacts remain. */
+	/** Dials for up to `budgetMs`, performing what the engine plans for each due job (see planDial). */
 	async #dialFor(cfg: CampaignConfig, budgetMs: number): Promise<void> {
-		const interval = 1000 / cfg.callsPerSecond;
-		const burst = Math.max(0, Math.ceil(cfg.callsPerSecond / 10) - 1);
 		const until = Date.now() + budgetMs;
 		const sends: Promise<void>[] = [];
-		while (this.#status() === "running") {
-			let now = Date.now();
-			const job = this.#nextJob(now);
-			if (!job) break;
-			// A resend already holds its slot (queued calls count as live); only new attempts need one.
-			if (job.kind === "new" && this.#liveCount() >= cfg.maxConcurrent) break;
-			if (job.kind === "new" && (!this.dncFor.has(job.number) || now - this.dncAt > DNC_MAX_AGE_MS)) {
-				// Do-not-call is re-read from D1 in batches just before dialing.
-				await (this.dncLoading ?? this.#loadDnc(cfg, now));
-				if (!this.dncFor.has(job.number) || now - this.dncAt > DNC_MAX_AGE_MS) await this.#loadDnc(cfg, now);
-				if (this.#status() !== "running") break;
-			} else if (job.kind === "new" && this.dncLeft <= DNC_PREFETCH_AT && !this.dncLoading) {
-				this.#loadDnc(cfg, now).catch((err: Error) =>
-					this.log.warn("Campaign.loadDnc failed", { error: err.message }),
+		let dncReads = 0;
+		for (;;) {
+			const now = Date.now();
+			if (now - this.fleetAt >= FLEET.HEALTH_EVERY_MS && !this.fleetChecking)
+				this.#checkFleet(now).catch((err: Error) =>
+					this.log.warn("Campaign.checkFleet failed", { error: err.message }),
 				);
+			const job = this.#status() === "running" ? this.#nextJob(now) : null;
+			const before: DialState = {
+				status: this.#status(),
+				live: job?.kind === "new" ? this.#liveCount() : 0,
+				pacer: this.#pacer(),
+				dnc: this.dnc,
+			};
+			// After two reads for one job the number is dialed on the freshest answer there is.
+			const step = planDial(before, cfg, job, now, until, dncReads >= 2);
+			this.dnc = step.state.dnc;
+			if (step.state.pacer !== before.pacer) this.#setPacer(step.state.pacer);
+			let stop = false;
+			for (const e of step.effects) {
+				if (e.type === "stop") stop = true;
+				else if (e.type === "load_dnc") {
+					dncReads++;
+					await (this.dncLoading ?? this.#loadDnc(cfg, now));
+				} else if (e.type === "prefetch_dnc")
+					this.#loadDnc(cfg, now).catch((err: Error) =>
+						this.log.warn("Campaign.loadDnc failed", { error: err.message }),
+					);
+				else if (e.type === "do_not_call") {
+					dncReads = 0;
+					this.sql.exec(
+						"UPDATE contacts SET state = 'done', outcome = 'do_not_call' WHERE idx = ? AND state = 'pending'",
+						e.idx,
+					);
+				} else if (e.type === "sleep") await new Promise((r) => setTimeout(r, e.until - now));
+				else {
+					dncReads = 0;
+					const callId = e.job.kind === "resend" ? e.job.callId : this.#createAttempt(cfg, e.job, now);
+					if (callId) sends.push(this.#send(cfg, callId));
+				}
 			}
-			if (job.kind === "new" && this.dnc.has(job.number)) {
-				this.sql.exec(
-					"UPDATE contacts SET state = 'done', outcome = 'do_not_call' WHERE idx = ? AND state = 'pending'",
-					job.idx,
-				);
-				continue;
-			}
-			let slot = this.#slot();
-			// Token bucket holding at most `burst` tokens (a tenth of a second's worth): a
-			// late timer may catch up a few calls, an idle engine never saves up a burst.
-			if (slot < now - burst * interval) slot = now - burst * interval;
-			if (slot > until) break;
-			if (slot > now + 1) {
-				await new Promise((r) => setTimeout(r, slot - now));
-				now = Date.now();
-				if (this.#status() !== "running" || (job.kind === "new" && this.#liveCount() >= cfg.maxConcurrent))
-					break;
-			}
-			this.#setSlot(slot + interval);
-			const callId = job.kind === "resend" ? job.callId : this.#createAttempt(cfg, job.idx, job.number, now);
-			if (!callId) continue;
-			if (job.kind === "new") this.dncLeft--;
-			sends.push(this.#send(cfg, callId));
+			if (stop) break;
 		}
 		await Promise.all(sends);
 	}
@@ -308,24 +343,23 @@ export class Campaign extends DurableObject<Env> {
 			.toArray()
 			.map((r) => r.number);
 		const at = Date.now();
+		this.dnc = { ...this.dnc, loading: true };
 		const loading = loadDoNotCall(this.env.DB, cfg.ownerId, upcoming)
-			.then((dnc) => {
-				this.dnc = dnc;
-				this.dncFor = new Set(upcoming);
-				this.dncLeft = upcoming.length;
-				this.dncAt = at;
+			.then((blocked) => {
+				this.dnc = { covers: new Set(upcoming), blocked, left: upcoming.length, at, loading: false };
 			})
 			.finally(() => {
-				if (this.dncLoading === loading) this.dncLoading = null;
+				if (this.dncLoading === loading) {
+					this.dncLoading = null;
+					this.dnc = { ...this.dnc, loading: false };
+				}
 			});
 		this.dncLoading = loading;
 		return loading;
 	}
 
 	/** The next thing to dial: a call the dialer has not yet taken, else a due contact. */
-	#nextJob(
-		now: number,
-	): { kind: "resend"; callId: string } | { kind: "new"; idx: number; number: string } | null {
+	#nextJob(now: number): Job | null {
 		if (now >= this.resendDue) {
 			for (const r of this.sql.exec<{ call_id: string }>(
 				"SELECT call_id FROM calls WHERE state = 'queued' AND COALESCE(send_at, 0) <= ? ORDER BY created_at LIMIT 50",
@@ -353,7 +387,11 @@ export class Campaign extends DurableObject<Env> {
 	}
 
 	/** Persists the attempt before the dialer hears of it: the id is what makes a resend safe. */
-	#createAttempt(cfg: CampaignConfig, idx: number, number: string, now: number): string | null {
+	#createAttempt(
+		cfg: CampaignConfig,
+		{ idx, number }: Extract<Job, { kind: "new" }>,
+		now: number,
+	): string | null {
 		const attempt =
 			(this.sql
 				.exec<{ attempts: number }>("SELECT attempts FROM contacts WHERE idx = ? AND state = 'pending'", idx)
@@ -388,7 +426,18 @@ export class Campaign extends DurableObject<Env> {
 					? { password: await decryptSecret(this.env.SECRETS_KEY, cfg.trunkPasswordEnc) }
 					: {}),
 			};
-			const result = await dialerFor(this.env).createCall({
+			// A call stays with the dialer that may have it; a new one goes where there is most room.
+			const name = call.dialer ?? pickDialer(this.fleet ?? []);
+			if (!name) {
+				this.#applySend(callId, afterSend(NO_ROOM, call.send_tries, Date.now()));
+				return;
+			}
+			if (!call.dialer) {
+				// Pinned before the dialer hears of it, like the call id: a resend goes to the same one.
+				this.sql.exec("UPDATE calls SET dialer = ? WHERE call_id = ?", name, callId);
+				this.fleet = (this.fleet ?? []).map((v) => (v.name === name ? took(v) : v));
+			}
+			const result = await dialerFor(this.env, name).createCall({
 				call_id: callId,
 				to: call.number,
 				trunk: this.trunk,
@@ -398,35 +447,33 @@ export class Campaign extends DurableObject<Env> {
 				callback_url: cfg.callbackUrl,
 				...(cfg.amd ? { amd: cfg.amd } : {}),
 			});
-			const now = Date.now();
-			if (result.ok || result.code === "CALL_EXISTS") {
-				this.sql.exec(
-					"UPDATE calls SET state = 'dialing', dialed_at = COALESCE(dialed_at, ?) WHERE call_id = ? AND state = 'queued'",
-					now,
-					callId,
-				);
-			} else if (result.code === "REJECTED" || call.send_tries + 1 >= MAX_SEND_TRIES) {
-				this.#finish(callId, "failed", { reason: `dialer: ${result.message}`.slice(0, 300), at: now });
-			} else {
-				// Same call id next time: if the dialer did take it after all, it answers 409.
-				const backoff = Math.min(30_000, 1000 * 2 ** Math.min(call.send_tries, 5));
-				this.sql.exec(
-					"UPDATE calls SET send_tries = send_tries + 1, send_at = ? WHERE call_id = ?",
-					now + backoff,
-					callId,
-				);
-				this.resendDue = Math.min(this.resendDue, now + backoff);
+			// Refused for room: it certainly does not have the call, so the resend may go to another.
+			if (!result.ok && result.code === "AT_CAPACITY") {
+				this.sql.exec("UPDATE calls SET dialer = NULL WHERE call_id = ? AND state = 'queued'", callId);
+				this.fleet = (this.fleet ?? []).map((v) => (v.name === name ? full(v) : v));
 			}
+			this.#applySend(callId, afterSend(result, call.send_tries, Date.now()));
 		} catch (err) {
 			this.log.warn("Campaign.send failed", { callId, error: (err as Error).message });
-			this.sql.exec(
-				"UPDATE calls SET send_tries = send_tries + 1, send_at = ? WHERE call_id = ?",
-				Date.now() + 5000,
-				callId,
-			);
-			this.resendDue = Math.min(this.resendDue, Date.now() + 5000);
+			this.#applySend(callId, afterSend(null, call.send_tries, Date.now()));
 		} finally {
 			this.sending.delete(callId);
+		}
+	}
+
+	#applySend(callId: string, v: ReturnType<typeof afterSend>): void {
+		const now = Date.now();
+		if (v.type === "taken")
+			this.sql.exec(
+				"UPDATE calls SET state = 'dialing', dialed_at = COALESCE(dialed_at, ?) WHERE call_id = ? AND state = 'queued'",
+				now,
+				callId,
+			);
+		else if (v.type === "failed") this.#finish(callId, "failed", { reason: v.reason, at: now });
+		else {
+			// Same call id next time: if the dialer did take it after all, it answers 409.
+			this.sql.exec("UPDATE calls SET send_tries = ?, send_at = ? WHERE call_id = ?", v.tries, v.at, callId);
+			this.resendDue = Math.min(this.resendDue, v.at);
 		}
 	}
 
@@ -456,31 +503,94 @@ export class Campaign extends DurableObject<Env> {
 			callId,
 		);
 		const cfg = this.#config();
-		const rule = cfg?.retry[outcome as "busy" | "no_answer" | "failed"];
 		const contact = this.sql
 			.exec<{ call_id: string | null }>("SELECT call_id FROM contacts WHERE idx = ?", call.idx)
 			.toArray()[0];
-		// Only the contact's current attempt may move it on.
-		if (contact?.call_id === callId) {
-			if (this.#status() !== "canceled" && rule && call.attempt < rule.max_attempts) {
-				this.sql.exec(
-					"UPDATE contacts SET state = 'pending', next_at = ?, outcome = ? WHERE idx = ?",
-					ev.at + rule.delay_s * 1000,
-					outcome,
-					call.idx,
-				);
-			} else {
-				this.sql.exec("UPDATE contacts SET state = 'done', outcome = ? WHERE idx = ?", outcome, call.idx);
-			}
-		}
+		const next = afterOutcome({
+			retry: cfg?.retry ?? {},
+			outcome,
+			attempt: call.attempt,
+			status: this.#status(),
+			current: contact?.call_id === callId,
+			at: ev.at,
+		});
+		if (next?.state === "pending")
+			this.sql.exec(
+				"UPDATE contacts SET state = 'pending', next_at = ?, outcome = ? WHERE idx = ?",
+				next.nextAt,
+				next.outcome,
+				call.idx,
+			);
+		else if (next)
+			this.sql.exec("UPDATE contacts SET state = 'done', outcome = ? WHERE idx = ?", next.outcome, call.idx);
 		const done = cfg?.webhookUrl ? this.#call(callId) : undefined;
 		if (done && cfg?.webhookUrl)
 			enqueueWebhook(this.sql, "call.completed", { campaign_id: cfg.campaignId, ...cdrView(done) });
 	}
 
+	/** For tests (inside runInDurableObject): the fleet check, now. Not RPC: statics are not on the stub. */
+	static checkFleetNow(campaign: Campaign, now: number): Promise<void> {
+		return campaign.#checkFleet(now);
+	}
+
+	/**
+	 * Re-reads every dialer's health (at most every FLEET.HEALTH_EVERY_MS), then
+	 * resolves the calls pinned to a dialer that has stopped answering: they end
+	 * as failed with the reason (the retry policy may then make a new attempt,
+	 * on another dialer). Calls not yet pinned simply go to the others.
+	 */
+	async #checkFleet(now: number): Promise<void> {
+		if (this.fleetChecking) return this.fleetChecking;
+		if (this.fleet && now - this.fleetAt < FLEET.HEALTH_EVERY_MS) return;
+		this.fleetAt = now;
+		const check = (async () => {
+			const names = dialerFleet(this.env);
+			const before = new Map((this.fleet ?? []).map((v) => [v.name, v]));
+			const health = await Promise.all(
+				names.map((n) =>
+					dialerFor(this.env, n, { health: true })
+						.health()
+						.catch(() => null),
+				),
+			);
+			const at = Date.now();
+			this.fleet = names.map((n, i) => observed(before.get(n) ?? unknownView(n), health[i] ?? null, at));
+			for (const v of this.fleet) {
+				const gone = this.abandoned.get(v.name);
+				if (gone && v.failingSince === null) {
+					// It was only unreachable: its copies of calls already recorded as failed must not go on.
+					this.abandoned.delete(v.name);
+					await Promise.allSettled(gone.map((id) => dialerFor(this.env, v.name).cancelCall(id)));
+				}
+				if (!isDead(v, at)) continue;
+				const pinned = this.sql
+					.exec<{ call_id: string }>(
+						`SELECT call_id FROM calls WHERE dialer = ? AND state IN ${LIVE_SQL} LIMIT 500`,
+						v.name,
+					)
+					.toArray()
+					.filter((c) => !this.sending.has(c.call_id));
+				if (pinned.length > 0)
+					this.abandoned.set(v.name, [
+						...(this.abandoned.get(v.name) ?? []),
+						...pinned.map((c) => c.call_id),
+					]);
+				for (const c of pinned)
+					this.#finish(c.call_id, "failed", {
+						reason: `dialer ${v.name} stopped answering for ${Math.round((at - (v.failingSince ?? at)) / 1000)} s`,
+						at,
+					});
+			}
+		})().finally(() => {
+			this.fleetChecking = null;
+		});
+		this.fleetChecking = check;
+		return check;
+	}
+
 	/** Gives up on calls the dialer took but never finished (it crashed, or its events were lost). */
 	async #checkLost(cfg: CampaignConfig): Promise<void> {
-		const cutoff = Date.now() - (cfg.ringTimeoutS + cfg.maxDurationS) * 1000 - LOST_GRACE_MS;
+		const cutoff = Date.now() - lostAfterMs(cfg.ringTimeoutS, cfg.maxDurationS);
 		const lost = this.sql
 			.exec<{ call_id: string }>(
 				`SELECT call_id FROM calls WHERE state IN ${LIVE_SQL} AND state != 'queued' AND dialed_at < ? LIMIT 50`,
@@ -512,34 +622,35 @@ export class Campaign extends DurableObject<Env> {
 	async #scheduleNext(now: number): Promise<void> {
 		const cfg = this.#config();
 		if (!cfg) return;
-		const times: number[] = [];
-		const hook = nextWebhookAt(this.sql);
-		if (hook !== null && cfg.webhookUrl) times.push(hook);
-		const live = this.sql
-			.exec<{ t: number | null }>(
-				`SELECT MIN(dialed_at) AS t FROM calls WHERE state IN ${LIVE_SQL} AND state != 'queued'`,
-			)
-			.one().t;
-		if (live !== null) times.push(live + (cfg.ringTimeoutS + cfg.maxDurationS) * 1000 + LOST_GRACE_MS);
-		if (this.#status() === "running") {
-			const resend = this.sql
-				.exec<{ t: number | null }>("SELECT MIN(COALESCE(send_at, 0)) AS t FROM calls WHERE state = 'queued'")
-				.one().t;
-			const due =
-				this.#liveCount() < cfg.maxConcurrent
+		const running = this.#status() === "running";
+		const at = nextWake({
+			now,
+			status: this.#status(),
+			window: cfg.window,
+			webhookAt: cfg.webhookUrl ? nextWebhookAt(this.sql) : null,
+			oldestLiveAt: this.sql
+				.exec<{ t: number | null }>(
+					`SELECT MIN(dialed_at) AS t FROM calls WHERE state IN ${LIVE_SQL} AND state != 'queued'`,
+				)
+				.one().t,
+			lostAfterMs: lostAfterMs(cfg.ringTimeoutS, cfg.maxDurationS),
+			resendAt: running
+				? this.sql
+						.exec<{ t: number | null }>(
+							"SELECT MIN(COALESCE(send_at, 0)) AS t FROM calls WHERE state = 'queued'",
+						)
+						.one().t
+				: null,
+			dueAt:
+				running && this.#liveCount() < cfg.maxConcurrent
 					? this.sql
 							.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM contacts WHERE state = 'pending'")
 							.one().t
-					: null;
-			let t = Math.min(resend ?? Number.POSITIVE_INFINITY, due ?? Number.POSITIVE_INFINITY);
-			if (Number.isFinite(t)) {
-				t = Math.max(t, this.#slot());
-				if (cfg.window) t = nextOpen(cfg.window, Math.max(t, now)) ?? t;
-				times.push(t);
-			}
-		}
-		if (times.length === 0) return;
-		const at = Math.max(now, Math.min(...times));
+					: null,
+			nextSlot: this.#pacer().nextSlot,
+			fleetCheckAt: this.#liveCount() > 0 ? this.fleetAt + FLEET.HEALTH_EVERY_MS : null,
+		});
+		if (at === null) return;
 		const current = await this.ctx.storage.getAlarm();
 		if (current === null || current > at || current < now) await this.ctx.storage.setAlarm(at);
 	}
@@ -585,14 +696,17 @@ export class Campaign extends DurableObject<Env> {
 		return this.statusCache;
 	}
 
-	#slot(): number {
-		this.nextSlot ??= this.#getMeta<number>("next_slot") ?? 0;
-		return this.nextSlot;
+	#pacer(): Pacer {
+		this.pacerCache ??= this.#getMeta<Pacer>("pacer") ?? {
+			...emptyPacer(),
+			nextSlot: this.#getMeta<number>("next_slot") ?? 0,
+		};
+		return this.pacerCache;
 	}
 
-	#setSlot(at: number): void {
-		this.nextSlot = at;
-		this.#setMeta("next_slot", at);
+	#setPacer(p: Pacer): void {
+		this.pacerCache = p;
+		this.#setMeta("pacer", p);
 	}
 
 	#config(): CampaignConfig | null {
@@ -605,7 +719,7 @@ export class Campaign extends DurableObject<Env> {
 	}
 
 	#liveCount(): number {
-		return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM calls WHERE state IN ${LIVE_SQL}`).one().n;
+		return engineCount(this.sql, "in_flight");
 	}
 
 	#getMeta<T>(k: string): T | null {

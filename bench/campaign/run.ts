@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { SignJWT } from "jose";
+import { CallbackDelivery } from "../../dialer/src/call/delivery.ts";
 import { call, freePort, ROOT, startWorker, toneWav, waitFor } from "../../test/e2e/stack.ts";
 
 const { values } = parseArgs({
@@ -61,23 +62,22 @@ async function startSimDialer(getSecret: () => string) {
 		}
 		return token;
 	};
-	const post = async (url: string, body: unknown) => {
-		for (let attempt = 0; attempt < 5; attempt++) {
-			try {
-				const res = await fetch(url, {
-					method: "POST",
-					headers: { "Content-Type": "application/json", Authorization: `Bearer ${await dialerToken()}` },
-					body: JSON.stringify(body),
-				});
-				await res.arrayBuffer();
-				if (res.ok) return;
-			} catch {
-				// retried below, as the real dialer does
-			}
-			await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-		}
-		callbacksFailed++;
-	};
+	// Events go out as the real dialer sends them: batched per callback URL, retried until a 2xx.
+	const delivery = new CallbackDelivery(
+		async (url, events) => {
+			const res = await fetch(url, {
+				method: "POST",
+				headers: { "Content-Type": "application/json", Authorization: `Bearer ${await dialerToken()}` },
+				body: JSON.stringify(events),
+			});
+			await res.arrayBuffer();
+			return res.status;
+		},
+		{ info: () => {}, warn: () => {}, error: () => callbacksFailed++ },
+		{ firstDelayMs: 200, maxDelayMs: 3200, giveUpAfterMs: 10_000 },
+	);
+	const post = (url: string, event: Record<string, unknown>) =>
+		delivery.enqueue(url, event as unknown as Parameters<typeof delivery.enqueue>[1]);
 	const server = http.createServer(async (req, res) => {
 		const at = performance.now();
 		let raw = "";
@@ -97,16 +97,16 @@ async function startSimDialer(getSecret: () => string) {
 		res
 			.writeHead(201, { "Content-Type": "application/json" })
 			.end(JSON.stringify({ call_id: body.call_id, state: "trying" }));
-		setTimeout(async () => {
+		setTimeout(() => {
 			const t = new Date().toISOString();
-			await post(body.callback_url, {
+			post(body.callback_url, {
 				call_id: body.call_id,
 				seq: 1,
 				type: "answered",
 				at: t,
 				sip_code: 200,
 			});
-			await post(body.callback_url, {
+			post(body.callback_url, {
 				call_id: body.call_id,
 				seq: 2,
 				type: "completed",

@@ -56,12 +56,12 @@ export function createDialer(
 		(bytes, hash) => converter.prepare(bytes, hash),
 	);
 	const delivery = new CallbackDelivery(
-		async (url, event) => {
+		async (url, events) => {
 			const token = await tokens.outbound();
 			const res = await fetch(url, {
 				method: "POST",
 				headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-				body: JSON.stringify(event),
+				body: JSON.stringify(events),
 				signal: AbortSignal.timeout(10_000),
 			});
 			await res.body?.cancel();

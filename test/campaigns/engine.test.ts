@@ -1,5 +1,6 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { engineCounts, recount } from "../../src/domain/campaigns/engine-store";
 import { setOutboundFetchForTests } from "../../src/domain/campaigns/outbound";
 import { verifyWebhook } from "../../src/domain/campaigns/signature";
 import { setDialerForTests } from "../../src/domain/dialer";
@@ -40,6 +41,15 @@ async function status(user: TestUser, id: string) {
 		counts: Record<string, number>;
 		webhooks: Record<string, number> | null;
 	};
+}
+
+/** The live counts kept by triggers equal a recount of the tables. */
+async function expectLiveCountsExact(id: string) {
+	await runInDurableObject(campaignDO(id), (_i, state) => {
+		const live = engineCounts(state.storage.sql);
+		expect(live).toEqual({ ...live, ...recount(state.storage.sql) });
+		expect(Object.values(live).every((n) => n >= 0)).toBe(true);
+	});
 }
 
 const A = "+14155550101"; // answers
@@ -106,6 +116,7 @@ describe("Campaign engine", () => {
 			answered: 2,
 			in_flight: 0,
 		});
+		await expectLiveCountsExact(c.id);
 		// Nobody was dialed twice for the same attempt; B got exactly one retry.
 		expect(dialer.distinct()).toHaveLength(5);
 		expect(dialer.calls.filter((x) => x.to === B).map((x) => x.call_id.split(":")[2])).toEqual(["1", "2"]);
@@ -231,6 +242,7 @@ describe("Campaign engine", () => {
 		const s = await status(user, c.id);
 		expect(s.status).toBe("canceled");
 		expect(s.counts).toMatchObject({ completed: 1, canceled: 2, pending: 0, in_flight: 0 });
+		await expectLiveCountsExact(c.id);
 		expect((await api(`/v1/campaigns/${c.id}/resume`, { method: "POST", headers: user.auth })).status).toBe(
 			409,
 		);

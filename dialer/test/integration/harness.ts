@@ -173,7 +173,9 @@ export async function startWorkerStub(audio: Uint8Array, opts: { failFirst?: num
 			res.writeHead(503).end();
 			return;
 		}
-		received.push({ body: JSON.parse(Buffer.concat(chunks).toString()), authOk });
+		// The dialer batches events: one POST carries an array of them.
+		const parsed = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>[];
+		for (const body of Array.isArray(parsed) ? parsed : [parsed]) received.push({ body, authOk });
 		res.writeHead(204).end();
 	});
 	await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));

@@ -8,10 +8,10 @@ import { encryptSecret } from "../secrets/crypto";
 import { getOwnedSound } from "../sounds/sounds";
 import { getOwnedTrunk } from "../trunks/trunks";
 import type { VoiceDb } from "./db";
+import type { RetryPolicy } from "./retry";
 import { type CallingWindow, windowProblem, windowStatus } from "./window";
 
-export type RetryRule = { delay_s: number; max_attempts: number };
-export type RetryPolicy = Partial<Record<"busy" | "no_answer" | "failed", RetryRule>>;
+export type { RetryPolicy, RetryRule } from "./retry";
 
 export type CampaignInput = {
 	name: string;

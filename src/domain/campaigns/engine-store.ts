@@ -16,19 +16,22 @@ CREATE TABLE IF NOT EXISTS calls (
 	state TEXT NOT NULL, send_at INTEGER, send_tries INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
 	dialed_at INTEGER, answered_at INTEGER, ended_at INTEGER, outcome TEXT, sip_code INTEGER, reason TEXT,
 	ring_ms INTEGER, talk_ms INTEGER, billed_s INTEGER, dtmf TEXT NOT NULL DEFAULT '', last_seq INTEGER NOT NULL DEFAULT 0,
-	amd TEXT, amd_ms INTEGER);
+	amd TEXT, amd_ms INTEGER, dialer TEXT);
 CREATE INDEX IF NOT EXISTS calls_state ON calls (state);
 CREATE TABLE IF NOT EXISTS seen (call_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (call_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
 	id INTEGER PRIMARY KEY, type TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
 	next_at INTEGER NOT NULL, delivered_at INTEGER, failed_at INTEGER, last_error TEXT);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (delivered_at, failed_at, next_at);
+CREATE TABLE IF NOT EXISTS counts (k TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
 /** Columns added to `calls` after it shipped: a Durable Object created before gets them at start-up. */
 export const ENGINE_COLUMNS: Array<[table: string, column: string, type: string]> = [
 	["calls", "amd", "TEXT"],
 	["calls", "amd_ms", "INTEGER"],
+	// The fleet member the call is pinned to (null: not yet placed, or free to go to any).
+	["calls", "dialer", "TEXT"],
 ];
 
 /** Creates the engine's tables, and adds {@link ENGINE_COLUMNS} an older store lacks. */
@@ -41,6 +44,15 @@ export function ensureEngineSchema(sql: SqlStorage): void {
 			.some((c) => c.name === column);
 		if (!has) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
 	}
+	// A store from before live counts: counted once, then kept by the triggers.
+	const counted = sql.exec("SELECT 1 FROM meta WHERE k = 'counts_live'").toArray().length > 0;
+	if (!counted) {
+		sql.exec("DELETE FROM counts");
+		for (const [k, n] of Object.entries(recount(sql)))
+			if (n > 0) sql.exec("INSERT INTO counts (k, n) VALUES (?, ?)", k, n);
+		sql.exec("INSERT INTO meta (k, v) VALUES ('counts_live', 'true')");
+	}
+	sql.exec(COUNT_TRIGGERS);
 }
 
 /** Call states while a call is live (counts against max_concurrent). */
@@ -56,6 +68,36 @@ export const RANK: Record<string, number> = {
 	early_media: 4,
 	answered: 5,
 };
+
+/**
+ * Live counts: triggers keep the counts table in step with every write to
+ * contacts and calls, so status, progress and the concurrency check read a
+ * few rows instead of counting a 100,000-contact table. Keys: total, each
+ * contact state, each outcome of a done contact, attempts, answered, in_flight.
+ */
+const COUNT_TRIGGERS = `
+CREATE TRIGGER IF NOT EXISTS counts_contact_new AFTER INSERT ON contacts BEGIN
+	INSERT INTO counts (k, n) VALUES ('total', 1), (NEW.state, 1) ON CONFLICT (k) DO UPDATE SET n = n + excluded.n;
+	INSERT INTO counts (k, n) SELECT NEW.outcome, 1 WHERE NEW.state = 'done' AND NEW.outcome IS NOT NULL
+		ON CONFLICT (k) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER IF NOT EXISTS counts_contact_moved AFTER UPDATE OF state, outcome ON contacts BEGIN
+	INSERT INTO counts (k, n) VALUES (OLD.state, -1), (NEW.state, 1) ON CONFLICT (k) DO UPDATE SET n = n + excluded.n;
+	INSERT INTO counts (k, n) SELECT OLD.outcome, -1 WHERE OLD.state = 'done' AND OLD.outcome IS NOT NULL
+		ON CONFLICT (k) DO UPDATE SET n = n + excluded.n;
+	INSERT INTO counts (k, n) SELECT NEW.outcome, 1 WHERE NEW.state = 'done' AND NEW.outcome IS NOT NULL
+		ON CONFLICT (k) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER IF NOT EXISTS counts_call_new AFTER INSERT ON calls BEGIN
+	INSERT INTO counts (k, n) VALUES ('attempts', 1), ('in_flight', NEW.state IN ${LIVE_SQL}),
+		('answered', NEW.answered_at IS NOT NULL) ON CONFLICT (k) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER IF NOT EXISTS counts_call_moved AFTER UPDATE OF state, answered_at ON calls BEGIN
+	INSERT INTO counts (k, n) VALUES ('in_flight', (NEW.state IN ${LIVE_SQL}) - (OLD.state IN ${LIVE_SQL})),
+		('answered', (NEW.answered_at IS NOT NULL) - (OLD.answered_at IS NOT NULL))
+		ON CONFLICT (k) DO UPDATE SET n = n + excluded.n;
+END;
+`;
 
 export type CallRow = {
 	call_id: string;
@@ -79,6 +121,7 @@ export type CallRow = {
 	last_seq: number;
 	amd: string | null;
 	amd_ms: number | null;
+	dialer: string | null;
 };
 
 export type CdrFilter = { outcome?: string; state?: string; number?: string; after?: number; limit: number };
@@ -137,8 +180,36 @@ export function listCdrs(sql: SqlStorage, f: CdrFilter): { items: Cdr[]; next_af
 	};
 }
 
-/** Counts by contact state/outcome and by call, for status and progress events. */
+const ZERO_COUNTS = [
+	"total",
+	"pending",
+	"calling",
+	"done",
+	"completed",
+	"busy",
+	"no_answer",
+	"failed",
+	"canceled",
+	"do_not_call",
+	"attempts",
+	"answered",
+	"in_flight",
+] as const;
+
+/** Counts by contact state/outcome and by call, for status and progress events (kept live, see COUNT_TRIGGERS). */
 export function engineCounts(sql: SqlStorage): Record<string, number> {
+	const counts: Record<string, number> = Object.fromEntries(ZERO_COUNTS.map((k) => [k, 0]));
+	for (const r of sql.exec<{ k: string; n: number }>("SELECT k, n FROM counts")) counts[r.k] = r.n;
+	return counts;
+}
+
+/** One live count, e.g. `in_flight` (calls holding a concurrency slot). */
+export function engineCount(sql: SqlStorage, k: (typeof ZERO_COUNTS)[number]): number {
+	return sql.exec<{ n: number }>("SELECT n FROM counts WHERE k = ?", k).toArray()[0]?.n ?? 0;
+}
+
+/** Counts by recounting the tables: for stores from before live counts, and for tests. */
+export function recount(sql: SqlStorage): Record<string, number> {
 	const counts: Record<string, number> = {
 		total: 0,
 		pending: 0,

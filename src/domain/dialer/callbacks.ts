@@ -10,7 +10,7 @@ import { recordTestCallEvent, TEST_CALL_PREFIX } from "../trunks/test-call";
 const CAMPAIGN_CALL = /^([0-9a-f-]{36}):\d+:\d+$/;
 
 /**
- * Applies events the dialer POSTed, in order: a test call's go to its trunk's
+ * Applies events the dialer POSTed (one or a batch), in order per campaign: a test call's go to its trunk's
  * `last_test`, a campaign call's to its Campaign Durable Object. Unknown ids
  * are acknowledged (retrying them forever helps no one).
  *
@@ -18,6 +18,8 @@ const CAMPAIGN_CALL = /^([0-9a-f-]{36}):\d+:\d+$/;
  */
 export async function applyDialerEvents(env: Env, db: Db, events: DialerEvent[]): Promise<DialerEventsAck> {
 	let duplicates = 0;
+	// One Durable Object call per campaign in the batch, its events in the order sent.
+	const byCampaign = new Map<string, DialerEvent[]>();
 	for (const ev of events) {
 		if (ev.call_id.startsWith(TEST_CALL_PREFIX)) {
 			await recordTestCallEvent(db, ev);
@@ -25,9 +27,14 @@ export async function applyDialerEvents(env: Env, db: Db, events: DialerEvent[])
 		}
 		const campaignId = CAMPAIGN_CALL.exec(ev.call_id)?.[1];
 		if (!campaignId) continue;
-		const r = await campaignStub(env, campaignId).onDialerEvent(ev);
-		if (r.duplicate) duplicates++;
+		const list = byCampaign.get(campaignId) ?? [];
+		list.push(ev);
+		byCampaign.set(campaignId, list);
 	}
+	const results = await Promise.all(
+		[...byCampaign].map(([campaignId, evs]) => campaignStub(env, campaignId).onDialerEvents(evs)),
+	);
+	for (const r of results) duplicates += r.duplicates;
 	return { accepted: events.length - duplicates, duplicates };
 }
 

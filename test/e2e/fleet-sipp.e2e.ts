@@ -1,0 +1,222 @@
+/**
+ * A campaign over two real dialers (dialer/src/main.ts) with sipp as the
+ * carrier, and one dialer killed (SIGKILL) while its calls are up. Its calls
+ * must end as failed with the reason after the bound, their retries go to the
+ * surviving dialer, and every contact reaches exactly one terminal outcome per
+ * attempt, answered once. Ports: the helper's range 8900-8909 / UDP 25900-25909.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import dgram from "node:dgram";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, freePort, ROOT, startWorker, toneWav, type WorkerStack, waitFor } from "./stack.ts";
+
+const SCENARIO = new URL("./sipp/uas-by-number.xml", import.meta.url).pathname;
+// Last digit 1: sipp answers and the call lasts as long as the sound.
+const NUMBERS = Array.from({ length: 6 }, (_, i) => `+14155550${i}01`);
+
+let worker: WorkerStack;
+const dialers: { name: string; url: string; proc: ChildProcess; out: string }[] = [];
+let sipp: ChildProcess;
+let rtp: dgram.Socket;
+let sippOut = "";
+
+beforeAll(async () => {
+	const v = spawnSync("sipp", ["-v"], { encoding: "utf8" });
+	if (v.error || !/SIPp v\d/.test(`${v.stdout}${v.stderr}`))
+		throw new Error("sipp (Debian package sip-tester) is required for this test");
+	rtp = dgram.createSocket("udp4");
+	await new Promise<void>((r) => rtp.bind(0, "127.0.0.1", () => r()));
+	const sippPort = await freePort();
+	sipp = spawn(
+		"sipp",
+		[
+			"-sf",
+			SCENARIO,
+			"-i",
+			"127.0.0.1",
+			"-p",
+			String(sippPort),
+			"-t",
+			"u1",
+			"-set",
+			"rtpport",
+			String(rtp.address().port),
+			"-nostdin",
+			"-timeout",
+			"290s",
+		],
+		{ cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+	);
+	sipp.stdout?.on("data", (d) => {
+		sippOut = (sippOut + String(d)).slice(-10_000);
+	});
+	const urls = ["http://127.0.0.1:8902", "http://127.0.0.1:8903"];
+	worker = await startWorker({
+		dialerUrl: urls[0] as string,
+		port: 8900,
+		inspectorPort: 8901,
+		vars: { DIALER_URLS: urls.join(",") },
+	});
+	for (const [i, url] of urls.entries()) {
+		const d = { name: url, url, proc: undefined as unknown as ChildProcess, out: "" };
+		d.proc = spawn(process.execPath, ["dialer/src/main.ts"], {
+			cwd: ROOT,
+			stdio: ["ignore", "pipe", "pipe"],
+			env: {
+				...process.env,
+				DIALER_SECRET: worker.secrets.DIALER_SECRET,
+				DIALER_PORT: String(8902 + i),
+				DIALER_HOST: "127.0.0.1",
+				DIALER_SIP_PORT: String(25908 + i),
+				DIALER_RTP_PORT_MIN: String(25900 + i * 4),
+				DIALER_RTP_PORT_MAX: String(25903 + i * 4),
+				DIALER_MAX_CALLS: "2",
+				DIALER_LOG_LEVEL: "warn",
+			},
+		});
+		for (const s of [d.proc.stdout, d.proc.stderr])
+			s?.on("data", (x) => {
+				d.out = (d.out + String(x)).slice(-10_000);
+			});
+		dialers.push(d);
+		await waitFor(
+			async () => ((await fetch(`${url}/health`)).ok ? true : undefined),
+			30_000,
+			`dialer ${url}`,
+		);
+	}
+	(globalThis as { sippPort?: number }).sippPort = sippPort;
+}, 240_000);
+
+afterAll(async () => {
+	for (const d of dialers) d.proc.kill("SIGTERM");
+	sipp?.kill("SIGTERM");
+	rtp?.close();
+	await worker?.stop();
+});
+
+/** A real signed-in user (tokens must name a stored session): a phone code read from the dev outbox. */
+async function signIn(base: string): Promise<string> {
+	const phone = "+14155559876";
+	const asked = await fetch(`${base}/v1/auth/phone/code`, {
+		method: "POST",
+		headers: { "content-type": "application/json" },
+		body: JSON.stringify({ phone }),
+	});
+	expect(asked.ok).toBe(true);
+	const code = await waitFor(
+		async () => {
+			const res = await fetch(`${base}/v1/dev/outbox?to=${encodeURIComponent(phone)}`);
+			const { items } = (await res.json()) as { items: { body: string }[] };
+			return items.map((i) => /\b(\d{6})\b/.exec(i.body)?.[1]).find(Boolean);
+		},
+		15_000,
+		"the sign-in code",
+	);
+	const res = await fetch(`${base}/v1/auth/phone/verify`, {
+		method: "POST",
+		headers: { "content-type": "application/json" },
+		body: JSON.stringify({ phone, code, display_name: "Fleet" }),
+	});
+	expect([200, 201]).toContain(res.status);
+	return ((await res.json()) as { access_token: string }).access_token;
+}
+
+type Cdr = {
+	call_id: string;
+	number: string;
+	attempt: number;
+	state: string;
+	outcome: string | null;
+	reason: string | null;
+};
+
+describe("campaign over a dialer fleet (Worker + two dialers + sipp)", () => {
+	it("a dialer killed mid-campaign: its calls fail with the reason, retries complete on the other, one outcome per attempt", async () => {
+		const base = worker.url;
+		const token = await signIn(base);
+		const sippPort = (globalThis as { sippPort?: number }).sippPort;
+		const trunk = await call(base, token, "/v1/sip-trunks", {
+			method: "POST",
+			json: {
+				name: "sipp",
+				host: "127.0.0.1",
+				port: sippPort,
+				username: "acme",
+				password: "pw-1234",
+				caller_id: "+14155550000",
+			},
+		});
+		expect(trunk.status).toBe(201);
+		const sound = await call(base, token, "/v1/sounds?name=long", {
+			method: "POST",
+			body: toneWav(6),
+			type: "audio/wav",
+		});
+		expect(sound.status).toBe(201);
+		const csv = `number,name\n${NUMBERS.map((n, i) => `${n},P${i}`).join("\n")}\n`;
+		const list = await call(base, token, "/v1/contact-lists?name=fleet", {
+			method: "POST",
+			body: csv,
+			type: "text/csv",
+		});
+		expect(list.status).toBe(201);
+		const created = await call<{ id: string }>(base, token, "/v1/campaigns", {
+			method: "POST",
+			json: {
+				name: "fleet",
+				trunk_id: trunk.body.id,
+				sound_id: sound.body.id,
+				list_id: list.body.id,
+				max_concurrent: 4,
+				calls_per_second: 4,
+				ring_timeout_s: 5,
+				max_duration_s: 30,
+				retry: { failed: { delay_s: 1, max_attempts: 2 } },
+			},
+		});
+		expect(created.status).toBe(201);
+		const id = created.body.id;
+		expect((await call(base, token, `/v1/campaigns/${id}/start`, { method: "POST" })).status).toBe(200);
+
+		// Kill the second dialer while it carries calls.
+		const victim = dialers[1] as (typeof dialers)[number];
+		await waitFor(
+			async () => {
+				const h = (await (await fetch(`${victim.url}/health`)).json()) as { active_calls: number };
+				return h.active_calls > 0 ? true : undefined;
+			},
+			60_000,
+			"calls on the second dialer",
+		);
+		victim.proc.kill("SIGKILL");
+
+		const cdrsNow = async () =>
+			(await call<{ items: Cdr[] }>(base, token, `/v1/campaigns/${id}/calls?page_size=100`)).body.items;
+		await waitFor(
+			async () =>
+				(await call<{ status: string }>(base, token, `/v1/campaigns/${id}`)).body.status === "completed"
+					? true
+					: undefined,
+			150_000,
+			"the campaign to complete",
+		).catch(async (err) => {
+			throw new Error(
+				`${err.message}\n--- calls ${JSON.stringify(await cdrsNow())}\n--- dialer 0\n${dialers[0]?.out.slice(-2000)}\n--- sipp\n${sippOut.slice(-1500)}\n--- worker\n${worker.logs().slice(-4000)}`,
+			);
+		});
+
+		const cdrs = await cdrsNow();
+		const lost = cdrs.filter((c) => c.reason?.startsWith(`dialer ${victim.url} stopped answering`));
+		expect(lost.length).toBeGreaterThan(0);
+		for (const c of lost) expect(c.outcome).toBe("failed");
+		// One row per (number, attempt), each terminal; every contact answered exactly once.
+		const keys = cdrs.map((c) => `${c.number}#${c.attempt}`);
+		expect(new Set(keys).size).toBe(keys.length);
+		for (const n of NUMBERS) {
+			const mine = cdrs.filter((c) => c.number === n);
+			expect(mine.every((c) => ["completed", "failed"].includes(c.outcome ?? ""))).toBe(true);
+			expect(mine.filter((c) => c.outcome === "completed")).toHaveLength(1);
+		}
+	}, 300_000);
+});
