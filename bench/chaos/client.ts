@@ -14,6 +14,7 @@ export type Counters = {
 	gaps_healed: number;
 	resubscribes: number;
 	heals_by_new_socket: number;
+	heal_socket_reopens: number;
 	duplicate_copies: number;
 	subscribe_errors: number;
 };
@@ -26,6 +27,7 @@ export const newCounters = (): Counters => ({
 	gaps_healed: 0,
 	resubscribes: 0,
 	heals_by_new_socket: 0,
+	heal_socket_reopens: 0,
 	duplicate_copies: 0,
 	subscribe_errors: 0,
 });
@@ -56,6 +58,8 @@ class ChatState {
 	healing = false;
 	healTries = 0;
 	healTimer: NodeJS.Timeout | undefined;
+	/** This gap needed a new socket (the subscribes on the old one brought nothing). */
+	newSocket = false;
 }
 
 /** How many subscribes a gap gets before the client gives up on this socket and opens a new one. */
@@ -63,6 +67,25 @@ const HEAL_SUBSCRIBES = 3;
 const HEAL_WAIT_MS = 3000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * At most this many handshakes (ticket + upgrade) in flight across all clients:
+ * after a restart 500 clients reconnecting at once queue behind each other in
+ * wrangler's proxy until every ticket takes longer than its timeout.
+ */
+const HANDSHAKES = 12;
+let handshakes = 0;
+const waiting: (() => void)[] = [];
+async function limited<T>(fn: () => Promise<T>): Promise<T> {
+	if (handshakes >= HANDSHAKES) await new Promise<void>((r) => waiting.push(r));
+	handshakes++;
+	try {
+		return await fn();
+	} finally {
+		handshakes--;
+		waiting.shift()?.();
+	}
+}
 
 export class ChaosClient {
 	ws: WebSocket | null = null;
@@ -92,7 +115,7 @@ export class ChaosClient {
 		try {
 			for (let attempt = 0; !this.stopped; attempt++) {
 				try {
-					const ws = await this.openSocket();
+					const ws = await limited(() => this.openSocket());
 					this.ws = ws;
 					this.env.counters.connects++;
 					await Promise.all(this.spec.chats.map((c) => this.subscribe(c)));
@@ -154,7 +177,7 @@ export class ChaosClient {
 		this.env.counters.closes++;
 		for (const r of this.reqs.values()) r.reject(new Error("socket closed"));
 		this.reqs.clear();
-		if (!this.stopped) setTimeout(() => void this.connect(), 100 + this.env.rand() * 900);
+		if (!this.stopped) setTimeout(() => void this.connect(), 200 + this.env.rand() * 2000);
 	}
 
 	/** The driver's random drop: the TCP connection just dies, as on a lost network. */
@@ -240,6 +263,7 @@ export class ChaosClient {
 			this.env.counters.gaps_found++;
 			st.healing = true;
 			st.healTries = 0;
+			st.newSocket = false;
 			this.heal(chatId);
 		}
 	}
@@ -249,12 +273,19 @@ export class ChaosClient {
 		const st = this.state.get(chatId) as ChatState;
 		if (!st.healing || this.stopped) return;
 		clearTimeout(st.healTimer);
+		if (!this.open) {
+			// Reconnecting: its subscribe resumes from the last seq; look again once it is back.
+			st.healTimer = setTimeout(() => this.heal(chatId), HEAL_WAIT_MS);
+			return;
+		}
 		st.healTries++;
 		if (st.healTries > HEAL_SUBSCRIBES) {
-			this.env.counters.heals_by_new_socket++;
+			if (!st.newSocket) this.env.counters.heals_by_new_socket++;
+			st.newSocket = true;
+			this.env.counters.heal_socket_reopens++;
 			st.healTries = 0;
 			this.kill();
-		} else if (this.open) {
+		} else {
 			this.env.counters.resubscribes++;
 			this.subscribe(chatId).catch(() => {
 				this.env.counters.subscribe_errors++;
@@ -270,6 +301,7 @@ export class ChaosClient {
 		this.env.counters.gaps_found++;
 		st.healing = true;
 		st.healTries = 0;
+		st.newSocket = false;
 		// Nothing pending to fill: mark with a placeholder so the heal ends when target is reached.
 		st.pending.set(target + 1_000_000_000, "");
 		const check = setInterval(() => {
