@@ -72,6 +72,17 @@ export default defineConfig(async () => {
 					},
 				},
 				{
+					// @hatch/client and the web app (Chromium) against the Worker under wrangler dev.
+					test: {
+						name: "clients",
+						include: ["sdk/test/**/*.test.ts", "web/test/**/*.test.ts"],
+						environment: "node",
+						testTimeout: 120_000,
+						hookTimeout: 180_000,
+						fileParallelism: false,
+					},
+				},
+				{
 					// Real programs the Worker talks to (coturn), driven from Node with the Worker's pure modules.
 					test: {
 						name: "turn",

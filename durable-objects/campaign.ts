@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { CampaignProgressEvent, CampaignStatus } from "@hatch/contract/campaign-events";
 import {
 	type CampaignConfig,
 	loadCampaignConfig,
@@ -28,7 +29,7 @@ import type { DialerEvent, DialTrunk } from "../src/domain/dialer/types";
 import { decryptSecret } from "../src/domain/secrets/crypto";
 import { createLogger } from "../src/lib/log";
 
-export type CampaignStatus = "draft" | "running" | "paused" | "completed" | "canceled";
+export type { CampaignStatus } from "@hatch/contract/campaign-events";
 
 /** How long one alarm keeps dialing before handing over to the next alarm. */
 const TICK_BUDGET_MS = 10_000;
@@ -570,7 +571,7 @@ export class Campaign extends DurableObject<Env> {
 				campaign_id: cfg.campaignId,
 				status: this.status(),
 				counts: engineCounts(this.sql),
-			});
+			} satisfies CampaignProgressEvent);
 		} catch (err) {
 			// Progress is best effort; the status endpoint is the source of truth.
 			this.log.warn("Campaign.pushProgress failed", { error: (err as Error).message });

@@ -42,7 +42,7 @@ const OUTBOX_WINDOW_MS = 5;
  * ChatRoom, one per chat (named by chat id): the message log in SQLite with
  * a per-chat seq, edit history, tombstones, receipts, typing, and fan-out.
  * Membership is read from D1 (the source of truth) and cached until
- * `membersChanged`. Every method that a client can reach checks membership
+ * `membersChanged`, for at most MEMBERS_FRESH_MS. Every method that a client can reach checks membership
  * here, in one place.
  *
  * Fan-out (README "Realtime"): each event is first written to this room's own
@@ -87,7 +87,8 @@ export class ChatRoom extends DurableObject<Env> {
 		super(ctx, env);
 		const store = new RoomStore(ctx.storage.sql);
 		this.store = store;
-		this.membership = new Membership(env.DB, store);
+		// Whoever the list no longer has as active stops viewing at once (left, removed, or found so on a reload).
+		this.membership = new Membership(env.DB, store, (members) => this.closeNonMembers(members));
 		this.viewers = new Viewers(
 			() => ctx.getWebSockets(),
 			() => store.lastSeq(),
@@ -234,11 +235,7 @@ export class ChatRoom extends DurableObject<Env> {
 	/** Called by the chat domain after a membership change in D1: reload, and tell the members. */
 	async membersChanged(chatId: string, change: string, userId?: string, broadcast = true) {
 		this.bind(chatId);
-		const members = await this.membership.load(chatId, true);
-		// Someone who left or was removed stops viewing at once.
-		for (const u of this.viewers.viewingUsers())
-			if (members.get(u)?.status !== "active")
-				for (const v of this.viewers.closeUser(u, "No longer a member")) this.links.viewEnded(v);
+		await this.membership.load(chatId, true);
 		if (broadcast)
 			this.emit(this.membership.activeIds(), {
 				type: "chat.updated",
@@ -247,6 +244,12 @@ export class ChatRoom extends DurableObject<Env> {
 				change,
 				user_id: userId,
 			});
+	}
+
+	private closeNonMembers(members: Map<string, Member>) {
+		for (const u of this.viewers.viewingUsers())
+			if (members.get(u)?.status !== "active")
+				for (const v of this.viewers.closeUser(u, "No longer a member")) this.links.viewEnded(v);
 	}
 
 	/** Subscribe check used by UserHub before it relays this chat to a socket. */

@@ -1,4 +1,4 @@
-import { CallClientFrame } from "@hatch/contract/call-frames";
+import type { CallClientFrame } from "@hatch/contract/call-frames";
 import type { ErrorFrame, ResultFrame } from "@hatch/contract/frames";
 import {
 	afterProbe,
@@ -22,7 +22,8 @@ import type { UserHub } from "./user-hub";
  * WebRTC call signalling on the UserHub (the Egg seed's "Звонки"), glue
  * between the hub's sockets/storage and the pure state machine in
  * src/domain/calls/machine.ts. Entry points, all called by UserHub:
- * - `handleCallFrame`: every client frame whose type starts with `call.`;
+ * - `handleCallFrame`: every client frame whose type starts with `call.`,
+ *   already validated by the codec (a malformed one is a bad frame there);
  * - `handleCallSignal`: RPC `callSignal` from the other party's hub;
  * - `onSocketOpened` / `onSocketClosed`: a device connects (a ringing call is
  *   replayed to it) or drops (a party dropping ends the call with 500);
@@ -41,11 +42,7 @@ const storeOf = (hub: UserHub) => new CallStore(hub.state.storage);
 const queues = new WeakMap<UserHub, Promise<void>>();
 const QUEUE_WAIT_MS = 10_000;
 
-export function handleCallFrame(
-	hub: UserHub,
-	ws: WebSocket,
-	raw: { type: string; id?: unknown; [k: string]: unknown },
-): Promise<void> {
+export function handleCallFrame(hub: UserHub, ws: WebSocket, frame: CallClientFrame): Promise<void> {
 	const previous = queues.get(hub) ?? Promise.resolve();
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	const waited = new Promise<void>((r) => {
@@ -54,34 +51,13 @@ export function handleCallFrame(
 	// The timer is cleared as soon as the line moves, so it never keeps an idle hub awake.
 	const turn = Promise.race([previous, waited])
 		.finally(() => clearTimeout(timer))
-		.then(() => handleOne(hub, ws, raw))
+		.then(() => handleOne(hub, ws, frame))
 		.catch((err: unknown) => hub.log.error("UserHub.handleCallFrame failed", { err: String(err) }));
 	queues.set(hub, turn);
 	return turn;
 }
 
-async function handleOne(
-	hub: UserHub,
-	ws: WebSocket,
-	raw: { type: string; id?: unknown; [k: string]: unknown },
-): Promise<void> {
-	const rawId = typeof raw.id === "string" || typeof raw.id === "number" ? raw.id : null;
-	const parsed = CallClientFrame.safeParse(raw);
-	if (!parsed.success) {
-		const issue = parsed.error.issues[0];
-		const unknownType = issue?.path.length === 1 && issue.path[0] === "type";
-		hub.send(ws, {
-			type: "error",
-			id: rawId,
-			code: unknownType ? 404 : 400,
-			reason: unknownType ? "UNKNOWN_TYPE" : "VALIDATION_FAILED",
-			message: unknownType
-				? `Unknown frame type ${JSON.stringify(raw.type)}`
-				: `Invalid frame (${issue?.path.join(".") || "frame"}): ${issue?.message ?? "invalid"}`,
-		} satisfies ErrorFrame);
-		return;
-	}
-	const frame = parsed.data;
+async function handleOne(hub: UserHub, ws: WebSocket, frame: CallClientFrame): Promise<void> {
 	let replied = false;
 	const reply = (r: Reply) => {
 		if (replied) return;

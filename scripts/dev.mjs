@@ -17,7 +17,12 @@ execSync("npx wrangler d1 migrations apply DB --local", {
 	env: { ...process.env, CI: "1" },
 });
 
+// The web app (web/ → public/): built once before wrangler starts, then rebuilt on every change.
+console.log("[dev] building the web app…");
+execSync("npx vite build -c web/vite.config.ts", { stdio: "inherit" });
+
 const children = [];
+children.push(spawn("npx", ["vite", "build", "--watch", "-c", "web/vite.config.ts"], { stdio: "inherit" }));
 const dialerPort = new URL(vars.DIALER_URL ?? "http://127.0.0.1:8788").port || "8788";
 if (existsSync("dialer/src/main.ts")) {
 	console.log(`[dev] starting the local dialer on 127.0.0.1:${dialerPort}`);

@@ -1,4 +1,3 @@
-import { swaggerUI } from "@hono/swagger-ui";
 import { ApiError } from "./errors";
 import { createRouter } from "./lib/router";
 import { jsonBodyLimit } from "./middleware/body-limit";
@@ -16,6 +15,7 @@ import { devRoutes } from "./routes/dev";
 import { deviceRoutes } from "./routes/devices";
 import { dialerCallbackRoutes } from "./routes/dialer-callbacks";
 import { doNotCallRoutes } from "./routes/do-not-call";
+import { docsRoutes } from "./routes/docs";
 import { fileUploadRoutes } from "./routes/file-uploads";
 import { fileRoutes } from "./routes/files";
 import { healthRoutes } from "./routes/health";
@@ -81,7 +81,7 @@ export function buildApp() {
 		},
 		servers: [{ url: new URL(c.req.url).origin }],
 	}));
-	app.get("/docs", swaggerUI({ url: "/openapi.json", persistAuthorization: true, title: "Hatch API" }));
+	app.route("/", docsRoutes);
 
 	app.notFound((c) => {
 		throw new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`);

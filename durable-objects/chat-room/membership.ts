@@ -4,9 +4,21 @@ import type { RoomStore } from "./store";
 export type Member = { role: "owner" | "admin" | "member"; status: "active" | "invited"; muted: boolean };
 
 /**
- * Who is in the chat, read from D1 (the source of truth) and cached until the
- * chat domain says it changed (`load(chatId, true)`), with the chat's name,
- * which comes along in the same query and is kept in the room's meta.
+ * How long the room trusts its member list without asking D1 again. The chat
+ * domain tells the room of every change (`membersChanged`), but that call can
+ * fail after D1 changed: a removed member then keeps access for at most this
+ * long, since the first request after it reloads the list (and closes the
+ * viewing sockets of whoever is no longer active). One D1 read per busy room
+ * per interval; a quiet room reads nothing.
+ */
+export const MEMBERS_FRESH_MS = 5_000;
+
+/**
+ * Who is in the chat, read from D1 (the source of truth) and cached for
+ * MEMBERS_FRESH_MS, or until the chat domain says it changed
+ * (`load(chatId, true)`), with the chat's name, which comes along in the
+ * same query and is kept in the room's meta. Every load goes to `loaded`,
+ * which is where the room makes the list take effect.
  *
  * @example
  * const me = await membership.check(chatId, userId); // throws NOT_FOUND / FORBIDDEN
@@ -14,6 +26,10 @@ export type Member = { role: "owner" | "admin" | "member"; status: "active" | "i
  */
 export class Membership {
 	private members: Map<string, Member> | null = null;
+	/** When `members` was read from D1 (ms). */
+	private loadedAt = 0;
+	/** A reload that is out, shared by the requests that found the list stale meanwhile. */
+	private loading: Promise<Map<string, Member>> | null = null;
 	/** `activeIds()` of the current `members` map (rebuilt when the map is replaced). */
 	private active: { members: Map<string, Member> | null; ids: string[] } | null = null;
 	private chatName: string | null = null;
@@ -21,11 +37,25 @@ export class Membership {
 	constructor(
 		private readonly db: D1Database,
 		private readonly store: RoomStore,
+		private readonly loaded: (members: Map<string, Member>) => void = () => {},
 	) {}
 
-	/** The cached member list, loaded from D1 the first time (or again when `force`). */
+	/** The cached member list, read from D1 when missing, older than MEMBERS_FRESH_MS, or `force`d. */
 	async load(chatId: string, force = false): Promise<Map<string, Member>> {
-		if (this.members && !force) return this.members;
+		if (this.members && !force && Date.now() - this.loadedAt < MEMBERS_FRESH_MS) return this.members;
+		// A forced load must see a change made after any read already out, so it never shares one.
+		if (this.loading && !force) return this.loading;
+		const loading = this.read(chatId);
+		this.loading = loading;
+		try {
+			return await loading;
+		} finally {
+			if (this.loading === loading) this.loading = null;
+		}
+	}
+
+	private async read(chatId: string): Promise<Map<string, Member>> {
+		const startedAt = Date.now();
 		const { results } = await this.db
 			.prepare(
 				"SELECT m.user_id, m.role, m.status, m.muted, c.name FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = ?",
@@ -38,12 +68,17 @@ export class Membership {
 				muted: number;
 				name: string | null;
 			}>();
-		this.members = new Map(
-			results.map((r) => [r.user_id, { role: r.role, status: r.status, muted: !!r.muted }]),
+		const members = new Map(
+			results.map((r) => [r.user_id, { role: r.role, status: r.status, muted: !!r.muted }] as const),
 		);
+		// A read that started before the list in hand was read is older than it: keep the newer one.
+		if (this.members && startedAt < this.loadedAt) return this.members;
+		this.members = members;
+		this.loadedAt = startedAt;
 		this.chatName = results[0]?.name ?? "";
 		this.store.setMeta("name", this.chatName);
-		return this.members;
+		this.loaded(members);
+		return members;
 	}
 
 	/** The caller must be an active member; non-members get NOT_FOUND so nothing about the chat leaks. */
@@ -80,5 +115,6 @@ export class Membership {
 	/** Nobody is a member any more (the chat is being deleted). */
 	clear() {
 		this.members = new Map();
+		this.loadedAt = Date.now();
 	}
 }

@@ -1,4 +1,4 @@
-import { decodeFrame, type Transport } from "@hatch/contract/codec";
+import { decodedId, decodeFrame, type Transport } from "@hatch/contract/codec";
 import type { ErrorFrame, ServerFrame } from "@hatch/contract/frames";
 import { LIMITS } from "@hatch/contract/limits";
 import { ApiError } from "../../src/errors";
@@ -67,9 +67,10 @@ export async function openViewer(
 
 /**
  * `chat.subscribe` on a viewing socket: replays from storage everything
- * after `afterSeq` (or after what this socket was already sent, whichever
- * is later), then the socket is live. Synchronous after the membership
- * check, so no live event interleaves with the replay.
+ * after `afterSeq`, whatever this socket was sent before (the client drops
+ * the seqs it already holds), then the socket is live from the last one
+ * replayed. Synchronous after the membership check, so no live event
+ * interleaves with the replay and none falls between the two.
  *
  * @example const { last_seq, more } = await subscribeViewer(room, ws, viewer, 41);
  */
@@ -80,12 +81,12 @@ export async function subscribeViewer(room: RoomContext, ws: WebSocket, v: Viewe
 	room.outbox.flush();
 	const last = store.lastSeq();
 	if (afterSeq === undefined) {
-		v.lastSeq = v.pristine ? last : Math.max(v.lastSeq, last);
+		v.lastSeq = last;
 		v.behind = false;
 		room.viewers.save(ws, v);
 		return { chat_id: chatId, last_seq: last, replayed: 0, more: false };
 	}
-	const from = Math.min(last, v.pristine ? afterSeq : Math.max(afterSeq, v.lastSeq));
+	const from = Math.min(last, afterSeq);
 	v.lastSeq = from;
 	const rows = store.after(from, LIMITS.REPLAY_MAX + 1);
 	const more = rows.length > LIMITS.REPLAY_MAX;
@@ -120,10 +121,12 @@ export async function viewerMessage(
 		if (!v) return;
 		const error = (e: Omit<ErrorFrame, "type">) =>
 			room.viewers.send(ws, { type: "error", ...e } satisfies ErrorFrame, v.transport);
+		// Decoded before the rate check, so even a refused request is answered with its own id.
+		const decoded = decodeFrame(raw, v.transport, room.chatId());
 		const limited = room.guard.rateLimit(ws);
 		if (limited) {
 			error({
-				id: null,
+				id: decodedId(decoded),
 				code: 429,
 				reason: "RATE_LIMITED",
 				message: "Too many frames; slow down",
@@ -131,20 +134,18 @@ export async function viewerMessage(
 			});
 			return;
 		}
-		const decoded = decodeFrame(raw, v.transport);
-		if (!decoded.ok || "call" in decoded) {
-			if (decoded.ok)
-				error({
-					id:
-						typeof decoded.call.id === "string" || typeof decoded.call.id === "number"
-							? decoded.call.id
-							: null,
-					code: 400,
-					reason: "NOT_ON_CHAT_SOCKET",
-					message: "call.* frames are sent on the hub socket (GET /v1/ws)",
-				});
-			else error({ id: decoded.id, code: decoded.code, reason: decoded.reason, message: decoded.message });
-			if (!decoded.ok && room.guard.badFrame(ws)) ws.close(1008, "Too many invalid frames");
+		if (!decoded.ok) {
+			error({ id: decoded.id, code: decoded.code, reason: decoded.reason, message: decoded.message });
+			if (room.guard.badFrame(ws)) ws.close(1008, "Too many invalid frames");
+			return;
+		}
+		if ("call" in decoded) {
+			error({
+				id: decoded.call.id,
+				code: 400,
+				reason: "NOT_ON_CHAT_SOCKET",
+				message: "call.* frames are sent on the hub socket (GET /v1/ws)",
+			});
 			return;
 		}
 		const frame = decoded.frame;

@@ -21,8 +21,8 @@ export type ViewerAttachment = {
 	batch?: boolean;
 };
 
-/** In memory only: `pristine` until the first message is written (a first subscribe may then start earlier). */
-export type Viewer = ViewerAttachment & { pristine?: boolean };
+/** A viewing socket as the room tracks it (the attachment, kept current in memory). */
+export type Viewer = ViewerAttachment;
 
 /**
  * The sockets of clients that have this chat open (GET /v1/chats/{id}/ws),
@@ -59,6 +59,8 @@ export class Viewers {
 	}
 
 	private rebuild(ws: WebSocket): Viewer | null {
+		// A socket the room closed (a member who left) stays listed until the close completes: it is a viewer no more.
+		if (ws.readyState !== WebSocket.OPEN) return null;
 		const a = ws.deserializeAttachment() as ViewerAttachment | null;
 		if (!a?.socketId) return null;
 		const v: Viewer = { ...a, lastSeq: a.behind ? a.lastSeq : Math.max(a.lastSeq, this.roomSeq()) };
@@ -69,7 +71,7 @@ export class Viewers {
 	/** Registers a freshly accepted socket (live from `lastSeq`). */
 	add(ws: WebSocket, a: ViewerAttachment): Viewer {
 		ws.serializeAttachment(a);
-		const v: Viewer = { ...a, pristine: true };
+		const v: Viewer = { ...a };
 		this.track(ws, v);
 		return v;
 	}
@@ -162,7 +164,6 @@ export class Viewers {
 			if (isNew) {
 				if (v.behind || event.seq !== v.lastSeq + 1) continue;
 				v.lastSeq = event.seq;
-				v.pristine = false;
 			}
 			if (batching && v.batch) {
 				const held = batching.per.get(ws);
@@ -236,7 +237,6 @@ export class Viewers {
 			if (m.seq <= v.lastSeq) continue;
 			this.send(ws, { type: "message.new", chat_id: chatId, seq: m.seq, message: m }, v.transport);
 			v.lastSeq = m.seq;
-			v.pristine = false;
 		}
 		v.behind = more;
 		this.save(ws, v);

@@ -120,10 +120,11 @@ export async function dispatch(
 }
 
 /**
- * Subscribes this socket to a chat and replays what it missed after
- * `afterSeq`. Live events that arrive during the replay are held and sent
- * after it, without the ones the replay already covered, so the client sees
- * each message once and in order.
+ * Subscribes this socket to a chat and replays every message after
+ * `afterSeq`, whatever the socket was sent before (the client drops the seqs
+ * it already holds). Live events that arrive during the replay are held and
+ * sent after it, without the ones the replay already covered, so from the
+ * first replayed message on the client sees each message once and in order.
  */
 async function subscribe(
 	hub: UserHub,
@@ -140,27 +141,30 @@ async function subscribe(
 		if (!hub.sentSeq.has(key)) hub.sentSeq.set(key, last_seq);
 		return { chat_id: chatId, last_seq, replayed: 0, more: false };
 	}
-	// What this socket was already sent is on its way to the client: start after it.
-	const from = Math.max(afterSeq, hub.sentSeq.get(key) ?? 0);
+	// A second subscribe of the same chat on this socket takes over: its replay starts again.
 	const held: HubEvent[] = [];
 	hub.replaying.set(key, held);
 	hub.store.subscribe(who.s, chatId);
 	try {
-		const r = await room.replay(chatId, who.u, from);
+		const r = await room.replay(chatId, who.u, afterSeq);
 		if (!r.ok) {
-			hub.store.unsubscribe(who.s, chatId);
+			if (hub.replaying.get(key) === held) hub.store.unsubscribe(who.s, chatId);
 			unwrap(r);
 			return;
 		}
 		const { messages, updated, last_seq, more } = r.value;
+		const top = messages[messages.length - 1]?.seq ?? Math.min(afterSeq, last_seq);
+		if (hub.replaying.get(key) !== held) {
+			// A later subscribe of this chat on this socket overtook this one: it sends the replay.
+			return { chat_id: chatId, last_seq, replayed: 0, more, next_after_seq: top };
+		}
 		for (const m of updated) {
 			hub.send(ws, { type: "message.updated", chat_id: chatId, seq: m.seq, message: m } satisfies HubEvent);
 		}
 		for (const m of messages) {
-			hub.sendChatEvent(ws, who.s, { type: "message.new", chat_id: chatId, seq: m.seq, message: m });
+			hub.send(ws, { type: "message.new", chat_id: chatId, seq: m.seq, message: m } satisfies HubEvent);
 		}
-		const top = Math.max(from, messages[messages.length - 1]?.seq ?? 0);
-		if ((hub.sentSeq.get(key) ?? 0) < top) hub.sentSeq.set(key, top);
+		hub.sentSeq.set(key, top);
 		hub.replaying.delete(key);
 		for (const e of held) {
 			// With more to replay, live messages would jump ahead: the client asks again from `top`.
@@ -169,6 +173,6 @@ async function subscribe(
 		}
 		return { chat_id: chatId, last_seq, replayed: messages.length, more, next_after_seq: top };
 	} finally {
-		hub.replaying.delete(key);
+		if (hub.replaying.get(key) === held) hub.replaying.delete(key);
 	}
 }

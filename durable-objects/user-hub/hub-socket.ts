@@ -1,4 +1,4 @@
-import { decodeFrame, type Transport } from "@hatch/contract/codec";
+import { decodedId, decodeFrame, type Transport } from "@hatch/contract/codec";
 import type { ErrorFrame, HubEvent, ServerFrame } from "@hatch/contract/frames";
 import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
@@ -66,11 +66,13 @@ export async function openHubSocket(hub: UserHub, request: Request): Promise<Res
 export async function hubSocketMessage(hub: UserHub, ws: WebSocket, raw: string | ArrayBuffer) {
 	try {
 		const who = hub.identity(ws);
+		// Decoded before the rate check, so even a refused request is answered with its own id.
+		const decoded = decodeFrame(raw, who.t);
 		const limited = hub.guard.rateLimit(ws);
 		if (limited) {
 			hub.send(ws, {
 				type: "error",
-				id: null,
+				id: decodedId(decoded),
 				code: 429,
 				reason: "RATE_LIMITED",
 				message: "Too many frames; slow down",
@@ -78,7 +80,6 @@ export async function hubSocketMessage(hub: UserHub, ws: WebSocket, raw: string 
 			} satisfies ErrorFrame);
 			return;
 		}
-		const decoded = decodeFrame(raw, who.t);
 		if (!decoded.ok) {
 			hub.send(ws, {
 				type: "error",

@@ -53,6 +53,26 @@ const putRole = createRoute({
 	},
 });
 
+const revokeSessions = createRoute({
+	method: "post",
+	path: "/v1/admin/users/{id}/sessions/revoke-all",
+	tags,
+	summary: "Sign a user out everywhere (admins only)",
+	description:
+		"Revokes every live session of the user: their access and refresh tokens stop working and their sockets close with 4401. Their role and password stay as they are.",
+	security: bearer,
+	middleware: [requireAuth, requireRole("admin")],
+	request: { params: z.object({ id: UserId }) },
+	responses: {
+		200: {
+			description: "Revoked",
+			content: { "application/json": { schema: z.object({ revoked: z.number().int() }) } },
+		},
+		403: errorContent("Not an admin"),
+		404: errorContent("No such user"),
+	},
+});
+
 export const adminRoutes = createRouter()
 	.openapi(getAccount, async (c) => c.json(toMeView(await getUser(c.var.db, c.req.valid("param").id)), 200))
 	.openapi(putRole, async (c) => {
@@ -65,4 +85,11 @@ export const adminRoutes = createRouter()
 			await endSessions(c.var.db, hubSockets(c.env), { reason: "role_lowered", userId: id });
 		c.var.log.info("role changed", { target: id, from: before.role, to: role });
 		return c.json(toMeView(after), 200);
+	})
+	.openapi(revokeSessions, async (c) => {
+		const { id } = c.req.valid("param");
+		await getUser(c.var.db, id); // 404 for an id naming nobody
+		const ended = await endSessions(c.var.db, hubSockets(c.env), { reason: "admin_signed_out", userId: id });
+		c.var.log.info("user signed out by an admin", { target: id, sessions: ended.length });
+		return c.json({ revoked: ended.length }, 200);
 	});

@@ -1,43 +1,15 @@
+import { ChatView, MemberView } from "@hatch/contract/chats";
 import { Attachment, Message, Receipt } from "@hatch/contract/frames";
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../middleware/auth";
 
-export { Attachment, Message, Receipt };
+export { Attachment, ChatView, MemberView, Message, Receipt };
 
 const ErrorBody = z
 	.object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) })
 	.openapi("ChatError");
 
 export const ChatIdParam = z.object({ chatId: z.string().min(1).max(64) });
-
-export const MemberView = z
-	.object({
-		user_id: z.string(),
-		display_name: z.string(),
-		username: z.string().nullable(),
-		role: z.enum(["owner", "admin", "member"]),
-		status: z.enum(["active", "invited"]),
-	})
-	.openapi("ChatMember");
-
-export const ChatView = z
-	.object({
-		id: z.string(),
-		kind: z.enum(["direct", "group"]),
-		name: z.string().nullable(),
-		owner_id: z.string().nullable(),
-		last_seq: z.number().int(),
-		last_message: z
-			.object({ sender_id: z.string(), text: z.string(), created_at: z.number().int() })
-			.nullable(),
-		unread: z.number().int(),
-		muted: z.boolean(),
-		role: z.enum(["owner", "admin", "member"]),
-		status: z.enum(["active", "invited"]),
-		peer: z.object({ id: z.string(), display_name: z.string(), username: z.string().nullable() }).nullable(),
-		updated_at: z.number().int(),
-	})
-	.openapi("Chat");
 
 export const ChatInfo = ChatView.extend({ members: z.array(MemberView) }).openapi("ChatInfo");
 

@@ -76,18 +76,23 @@ export type CoturnServer = {
  * Starts coturn on loopback only, with the TURN REST shared-secret scheme
  * (`use-auth-secret`) and no TLS/DTLS/CLI, and waits until it answers STUN.
  */
-export async function startCoturn(secret: string): Promise<CoturnServer> {
+export async function startCoturn(
+	secret: string,
+	/** Fixed ports (a helper's assigned range) instead of random free ones. */
+	ports: { listen?: number; relayMin?: number; relayMax?: number } = {},
+): Promise<CoturnServer> {
 	assertCoturnInstalled();
-	const port = await freePort();
+	const port = ports.listen ?? (await freePort());
 	const dir = mkdtempSync(join(tmpdir(), "hatch-coturn-"));
-	const relayBase = 50_000 + Math.floor(Math.random() * 14_000);
+	const relayBase = ports.relayMin ?? 50_000 + Math.floor(Math.random() * 14_000);
+	const relayTop = ports.relayMax ?? relayBase + 200;
 	const realm = "hatch.test";
 	const args = [
 		"--listening-ip=127.0.0.1",
 		"--relay-ip=127.0.0.1",
 		`--listening-port=${port}`,
 		`--min-port=${relayBase}`,
-		`--max-port=${relayBase + 200}`,
+		`--max-port=${relayTop}`,
 		"--no-tls",
 		"--no-dtls",
 		"--no-cli",

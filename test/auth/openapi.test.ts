@@ -34,6 +34,7 @@ const BEARER = [
 	["post", "/v1/users/bulk"],
 	["get", "/v1/admin/users/{id}"],
 	["put", "/v1/admin/users/{id}/role"],
+	["post", "/v1/admin/users/{id}/sessions/revoke-all"],
 ] as const;
 
 describe("the accounts API in /openapi.json", () => {

@@ -68,6 +68,15 @@ describe("password policy", () => {
 		expect(() => checkPasswordPolicy("short1!")).toThrow(/at least 8/);
 		expect(() => checkPasswordPolicy("x".repeat(257))).toThrow(/at most 256/);
 		expect(() => checkPasswordPolicy("violet-harbor-tractor-42")).not.toThrow();
+		expect(() => checkPasswordPolicy("violet-harbor-".repeat(20).slice(0, 256))).not.toThrow();
+	});
+
+	it("checks a long password exactly as given: no truncation, no case folding (ASVS 6.2.8, 6.2.9)", async () => {
+		const long = "Violet-Harbor-".repeat(14).slice(0, 190);
+		const stored = await hashPassword(long);
+		expect(await verifyPassword(long, stored)).toBe(true);
+		expect(await verifyPassword(long.slice(0, 189), stored)).toBe(false);
+		expect(await verifyPassword(long.toLowerCase(), stored)).toBe(false);
 	});
 
 	it("refuses common passwords case-insensitively, and the account's own email", () => {
@@ -77,6 +86,16 @@ describe("password policy", () => {
 		expect(() => checkPasswordPolicy("Password")).toThrow(/too common/);
 		expect(() => checkPasswordPolicy("qwertyuiop")).toThrow(/too common/);
 		expect(() => checkPasswordPolicy("ann@example.test", "ANN@example.test")).toThrow(/email/);
+	});
+
+	it("refuses context words and the email's local part dressed up with digits and symbols (ASVS 6.2.11)", () => {
+		for (const pw of ["Hatch2026!", "hatch-app-1", "Admin_2024", "Operator-7", "!!dialer99"])
+			expect(() => checkPasswordPolicy(pw), pw).toThrow(/product's name/);
+		expect(() => checkPasswordPolicy("annabel.1984", "annabel@example.test")).toThrow(/product's name/);
+		// A passphrase that merely contains such a word, and a short local part, are fine.
+		expect(() => checkPasswordPolicy("hatch-violet-harbor-42")).not.toThrow();
+		expect(() => checkPasswordPolicy("annabel-lantern-77", "annabel@example.test")).not.toThrow();
+		expect(() => checkPasswordPolicy("al-12345", "al@example.test")).not.toThrow();
 	});
 });
 

@@ -85,7 +85,7 @@ describe("POST /v1/auth/register + /register/confirm", () => {
 	});
 
 	it("refuses weak, short and common passwords", async () => {
-		for (const password of ["short", "password1", "iloveyou", "qwertyuiop"]) {
+		for (const password of ["short", "password1", "iloveyou", "qwertyuiop", "Hatch2026!"]) {
 			const res = await register({ email: uniqueEmail(), password });
 			expect(res.status).toBe(400);
 			expect(["WEAK_PASSWORD", "VALIDATION_FAILED"]).toContain(await errorCode(res));

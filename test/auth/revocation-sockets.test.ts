@@ -209,6 +209,46 @@ describe("revocation closes the revoked session's sockets and voids its tickets"
 		await expectRevoked(held, bob);
 	});
 
+	it("an admin signing a user out everywhere closes every socket of theirs; role and access to others stay (ASVS 7.4.5)", async () => {
+		const admin = await createTestUser({ role: "admin" });
+		const operator = await createTestUser({ role: "operator", displayName: "Olga" });
+		const bob = await createTestUser({ displayName: "Bob" });
+		const chatId = await activeGroup(bob, [operator]);
+		const held = await holdOpen(operator, chatId);
+		const bobHeld = await holdOpen(bob, chatId);
+		const res = await api(`/v1/admin/users/${operator.id}/sessions/revoke-all`, {
+			method: "POST",
+			headers: admin.auth,
+		});
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual({ revoked: 1 });
+		await expectRevoked(held, bob);
+		await expectUntouched(bobHeld);
+		expect((await api("/v1/me", { headers: operator.auth })).status).toBe(401);
+		const row = await env.DB.prepare("select role from users where id = ?")
+			.bind(operator.id)
+			.first<{ role: string }>();
+		expect(row?.role).toBe("operator");
+	});
+
+	it("only an admin may sign someone out everywhere; an unknown user is 404", async () => {
+		const operator = await createTestUser({ role: "operator" });
+		const admin = await createTestUser({ role: "admin" });
+		const bob = await createTestUser();
+		const path = (id: string) => `/v1/admin/users/${id}/sessions/revoke-all`;
+		for (const who of [operator, bob]) {
+			const res = await api(path(admin.id), { method: "POST", headers: who.auth });
+			expect(res.status).toBe(403);
+		}
+		expect((await api(path(admin.id), { method: "POST" })).status).toBe(401);
+		expect((await api("/v1/me", { headers: admin.auth })).status).toBe(200);
+		const unknown = await api(path("01900000-0000-7000-8000-000000000000"), {
+			method: "POST",
+			headers: admin.auth,
+		});
+		expect(unknown.status).toBe(404);
+	});
+
 	it("a ticket minted before logout and redeemed for a chat-viewing socket is refused", async () => {
 		const { alice, laptop } = await aliceOnTwoDevices();
 		const ticket = await mintTicket(alice);

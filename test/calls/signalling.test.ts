@@ -54,7 +54,7 @@ describe("a call from offer to bye (the Egg flow)", () => {
 			};
 			// The same TURN servers, with the callee's own credentials on them.
 			expect(mine.ice_servers.map((s) => s.urls)).toEqual(
-				(turn?.ice_servers as { urls: string[] }[]).map((s) => s.urls),
+				((turn?.ice_servers ?? []) as { urls: string[] }[]).map((s) => s.urls),
 			);
 			expect(mine.username).toMatch(new RegExp(`^\\d+:${bob.id}$`));
 			expect(mine.credential).toBe(await hmacSha1Base64(env.TURN_SECRET, mine.username));

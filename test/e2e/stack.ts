@@ -57,9 +57,14 @@ export async function startWorker(opts: {
 	dialerUrl: string;
 	logLevel?: string;
 	quiet?: boolean;
+	/** Fixed ports (a helper's assigned range) instead of free ones. */
+	port?: number;
+	inspectorPort?: number;
+	/** More vars (e.g. TURN_PROVIDER, TURN_URLS, TURN_SECRET for a local coturn). */
+	vars?: Record<string, string>;
 }): Promise<WorkerStack> {
-	const port = await freePort();
-	const inspector = await freePort();
+	const port = opts.port ?? (await freePort());
+	const inspector = opts.inspectorPort ?? (await freePort());
 	const dir = mkdtempSync(join(tmpdir(), "hatch-e2e-"));
 	const url = `http://127.0.0.1:${port}`;
 	const secrets = {
@@ -73,11 +78,14 @@ export async function startWorker(opts: {
 		LOG_LEVEL: opts.logLevel ?? "warn",
 		DIALER_URL: opts.dialerUrl,
 		PUBLIC_URL: url,
+		// The web client is served from the same origin and opens sockets from it.
+		ALLOWED_ORIGINS: url,
 		JWT_ISSUER: url,
 		SIP_HOST_DENY: "private,link-local,cgnat,multicast,reserved",
 		SMS_PROVIDER: "console",
 		EMAIL_PROVIDER: "console",
 		PUSH_PROVIDER: "console",
+		...opts.vars,
 	};
 	const envFile = join(dir, "e2e.env");
 	writeFileSync(

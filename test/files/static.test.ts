@@ -13,7 +13,11 @@ describe("static files (public/ as Workers static assets)", () => {
 	});
 
 	it("caches fingerprinted assets for a year", async () => {
-		const res = await api("/assets/hatch.css");
+		// The web build names its files by content hash; the index links the stylesheet.
+		const index = await (await api("/")).text();
+		const css = /href="(\/assets\/[^"]+\.css)"/.exec(index)?.[1];
+		if (!css) throw new Error("the index links no stylesheet: run npm run build:web");
+		const res = await api(css);
 		expect(res.status).toBe(200);
 		expect(res.headers.get("Content-Type")).toMatch(/^text\/css/);
 		expect(res.headers.get("Cache-Control")).toBe("public, max-age=31536000, immutable");

@@ -20,7 +20,10 @@ function rng(seed: number) {
 /**
  * One device that keeps a log of the chat and reconnects when dropped,
  * resuming from the last seq it holds. It records every message frame it is
- * given, so duplicates or holes show up in `log` and `anomalies`.
+ * given, so duplicates or holes show up in `log` and `anomalies`. A
+ * subscribe replays everything after its `after_seq`, so a socket may step
+ * back, but only to the first seq a subscribe asked for; from there its
+ * messages come once each, in order.
  */
 class Device {
 	log: number[] = [];
@@ -28,6 +31,9 @@ class Device {
 	holes: string[] = [];
 	ws: WsClient | null = null;
 	reconnects = 0;
+	/** The highest seq the current socket has given, and where its pending subscribes restart. */
+	private socketTop = 0;
+	private restarts: number[] = [];
 	private syncing = false;
 
 	constructor(
@@ -43,11 +49,18 @@ class Device {
 	async connect() {
 		const ws = await WsClient.connect(this.user, { transport: this.transport });
 		this.ws = ws;
+		this.socketTop = 0;
+		this.restarts = [];
 		ws.onFrame = (f: Frame) => {
 			if (this.ws !== ws || f.type !== "message.new" || f.chat_id !== this.chatId) return;
 			const seq = f.seq as number;
+			const restart = seq <= this.socketTop && this.restarts.includes(seq);
+			if (restart) this.restarts = this.restarts.filter((r) => r !== seq);
+			const stepBack = seq <= this.socketTop && !restart;
+			this.socketTop = restart ? seq : Math.max(this.socketTop, seq);
 			if (seq === this.last + 1) this.log.push(seq);
 			else if (seq <= this.last) {
+				if (!stepBack) return; // asked for again by a subscribe: the device already holds it
 				const i = ws.frames.indexOf(f);
 				const ctx = ws.frames
 					.slice(Math.max(0, i - 12), i + 1)
@@ -73,6 +86,7 @@ class Device {
 		this.syncing = true;
 		try {
 			for (let i = 0; i < 20; i++) {
+				this.restarts.push(this.last + 1);
 				const r = await ws.request<{ more: boolean }>({
 					type: "chat.subscribe",
 					chat_id: this.chatId,

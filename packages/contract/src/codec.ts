@@ -1,5 +1,6 @@
 import { decode, encode } from "@msgpack/msgpack";
-import { ClientFrame } from "./frames.ts";
+import { CallClientFrame } from "./call-frames.ts";
+import { ClientFrame, type ServerFrame } from "./frames.ts";
 import { LIMITS } from "./limits.ts";
 
 /** The two transports, chosen by `Sec-WebSocket-Protocol` as in the Egg seed. */
@@ -25,16 +26,35 @@ export function encodeFrame(frame: unknown, transport: Transport): string | Arra
 
 export type Decoded =
 	| { ok: true; frame: ClientFrame }
-	| { ok: true; call: { type: string; id?: unknown; [k: string]: unknown } }
+	| { ok: true; call: CallClientFrame }
 	| { ok: false; id: string | number | null; code: number; reason: string; message: string };
+
+/** The request types that name a chat (`chat_id`): on a chat-viewing socket it may be left out. */
+const CHAT_SCOPED: ReadonlySet<string> = new Set(
+	ClientFrame.options.filter((o) => "chat_id" in o.shape).map((o) => o.shape.type.value),
+);
+
+/** The request id of a decoded frame, whatever became of it (null when none could be read). */
+export function decodedId(d: Decoded): string | number | null {
+	if (!d.ok) return d.id;
+	return "call" in d ? d.call.id : d.frame.id;
+}
 
 /**
  * Decodes and validates one inbound frame. Never throws: a bad frame becomes
  * an error description (with the request id when one could be read) so the
- * caller answers it and changes nothing. `call.*` frames are returned raw for
- * the calls handler, which owns their schemas.
+ * caller answers it, counts it as a bad frame and changes nothing. `call.*`
+ * frames are validated against ./call-frames.ts and returned as `call` for
+ * the calls handler. On a chat-viewing socket `impliedChatId` is its chat: a
+ * request that names a chat but leaves `chat_id` out means that one.
+ *
+ * @example const d = decodeFrame(raw, "json", chatId); if (!d.ok) reply(d.id, d.code, d.reason);
  */
-export function decodeFrame(raw: string | ArrayBuffer, transport: Transport): Decoded {
+export function decodeFrame(
+	raw: string | ArrayBuffer,
+	transport: Transport,
+	impliedChatId?: string,
+): Decoded {
 	const size = typeof raw === "string" ? raw.length : raw.byteLength;
 	if (size > LIMITS.FRAME_MAX_BYTES) {
 		return {
@@ -66,24 +86,57 @@ export function decodeFrame(raw: string | ArrayBuffer, transport: Transport): De
 	if (!value || typeof value !== "object" || Array.isArray(value)) {
 		return { ok: false, id: null, code: 400, reason: "INVALID_FRAME", message: "A frame must be an object" };
 	}
-	const obj = value as Record<string, unknown>;
+	let obj = value as Record<string, unknown>;
 	const id = typeof obj.id === "string" || typeof obj.id === "number" ? obj.id : null;
 	if (typeof obj.type === "string" && obj.type.startsWith("call.")) {
-		return { ok: true, call: obj as { type: string } };
+		const call = CallClientFrame.safeParse(obj);
+		return call.success ? { ok: true, call: call.data } : refusal(obj, id, call.error);
 	}
+	if (impliedChatId !== undefined && obj.chat_id === undefined && CHAT_SCOPED.has(String(obj.type)))
+		obj = { ...obj, chat_id: impliedChatId };
 	const parsed = ClientFrame.safeParse(obj);
-	if (!parsed.success) {
-		const issue = parsed.error.issues[0];
-		const unknownType = issue?.path.length === 1 && issue.path[0] === "type";
-		return {
-			ok: false,
-			id,
-			code: unknownType ? 404 : 400,
-			reason: unknownType ? "UNKNOWN_TYPE" : "VALIDATION_FAILED",
-			message: unknownType
-				? `Unknown frame type ${JSON.stringify(obj.type)}`
-				: `Invalid frame (${issue?.path.join(".") || "frame"}): ${issue?.message ?? "invalid"}`,
-		};
+	return parsed.success ? { ok: true, frame: parsed.data } : refusal(obj, id, parsed.error);
+}
+
+/** The error description of a frame its schema refused: 404 for an unknown type, else 400. */
+function refusal(
+	obj: Record<string, unknown>,
+	id: string | number | null,
+	error: { issues: { path: PropertyKey[]; message: string }[] },
+): Decoded {
+	const issue = error.issues[0];
+	const unknownType = issue?.path.length === 1 && issue.path[0] === "type";
+	return {
+		ok: false,
+		id,
+		code: unknownType ? 404 : 400,
+		reason: unknownType ? "UNKNOWN_TYPE" : "VALIDATION_FAILED",
+		message: unknownType
+			? `Unknown frame type ${JSON.stringify(obj.type)}`
+			: `Invalid frame (${issue?.path.join(".") || "frame"}): ${issue?.message ?? "invalid"}`,
+	};
+}
+
+/**
+ * Decodes one server → client frame (clients: the SDK, tests). The server
+ * is trusted to send well-formed frames, so this only parses; a frame that
+ * is not an object with a string `type` is returned as null.
+ *
+ * @example const frame = decodeServerFrame(event.data, "msgpack");
+ */
+export function decodeServerFrame(
+	raw: string | ArrayBuffer | Uint8Array,
+	transport: Transport,
+): ServerFrame | null {
+	let value: unknown;
+	try {
+		if (typeof raw === "string") value = transport === "json" ? JSON.parse(raw) : null;
+		else
+			value = transport === "msgpack" ? decode(raw instanceof Uint8Array ? raw : new Uint8Array(raw)) : null;
+	} catch {
+		return null;
 	}
-	return { ok: true, frame: parsed.data };
+	if (!value || typeof value !== "object" || typeof (value as { type?: unknown }).type !== "string")
+		return null;
+	return value as ServerFrame;
 }

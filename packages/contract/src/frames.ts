@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { CampaignProgressEvent } from "./campaign-events.ts";
 import { LIMITS } from "./limits.ts";
 
 /**
@@ -157,6 +158,7 @@ export type HubEvent =
 	  }
 	| { type: "presence"; user_id: string; online: boolean; last_seen: number | null }
 	| { type: "replay.done"; chat_id: string; seq: number; more: boolean }
+	| CampaignProgressEvent
 	| { type: "hello"; user_id: string; socket_id: string; protocol: "json" | "msgpack"; batch?: boolean };
 
 export type ServerFrame = ResultFrame | ErrorFrame | HubEvent;

@@ -1,6 +1,7 @@
 import { ApiError } from "../../errors";
 import { fromBase64Url, toBase64Url } from "../../lib/ids";
 import { isCommonPassword } from "./common-passwords";
+import { isContextPassword } from "./context-words";
 
 /** workerd refuses PBKDF2 above 100,000 iterations; we never produce or accept more. */
 export const PBKDF2_MAX_ITERATIONS = 100_000;
@@ -13,7 +14,9 @@ const HASH_BYTES = 32;
 
 /**
  * Throws `WEAK_PASSWORD` (400) for a password that is too short, too long
- * or on the common-password list, or that is the account's own email.
+ * or on the common-password list, that is the account's own email, or
+ * that is only a context word or the email's local part with digits and
+ * symbols added (context-words.ts).
  *
  * @example checkPasswordPolicy("correct horse battery", "a@b.c");
  */
@@ -24,6 +27,8 @@ export function checkPasswordPolicy(password: string, email?: string | null): vo
 		throw weak(`Password must be at most ${PASSWORD_MAX_LENGTH} characters`);
 	if (isCommonPassword(password)) throw weak("This password is too common; choose another");
 	if (email && password.toLowerCase() === email.toLowerCase()) throw weak("Password must not be your email");
+	if (isContextPassword(password, email))
+		throw weak("Password must not be built from your name, your email or the product's name");
 }
 
 function weak(message: string) {

@@ -18,7 +18,12 @@ export type SocketCloser = (userId: string, sessionIds: string[]) => Promise<unk
 export type Revocation =
 	| { reason: "logout" | "user" | "refresh_token_reuse"; userId: string; sessionId: string }
 	| {
-			reason: "sign_out_everywhere" | "password_changed" | "password_reset" | "role_lowered";
+			reason:
+				| "sign_out_everywhere"
+				| "password_changed"
+				| "password_reset"
+				| "role_lowered"
+				| "admin_signed_out";
 			userId: string;
 	  };
 

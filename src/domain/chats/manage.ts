@@ -3,12 +3,26 @@ import { and, eq } from "drizzle-orm";
 import { chatMembers, chats } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
+import { createLogger } from "../../lib/log";
 import { type ChatDeps, hubOf, roomOf } from "./deps";
 import { activeMembership, getChat, membership, resolveUser } from "./queries";
 
-/** Tells the ChatRoom its membership changed (it reloads its cache) and lets members know. */
-async function changed(deps: ChatDeps, chatId: string, change: string, userId?: string) {
-	await roomOf(deps.env, chatId).membersChanged(chatId, change, userId);
+/**
+ * Tells the ChatRoom its membership changed (it reloads its cache) and lets
+ * members know. D1 has already changed, so a failure here must not fail the
+ * action: the room rereads D1 within MEMBERS_FRESH_MS anyway
+ * (durable-objects/chat-room/membership.ts); only the chat.updated event is lost.
+ */
+async function changed(deps: ChatDeps, chatId: string, change: string, userId?: string, broadcast = true) {
+	try {
+		await roomOf(deps.env, chatId).membersChanged(chatId, change, userId, broadcast);
+	} catch (err) {
+		createLogger({ area: "chats" }, deps.env.LOG_LEVEL).warn("membersChanged failed", {
+			chatId,
+			change,
+			err: String(err),
+		});
+	}
 }
 
 /** One event to one user's devices; best effort (the inbox list is the source of truth). */
@@ -246,7 +260,7 @@ export async function setMuted(deps: ChatDeps, userId: string, chatId: string, m
 		.update(chatMembers)
 		.set({ muted })
 		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)));
-	await roomOf(deps.env, chatId).membersChanged(chatId, muted ? "muted" : "unmuted", userId, false);
+	await changed(deps, chatId, muted ? "muted" : "unmuted", userId, false);
 	return { chat_id: chatId, muted };
 }
 

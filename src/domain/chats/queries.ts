@@ -1,32 +1,10 @@
+import type { ChatView, MemberView } from "@hatch/contract/chats";
 import { and, desc, eq, or } from "drizzle-orm";
 import { chatMembers, chats, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { ChatDeps } from "./deps";
 
-/** A chat as its member sees it in the inbox (chatable) and in chat info. */
-export type ChatView = {
-	id: string;
-	kind: "direct" | "group";
-	name: string | null;
-	owner_id: string | null;
-	last_seq: number;
-	last_message: { sender_id: string; text: string; created_at: number } | null;
-	unread: number;
-	muted: boolean;
-	role: "owner" | "admin" | "member";
-	status: "active" | "invited";
-	/** For direct chats, the other person. */
-	peer: { id: string; display_name: string; username: string | null } | null;
-	updated_at: number;
-};
-
-export type MemberView = {
-	user_id: string;
-	display_name: string;
-	username: string | null;
-	role: "owner" | "admin" | "member";
-	status: "active" | "invited";
-};
+export type { ChatView, MemberView };
 
 type Row = { chat: typeof chats.$inferSelect; member: typeof chatMembers.$inferSelect };
 

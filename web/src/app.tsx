@@ -1,0 +1,85 @@
+import type { ChatView } from "@hatch/contract/chats";
+import { useEffect, useState } from "preact/hooks";
+import { CallPanel } from "./calls.tsx";
+import { ChatList } from "./chat-list.tsx";
+import { ChatScreen } from "./chat-view.tsx";
+import { applyProfile, errorText, hatch, type Me } from "./hatch.ts";
+import { Login } from "./login.tsx";
+import { Settings } from "./settings.tsx";
+
+/**
+ * The signed-in shell: chat list and chat on screen side by side (stacked
+ * on a phone), calls above them. Support-desk and e2e views will be added
+ * here as tabs beside "Chats" once those areas land (issues: support desk,
+ * e2e conversations).
+ */
+export function App() {
+	const [signedIn, setSignedIn] = useState(Boolean(hatch.auth.session));
+	const [me, setMe] = useState<Me | null>(null);
+	const [open, setOpen] = useState<ChatView | null>(null);
+	const [settings, setSettings] = useState(false);
+	const [error, setError] = useState("");
+
+	useEffect(() => {
+		if (!signedIn) return applyProfile(null);
+		hatch.api
+			.json<Me>("GET", "/v1/me")
+			.then((m) => {
+				setMe(m);
+				applyProfile(m);
+			})
+			.catch(() => setSignedIn(false));
+		hatch.hub.connect().catch((e) => setError(errorText(e)));
+	}, [signedIn]);
+
+	if (!signedIn) return <Login onSignedIn={() => setSignedIn(true)} />;
+	if (!me) return <p class="card">Loading…</p>;
+
+	const signOut = async () => {
+		await hatch.logout().catch(() => {});
+		setMe(null);
+		setOpen(null);
+		setSignedIn(false);
+	};
+
+	return (
+		<>
+			<header class="top">
+				<h1>Hatch</h1>
+				<span data-testid="me">{me.display_name}</span>
+				<button type="button" class="plain" aria-expanded={settings} onClick={() => setSettings(!settings)}>
+					Settings
+				</button>
+				<button type="button" class="plain" onClick={signOut}>
+					Sign out
+				</button>
+			</header>
+			{error && (
+				<p role="alert" class="error">
+					{error}
+				</p>
+			)}
+			{settings && (
+				<Settings
+					me={me}
+					onChange={(m) => {
+						setMe(m);
+						applyProfile(m);
+					}}
+					onSignedOut={signOut}
+				/>
+			)}
+			<CallPanel />
+			<div class="layout">
+				<nav aria-label="Chats">
+					<ChatList openId={open?.id ?? null} onOpen={setOpen} />
+				</nav>
+				{open ? (
+					<ChatScreen key={open.id} chat={open} me={me} />
+				) : (
+					<main class="card muted">Pick a chat, or start one with a user id or username.</main>
+				)}
+			</div>
+		</>
+	);
+}
