@@ -215,6 +215,7 @@ async function main() {
 		const sentChat = new Map<string, string>(); // client_id → chat
 		let stopChaos = false;
 		let restarting: Promise<void> | null = null;
+		const sendStart = Date.now();
 		const restartAt = Array.from({ length: RESTARTS }, (_, k) =>
 			Math.floor(((k + 1) * MESSAGES) / (RESTARTS + 1)),
 		);
@@ -252,7 +253,11 @@ async function main() {
 						figures.eviction_failures++;
 					}
 				}
-				if (restartAt.length && figures.confirmed >= (restartAt[0] as number)) {
+				// Restarts are spread over the messages, or over the time when --minutes ends the run first.
+				const byTime =
+					(Date.now() - sendStart) / (deadline - sendStart) >=
+					(RESTARTS - restartAt.length + 1) / (RESTARTS + 1);
+				if (restartAt.length && (figures.confirmed >= (restartAt[0] as number) || byTime)) {
 					restartAt.shift();
 					restarting = (async () => {
 						console.log(`[chaos] restarting wrangler dev at ${figures.confirmed} messages`);
@@ -313,7 +318,6 @@ async function main() {
 			}
 		}
 		let next = 0;
-		const sendStart = Date.now();
 		let lastLog = Date.now();
 		await Promise.all(
 			Array.from({ length: IN_FLIGHT }, async () => {
