@@ -1,9 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
-import type { ChatEvent, Message, Receipt, SendMessageInput } from "@hatch/contract/frames";
+import type {
+	ChatEvent,
+	E2eGroupInput,
+	Message,
+	Receipt,
+	SendE2eInput,
+	SendMessageInput,
+} from "@hatch/contract/frames";
 import { asResult, type RoomResult } from "../src/domain/chats/deps";
 import { createLogger } from "../src/lib/log";
 import { isDevEnvironment } from "../src/providers/dev-mode";
 import type { Outgoing, RoomContext } from "./chat-room/context";
+import { editGroup, groupSeq, sendGroup } from "./chat-room/e2e-messages";
 import { Fanout } from "./chat-room/fanout";
 import { HubLinks, openViewerIds } from "./chat-room/hub-links";
 import { type Member, Membership } from "./chat-room/membership";
@@ -175,14 +183,40 @@ export class ChatRoom extends DurableObject<Env> {
 
 	/**
 	 * Appends a message. Idempotent on (sender, client_id): a retry returns the
-	 * original message and sends nothing again.
+	 * original message and sends nothing again. Support chats take messages
+	 * only from the SupportDesk (`viaDesk`).
 	 */
 	async send(
 		chatId: string,
 		userId: string,
 		input: SendMessageInput,
+		viaDesk = false,
 	): Promise<RoomResult<{ message: Message; duplicate: boolean }>> {
-		return asResult(() => sendMessage(this.room, chatId, userId, input));
+		return asResult(() => sendMessage(this.room, chatId, userId, input, viaDesk));
+	}
+
+	/** Sends an e2e message group: one ciphertext per current member device (chat-room/e2e-messages.ts). */
+	async sendE2e(
+		chatId: string,
+		userId: string,
+		input: SendE2eInput,
+	): Promise<RoomResult<{ message: Message; duplicate: boolean }>> {
+		return asResult(() => sendGroup(this.room, chatId, userId, input));
+	}
+
+	/** Edits an e2e message with a new message group for the same seq. */
+	async editE2e(
+		chatId: string,
+		userId: string,
+		seq: number,
+		input: E2eGroupInput,
+	): Promise<RoomResult<Message>> {
+		return asResult(() => editGroup(this.room, chatId, userId, seq, input));
+	}
+
+	/** The seq of the message whose current group is `groupId`. */
+	async groupSeq(chatId: string, userId: string, groupId: string): Promise<RoomResult<number>> {
+		return asResult(() => groupSeq(this.room, chatId, userId, groupId));
 	}
 
 	/** Edits the sender's own message, keeping the previous text in its history. */

@@ -12,6 +12,12 @@ import { isFresh } from "./user-hub/chat-events";
 import { deliverBatch } from "./user-hub/deliver";
 import { SocketGuard } from "./user-hub/guard";
 import { hubSocketMessage, openHubSocket } from "./user-hub/hub-socket";
+import {
+	openPhoenixSocket,
+	PHOENIX_SOCKET_PATH,
+	phoenixMessage,
+	sendPhoenix,
+} from "./user-hub/phoenix-socket";
 import { announcePresence } from "./user-hub/presence";
 import { closeLateViewer, closeRevoked, RevokedSessions } from "./user-hub/revoked";
 import { type Device, HubStore } from "./user-hub/store";
@@ -25,7 +31,15 @@ import { handleCallSignal, onCallAlarm, onSocketClosed } from "./user-hub-calls"
  * absent on sockets opened before devices were tracked), and `b` when the
  * client asked for `events` frames (batch=1).
  */
-export type SocketIdentity = { u: string; s: string; t: Transport; d?: string; b?: 1 };
+export type SocketIdentity = {
+	u: string;
+	s: string;
+	t: Transport;
+	d?: string;
+	b?: 1;
+	/** A Phoenix Channels socket (user-hub/phoenix-socket.ts): its joined topics → join_ref. */
+	p?: Record<string, string>;
+};
 
 /**
  * UserHub, one per user (named by user id): every device's socket (GET /v1/ws
@@ -108,7 +122,9 @@ export class UserHub extends DurableObject<Env> {
 		transport?: Transport,
 	): boolean {
 		try {
-			ws.send(encodeFrame(frame, transport ?? this.identity(ws).t));
+			const who = this.identity(ws);
+			if (who.p) return sendPhoenix(ws, who, frame);
+			ws.send(encodeFrame(frame, transport ?? who.t));
 			return true;
 		} catch {
 			return false;
@@ -179,10 +195,12 @@ export class UserHub extends DurableObject<Env> {
 
 	/** The upgrade, already checked for Origin and transport by the Worker (user-hub/hub-socket.ts). */
 	override async fetch(request: Request): Promise<Response> {
+		if (new URL(request.url).pathname === PHOENIX_SOCKET_PATH) return openPhoenixSocket(this, request);
 		return openHubSocket(this, request);
 	}
 
 	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
+		if (this.identity(ws).p) return phoenixMessage(this, ws, raw);
 		return hubSocketMessage(this, ws, raw);
 	}
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Creates (or promotes) an admin account from the console, the only way an
 // admin comes to exist: the API never lets anyone grant themselves a role.
+// `--role operator` makes a support operator instead (README "Support desk").
 //
-//   npm run admin:create -- --email ops@example.com --password '…' [--name "Ops"] [--remote]
+//   npm run admin:create -- --email ops@example.com --password '…' [--name "Ops"] [--role admin|operator] [--remote]
 //
 // Local by default (the D1 of `npm run dev`, migrations applied first);
 // --remote writes to the production D1 through `wrangler d1 execute --remote`.
@@ -25,6 +26,7 @@ const { values } = parseArgs({
 		email: { type: "string" },
 		password: { type: "string" },
 		name: { type: "string" },
+		role: { type: "string", default: "admin" },
 		remote: { type: "boolean", default: false },
 		"persist-to": { type: "string" },
 		"print-sql": { type: "boolean", default: false },
@@ -35,12 +37,14 @@ const { values } = parseArgs({
 function fail(message) {
 	console.error(`admin:create: ${message}`);
 	console.error(
-		"usage: npm run admin:create -- --email EMAIL --password PASSWORD [--name NAME] [--remote] [--persist-to DIR] [--print-sql]",
+		"usage: npm run admin:create -- --email EMAIL --password PASSWORD [--name NAME] [--role admin|operator] [--remote] [--persist-to DIR] [--print-sql]",
 	);
 	process.exit(1);
 }
 
-if (values.help) fail("creates or promotes an admin");
+if (values.help) fail("creates or promotes an admin (or, with --role operator, a support operator)");
+const role = values.role;
+if (role !== "admin" && role !== "operator") fail("--role must be admin or operator");
 const email = values.email?.trim().toLowerCase();
 const password = values.password ?? "";
 if (!email || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254)
@@ -76,8 +80,8 @@ const displayName = values.name?.trim() || email;
 const passwordHash = hashPassword(password);
 const sql = [
 	`INSERT INTO users (id, email, email_verified_at, password_hash, display_name, role, search_name, created_at, updated_at)`,
-	`VALUES (${q(newId(now))}, ${q(email)}, ${now}, ${q(passwordHash)}, ${q(displayName)}, 'admin', ${q(displayName.toLowerCase())}, ${now}, ${now})`,
-	`ON CONFLICT(email) DO UPDATE SET role = 'admin', password_hash = excluded.password_hash,`,
+	`VALUES (${q(newId(now))}, ${q(email)}, ${now}, ${q(passwordHash)}, ${q(displayName)}, ${q(role)}, ${q(displayName.toLowerCase())}, ${now}, ${now})`,
+	`ON CONFLICT(email) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash,`,
 	`email_verified_at = coalesce(users.email_verified_at, excluded.email_verified_at), updated_at = excluded.updated_at;`,
 	`UPDATE sessions SET revoked_at = ${now}, revoke_reason = 'admin_create'`,
 	`WHERE user_id = (SELECT id FROM users WHERE email = ${q(email)}) AND revoked_at IS NULL;`,
@@ -104,5 +108,5 @@ try {
 	fail(`wrangler d1 execute failed (${values.remote ? "remote" : "local"} D1)`);
 }
 console.log(
-	`admin:create: ${email} is an admin (${values.remote ? "remote" : "local"} D1). Sign in at /v1/auth/login.`,
+	`admin:create: ${email} is ${role === "admin" ? "an admin" : "a support operator"} (${values.remote ? "remote" : "local"} D1). Sign in at /v1/auth/login.`,
 );

@@ -1,8 +1,14 @@
 import { ApiError } from "./errors";
 import { createRouter } from "./lib/router";
-import { jsonBodyLimit } from "./middleware/body-limit";
+import { requestBodyLimit } from "./middleware/body-limit";
 import { onError } from "./middleware/on-error";
 import { requestContext } from "./middleware/request-context";
+import { chatableRoutes } from "./protocols/chatable";
+import { dialerSeedRoutes } from "./protocols/dialer";
+import { eggRoutes } from "./protocols/egg";
+import { phoenixRestRoutes } from "./protocols/phoenix/rest";
+import { phoenixSocketRoutes } from "./protocols/phoenix/socket-route";
+import { supportSeedRoutes } from "./protocols/support/routes";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { authEmailRoutes } from "./routes/auth-email";
@@ -16,6 +22,7 @@ import { deviceRoutes } from "./routes/devices";
 import { dialerCallbackRoutes } from "./routes/dialer-callbacks";
 import { doNotCallRoutes } from "./routes/do-not-call";
 import { docsRoutes } from "./routes/docs";
+import { e2eRoutes } from "./routes/e2e";
 import { fileUploadRoutes } from "./routes/file-uploads";
 import { fileRoutes } from "./routes/files";
 import { healthRoutes } from "./routes/health";
@@ -26,6 +33,8 @@ import { oauthRoutes } from "./routes/oauth";
 import { sipTrunkRoutes } from "./routes/sip-trunks";
 import { soundRoutes } from "./routes/sounds";
 import { staticRoutes } from "./routes/static";
+import { supportRoutes } from "./routes/support";
+import { supportExtraRoutes } from "./routes/support-extras";
 import { turnRoutes } from "./routes/turn";
 import { userRoutes } from "./routes/users";
 import { wsRoutes } from "./routes/ws";
@@ -37,7 +46,7 @@ import { wsRoutes } from "./routes/ws";
 export function buildApp() {
 	const app = createRouter();
 	app.use("*", requestContext);
-	app.use("*", jsonBodyLimit);
+	app.use("*", requestBodyLimit);
 
 	app.route("/", healthRoutes);
 	app.route("/", fileUploadRoutes);
@@ -46,6 +55,9 @@ export function buildApp() {
 	app.route("/", wsRoutes);
 	app.route("/", chatRoutes);
 	app.route("/", messageRoutes);
+	app.route("/", e2eRoutes);
+	app.route("/", phoenixRestRoutes);
+	app.route("/", phoenixSocketRoutes);
 	app.route("/", deviceRoutes);
 	app.route("/", authRoutes);
 	app.route("/", authPhoneRoutes);
@@ -64,6 +76,12 @@ export function buildApp() {
 	app.route("/", doNotCallRoutes);
 	app.route("/", campaignRoutes);
 	app.route("/", dialerCallbackRoutes);
+	app.route("/compat/egg", eggRoutes);
+	app.route("/compat/chatable", chatableRoutes);
+	app.route("/compat/dialer", dialerSeedRoutes);
+	app.route("/", supportRoutes);
+	app.route("/", supportExtraRoutes);
+	app.route("/", supportSeedRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 		type: "http",

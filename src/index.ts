@@ -4,6 +4,7 @@ export { Campaign } from "../durable-objects/campaign";
 export { ChatRoom } from "../durable-objects/chat-room";
 export { DialerContainer } from "../durable-objects/dialer-container";
 export { RateLimiter } from "../durable-objects/rate-limiter";
+export { SupportDesk } from "../durable-objects/support-desk";
 export { UserHub } from "../durable-objects/user-hub";
 
 export default app satisfies ExportedHandler<Env>;

@@ -33,6 +33,9 @@ export class Membership {
 	/** `activeIds()` of the current `members` map (rebuilt when the map is replaced). */
 	private active: { members: Map<string, Member> | null; ids: string[] } | null = null;
 	private chatName: string | null = null;
+	/** The chat's kind, as of the last load (support chats are written through the desk). */
+	private chatKind: string | null = null;
+	private e2e = false;
 
 	constructor(
 		private readonly db: D1Database,
@@ -58,7 +61,7 @@ export class Membership {
 		const startedAt = Date.now();
 		const { results } = await this.db
 			.prepare(
-				"SELECT m.user_id, m.role, m.status, m.muted, c.name FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = ?",
+				"SELECT m.user_id, m.role, m.status, m.muted, c.name, c.kind, c.e2e FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = ?",
 			)
 			.bind(chatId)
 			.all<{
@@ -67,6 +70,8 @@ export class Membership {
 				status: Member["status"];
 				muted: number;
 				name: string | null;
+				kind: string;
+				e2e: number;
 			}>();
 		const members = new Map(
 			results.map((r) => [r.user_id, { role: r.role, status: r.status, muted: !!r.muted }] as const),
@@ -76,6 +81,8 @@ export class Membership {
 		this.members = members;
 		this.loadedAt = startedAt;
 		this.chatName = results[0]?.name ?? "";
+		this.chatKind = results[0]?.kind ?? null;
+		this.e2e = !!results[0]?.e2e;
 		this.store.setMeta("name", this.chatName);
 		this.loaded(members);
 		return members;
@@ -110,6 +117,16 @@ export class Membership {
 	name(): string | null {
 		this.chatName ??= this.store.meta("name");
 		return this.chatName;
+	}
+
+	/** The chat's kind (`direct`, `group`, `support`), known once members were loaded. */
+	kind(): string | null {
+		return this.chatKind;
+	}
+
+	/** Whether the chat is end-to-end encrypted (known after the first load). */
+	isE2e(): boolean {
+		return this.e2e;
 	}
 
 	/** Nobody is a member any more (the chat is being deleted). */

@@ -5,6 +5,7 @@ import { attachFilesToMessage } from "../../src/domain/files/attach";
 import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
 import type { RoomContext } from "./context";
+import { readerView, refusePlaintext } from "./e2e-messages";
 import type { RoomStore } from "./store";
 import { summaryText } from "./summary";
 
@@ -23,9 +24,14 @@ export async function sendMessage(
 	chatId: string,
 	userId: string,
 	input: SendMessageInput,
+	viaDesk = false,
 ): Promise<{ message: Message; duplicate: boolean }> {
 	const { store } = room;
 	await room.member(chatId, userId);
+	// A support chat's queue lives in the SupportDesk: a message that bypassed it would never reach an operator.
+	if (room.membership.kind() === "support" && !viaDesk)
+		throw new ApiError("SUPPORT_CHAT", "Write to support through /v1/support or its socket", { status: 409 });
+	refusePlaintext(room);
 	const dup = store.byClientId(userId, input.client_id);
 	if (dup) return { message: store.toMessage(chatId, dup), duplicate: true };
 	if (input.reply_to !== undefined && !store.bySeq(input.reply_to)) {
@@ -92,6 +98,7 @@ export async function editMessage(
 	text: string,
 ): Promise<Message> {
 	await room.member(chatId, userId);
+	refusePlaintext(room);
 	const row = room.store.bySeq(seq);
 	if (!row || row.deleted_at) throw new ApiError("MESSAGE_NOT_FOUND", "Message not found", { status: 404 });
 	if (row.sender_id !== userId) throw new ApiError("FORBIDDEN", "Only the sender may edit a message");
@@ -146,10 +153,8 @@ export async function markAttachmentDeleted(room: RoomContext, fileId: string): 
 
 /** Tells the members that message `seq` changed; returns it as it is now. */
 function changed(room: RoomContext, chatId: string, seq: number): Message {
-	const message = room.store.toMessage(
-		chatId,
-		room.store.bySeq(seq) as NonNullable<ReturnType<RoomStore["bySeq"]>>,
-	);
+	const row = room.store.bySeq(seq) as NonNullable<ReturnType<RoomStore["bySeq"]>>;
+	const message = room.store.toMessage(chatId, row);
 	room.emit(room.membership.activeIds(), { type: "message.updated", chat_id: chatId, seq, message });
 	return message;
 }
@@ -176,8 +181,8 @@ export async function messageDetail(room: RoomContext, chatId: string, userId: s
 					})
 			: null;
 	return {
-		message: room.store.toMessage(chatId, row),
-		edits: row.deleted_at ? [] : room.store.editsOf(seq),
+		message: readerView(room.store, chatId, userId, row),
+		edits: row.deleted_at || room.membership.isE2e() ? [] : room.store.editsOf(seq),
 		receipts,
 	};
 }
@@ -205,7 +210,7 @@ export async function historyPage(
 	const page = rows.slice(0, size);
 	const last = page[page.length - 1]?.seq;
 	return {
-		items: page.map((r) => room.store.toMessage(chatId, r)),
+		items: page.map((r) => readerView(room.store, chatId, userId, r)),
 		page_token: rows.length > size ? `${ascending ? "a" : "b"}${last}` : null,
 	};
 }
@@ -227,8 +232,8 @@ export async function replayAfter(
 	const more = rows.length > LIMITS.REPLAY_MAX;
 	const updated = afterSeq > 0 ? room.store.changedSince(afterSeq, LIMITS.REPLAY_MAX) : [];
 	return {
-		messages: rows.slice(0, LIMITS.REPLAY_MAX).map((r) => room.store.toMessage(chatId, r)),
-		updated: updated.map((r) => room.store.toMessage(chatId, r)),
+		messages: rows.slice(0, LIMITS.REPLAY_MAX).map((r) => readerView(room.store, chatId, userId, r)),
+		updated: updated.map((r) => readerView(room.store, chatId, userId, r)),
 		last_seq: room.store.lastSeq(),
 		more,
 	};

@@ -29,7 +29,19 @@ CREATE INDEX IF NOT EXISTS edits_seq ON edits (seq);
 CREATE TABLE IF NOT EXISTS message_files (file_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (file_id, seq));
 CREATE TABLE IF NOT EXISTS receipts (user_id TEXT PRIMARY KEY, delivered_seq INTEGER NOT NULL, read_seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS hub_wants (user_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS e2e_copies (
+	seq INTEGER NOT NULL,
+	group_id TEXT NOT NULL,
+	user_id TEXT NOT NULL,
+	device_id TEXT NOT NULL,
+	sender_device_id TEXT NOT NULL,
+	ciphertext TEXT NOT NULL,
+	PRIMARY KEY (seq, user_id, device_id)
+);
 `;
+
+/** One recipient device's ciphertext, as the ChatRoom stores it. */
+export type E2eCopyRow = { user_id: string; device_id: string; ciphertext: string };
 
 type Row = {
 	seq: number;
@@ -160,6 +172,52 @@ export class RoomStore {
 			seq,
 		);
 		this.sql.exec("DELETE FROM edits WHERE seq = ?", seq);
+		this.sql.exec("DELETE FROM e2e_copies WHERE seq = ?", seq);
+	}
+
+	/** Stores a message group's copies for `seq`, replacing any earlier group (an edit is a new group). */
+	putCopies(seq: number, groupId: string, senderDeviceId: string, copies: E2eCopyRow[]) {
+		this.sql.exec("DELETE FROM e2e_copies WHERE seq = ?", seq);
+		for (const c of copies)
+			this.sql.exec(
+				"INSERT INTO e2e_copies (seq, group_id, user_id, device_id, sender_device_id, ciphertext) VALUES (?, ?, ?, ?, ?, ?)",
+				seq,
+				groupId,
+				c.user_id,
+				c.device_id,
+				senderDeviceId,
+				c.ciphertext,
+			);
+	}
+
+	/** The copies of message `seq` addressed to `userId`'s devices, and only those. */
+	copiesFor(
+		seq: number,
+		userId: string,
+	): { group_id: string; sender_device_id: string; device_id: string; ciphertext: string }[] {
+		return this.sql
+			.exec<{ group_id: string; sender_device_id: string; device_id: string; ciphertext: string }>(
+				"SELECT group_id, sender_device_id, device_id, ciphertext FROM e2e_copies WHERE seq = ? AND user_id = ? ORDER BY device_id",
+				seq,
+				userId,
+			)
+			.toArray();
+	}
+
+	/** The seq whose current message group is `groupId` (null when none is). */
+	seqOfGroup(groupId: string): number | null {
+		const row = this.sql
+			.exec<{ seq: number }>("SELECT seq FROM e2e_copies WHERE group_id = ? LIMIT 1", groupId)
+			.toArray()[0];
+		return row?.seq ?? null;
+	}
+
+	/** The group id of message `seq` (null for a plain message or a tombstone). */
+	groupOf(seq: number): string | null {
+		const row = this.sql
+			.exec<{ group_id: string }>("SELECT group_id FROM e2e_copies WHERE seq = ? LIMIT 1", seq)
+			.toArray()[0];
+		return row?.group_id ?? null;
 	}
 
 	editsOf(seq: number): { text: string; edited_at: number }[] {

@@ -12,6 +12,8 @@ const ON_CHAT_SOCKET = new Set<ClientFrame["type"]>([
 	"chat.typing",
 	"message.send",
 	"message.edit",
+	"message.send_e2e",
+	"message.edit_e2e",
 	"message.delete",
 	"message.history",
 	"message.read",
@@ -51,6 +53,14 @@ export async function viewerDispatch(
 		}
 		case "message.edit":
 			return { message: unwrap(await room.edit(chatId, me, f.seq, f.text)) };
+		case "message.send_e2e": {
+			const { id: _id, type: _t, chat_id: _c, ...input } = f;
+			return unwrap(await room.sendE2e(chatId, me, input));
+		}
+		case "message.edit_e2e":
+			return {
+				message: unwrap(await room.editE2e(chatId, me, f.seq, { device_id: f.device_id, copies: f.copies })),
+			};
 		case "message.delete":
 			return { message: unwrap(await room.remove(chatId, me, f.seq)) };
 		case "message.history":

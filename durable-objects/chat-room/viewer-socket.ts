@@ -5,6 +5,7 @@ import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
 import type { ChatRoom } from "../chat-room";
 import type { RoomContext } from "./context";
+import { readerView } from "./e2e-messages";
 import { viewerDispatch } from "./viewer-frames";
 import type { Viewer } from "./viewers";
 
@@ -90,9 +91,11 @@ export async function subscribeViewer(room: RoomContext, ws: WebSocket, v: Viewe
 	v.lastSeq = from;
 	const rows = store.after(from, LIMITS.REPLAY_MAX + 1);
 	const more = rows.length > LIMITS.REPLAY_MAX;
-	const messages = rows.slice(0, LIMITS.REPLAY_MAX).map((r) => store.toMessage(chatId, r));
+	const messages = rows.slice(0, LIMITS.REPLAY_MAX).map((r) => readerView(store, chatId, v.userId, r));
 	const updated =
-		from > 0 ? store.changedSince(from, LIMITS.REPLAY_MAX).map((r) => store.toMessage(chatId, r)) : [];
+		from > 0
+			? store.changedSince(from, LIMITS.REPLAY_MAX).map((r) => readerView(store, chatId, v.userId, r))
+			: [];
 	room.viewers.replay(ws, v, chatId, messages, updated, more);
 	return {
 		chat_id: chatId,

@@ -15,9 +15,11 @@ import {
 } from "../../src/domain/chats/manage";
 import {
 	deleteMessage,
+	editE2eMessage,
 	editMessage,
 	markRead,
 	messageHistory,
+	sendE2eMessage,
 	sendMessage,
 	sendTyping,
 } from "../../src/domain/chats/messages";
@@ -86,6 +88,17 @@ export async function dispatch(
 		}
 		case "message.edit":
 			return { message: await editMessage(env, me, f.chat_id, f.seq, f.text) };
+		case "message.send_e2e": {
+			const { id: _id, type: _t, chat_id, ...input } = f;
+			return sendE2eMessage(env, me, chat_id, input);
+		}
+		case "message.edit_e2e":
+			return {
+				message: await editE2eMessage(env, me, f.chat_id, f.seq, {
+					device_id: f.device_id,
+					copies: f.copies,
+				}),
+			};
 		case "message.delete":
 			return { message: await deleteMessage(env, me, f.chat_id, f.seq) };
 		case "message.history":
@@ -97,7 +110,7 @@ export async function dispatch(
 		case "message.read":
 			return { receipt: await markRead(env, me, f.chat_id, f.seq) };
 		case "presence.get": {
-			const p = await presenceOf(env, f.user_id);
+			const p = await presenceOf(env, me, f.user_id);
 			if (!p) throw new ApiError("USER_NOT_FOUND", "No such user", { status: 404 });
 			return p;
 		}

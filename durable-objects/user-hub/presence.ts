@@ -1,5 +1,7 @@
 import type { HubEvent } from "@hatch/contract/frames";
+import { createDb } from "../../src/db/client";
 import { hubOf } from "../../src/domain/chats/deps";
+import { shareChat } from "../../src/domain/chats/shared";
 
 /**
  * Tells the user's direct-chat contacts that they came online or went away,
@@ -25,12 +27,19 @@ export async function announcePresence(env: Env, userId: string, online: boolean
 	await Promise.allSettled(results.map((r) => hubOf(env, r.user_id).pushEvent(event)));
 }
 
-/** Presence of `userId` as `viewerId` may see it: hidden users always look offline with no last visit. */
-export async function presenceOf(env: Env, userId: string) {
+/**
+ * Presence of `userId` as `viewerId` may see it, or null (the same as an
+ * unknown user) when the viewer shares no chat with them (`shareChat`,
+ * the rule for ringing someone too): presence is for contacts, as the socket announces it. Hidden users
+ * always look offline with no last visit.
+ *
+ * @example const p = await presenceOf(env, me, otherId); // null → 404 USER_NOT_FOUND
+ */
+export async function presenceOf(env: Env, viewerId: string, userId: string) {
 	const u = await env.DB.prepare("SELECT hidden FROM users WHERE id = ?")
 		.bind(userId)
 		.first<{ hidden: number }>();
-	if (!u) return null;
+	if (!u || (viewerId !== userId && !(await shareChat(createDb(env.DB), viewerId, userId)))) return null;
 	if (u.hidden) return { user_id: userId, online: false, last_seen: null };
 	const p = await hubOf(env, userId).presence();
 	return { user_id: userId, ...p };

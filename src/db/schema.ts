@@ -7,6 +7,7 @@
 export * from "./tables/calls";
 export * from "./tables/chats";
 export * from "./tables/dev-outbox";
+export * from "./tables/e2e";
 export * from "./tables/email-tokens";
 export * from "./tables/files";
 export * from "./tables/sessions";

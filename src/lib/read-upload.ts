@@ -1,3 +1,5 @@
+import { issueCode, ShortName } from "@hatch/contract/names";
+import { sanitizeFileName } from "../domain/files/names";
 import { ApiError } from "../errors";
 import { concatBytes } from "./bytes";
 
@@ -68,4 +70,25 @@ async function readCapped(body: ReadableStream<Uint8Array>, cap: number): Promis
 
 function tooLarge(max: number): ApiError {
 	return new ApiError("PAYLOAD_TOO_LARGE", `The upload exceeds ${max} bytes`);
+}
+
+/**
+ * The name a multipart upload gives itself: its `name` field, held to the
+ * short-name rule (422 UNSAFE_CHARACTERS or VALIDATION_FAILED, as the query
+ * parameter would be), else the file's own name with unsafe characters
+ * stripped (it comes from a file system), cut to `max` characters.
+ *
+ * @example const name = query.name ?? uploadName(upload, 100) ?? "sound";
+ */
+export function uploadName(upload: Upload, max: number): string | undefined {
+	if (upload.fields.name !== undefined) {
+		const parsed = ShortName(max).safeParse(upload.fields.name);
+		if (parsed.success) return parsed.data;
+		const own = issueCode(parsed.error.issues[0]);
+		throw new ApiError(own ?? "VALIDATION_FAILED", `Invalid name: ${parsed.error.issues[0]?.message ?? ""}`, {
+			status: own ? 422 : undefined,
+		});
+	}
+	if (!upload.filename) return undefined;
+	return [...sanitizeFileName(upload.filename, "")].slice(0, max).join("") || undefined;
 }

@@ -1,3 +1,4 @@
+import { issueCode } from "@hatch/contract/names";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -14,8 +15,13 @@ export function createRouter() {
 		defaultHook: (result) => {
 			if (!result.success) {
 				const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-				const where = issues[0]?.path ? ` (${issues[0].path})` : "";
-				throw new ApiError("VALIDATION_FAILED", `Invalid request${where}: ${issues[0]?.message ?? ""}`, {
+				// A schema may name its own code (e.g. UNSAFE_CHARACTERS): well-formed but refused, so 422.
+				const coded = result.error.issues.find((i) => issueCode(i));
+				const own = issueCode(coded);
+				const first = coded ?? result.error.issues[0];
+				const where = first?.path.length ? ` (${first.path.join(".")})` : "";
+				throw new ApiError(own ?? "VALIDATION_FAILED", `Invalid request${where}: ${first?.message ?? ""}`, {
+					status: own ? 422 : undefined,
 					details: issues,
 				});
 			}

@@ -1,3 +1,4 @@
+import { ShortName } from "@hatch/contract/names";
 import { createRoute, z } from "@hono/zod-openapi";
 import { limit } from "../domain/auth/limits";
 import { normalizePhone, requestSmsCode, verifySmsCode } from "../domain/auth/phone";
@@ -46,9 +47,9 @@ const PhoneSignIn = z
 	.strictObject({
 		phone: Phone,
 		code: z.string().regex(/^\d{6}$/, "code must be 6 digits"),
-		display_name: z.string().trim().min(1).max(64).optional(),
-		first_name: z.string().trim().min(1).max(64).optional(),
-		last_name: z.string().trim().min(1).max(64).optional(),
+		display_name: ShortName(64).optional(),
+		first_name: ShortName(64).optional(),
+		last_name: ShortName(64).optional(),
 		age: z.number().int().min(1).max(150).optional(),
 		gender: Gender.optional(),
 	})

@@ -1,3 +1,4 @@
+import { ShortName } from "@hatch/contract/names";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
 	confirmRegistration,
@@ -47,7 +48,7 @@ const register = createRoute({
 				.strictObject({
 					email: Email,
 					password: NewPassword,
-					display_name: z.string().trim().min(1).max(64).optional(),
+					display_name: ShortName(64).optional(),
 				})
 				.openapi("RegisterRequest"),
 		),

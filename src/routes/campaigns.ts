@@ -1,3 +1,4 @@
+import { ShortName } from "@hatch/contract/names";
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { campaigns } from "../db/schema";
@@ -14,6 +15,7 @@ import { assertPartsExist } from "../domain/campaigns/parts";
 import { ApiError } from "../errors";
 import { decodePageToken, encodePageToken, INT_CURSOR, pageQuery, pageSchema } from "../lib/pagination";
 import { createRouter } from "../lib/router";
+import { safeDownloadHeaders } from "../lib/safe-download";
 import { errors, getRoute, IdParam, json, ownedResource, security } from "./owned-resource";
 
 const tags = ["voice: campaigns"];
@@ -57,7 +59,7 @@ const Amd = z
 	.openapi("CampaignAmd");
 const CampaignCreate = z
 	.object({
-		name: z.string().trim().min(1).max(100),
+		name: ShortName(100),
 		trunk_id: z.string().min(1).max(64),
 		sound_id: z.string().min(1).max(64),
 		list_id: z.string().min(1).max(64),
@@ -298,10 +300,7 @@ campaignRoutes.openapi(
 			row.status === "draft" ? null : (after) => stub.listCalls({ ...filter, after, limit: 1000 }),
 		);
 		return new Response(body, {
-			headers: {
-				"Content-Type": "text/csv; charset=utf-8",
-				"Content-Disposition": `attachment; filename="campaign-${row.id}-calls.csv"`,
-			},
+			headers: safeDownloadHeaders({ name: `campaign-${row.id}-calls.csv`, contentType: "text/csv" }),
 		});
 	},
 );

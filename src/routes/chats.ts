@@ -26,20 +26,27 @@ const Ok = z.object({ chat_id: z.string(), ok: z.boolean() }).openapi("ChatActio
 const create = route("post", "/v1/chats", "Create a group chat", {
 	description: `You become the owner; everyone in \`members\` (ids or usernames, up to ${LIMITS.CREATE_MEMBERS_MAX}) is invited and must accept.`,
 	body: z
-		.strictObject({ name: ChatName, members: z.array(UserRef).max(LIMITS.CREATE_MEMBERS_MAX).default([]) })
+		.strictObject({
+			name: ChatName,
+			members: z.array(UserRef).max(LIMITS.CREATE_MEMBERS_MAX).default([]),
+			e2e: z
+				.boolean()
+				.default(false)
+				.openapi({ description: "End-to-end encrypted (messages are message groups)" }),
+		})
 		.openapi("CreateChat"),
 	response: ChatInfo,
 	status: 201,
 });
 const list = route("get", "/v1/chats", "Your chats (the inbox)", {
 	description:
-		"Most recently active first, with the last message and unread count; pending invitations have status `invited`.",
+		"Most recently active first, with the last message and unread count; pending invitations have status `invited` and `invited_by`, and show no content (no `last_message`, `last_seq` 0) until accepted.",
 	response: z.object({ chats: z.array(ChatView) }),
 });
 const direct = route("post", "/v1/chats/direct", "The direct chat with a user (by id or username)", {
 	description:
 		"Exactly one direct chat exists per pair of users: created on first use, returned afterwards (`created: false`).",
-	body: z.strictObject({ user: UserRef }).openapi("OpenDirect"),
+	body: z.strictObject({ user: UserRef, e2e: z.boolean().default(false) }).openapi("OpenDirect"),
 	response: z.object({ created: z.boolean(), chat: ChatInfo }),
 });
 const info = route("get", "/v1/chats/{chatId}", "Chat info with members", {
@@ -108,7 +115,10 @@ export const chatRoutes = createRouter()
 	)
 	.openapi(list, async (c) => c.json({ chats: await listChats(deps(c), c.var.auth.userId) }, 200))
 	.openapi(direct, async (c) =>
-		c.json(await openDirect(deps(c), c.var.auth.userId, c.req.valid("json").user), 200),
+		c.json(
+			await openDirect(deps(c), c.var.auth.userId, c.req.valid("json").user, c.req.valid("json").e2e),
+			200,
+		),
 	)
 	.openapi(info, async (c) =>
 		c.json(await getChat(deps(c), c.var.auth.userId, c.req.valid("param").chatId), 200),

@@ -1,3 +1,4 @@
+import { ShortName } from "@hatch/contract/names";
 import { createRoute, z } from "@hono/zod-openapi";
 import { isSupportedCountry } from "libphonenumber-js";
 import { decodeUpload, EncodingError } from "../domain/contacts/decode";
@@ -9,10 +10,15 @@ import {
 	listLists,
 	listView,
 } from "../domain/contacts/lists";
-import { ContactFileError, parseContactsCsv, type RawContact } from "../domain/contacts/parse";
+import {
+	CONTACT_LIMITS,
+	ContactFileError,
+	parseContactsCsv,
+	type RawContact,
+} from "../domain/contacts/parse";
 import { ApiError } from "../errors";
 import { decodePageToken, INT_CURSOR, pageOf, pageQuery, pageSchema } from "../lib/pagination";
-import { readUpload } from "../lib/read-upload";
+import { readUpload, uploadName } from "../lib/read-upload";
 import { createRouter } from "../lib/router";
 import { errors, IdParam, json, ownedResource, security } from "./owned-resource";
 
@@ -25,15 +31,17 @@ const Region = z
 	.refine((r) => isSupportedCountry(r), "not a region libphonenumber knows");
 const JsonContact = z
 	.object({
-		number: z.string().min(1).max(64),
-		name: z.string().max(200).optional(),
-		comment: z.string().max(1000).optional(),
-		fields: z.record(z.string().max(64), z.string().max(1000)).optional(),
+		number: z.string().min(1).max(CONTACT_LIMITS.number),
+		name: z.string().max(CONTACT_LIMITS.name).optional(),
+		comment: z.string().max(CONTACT_LIMITS.comment).optional(),
+		fields: z
+			.record(z.string().max(CONTACT_LIMITS.fieldName), z.string().max(CONTACT_LIMITS.field))
+			.optional(),
 	})
 	.strict();
 const JsonList = z
 	.object({
-		name: z.string().trim().min(1).max(100),
+		name: ShortName(100),
 		default_region: Region.optional(),
 		contacts: z.array(JsonContact).min(1).max(1000),
 	})
@@ -71,7 +79,7 @@ contactListRoutes.openapi(
 			"CSV columns: number, then optional name and comment; other columns are kept as fields. A header row is detected. `,` `;` and tab separators are sniffed. Numbers are normalised to E.164 (`region` for national numbers). Duplicates are merged, do-not-call numbers skipped, invalid rows listed with their line.",
 		request: {
 			query: z.object({
-				name: z.string().trim().min(1).max(100).optional(),
+				name: ShortName(100).optional(),
 				region: Region.optional(),
 				encoding: z.string().max(32).optional(),
 			}),
@@ -87,7 +95,10 @@ contactListRoutes.openapi(
 		responses: {
 			201: json(ImportResult, "Imported"),
 			413: { description: "PAYLOAD_TOO_LARGE / CONTACTS_TOO_MANY" },
-			422: { description: "CSV_MALFORMED / CSV_BAD_ENCODING / CONTACTS_EMPTY / CONTACTS_NONE_VALID" },
+			422: {
+				description:
+					"CSV_MALFORMED / CSV_FIELD_TOO_LONG (details.line) / CSV_BAD_ENCODING / CONTACTS_EMPTY / CONTACTS_NONE_VALID",
+			},
 			...errors,
 		},
 	}),
@@ -107,7 +118,7 @@ contactListRoutes.openapi(
 			meta.format = "json";
 		} else {
 			const upload = await readUpload(c.req.raw, MAX_LIST_BYTES);
-			name ??= upload.fields.name?.trim().slice(0, 100) || upload.filename?.slice(0, 100);
+			name ??= uploadName(upload, 100);
 			const charset = /charset=([^;]+)/i.exec(upload.contentType)?.[1];
 			try {
 				const { text, encoding } = decodeUpload(upload.bytes, query.encoding ?? charset);

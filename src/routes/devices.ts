@@ -40,7 +40,8 @@ const unregister = route("delete", "/v1/devices/{deviceId}", "Unregister a devic
 });
 const presence = route("get", "/v1/presence/{userId}", "Is a user online, and when were they last seen", {
 	tags: ["presence"],
-	description: "A user who set `hidden` always appears offline with no last visit.",
+	description:
+		"Only for people who share a chat with the user (both active members); anyone else gets 404 USER_NOT_FOUND, as for an unknown id. A user who set `hidden` always appears offline with no last visit.",
 	params: z.object({ userId: z.string().min(1).max(64) }),
 	response: z.object({ user_id: z.string(), online: z.boolean(), last_seen: z.number().int().nullable() }),
 });
@@ -60,7 +61,7 @@ export const deviceRoutes = createRouter()
 		);
 	})
 	.openapi(presence, async (c) => {
-		const p = await presenceOf(c.env, c.req.valid("param").userId);
+		const p = await presenceOf(c.env, c.var.auth.userId, c.req.valid("param").userId);
 		if (!p) throw new ApiError("USER_NOT_FOUND", "No such user", { status: 404 });
 		return c.json(p, 200);
 	});

@@ -6,6 +6,7 @@ import { verifyDialerCallbackToken } from "../domain/dialer/token";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { createRouter } from "../lib/router";
+import { safeDownloadHeaders } from "../lib/safe-download";
 
 const tags = ["voice: dialer callbacks"];
 const security = [{ dialerAuth: [] }];
@@ -71,7 +72,10 @@ dialerCallbackRoutes.openapi(
 		return new Response(obj.body, {
 			headers: {
 				...headers,
-				"Content-Type": obj.httpMetadata?.contentType ?? "application/octet-stream",
+				...safeDownloadHeaders({
+					name: obj.key.split("/").pop() ?? "sound",
+					contentType: obj.httpMetadata?.contentType ?? "application/octet-stream",
+				}),
 				"Content-Length": String(obj.size),
 			},
 		});

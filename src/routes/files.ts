@@ -106,7 +106,7 @@ const downloadDoc = (path: string, summary: string) =>
 		description: [
 			"Streams the bytes from R2. Strong `ETag` (the SHA-256) with `If-None-Match` → 304; one `Range` → 206",
 			"(several ranges are answered with the whole file; an unsatisfiable one → 416); `If-Range` honoured.",
-			"`disposition=inline` is granted only to media a browser renders safely. Readable by the uploader and",
+			"`disposition=inline` is granted only to raster images (PNG, JPEG, GIF, WebP, AVIF); every download has `nosniff` and a sandboxing CSP. Readable by the uploader and",
 			"active members of chats where the file was attached; anyone else gets 404.",
 		].join(" "),
 		...auth,

@@ -1,3 +1,4 @@
+import { ShortName } from "@hatch/contract/names";
 import { createRoute, z } from "@hono/zod-openapi";
 import { changeEmail, changePassword, requestEmailChange } from "../domain/auth/email-flows";
 import { limit } from "../domain/auth/limits";
@@ -34,9 +35,9 @@ export const MAX_RECENTS = 20;
 
 const ProfilePatch = z
 	.strictObject({
-		display_name: z.string().trim().min(1).max(64),
-		first_name: z.string().trim().min(1).max(64).nullable(),
-		last_name: z.string().trim().min(1).max(64).nullable(),
+		display_name: ShortName(64),
+		first_name: ShortName(64).nullable(),
+		last_name: ShortName(64).nullable(),
 		age: z.number().int().min(1).max(150).nullable(),
 		gender: Gender.nullable(),
 		theme: z.enum(["day", "night"]),

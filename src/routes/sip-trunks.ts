@@ -1,4 +1,5 @@
 import { SipAuthUser, SipDomain, SipUser } from "@hatch/contract/dialer";
+import { ShortName } from "@hatch/contract/names";
 import { createRoute, z } from "@hono/zod-openapi";
 import { placeTestCall } from "../domain/trunks/test-call";
 import {
@@ -14,9 +15,9 @@ import { errors, IdParam, json, ownedResource, security } from "./owned-resource
 
 const Codec = z.enum(["PCMU", "PCMA"]);
 
-const TrunkCreate = z
+export const TrunkCreate = z
 	.object({
-		name: z.string().trim().min(1).max(100),
+		name: ShortName(100),
 		// Its shape is judged by the domain (422 SIP_HOST_INVALID), with the rule the dialer applies.
 		host: z
 			.string()

@@ -1,9 +1,12 @@
+import { ShortName } from "@hatch/contract/names";
 import { createRoute, z } from "@hono/zod-openapi";
+import { sanitizeFileName } from "../domain/files/names";
 import { MAX_SOUND_BYTES } from "../domain/sounds/audio";
 import { createSound, deleteSound, getOwnedSound, listSounds, soundView } from "../domain/sounds/sounds";
 import { ApiError } from "../errors";
-import { readUpload } from "../lib/read-upload";
+import { readUpload, uploadName } from "../lib/read-upload";
 import { createRouter } from "../lib/router";
+import { safeDownloadHeaders } from "../lib/safe-download";
 import { errors, IdParam, json, ownedResource, security } from "./owned-resource";
 
 const tags = ["voice: sounds"];
@@ -34,7 +37,7 @@ soundRoutes.openapi(
 		summary:
 			"Upload a WAV or MP3 (raw body, or multipart with a `file` part); WAV is converted to G.711 µ-law once",
 		request: {
-			query: z.object({ name: z.string().trim().min(1).max(100).optional() }),
+			query: z.object({ name: ShortName(100).optional() }),
 			body: {
 				content: { "audio/wav": binary, "audio/mpeg": binary, "application/octet-stream": binary },
 				required: true,
@@ -49,12 +52,7 @@ soundRoutes.openapi(
 	}),
 	async (c) => {
 		const upload = await readUpload(c.req.raw, MAX_SOUND_BYTES);
-		const name =
-			c.req.valid("query").name ??
-			upload.fields.name?.trim().slice(0, 100) ??
-			upload.filename?.slice(0, 100) ??
-			"sound";
-		if (!name) throw new ApiError("VALIDATION_FAILED", "name must not be empty");
+		const name = c.req.valid("query").name ?? uploadName(upload, 100) ?? "sound";
 		const row = await createSound(c.env, c.var.db, c.var.auth.userId, name, upload.bytes);
 		return c.json(soundView(row), 201);
 	},
@@ -86,9 +84,15 @@ soundRoutes.openapi(
 			throw new ApiError("NOT_FOUND", "This sound has no converted copy (MP3 is converted by the dialer)");
 		const obj = await c.env.FILES.get(key);
 		if (!obj) throw new ApiError("NOT_FOUND", "Sound data not found");
+		const contentType = obj.httpMetadata?.contentType ?? "application/octet-stream";
+		const ext = contentType === "audio/mpeg" ? ".mp3" : ".wav";
+		const stem = sanitizeFileName(sound.name, "sound");
 		return new Response(obj.body, {
 			headers: {
-				"Content-Type": obj.httpMetadata?.contentType ?? "application/octet-stream",
+				...safeDownloadHeaders({
+					name: stem.toLowerCase().endsWith(ext) ? stem : `${stem}${ext}`,
+					contentType,
+				}),
 				ETag: obj.httpEtag,
 				"Content-Length": String(obj.size),
 			},

@@ -84,7 +84,7 @@ const chatUpgradeRoute = createRoute({
 });
 
 /** Upgrade, Origin and transport checks shared by both sockets; returns the transport. */
-function checkUpgrade(headers: Headers, allowed: string) {
+export function checkUpgrade(headers: Headers, allowed: string) {
 	if (headers.get("Upgrade")?.toLowerCase() !== "websocket") {
 		throw new ApiError("UPGRADE_REQUIRED", "This endpoint only accepts WebSocket upgrades", {
 			status: 426,
@@ -102,11 +102,11 @@ function checkUpgrade(headers: Headers, allowed: string) {
 	return transport;
 }
 
-const invalidTicket = () =>
+export const invalidTicket = () =>
 	new ApiError("INVALID_TICKET", "Ticket is invalid, used or expired", { status: 401 });
 
 /** The user a ticket (`<userId>.<secret>`) names; a malformed one is refused before any hub is woken. */
-function ticketOwner(ticket: string): string {
+export function ticketOwner(ticket: string): string {
 	const userId = ticket.split(".")[0] ?? "";
 	if (!/^[0-9a-f-]{36}$/.test(userId)) throw invalidTicket();
 	return userId;

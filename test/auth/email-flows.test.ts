@@ -240,6 +240,28 @@ describe("email change: POST /v1/me/email/token → PATCH /v1/me/email", () => {
 		expect(row?.n).toBe(0);
 	});
 
+	it("an address taken after the token was sent answers 409 and leaves the token unused", async () => {
+		const alice = await registerUser();
+		const next = uniqueEmail("race");
+		await api("/v1/me/email/token", { method: "POST", headers: alice.auth, json: { email: next } });
+		const token = (await lastMessage(next)).body.split("\n")[1] ?? "";
+		await createTestUser({ email: next });
+		const res = await api("/v1/me/email", {
+			method: "PATCH",
+			headers: alice.auth,
+			json: { token, email: next, password: alice.password },
+		});
+		expect(res.status).toBe(409);
+		expect(await errorCode(res)).toBe("EMAIL_TAKEN");
+		const row = await env.DB.prepare(
+			"select used_at from email_tokens where purpose = 'change_email' and email = ? and user_id is not null",
+		)
+			.bind(next)
+			.first<{ used_at: number | null }>();
+		expect(row).not.toBeNull();
+		expect(row?.used_at).toBeNull();
+	});
+
 	it("lets a phone-only account add an email with the token alone", async () => {
 		const phone = uniquePhone();
 		const signed = (await (await phoneSignIn(phone)).json()) as Tokens;

@@ -141,6 +141,28 @@ describe("Contact lists", () => {
 		expect(await listCount(u)).toBe(0);
 	});
 
+	it("refuses an over-long field with 422 CSV_FIELD_TOO_LONG and its line, an 8 MB quoted one included", async () => {
+		const u = await createTestUser();
+		const cases: [string, number][] = [
+			[`number,name\n+14155550100,Ann\n+14155550101,"${"x".repeat(8 * 1024 * 1024)}"\n`, 3],
+			[`number,name\n+14155550100,Ann\n+14155550101,Bob\n+14155550102,${"n".repeat(201)}\n`, 4],
+			[`number,name,comment,notes\n+14155550100,Ann,ok,${"f".repeat(1001)}\n`, 2],
+			[`+14155550100,Ann,${"c".repeat(1001)}\n`, 1],
+			[`${"1".repeat(65)},Ann\n`, 1],
+		];
+		for (const [body, line] of cases) {
+			const res = await csv(u, body);
+			expect(res.status).toBe(422);
+			const err = (await res.json()) as {
+				error: { code: string; message: string; details: { line: number } };
+			};
+			expect(err.error.code).toBe("CSV_FIELD_TOO_LONG");
+			expect(err.error.details.line).toBe(line);
+			expect(err.error.message).toContain(`Line ${line}`);
+		}
+		expect(await listCount(u)).toBe(0);
+	});
+
 	it("skips do-not-call numbers at upload, and manages the do-not-call list", async () => {
 		const u = await createTestUser();
 		const add = await api("/v1/do-not-call", {

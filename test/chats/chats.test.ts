@@ -13,6 +13,8 @@ type Chat = {
 	muted: boolean;
 	owner_id: string | null;
 	last_message: { text: string } | null;
+	last_seq: number;
+	invited_by: { id: string; display_name: string } | null;
 	members?: { user_id: string; role: string; status: string }[];
 };
 
@@ -63,6 +65,34 @@ describe("group chats over REST", () => {
 		await accept(bob, chat.id);
 		const after = await api(`/v1/chats/${chat.id}/messages`, { headers: bob.auth });
 		expect(after.status).toBe(200);
+	});
+
+	it("an invitee sees the invitation and who sent it, but no content, in the list and in chat info", async () => {
+		const owner = await createTestUser({ displayName: "Olga" });
+		const bob = await createTestUser();
+		const chat = await createGroup(owner, "Plans", [bob.id]);
+		await send(owner, chat.id, "the secret plan");
+		const seen = [
+			(await list(bob)).find((c) => c.id === chat.id),
+			(await (await api(`/v1/chats/${chat.id}`, { headers: bob.auth })).json()) as Chat,
+		];
+		for (const c of seen) {
+			expect(c).toMatchObject({
+				status: "invited",
+				name: "Plans",
+				last_message: null,
+				last_seq: 0,
+				unread: 0,
+				invited_by: { id: owner.id, display_name: "Olga" },
+			});
+			expect(JSON.stringify(c)).not.toContain("secret");
+		}
+		await accept(bob, chat.id);
+		expect((await list(bob)).find((c) => c.id === chat.id)).toMatchObject({
+			status: "active",
+			invited_by: null,
+			last_message: { text: "the secret plan" },
+		});
 	});
 
 	it("lists chats newest first with the last message and unread count", async () => {
@@ -133,6 +163,41 @@ describe("group chats over REST", () => {
 		const info = (await (await api(`/v1/chats/${chatId}`, { headers: admin.auth })).json()) as Chat;
 		expect(info.owner_id).toBe(admin.id);
 		expect(info.role).toBe("owner");
+	});
+
+	it("the owner cannot demote themselves, and a refused role change changes nothing", async () => {
+		const owner = await createTestUser();
+		const bob = await createTestUser();
+		const carol = await createTestUser();
+		const chatId = await activeGroup(owner, [bob]);
+		await api(`/v1/chats/${chatId}/invitations`, {
+			method: "POST",
+			headers: owner.auth,
+			json: { user: carol.id },
+		});
+		const roles = async () =>
+			((await (await api(`/v1/chats/${chatId}`, { headers: owner.auth })).json()) as Chat).members?.map(
+				(m) => `${m.user_id === owner.id ? "owner" : m.user_id === bob.id ? "bob" : "carol"}:${m.role}`,
+			);
+		const before = await roles();
+		const self = await api(`/v1/chats/${chatId}/members/${owner.id}`, {
+			method: "PATCH",
+			headers: owner.auth,
+			json: { role: "member" },
+		});
+		expect(self.status).toBe(409);
+		expect(await errorCode(self)).toBe("OWNER_ROLE_FIXED");
+		// An invitee is not an active member yet: refused, and not promoted on the way.
+		const invitee = await api(`/v1/chats/${chatId}/members/${carol.id}`, {
+			method: "PATCH",
+			headers: owner.auth,
+			json: { role: "admin" },
+		});
+		expect(invitee.status).toBe(404);
+		expect(await errorCode(invitee)).toBe("NOT_A_MEMBER");
+		expect(await roles()).toEqual(before);
+		const info = (await (await api(`/v1/chats/${chatId}`, { headers: owner.auth })).json()) as Chat;
+		expect(info).toMatchObject({ owner_id: owner.id, role: "owner" });
 	});
 
 	it("only the owner deletes a group; then it is gone for everyone", async () => {

@@ -65,18 +65,17 @@ describe("GET /v1/files/:id", () => {
 		expect(await errorCode(html)).toBe("UNSUPPORTED_FILE_TYPE");
 	});
 
-	it("shows a PDF inline unsandboxed (browsers' viewers refuse sandboxes) but sandboxes it as an attachment", async () => {
+	it("never shows a PDF inline, and sandboxes it like every download", async () => {
 		const alice = await createTestUser();
 		const pdf = await upload(alice, "%PDF-1.7\n% test\n", "doc.pdf");
 		expect(pdf.content_type).toBe("application/pdf");
-		let res = await api(`/v1/files/${pdf.id}?disposition=inline`, { headers: alice.auth });
-		expect(res.headers.get("Content-Disposition")).toBe('inline; filename="doc.pdf"');
-		expect(res.headers.get("Content-Security-Policy")).toBeNull();
-		await res.arrayBuffer();
-		res = await api(`/v1/files/${pdf.id}`, { headers: alice.auth });
-		expect(res.headers.get("Content-Disposition")).toBe('attachment; filename="doc.pdf"');
-		expect(res.headers.get("Content-Security-Policy")).toBe("default-src 'none'; sandbox");
-		await res.arrayBuffer();
+		for (const q of ["?disposition=inline", ""]) {
+			const res = await api(`/v1/files/${pdf.id}${q}`, { headers: alice.auth });
+			expect(res.headers.get("Content-Disposition")).toBe('attachment; filename="doc.pdf"');
+			expect(res.headers.get("Content-Security-Policy")).toBe("default-src 'none'; sandbox");
+			expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+			await res.arrayBuffer();
+		}
 	});
 
 	it("answers If-None-Match with 304 and no body", async () => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { readFormUpload } from "../../src/domain/files/form-stream";
-import { contentDisposition, noneMatch, parseRange } from "../../src/domain/files/http";
+import { noneMatch, parseRange } from "../../src/domain/files/http";
 import { fileLimits, isAllowedType } from "../../src/domain/files/limits";
 import { sanitizeFileName } from "../../src/domain/files/names";
 import { sniffContentType } from "../../src/domain/files/sniff";
 import { ApiError } from "../../src/errors";
+import { contentDisposition } from "../../src/lib/safe-download";
 
 const enc = new TextEncoder();
 const b = (...xs: (number | string)[]) =>

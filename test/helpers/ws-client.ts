@@ -103,6 +103,27 @@ export class WsClient {
 		return client;
 	}
 
+	/** Opens a socket at any ticketed path (e.g. /v1/support/ws), waiting for its `hello`. */
+	static async connectPath(
+		user: TestUser,
+		path: string,
+		opts: { transport?: "json" | "msgpack" } = {},
+	): Promise<WsClient> {
+		const transport = opts.transport ?? "json";
+		const ticket = await mintTicket(user);
+		const res = await exports.default.fetch(
+			new Request(`https://hatch.test${path}?ticket=${encodeURIComponent(ticket)}`, {
+				headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": transport },
+			}),
+		);
+		if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade: ${res.status} ${await res.text()}`);
+		const ws = res.webSocket;
+		ws.accept();
+		const client = new WsClient(ws, transport);
+		await client.waitFor((f) => f.type === "hello");
+		return client;
+	}
+
 	sendRaw(data: string | Uint8Array | ArrayBuffer) {
 		this.ws.send(data);
 	}

@@ -18,11 +18,16 @@ export const MemberView = z
 	.meta({ id: "ChatMember" });
 export type MemberView = z.infer<typeof MemberView>;
 
+/** Someone a chat names: the other side of a direct chat, who sent an invitation. */
+export const Person = z.object({ id: z.string(), display_name: z.string(), username: z.string().nullable() });
+
 /** A chat as its member sees it in the inbox (chatable) and in chat info. */
 export const ChatView = z
 	.object({
 		id: z.string(),
-		kind: z.enum(["direct", "group"]),
+		kind: z.enum(["direct", "group", "support"]),
+		/** End-to-end encrypted: messages are sent as message groups (src/domain/e2e). */
+		e2e: z.boolean(),
 		name: z.string().nullable(),
 		owner_id: z.string().nullable(),
 		last_seq: z.number().int(),
@@ -34,8 +39,11 @@ export const ChatView = z
 		role: z.enum(["owner", "admin", "member"]),
 		status: z.enum(["active", "invited"]),
 		/** For direct chats, the other person. */
-		peer: z.object({ id: z.string(), display_name: z.string(), username: z.string().nullable() }).nullable(),
+		peer: Person.nullable(),
+		/** Who sent a pending invitation; null once accepted. */
+		invited_by: Person.nullable(),
 		updated_at: z.number().int(),
 	})
 	.meta({ id: "Chat" });
 export type ChatView = z.infer<typeof ChatView>;
+export type Person = z.infer<typeof Person>;

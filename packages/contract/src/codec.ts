@@ -1,7 +1,9 @@
 import { decode, encode } from "@msgpack/msgpack";
+import type { z } from "zod";
 import { CallClientFrame } from "./call-frames.ts";
 import { ClientFrame, type ServerFrame } from "./frames.ts";
 import { LIMITS } from "./limits.ts";
+import { issueCode } from "./names.ts";
 
 /** The two transports, chosen by `Sec-WebSocket-Protocol` as in the Egg seed. */
 export type Transport = "json" | "msgpack";
@@ -24,10 +26,16 @@ export function encodeFrame(frame: unknown, transport: Transport): string | Arra
 	return encode(frame, { ignoreUndefined: true }).slice().buffer;
 }
 
-export type Decoded =
-	| { ok: true; frame: ClientFrame }
-	| { ok: true; call: CallClientFrame }
-	| { ok: false; id: string | number | null; code: number; reason: string; message: string };
+export type Decoded = { ok: true; frame: ClientFrame } | { ok: true; call: CallClientFrame } | FrameError;
+
+/** A frame refused: with the request id when one could be read, an HTTP-like code and a stable reason. */
+export type FrameError = {
+	ok: false;
+	id: string | number | null;
+	code: number;
+	reason: string;
+	message: string;
+};
 
 /** The request types that name a chat (`chat_id`): on a chat-viewing socket it may be left out. */
 const CHAT_SCOPED: ReadonlySet<string> = new Set(
@@ -55,6 +63,29 @@ export function decodeFrame(
 	transport: Transport,
 	impliedChatId?: string,
 ): Decoded {
+	const read = readFrame(raw, transport);
+	if (!read.ok) return read;
+	let obj = read.value;
+	const id = typeof obj.id === "string" || typeof obj.id === "number" ? obj.id : null;
+	if (typeof obj.type === "string" && obj.type.startsWith("call.")) {
+		const call = CallClientFrame.safeParse(obj);
+		return call.success ? { ok: true, call: call.data } : refusal(obj, id, call.error);
+	}
+	if (impliedChatId !== undefined && obj.chat_id === undefined && CHAT_SCOPED.has(String(obj.type)))
+		obj = { ...obj, chat_id: impliedChatId };
+	const parsed = ClientFrame.safeParse(obj);
+	return parsed.success ? { ok: true, frame: parsed.data } : refusal(obj, id, parsed.error);
+}
+
+/**
+ * The transport half of decoding, shared by every socket that speaks the
+ * native frame rules (the hub, chat-viewing and support desk sockets): size
+ * limit, json or msgpack, and "a frame is an object".
+ */
+export function readFrame(
+	raw: string | ArrayBuffer,
+	transport: Transport,
+): { ok: true; value: Record<string, unknown> } | FrameError {
 	const size = typeof raw === "string" ? raw.length : raw.byteLength;
 	if (size > LIMITS.FRAME_MAX_BYTES) {
 		return {
@@ -86,15 +117,22 @@ export function decodeFrame(
 	if (!value || typeof value !== "object" || Array.isArray(value)) {
 		return { ok: false, id: null, code: 400, reason: "INVALID_FRAME", message: "A frame must be an object" };
 	}
-	let obj = value as Record<string, unknown>;
+	return { ok: true, value: value as Record<string, unknown> };
+}
+
+/**
+ * Validates a read frame against a union of requests (the support desk's own,
+ * for one): an unknown `type` is 404 UNKNOWN_TYPE, anything else 400 (or 422
+ * with the schema's own code), with the request id when one could be read.
+ *
+ * @example const r = validateFrame(SupportClientFrame, read.value);
+ */
+export function validateFrame<T>(
+	schema: z.ZodType<T>,
+	obj: Record<string, unknown>,
+): { ok: true; frame: T } | FrameError {
 	const id = typeof obj.id === "string" || typeof obj.id === "number" ? obj.id : null;
-	if (typeof obj.type === "string" && obj.type.startsWith("call.")) {
-		const call = CallClientFrame.safeParse(obj);
-		return call.success ? { ok: true, call: call.data } : refusal(obj, id, call.error);
-	}
-	if (impliedChatId !== undefined && obj.chat_id === undefined && CHAT_SCOPED.has(String(obj.type)))
-		obj = { ...obj, chat_id: impliedChatId };
-	const parsed = ClientFrame.safeParse(obj);
+	const parsed = schema.safeParse(obj);
 	return parsed.success ? { ok: true, frame: parsed.data } : refusal(obj, id, parsed.error);
 }
 
@@ -102,15 +140,18 @@ export function decodeFrame(
 function refusal(
 	obj: Record<string, unknown>,
 	id: string | number | null,
-	error: { issues: { path: PropertyKey[]; message: string }[] },
-): Decoded {
+	error: {
+		issues: { path: PropertyKey[]; message: string; code: string; params?: Record<string, unknown> }[];
+	},
+): FrameError {
 	const issue = error.issues[0];
 	const unknownType = issue?.path.length === 1 && issue.path[0] === "type";
+	const own = issueCode(issue);
 	return {
 		ok: false,
 		id,
-		code: unknownType ? 404 : 400,
-		reason: unknownType ? "UNKNOWN_TYPE" : "VALIDATION_FAILED",
+		code: unknownType ? 404 : own ? 422 : 400,
+		reason: unknownType ? "UNKNOWN_TYPE" : (own ?? "VALIDATION_FAILED"),
 		message: unknownType
 			? `Unknown frame type ${JSON.stringify(obj.type)}`
 			: `Invalid frame (${issue?.path.join(".") || "frame"}): ${issue?.message ?? "invalid"}`,

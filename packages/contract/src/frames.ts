@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CampaignProgressEvent } from "./campaign-events.ts";
 import { LIMITS } from "./limits.ts";
+import { ShortName } from "./names.ts";
 
 /**
  * The native WebSocket protocol, declared once. Every frame is `{type, ...}`.
@@ -15,7 +16,7 @@ const RequestId = z.union([z.string().min(1).max(64), z.number().int().nonnegati
 const ChatId = z.string().min(1).max(64);
 const Seq = z.number().int().positive();
 export const MessageText = z.string().trim().min(1).max(LIMITS.TEXT_MAX);
-export const ChatName = z.string().trim().min(1).max(LIMITS.CHAT_NAME_MAX);
+export const ChatName = ShortName(LIMITS.CHAT_NAME_MAX);
 const UserRef = z.string().trim().min(1).max(64);
 
 /** What a client sends to post a message; the same shape is the REST body (plus chat_id here). */
@@ -27,6 +28,27 @@ export const SendMessageInput = z.object({
 	attachments: z.array(z.string().min(1).max(64)).max(LIMITS.ATTACHMENTS_MAX).optional(),
 });
 export type SendMessageInput = z.infer<typeof SendMessageInput>;
+
+const DeviceId = z.string().min(1).max(64);
+/** One recipient device's ciphertext in a message group (opaque to the server). */
+export const E2eCopy = z.object({
+	user_id: z.string().min(1).max(64),
+	device_id: DeviceId,
+	ciphertext: z.string().min(1).max(LIMITS.E2E_CIPHERTEXT_MAX),
+});
+/** A message group: one ciphertext per device of every member, except the sending device. */
+export const E2eGroupInput = z.object({
+	/** The sending device (its copies are addressed to the sender's other devices). */
+	device_id: DeviceId,
+	copies: z.array(E2eCopy).min(1).max(LIMITS.E2E_COPIES_MAX),
+});
+export type E2eGroupInput = z.infer<typeof E2eGroupInput>;
+/** What a client sends to post to an e2e chat; idempotent on `client_id` as plain sends are. */
+export const SendE2eInput = E2eGroupInput.extend({
+	client_id: z.string().min(1).max(64),
+	reply_to: Seq.optional(),
+});
+export type SendE2eInput = z.infer<typeof SendE2eInput>;
 
 const req = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
 	z.object({ type: z.literal(type), id: RequestId, ...shape }).strict();
@@ -55,6 +77,9 @@ export const ClientFrame = z.discriminatedUnion("type", [
 	req("chat.typing", { chat_id: ChatId }),
 	req("message.send", { chat_id: ChatId, ...SendMessageInput.shape }),
 	req("message.edit", { chat_id: ChatId, seq: Seq, text: MessageText }),
+	/** E2e chats: a message group (README "End-to-end encrypted chats"); large groups go over REST (FRAME_MAX_BYTES). */
+	req("message.send_e2e", { chat_id: ChatId, ...SendE2eInput.shape }),
+	req("message.edit_e2e", { chat_id: ChatId, seq: Seq, ...E2eGroupInput.shape }),
 	req("message.delete", { chat_id: ChatId, seq: Seq }),
 	req("message.history", {
 		chat_id: ChatId,
@@ -103,6 +128,14 @@ export const Message = z
 		created_at: z.number().int().meta({ description: "Unix ms" }),
 		edited_at: z.number().int().nullable(),
 		deleted: z.boolean(),
+		/** In an e2e chat: the reader's own copies of the message group (one per device of theirs), never anyone else's. */
+		e2e: z
+			.object({
+				group_id: z.string(),
+				sender_device_id: z.string(),
+				copies: z.array(z.object({ device_id: z.string(), ciphertext: z.string() })),
+			})
+			.optional(),
 	})
 	.meta({ id: "Message" });
 export type Message = z.infer<typeof Message>;

@@ -5,6 +5,10 @@
 export const LIMITS = {
 	/** Characters of message text (Slack uses 40k, Signal 2k; 4,000 covers long messages without abuse). */
 	TEXT_MAX: 4000,
+	/** Characters of one e2e copy (base64 of the encrypted TEXT_MAX text, its IV, tag and header, with room to spare). */
+	E2E_CIPHERTEXT_MAX: 24_000,
+	/** Copies in one e2e message group: member devices of a chat, minus the sender's. */
+	E2E_COPIES_MAX: 500,
 	/** Attachments (file ids) per message. */
 	ATTACHMENTS_MAX: 10,
 	/** Characters of a group chat name. */

@@ -13,10 +13,12 @@ export const chats = sqliteTable(
 	"chats",
 	{
 		id: text("id").primaryKey(),
-		kind: text("kind", { enum: ["direct", "group"] }).notNull(),
+		kind: text("kind", { enum: ["direct", "group", "support"] }).notNull(),
 		name: text("name"),
 		ownerId: text("owner_id").references(() => users.id, { onDelete: "set null" }),
 		directKey: text("direct_key").unique(),
+		/** End-to-end encrypted: messages are message groups of per-device ciphertexts (src/domain/e2e). */
+		e2e: integer("e2e", { mode: "boolean" }).notNull().default(false),
 		lastSeq: integer("last_seq").notNull().default(0),
 		lastMessageText: text("last_message_text"),
 		lastMessageSenderId: text("last_message_sender_id"),

@@ -188,9 +188,10 @@ export async function changeEmail(
 		});
 	if (user.passwordHash !== null && !(await verifyPassword(input.password ?? "", user.passwordHash)))
 		throw new ApiError("INVALID_CREDENTIALS", "Password is wrong");
-	await consumeEmailToken(deps.db, "change_email", input.token);
+	// Checked before the token is used up, so a refusal changes nothing.
 	if (await findUserByEmail(deps.db, email))
 		throw new ApiError("EMAIL_TAKEN", "This email already has an account", { status: 409 });
+	await consumeEmailToken(deps.db, "change_email", input.token);
 	const [updated] = await deps.db
 		.update(users)
 		.set({ email, emailVerifiedAt: new Date(), updatedAt: new Date() })

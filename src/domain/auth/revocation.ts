@@ -1,5 +1,6 @@
 import { createLogger } from "../../lib/log";
 import { hubOf } from "../chats/deps";
+import { closeSupportSockets } from "../support/desk";
 import type { Db } from "../users/db";
 import { revokeAllSessions, revokeSession } from "./sessions";
 
@@ -56,12 +57,17 @@ export async function endSessions(db: Db, closeSockets: SocketCloser, event: Rev
 
 /**
  * The real closer: the user's UserHub closes its sockets of those sessions,
- * voids their tickets and has every ChatRoom they view close theirs.
+ * voids their tickets and has every ChatRoom they view close theirs; the
+ * SupportDesk closes their support sockets (native and seed).
  *
  * @example await endSessions(c.var.db, hubSockets(c.env), event);
  */
 export function hubSockets(env: Env): SocketCloser {
-	return (userId, sessionIds) => hubOf(env, userId).sessionsRevoked(sessionIds);
+	return (userId, sessionIds) =>
+		Promise.all([
+			hubOf(env, userId).sessionsRevoked(sessionIds),
+			closeSupportSockets(env, userId, sessionIds),
+		]);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { csvRow } from "../../lib/csv";
 import type { Cdr } from "./engine-store";
 
 const COLUMNS = [
@@ -20,16 +21,8 @@ const COLUMNS = [
 	"amd_ms",
 ] as const;
 
-/** RFC 4180 quoting; a leading = + - @ is prefixed so spreadsheets do not run it as a formula. */
-function cell(v: unknown): string {
-	if (v === null || v === undefined) return "";
-	let s = String(v);
-	if (/^[=+\-@]/.test(s) && !/^[+-]?\d/.test(s)) s = `'${s}`;
-	return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /**
- * Streams call records as CSV, a page at a time, so an export of a large
+ * Streams call records as CSV (every cell through csvCell), a page at a time, so an export of a large
  * campaign never holds every row in memory.
  *
  * @example new Response(cdrCsv((after) => stub.listCalls({ after, limit: 1000 })))
@@ -44,12 +37,12 @@ export function cdrCsv(
 		async pull(controller) {
 			if (!headerSent) {
 				headerSent = true;
-				controller.enqueue(enc.encode(`${COLUMNS.join(",")}\r\n`));
+				controller.enqueue(enc.encode(csvRow(COLUMNS)));
 				return;
 			}
 			if (after === null || !page) return controller.close();
 			const res = await page(after);
-			const lines = res.items.map((r) => `${COLUMNS.map((k) => cell(r[k])).join(",")}\r\n`).join("");
+			const lines = res.items.map((r) => csvRow(COLUMNS.map((k) => r[k]))).join("");
 			if (lines) controller.enqueue(enc.encode(lines));
 			after = res.next_after;
 			if (after === null) controller.close();

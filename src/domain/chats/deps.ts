@@ -20,19 +20,22 @@ export function hubOf(env: Env, userId: string) {
  */
 export type RoomResult<T> =
 	| { ok: true; value: T }
-	| { ok: false; code: string; status: number; message: string };
+	| { ok: false; code: string; status: number; message: string; details?: unknown };
 
 export function unwrap<T>(r: RoomResult<T>): T {
 	if (r.ok) return r.value;
-	throw new ApiError(r.code, r.message, { status: r.status });
+	throw new ApiError(r.code, r.message, { status: r.status, details: r.details });
 }
 
 export function fail(
 	code: string,
 	status: number,
 	message: string,
-): { ok: false; code: string; status: number; message: string } {
-	return { ok: false, code, status, message };
+	details?: unknown,
+): { ok: false; code: string; status: number; message: string; details?: unknown } {
+	return details === undefined
+		? { ok: false, code, status, message }
+		: { ok: false, code, status, message, details };
 }
 
 /** Runs `fn` and reports a thrown ApiError as a value (see RoomResult). */
@@ -40,7 +43,7 @@ export async function asResult<T>(fn: () => Promise<T> | T): Promise<RoomResult<
 	try {
 		return { ok: true, value: await fn() };
 	} catch (err) {
-		if (err instanceof ApiError) return fail(String(err.code), err.status, err.message);
+		if (err instanceof ApiError) return fail(String(err.code), err.status, err.message, err.details);
 		throw err;
 	}
 }

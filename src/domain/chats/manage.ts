@@ -53,7 +53,7 @@ function assertGroup(kind: string) {
 export async function createGroup(
 	deps: ChatDeps,
 	userId: string,
-	input: { name: string; members: string[] },
+	input: { name: string; members: string[]; e2e?: boolean },
 ) {
 	const invitees = new Set<string>();
 	for (const ref of input.members) {
@@ -63,9 +63,15 @@ export async function createGroup(
 	const id = newId();
 	const now = new Date();
 	await deps.db.batch([
-		deps.db
-			.insert(chats)
-			.values({ id, kind: "group", name: input.name, ownerId: userId, createdAt: now, updatedAt: now }),
+		deps.db.insert(chats).values({
+			id,
+			kind: "group",
+			name: input.name,
+			ownerId: userId,
+			e2e: input.e2e ?? false,
+			createdAt: now,
+			updatedAt: now,
+		}),
 		deps.db
 			.insert(chatMembers)
 			.values({ chatId: id, userId, role: "owner", status: "active", joinedAt: now }),
@@ -86,11 +92,13 @@ export async function createGroup(
 /**
  * The direct chat between `userId` and `peerRef` (id or username), created on
  * first use. `direct_key` is unique, so two racing requests end in one chat.
+ * A pair has at most one plain and one e2e direct chat (the e2e key is
+ * prefixed `e2e:`).
  */
-export async function openDirect(deps: ChatDeps, userId: string, peerRef: string) {
+export async function openDirect(deps: ChatDeps, userId: string, peerRef: string, e2e = false) {
 	const peer = await resolveUser(deps, peerRef);
 	if (peer.id === userId) throw new ApiError("BAD_REQUEST", "A direct chat needs another person");
-	const key = [userId, peer.id].sort().join(":");
+	const key = (e2e ? "e2e:" : "") + [userId, peer.id].sort().join(":");
 	const existing = await deps.db
 		.select({ id: chats.id })
 		.from(chats)
@@ -101,7 +109,9 @@ export async function openDirect(deps: ChatDeps, userId: string, peerRef: string
 	const now = new Date();
 	try {
 		await deps.db.batch([
-			deps.db.insert(chats).values({ id, kind: "direct", directKey: key, createdAt: now, updatedAt: now }),
+			deps.db
+				.insert(chats)
+				.values({ id, kind: "direct", directKey: key, e2e, createdAt: now, updatedAt: now }),
 			deps.db
 				.insert(chatMembers)
 				.values({ chatId: id, userId, role: "member", status: "active", joinedAt: now }),
@@ -234,6 +244,11 @@ export async function removeMember(deps: ChatDeps, userId: string, chatId: strin
 /** Deletes a group (owner only) or a direct chat (either member): messages and all. */
 export async function deleteChat(deps: ChatDeps, userId: string, chatId: string) {
 	const { chat, member } = await activeMembership(deps, userId, chatId);
+	// The desk keeps its conversations: a support chat ends by being closed, never deleted.
+	if (chat.kind === "support")
+		throw new ApiError("SUPPORT_CHAT", "Support conversations are closed by support, not deleted", {
+			status: 409,
+		});
 	if (chat.kind === "group" && member.role !== "owner")
 		throw new ApiError("FORBIDDEN", "Only the owner may delete this chat");
 	await destroy(deps, chatId, userId);
@@ -264,7 +279,11 @@ export async function setMuted(deps: ChatDeps, userId: string, chatId: string, m
 	return { chat_id: chatId, muted };
 }
 
-/** Promotes a member to admin or demotes to member (owner only). */
+/**
+ * Promotes a member to admin or demotes to member (owner only). Everything is
+ * checked before the one write: a group always keeps its owner, so the owner's
+ * own role cannot change here (hand the group over by leaving).
+ */
 export async function setRole(
 	deps: ChatDeps,
 	userId: string,
@@ -275,15 +294,20 @@ export async function setRole(
 	const { chat, member } = await activeMembership(deps, userId, chatId);
 	assertGroup(chat.kind);
 	if (member.role !== "owner") throw new ApiError("FORBIDDEN", "Only the owner may change roles");
-	const res = await deps.db
+	if (targetId === userId)
+		throw new ApiError("OWNER_ROLE_FIXED", "A group always has an owner: leave to hand it over", {
+			status: 409,
+		});
+	const target = await membership(deps, targetId, chatId).catch((err) => {
+		if (err instanceof ApiError) return null;
+		throw err;
+	});
+	if (target?.member.status !== "active")
+		throw new ApiError("NOT_A_MEMBER", "That user is not an active member", { status: 404 });
+	await deps.db
 		.update(chatMembers)
 		.set({ role })
-		.where(
-			and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId), eq(chatMembers.status, "active")),
-		)
-		.returning({ userId: chatMembers.userId });
-	if (!res.length || targetId === userId)
-		throw new ApiError("NOT_A_MEMBER", "That user is not an active member", { status: 404 });
+		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId)));
 	await changed(deps, chatId, `role:${role}`, targetId);
 	return getChat(deps, userId, chatId);
 }

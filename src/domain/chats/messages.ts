@@ -1,4 +1,4 @@
-import type { SendMessageInput } from "@hatch/contract/frames";
+import type { E2eGroupInput, SendE2eInput, SendMessageInput } from "@hatch/contract/frames";
 import { roomOf, unwrap } from "./deps";
 
 /**
@@ -43,4 +43,20 @@ export async function chatReceipts(env: Env, userId: string, chatId: string) {
 
 export async function sendTyping(env: Env, userId: string, chatId: string) {
 	return unwrap(await roomOf(env, chatId).typing(chatId, userId));
+}
+
+/** Sends an e2e message group (one ciphertext per current member device); see chat-room/e2e-messages.ts. */
+export async function sendE2eMessage(env: Env, userId: string, chatId: string, input: SendE2eInput) {
+	return unwrap(await roomOf(env, chatId).sendE2e(chatId, userId, input));
+}
+
+/** Edits an e2e message: a new message group for the same seq. */
+export async function editE2eMessage(
+	env: Env,
+	userId: string,
+	chatId: string,
+	seq: number,
+	input: E2eGroupInput,
+) {
+	return unwrap(await roomOf(env, chatId).editE2e(chatId, userId, seq, input));
 }

@@ -1,5 +1,5 @@
-import type { ChatView, MemberView } from "@hatch/contract/chats";
-import { and, desc, eq, or } from "drizzle-orm";
+import type { ChatView, MemberView, Person } from "@hatch/contract/chats";
+import { and, desc, eq, inArray, or } from "drizzle-orm";
 import { chatMembers, chats, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { ChatDeps } from "./deps";
@@ -8,34 +8,63 @@ export type { ChatView, MemberView };
 
 type Row = { chat: typeof chats.$inferSelect; member: typeof chatMembers.$inferSelect };
 
-function view(row: Row, peer: ChatView["peer"]): ChatView {
+/**
+ * The chat as `row.member` may see it. An invitee sees the invitation (the
+ * chat's name, who invited them, the members) but no content: no last
+ * message, no seq, no activity time, until they accept.
+ */
+function view(row: Row, peer: Person | null, inviter: Person | null): ChatView {
 	const { chat, member } = row;
+	const invited = member.status !== "active";
 	return {
 		id: chat.id,
 		kind: chat.kind,
+		e2e: chat.e2e,
 		name: chat.name,
 		owner_id: chat.ownerId,
-		last_seq: chat.lastSeq,
+		last_seq: invited ? 0 : chat.lastSeq,
 		last_message:
-			chat.lastMessageSenderId && chat.lastMessageAt
+			!invited && chat.lastMessageSenderId && chat.lastMessageAt
 				? {
 						sender_id: chat.lastMessageSenderId,
 						text: chat.lastMessageText ?? "",
 						created_at: chat.lastMessageAt.getTime(),
 					}
 				: null,
-		unread: member.status === "active" ? Math.max(0, chat.lastSeq - member.lastReadSeq) : 0,
+		unread: invited ? 0 : Math.max(0, chat.lastSeq - member.lastReadSeq),
 		muted: member.muted,
 		role: member.role,
 		status: member.status,
 		peer,
-		updated_at: chat.updatedAt.getTime(),
+		invited_by: invited ? inviter : null,
+		updated_at: invited ? member.joinedAt.getTime() : chat.updatedAt.getTime(),
 	};
+}
+
+/** Who sent the given users' pending invitations, by inviter id. */
+async function invitersOf({ db }: ChatDeps, rows: Row[]) {
+	const ids = [
+		...new Set(
+			rows
+				.filter((r) => r.member.status === "invited" && r.member.invitedBy)
+				.map((r) => r.member.invitedBy as string),
+		),
+	];
+	const people = new Map<string, Person>();
+	// D1 limits bound parameters per statement; chunk the IN list.
+	for (let i = 0; i < ids.length; i += 50) {
+		const rows = await db
+			.select({ id: users.id, displayName: users.displayName, username: users.username })
+			.from(users)
+			.where(inArray(users.id, ids.slice(i, i + 50)));
+		for (const u of rows) people.set(u.id, { id: u.id, display_name: u.displayName, username: u.username });
+	}
+	return people;
 }
 
 /** Peers of the given direct chats, for the inbox. */
 async function peersOf({ db }: ChatDeps, userId: string, chatIds: string[]) {
-	const peers = new Map<string, ChatView["peer"]>();
+	const peers = new Map<string, Person>();
 	// D1 limits bound parameters per statement; chunk the IN list.
 	for (let i = 0; i < chatIds.length; i += 50) {
 		const chunk = chatIds.slice(i, i + 50);
@@ -73,8 +102,11 @@ export async function listChats(deps: ChatDeps, userId: string): Promise<ChatVie
 		.orderBy(desc(chats.updatedAt))
 		.limit(1000);
 	const directs = rows.filter((r) => r.chat.kind === "direct").map((r) => r.chat.id);
-	const peers = directs.length ? await peersOf(deps, userId, directs) : new Map();
-	return rows.map((r) => view(r, peers.get(r.chat.id) ?? null));
+	const peers = directs.length ? await peersOf(deps, userId, directs) : new Map<string, Person>();
+	const inviters = await invitersOf(deps, rows);
+	return rows.map((r) =>
+		view(r, peers.get(r.chat.id) ?? null, inviters.get(r.member.invitedBy ?? "") ?? null),
+	);
 }
 
 /** The membership row and chat, or NOT_FOUND: a non-member learns nothing, not even that the chat exists. */
@@ -120,7 +152,8 @@ export async function getChat(deps: ChatDeps, userId: string, chatId: string) {
 	const peer = peerRow
 		? { id: peerRow.user_id, display_name: peerRow.display_name, username: peerRow.username }
 		: null;
-	return { ...view(row, peer), members };
+	const inviters = await invitersOf(deps, [row]);
+	return { ...view(row, peer, inviters.get(row.member.invitedBy ?? "") ?? null), members };
 }
 
 /** Resolves "a user by username or id" (chatable threads, Egg invitations). */

@@ -1,3 +1,4 @@
+import { stripUnsafe } from "@hatch/contract/names";
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import type { RawContact } from "./parse";
 
@@ -44,20 +45,31 @@ export function normalizeContacts(rows: RawContact[], region: string, dnc: Reado
 		const seen = byNumber.get(e164);
 		if (seen) {
 			duplicates++;
-			seen.name ??= row.name;
-			seen.comment ??= row.comment;
-			if (row.fields) seen.fields = { ...row.fields, ...seen.fields };
+			seen.name ??= clean(row.name);
+			seen.comment ??= clean(row.comment);
+			if (row.fields) seen.fields = { ...cleanFields(row.fields), ...seen.fields };
 			continue;
 		}
 		byNumber.set(e164, {
 			line: row.line,
 			number: e164,
-			name: row.name,
-			comment: row.comment,
-			fields: row.fields,
+			name: clean(row.name),
+			comment: clean(row.comment),
+			fields: cleanFields(row.fields),
 		});
 	}
 	return { contacts: [...byNumber.values()], rejected, invalid, duplicates, doNotCall };
+}
+
+/** Contact text with control and bidi-override characters stripped (never refused: one bad cell must not sink a file). */
+function clean(s: string | undefined): string | undefined {
+	return s === undefined ? undefined : stripUnsafe(s) || undefined;
+}
+
+function cleanFields(fields: Record<string, string> | undefined) {
+	return (
+		fields && Object.fromEntries(Object.entries(fields).map(([k, v]) => [stripUnsafe(k), stripUnsafe(v)]))
+	);
 }
 
 /** E.164 for a number as typed, or null when it is not a valid phone number. */

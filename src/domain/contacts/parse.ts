@@ -20,6 +20,20 @@ export class ContactFileError extends Error {
 	}
 }
 
+/**
+ * Longest value per column, the same for CSV and JSON uploads, and the
+ * longest CSV record: a bound far below D1's row limit, checked while
+ * parsing so one huge quoted field is refused before it is buffered whole.
+ */
+export const CONTACT_LIMITS = {
+	number: 64,
+	name: 200,
+	comment: 1000,
+	field: 1000,
+	fieldName: 64,
+	record: 16 * 1024,
+} as const;
+
 const NUMBER_HEADERS = [
 	"number",
 	"phone",
@@ -57,12 +71,15 @@ export function parseContactsCsv(text: string): { header: boolean; rows: RawCont
 			bom: true,
 			info: true,
 			relax_column_count: true,
+			max_record_size: CONTACT_LIMITS.record,
 			skip_empty_lines: true,
 			trim: true,
 		}) as unknown as typeof records;
 	} catch (err) {
 		if (err instanceof CsvError) {
 			const line = (err as unknown as { lines?: number }).lines;
+			if (err.code === "CSV_MAX_RECORD_SIZE")
+				throw tooLong(line, `a row longer than ${CONTACT_LIMITS.record} characters`);
 			throw new ContactFileError(
 				"CSV_MALFORMED",
 				`The CSV could not be parsed${line ? ` at line ${line}` : ""}: ${err.message}`,
@@ -103,7 +120,28 @@ export function parseContactsCsv(text: string): { header: boolean; rows: RawCont
 			}
 		});
 		if (Object.keys(fields).length > 0) row.fields = fields;
+		checkLengths(row, header ? names : []);
 		rows.push(row);
 	}
 	return { header, rows };
+}
+
+function tooLong(line: number | undefined, what: string) {
+	return new ContactFileError("CSV_FIELD_TOO_LONG", `Line ${line ?? "?"} has ${what}`, line);
+}
+
+/** Refuses a row with a value longer than {@link CONTACT_LIMITS} allows for its column. */
+function checkLengths(row: RawContact, headerNames: string[]) {
+	const over = (value: string | undefined, max: number) => (value?.length ?? 0) > max;
+	if (over(row.number, CONTACT_LIMITS.number))
+		throw tooLong(row.line, `a number over ${CONTACT_LIMITS.number} characters`);
+	if (over(row.name, CONTACT_LIMITS.name))
+		throw tooLong(row.line, `a name over ${CONTACT_LIMITS.name} characters`);
+	if (over(row.comment, CONTACT_LIMITS.comment))
+		throw tooLong(row.line, `a comment over ${CONTACT_LIMITS.comment} characters`);
+	for (const value of Object.values(row.fields ?? {}))
+		if (over(value, CONTACT_LIMITS.field))
+			throw tooLong(row.line, `a field over ${CONTACT_LIMITS.field} characters`);
+	if (headerNames.some((n) => over(n, CONTACT_LIMITS.fieldName)))
+		throw tooLong(1, `a column name over ${CONTACT_LIMITS.fieldName} characters`);
 }

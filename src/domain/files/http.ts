@@ -1,6 +1,6 @@
 /**
  * The HTTP details of serving a file: byte ranges (RFC 9110 §14),
- * entity-tag matching (§13.1.2) and Content-Disposition (RFC 6266).
+ * and entity-tag matching (§13.1.2); the safe headers are in lib/safe-download.ts.
  * Pure functions, so they are tested without a request.
  */
 
@@ -46,28 +46,4 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
 /** Does If-Range allow the range? Only a strong match of our entity tag does (dates are not precise enough). */
 export function ifRangeAllows(header: string | undefined, etag: string): boolean {
 	return header === undefined || header.trim() === etag;
-}
-
-// RFC 5987 attr-char: everything else is percent-encoded.
-const encodeRfc5987 = (s: string) =>
-	encodeURIComponent(s).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-
-/**
- * `attachment` or `inline` with an ASCII `filename` for old clients and a
- * UTF-8 `filename*` (RFC 6266 §4.3) when the name is not plain ASCII.
- *
- * @example contentDisposition("attachment", "отчёт.pdf")
- * // attachment; filename="_____.pdf"; filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.pdf
- */
-export function contentDisposition(kind: "attachment" | "inline", name: string): string {
-	const ascii = name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
-	const plain = `${kind}; filename="${ascii}"`;
-	return ascii === name ? plain : `${plain}; filename*=UTF-8''${encodeRfc5987(name)}`;
-}
-
-/** Types a browser may show inline: media it renders itself, never markup that could script. */
-export function inlineSafe(contentType: string): boolean {
-	return /^(image\/(png|jpeg|gif|webp|avif|heic|bmp)|audio\/.+|video\/.+|text\/plain|application\/pdf)$/.test(
-		contentType,
-	);
 }

@@ -1,13 +1,14 @@
 import type { FileRow } from "../../db/schema";
 import type { Logger } from "../../lib/log";
+import { safeDownloadHeaders } from "../../lib/safe-download";
 import { fileError, fileNotFound } from "./errors";
-import { contentDisposition, ifRangeAllows, inlineSafe, noneMatch, parseRange } from "./http";
+import { ifRangeAllows, noneMatch, parseRange } from "./http";
 
 /**
  * The HTTP response for a file the caller may read: streamed from R2 with
  * a strong ETag (its SHA-256), If-None-Match → 304, one Range → 206 (416
- * when unsatisfiable), If-Range, RFC 6266 Content-Disposition and headers
- * that stop a browser from running it. Routes and seed adapters share it.
+ * when unsatisfiable), If-Range, and the safe download headers
+ * (lib/safe-download.ts) that stop a browser from running it. Routes and seed adapters share it.
  *
  * @example return serveFile({ bucket: env.FILES, log }, file, c.req.raw, "attachment");
  */
@@ -18,26 +19,18 @@ export async function serveFile(
 	disposition: "attachment" | "inline" = "attachment",
 ): Promise<Response> {
 	if (!file.sha256) throw fileNotFound();
-	const type = file.contentType ?? "application/octet-stream";
-	const inline = disposition === "inline" && inlineSafe(type);
 	const etag = `"${file.sha256}"`;
 	const headers = new Headers({
+		...safeDownloadHeaders({ name: file.name, contentType: file.contentType ?? "", disposition }),
 		ETag: etag,
 		"Last-Modified": file.createdAt.toUTCString(),
 		// Revalidate every time: access can be lost (leaving a chat), and a 304 costs one D1 read.
 		"Cache-Control": "private, no-cache",
 		"Accept-Ranges": "bytes",
-		"X-Content-Type-Options": "nosniff",
-		"Content-Disposition": contentDisposition(inline ? "inline" : "attachment", file.name),
 	});
-	// A sandboxed document cannot script our origin; browsers' PDF viewers refuse to run sandboxed,
-	// and they are isolated from the origin anyway.
-	if (!(inline && type === "application/pdf"))
-		headers.set("Content-Security-Policy", "default-src 'none'; sandbox");
 	const h = request.headers;
 	if (noneMatch(h.get("If-None-Match") ?? undefined, etag))
 		return new Response(null, { status: 304, headers });
-	headers.set("Content-Type", type.startsWith("text/") ? `${type}; charset=utf-8` : type);
 
 	const range = ifRangeAllows(h.get("If-Range") ?? undefined, etag)
 		? parseRange(h.get("Range") ?? undefined, file.size)

@@ -11,6 +11,8 @@ export type NewUser = {
 	email?: string | null;
 	emailVerified?: boolean;
 	phone?: string | null;
+	/** Stored lowercased; unique. */
+	username?: string | null;
 	passwordHash?: string | null;
 	displayName: string;
 	firstName?: string | null;
@@ -32,6 +34,7 @@ export async function createUser(db: Db, input: NewUser, now = new Date()): Prom
 		email: input.email ?? null,
 		emailVerifiedAt: input.emailVerified ? now : null,
 		phone: input.phone ?? null,
+		username: input.username?.toLowerCase() ?? null,
 		passwordHash: input.passwordHash ?? null,
 		displayName: input.displayName,
 		firstName: input.firstName ?? null,
