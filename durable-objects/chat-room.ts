@@ -9,6 +9,7 @@ import type {
 } from "@hatch/contract/frames";
 import { asResult, type RoomResult } from "../src/domain/chats/deps";
 import { createLogger } from "../src/lib/log";
+import { isDevEnvironment } from "../src/providers/dev-mode";
 import type { Outgoing, RoomContext } from "./chat-room/context";
 import { editGroup, groupSeq, sendGroup } from "./chat-room/e2e-messages";
 import { Fanout } from "./chat-room/fanout";
@@ -84,6 +85,11 @@ export class ChatRoom extends DurableObject<Env> {
 	private boundChatId: string | null = null;
 	/** What the helper modules in chat-room/ work with. */
 	private readonly room: RoomContext;
+
+	/** Development only (POST /v1/dev/evict, bench/chaos): drop this object from memory as an eviction would. */
+	async devEvict(): Promise<void> {
+		if (isDevEnvironment(this.env.ENVIRONMENT)) this.ctx.abort("evicted by /v1/dev/evict");
+	}
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);

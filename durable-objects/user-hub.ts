@@ -5,6 +5,7 @@ import { LIMITS } from "@hatch/contract/limits";
 import type { PeerReply, PeerSignal } from "../src/domain/calls/types";
 import { randomToken, sha256Hex } from "../src/lib/ids";
 import { createLogger } from "../src/lib/log";
+import { isDevEnvironment } from "../src/providers/dev-mode";
 import { type PushNotification, sendToDevices } from "../src/providers/push";
 import type { DeliverBatch, DeliverResult } from "./chat-room/fanout";
 import { isFresh } from "./user-hub/chat-events";
@@ -48,6 +49,11 @@ export class UserHub extends DurableObject<Env> {
 	/** For tests (inside runInDurableObject): the context the helpers get. Not RPC: statics are not on the stub. */
 	static context(hub: UserHub): HubContext {
 		return hub.#hub;
+	}
+
+	/** Development only (POST /v1/dev/evict, bench/chaos): drop this object from memory as an eviction would. */
+	async devEvict(): Promise<void> {
+		if (isDevEnvironment(this.env.ENVIRONMENT)) this.ctx.abort("evicted by /v1/dev/evict");
 	}
 
 	constructor(ctx: DurableObjectState, env: Env) {

@@ -27,12 +27,19 @@ export function createAdmin(cwd: string, state: string, email: string, password:
 /**
  * Starts `wrangler dev` from `cwd` on 127.0.0.1:`port` with its state in
  * `state`, detached (its own process group, so {@link stopGroup} reaches workerd).
- * Its output goes to the file descriptor `log` when given, else nowhere.
+ * Its output goes to the file descriptor `log` when given, else nowhere; `extra`
+ * adds arguments (e.g. `--env-file`, `--inspector-port`).
  *
  * @example wrangler = startWrangler(snapshot, values.port, state); await waitFor(`${base}/health`, 120_000);
  */
-export function startWrangler(cwd: string, port: string, state: string, log?: number): ChildProcess {
-	const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--persist-to", state];
+export function startWrangler(
+	cwd: string,
+	port: string,
+	state: string,
+	log?: number,
+	extra: string[] = [],
+): ChildProcess {
+	const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--persist-to", state, ...extra];
 	return spawn("npx", [...args, "--enable-containers=false", "--show-interactive-dev-session=false"], {
 		stdio: log === undefined ? "ignore" : ["ignore", log, log],
 		detached: true,

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { devOutbox } from "../db/schema";
+import { hubOf, roomOf } from "../domain/chats/deps";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { createRouter } from "../lib/router";
@@ -50,19 +51,50 @@ const outbox = createRoute({
 	},
 });
 
-export const devRoutes = createRouter().openapi(outbox, async (c) => {
-	const rows = await c.var.db
-		.select()
-		.from(devOutbox)
-		.where(eq(devOutbox.recipient, c.req.valid("query").to.trim().toLowerCase()))
-		.orderBy(desc(devOutbox.id))
-		.limit(20);
-	const items = rows.map((r) => ({
-		channel: r.channel,
-		to: r.recipient,
-		subject: r.subject,
-		body: r.body,
-		created_at: r.createdAt.toISOString(),
-	}));
-	return c.json({ items }, 200);
+const evict = createRoute({
+	method: "post",
+	path: "/v1/dev/evict",
+	tags: ["dev"],
+	middleware: [devOnly],
+	summary: "Development only: evict a chat's ChatRoom or a user's UserHub from memory",
+	description:
+		"Exists only when ENVIRONMENT is development or test (404 otherwise). The Durable Object aborts (ctx.abort): its in-memory state is dropped and its sockets are disconnected; the next request starts it again from storage. Used by bench/chaos.",
+	request: {
+		body: {
+			content: {
+				"application/json": {
+					schema: z.object({ kind: z.enum(["chat", "hub"]), id: z.string().uuid() }),
+				},
+			},
+		},
+	},
+	responses: {
+		204: { description: "Evicted (or was not running)" },
+		404: errorContent("Not a development environment"),
+	},
 });
+
+export const devRoutes = createRouter()
+	.openapi(evict, async (c) => {
+		const { kind, id } = c.req.valid("json");
+		const stub = kind === "chat" ? roomOf(c.env, id) : hubOf(c.env, id);
+		// The abort breaks the call that made it: a thrown error here is the eviction.
+		await stub.devEvict().catch(() => undefined);
+		return c.body(null, 204);
+	})
+	.openapi(outbox, async (c) => {
+		const rows = await c.var.db
+			.select()
+			.from(devOutbox)
+			.where(eq(devOutbox.recipient, c.req.valid("query").to.trim().toLowerCase()))
+			.orderBy(desc(devOutbox.id))
+			.limit(20);
+		const items = rows.map((r) => ({
+			channel: r.channel,
+			to: r.recipient,
+			subject: r.subject,
+			body: r.body,
+			created_at: r.createdAt.toISOString(),
+		}));
+		return c.json({ items }, 200);
+	});

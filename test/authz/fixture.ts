@@ -1,6 +1,6 @@
+import { accept, createGroup, send } from "../chats/helpers";
 import { api } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";
-import { accept, createGroup, send } from "../chats/helpers";
 
 /** Who acts, as the authorisation matrix names them. */
 export const ROLES = ["owner", "member", "invitee", "removed", "stranger", "operator", "admin"] as const;
@@ -35,7 +35,10 @@ export async function makeWorld(): Promise<World> {
 	await accept(removed, chat.id);
 	const ownerSeq = (await send(owner, chat.id, "from the owner")).seq;
 	const memberSeq = (await send(member, chat.id, "from the member")).seq;
-	const kick = await api(`/v1/chats/${chat.id}/members/${removed.id}`, { method: "DELETE", headers: owner.auth });
+	const kick = await api(`/v1/chats/${chat.id}/members/${removed.id}`, {
+		method: "DELETE",
+		headers: owner.auth,
+	});
 	if (kick.status >= 300) throw new Error(`remove: ${kick.status} ${await kick.text()}`);
 	return {
 		chatId: chat.id,

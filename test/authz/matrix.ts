@@ -30,7 +30,11 @@ export type Row = {
 
 const MEMBERS = ["owner", "member"] as const;
 
-async function rest(path: string, actor: TestUser, init: RequestInit & { json?: unknown } = {}): Promise<Outcome> {
+async function rest(
+	path: string,
+	actor: TestUser,
+	init: RequestInit & { json?: unknown } = {},
+): Promise<Outcome> {
 	const res = await api(path, { ...init, headers: { ...actor.auth, ...(init.headers ?? {}) } });
 	if (res.status < 400) return { status: res.status };
 	const body = (await res.json().catch(() => null)) as { error?: { code?: string } } | null;
@@ -41,7 +45,9 @@ async function hub(actor: TestUser, frame: Record<string, unknown>): Promise<Out
 	const ws = await WsClient.connect(actor);
 	try {
 		const reply = await ws.call(frame as { type: string });
-		return reply.type === "result" ? { status: 200 } : { status: Number(reply.code), code: String(reply.reason) };
+		return reply.type === "result"
+			? { status: 200 }
+			: { status: Number(reply.code), code: String(reply.reason) };
 	} finally {
 		ws.close();
 	}
@@ -63,15 +69,34 @@ const ONLY_OWNER = ["owner"] as const;
 
 export const MATRIX: Row[] = [
 	// ── chats over REST
-	{ resource: "chat", action: "read", via: "rest", allowed: [...MEMBERS, "invitee"], run: (w, a) => rest(chat(w), a) },
-	{ resource: "messages", action: "list", via: "rest", allowed: MEMBERS, run: (w, a) => rest(chat(w, "/messages"), a) },
-	{ resource: "message", action: "read", via: "rest", allowed: MEMBERS, run: (w, a) => rest(chat(w, `/messages/${w.ownerSeq}`), a) },
+	{
+		resource: "chat",
+		action: "read",
+		via: "rest",
+		allowed: [...MEMBERS, "invitee"],
+		run: (w, a) => rest(chat(w), a),
+	},
+	{
+		resource: "messages",
+		action: "list",
+		via: "rest",
+		allowed: MEMBERS,
+		run: (w, a) => rest(chat(w, "/messages"), a),
+	},
+	{
+		resource: "message",
+		action: "read",
+		via: "rest",
+		allowed: MEMBERS,
+		run: (w, a) => rest(chat(w, `/messages/${w.ownerSeq}`), a),
+	},
 	{
 		resource: "message",
 		action: "send",
 		via: "rest",
 		allowed: MEMBERS,
-		run: (w, a) => rest(chat(w, "/messages"), a, { method: "POST", json: { client_id: crypto.randomUUID(), text: "hi" } }),
+		run: (w, a) =>
+			rest(chat(w, "/messages"), a, { method: "POST", json: { client_id: crypto.randomUUID(), text: "hi" } }),
 	},
 	{
 		resource: "message",
@@ -87,7 +112,13 @@ export const MATRIX: Row[] = [
 		allowed: MEMBERS,
 		run: (w, a) => rest(chat(w, `/messages/${w.memberSeq}`), a, { method: "DELETE" }),
 	},
-	{ resource: "chat", action: "rename", via: "rest", allowed: ["owner"], run: (w, a) => rest(chat(w), a, { method: "PATCH", json: { name: "Renamed" } }) },
+	{
+		resource: "chat",
+		action: "rename",
+		via: "rest",
+		allowed: ["owner"],
+		run: (w, a) => rest(chat(w), a, { method: "PATCH", json: { name: "Renamed" } }),
+	},
 	{
 		resource: "chat",
 		action: "invite",
@@ -110,32 +141,120 @@ export const MATRIX: Row[] = [
 		action: "change role",
 		via: "rest",
 		allowed: ["owner"],
-		run: (w, a) => rest(chat(w, `/members/${w.users.member.id}`), a, { method: "PATCH", json: { role: "admin" } }),
+		run: (w, a) =>
+			rest(chat(w, `/members/${w.users.member.id}`), a, { method: "PATCH", json: { role: "admin" } }),
 	},
-	{ resource: "receipts", action: "list", via: "rest", allowed: MEMBERS, run: (w, a) => rest(chat(w, "/receipts"), a) },
-	{ resource: "receipts", action: "mark read", via: "rest", allowed: MEMBERS, run: (w, a) => rest(chat(w, "/read"), a, { method: "POST", json: { seq: w.ownerSeq } }) },
-	{ resource: "typing", action: "signal", via: "rest", allowed: MEMBERS, run: (w, a) => rest(chat(w, "/typing"), a, { method: "POST" }) },
-	{ resource: "chat", action: "mute", via: "rest", allowed: [...MEMBERS, "invitee"], run: (w, a) => rest(chat(w, "/mute"), a, { method: "POST" }) },
+	{
+		resource: "receipts",
+		action: "list",
+		via: "rest",
+		allowed: MEMBERS,
+		run: (w, a) => rest(chat(w, "/receipts"), a),
+	},
+	{
+		resource: "receipts",
+		action: "mark read",
+		via: "rest",
+		allowed: MEMBERS,
+		run: (w, a) => rest(chat(w, "/read"), a, { method: "POST", json: { seq: w.ownerSeq } }),
+	},
+	{
+		resource: "typing",
+		action: "signal",
+		via: "rest",
+		allowed: MEMBERS,
+		run: (w, a) => rest(chat(w, "/typing"), a, { method: "POST" }),
+	},
+	{
+		resource: "chat",
+		action: "mute",
+		via: "rest",
+		allowed: [...MEMBERS, "invitee"],
+		run: (w, a) => rest(chat(w, "/mute"), a, { method: "POST" }),
+	},
 	// Accepting what you already hold is a no-op that answers 200; rejecting it is a 409.
-	{ resource: "invitation", action: "accept", via: "rest", allowed: [...MEMBERS, "invitee"], refusedWith: [403, 404, 409], run: (w, a) => rest(chat(w, "/accept"), a, { method: "POST" }) },
-	{ resource: "invitation", action: "reject", via: "rest", allowed: ["invitee"], refusedWith: [403, 404, 409], run: (w, a) => rest(chat(w, "/reject"), a, { method: "POST" }) },
+	{
+		resource: "invitation",
+		action: "accept",
+		via: "rest",
+		allowed: [...MEMBERS, "invitee"],
+		refusedWith: [403, 404, 409],
+		run: (w, a) => rest(chat(w, "/accept"), a, { method: "POST" }),
+	},
+	{
+		resource: "invitation",
+		action: "reject",
+		via: "rest",
+		allowed: ["invitee"],
+		refusedWith: [403, 404, 409],
+		run: (w, a) => rest(chat(w, "/reject"), a, { method: "POST" }),
+	},
 	// The owner may leave: ownership passes to the longest-standing member. An invitee leaving declines.
-	{ resource: "chat", action: "leave", via: "rest", allowed: ["owner", "member", "invitee"], run: (w, a) => rest(chat(w, "/leave"), a, { method: "POST" }) },
-	{ resource: "chat", action: "delete", via: "rest", allowed: ["owner"], run: (w, a) => rest(chat(w), a, { method: "DELETE" }) },
-	{ resource: "presence", action: "read the owner's", via: "rest", allowed: MEMBERS, run: (w, a) => rest(`/v1/presence/${w.users.owner.id}`, a) },
+	{
+		resource: "chat",
+		action: "leave",
+		via: "rest",
+		allowed: ["owner", "member", "invitee"],
+		run: (w, a) => rest(chat(w, "/leave"), a, { method: "POST" }),
+	},
+	{
+		resource: "chat",
+		action: "delete",
+		via: "rest",
+		allowed: ["owner"],
+		run: (w, a) => rest(chat(w), a, { method: "DELETE" }),
+	},
+	{
+		resource: "presence",
+		action: "read the owner's",
+		via: "rest",
+		allowed: MEMBERS,
+		run: (w, a) => rest(`/v1/presence/${w.users.owner.id}`, a),
+	},
 	// ── chats over the hub socket
-	{ resource: "chat", action: "info", via: "hub", allowed: [...MEMBERS, "invitee"], run: (w, a) => hub(a, { type: "chat.info", chat_id: w.chatId }) },
+	{
+		resource: "chat",
+		action: "info",
+		via: "hub",
+		allowed: [...MEMBERS, "invitee"],
+		run: (w, a) => hub(a, { type: "chat.info", chat_id: w.chatId }),
+	},
 	{
 		resource: "message",
 		action: "send",
 		via: "hub",
 		allowed: MEMBERS,
-		run: (w, a) => hub(a, { type: "message.send", chat_id: w.chatId, client_id: crypto.randomUUID(), text: "hi" }),
+		run: (w, a) =>
+			hub(a, { type: "message.send", chat_id: w.chatId, client_id: crypto.randomUUID(), text: "hi" }),
 	},
-	{ resource: "messages", action: "history", via: "hub", allowed: MEMBERS, run: (w, a) => hub(a, { type: "message.history", chat_id: w.chatId }) },
-	{ resource: "messages", action: "subscribe", via: "hub", allowed: MEMBERS, run: (w, a) => hub(a, { type: "chat.subscribe", chat_id: w.chatId, after_seq: 0 }) },
-	{ resource: "typing", action: "signal", via: "hub", allowed: MEMBERS, run: (w, a) => hub(a, { type: "chat.typing", chat_id: w.chatId }) },
-	{ resource: "chat", action: "rename", via: "hub", allowed: ["owner"], run: (w, a) => hub(a, { type: "chat.rename", chat_id: w.chatId, name: "Renamed" }) },
+	{
+		resource: "messages",
+		action: "history",
+		via: "hub",
+		allowed: MEMBERS,
+		run: (w, a) => hub(a, { type: "message.history", chat_id: w.chatId }),
+	},
+	{
+		resource: "messages",
+		action: "subscribe",
+		via: "hub",
+		allowed: MEMBERS,
+		run: (w, a) => hub(a, { type: "chat.subscribe", chat_id: w.chatId, after_seq: 0 }),
+	},
+	{
+		resource: "typing",
+		action: "signal",
+		via: "hub",
+		allowed: MEMBERS,
+		run: (w, a) => hub(a, { type: "chat.typing", chat_id: w.chatId }),
+	},
+	{
+		resource: "chat",
+		action: "rename",
+		via: "hub",
+		allowed: ["owner"],
+		run: (w, a) => hub(a, { type: "chat.rename", chat_id: w.chatId, name: "Renamed" }),
+	},
 	{
 		resource: "message",
 		action: "edit the owner's",
@@ -143,7 +262,13 @@ export const MATRIX: Row[] = [
 		allowed: ["owner"],
 		run: (w, a) => hub(a, { type: "message.edit", chat_id: w.chatId, seq: w.ownerSeq, text: "edited" }),
 	},
-	{ resource: "presence", action: "read the owner's", via: "hub", allowed: MEMBERS, run: (w, a) => hub(a, { type: "presence.get", user_id: w.users.owner.id }) },
+	{
+		resource: "presence",
+		action: "read the owner's",
+		via: "hub",
+		allowed: MEMBERS,
+		run: (w, a) => hub(a, { type: "presence.get", user_id: w.users.owner.id }),
+	},
 	// ── the chat-viewing socket
 	{
 		resource: "chat",
@@ -169,17 +294,32 @@ export const MATRIX: Row[] = [
 		[
 			["sip trunk", "read", (x: Record<string, string>) => `/v1/sip-trunks/${x.trunk}`, "GET"],
 			["sip trunk", "update", (x: Record<string, string>) => `/v1/sip-trunks/${x.trunk}`, "PATCH"],
-			["sip trunk", "test call", (x: Record<string, string>) => `/v1/sip-trunks/${x.trunk}/test-call`, "POST"],
+			[
+				"sip trunk",
+				"test call",
+				(x: Record<string, string>) => `/v1/sip-trunks/${x.trunk}/test-call`,
+				"POST",
+			],
 			["sip trunk", "delete", (x: Record<string, string>) => `/v1/sip-trunks/${x.trunk}`, "DELETE"],
 			["sound", "read", (x: Record<string, string>) => `/v1/sounds/${x.sound}`, "GET"],
 			["sound", "download", (x: Record<string, string>) => `/v1/sounds/${x.sound}/audio`, "GET"],
 			["sound", "delete", (x: Record<string, string>) => `/v1/sounds/${x.sound}`, "DELETE"],
 			["contact list", "read", (x: Record<string, string>) => `/v1/contact-lists/${x.list}`, "GET"],
-			["contact list", "contacts", (x: Record<string, string>) => `/v1/contact-lists/${x.list}/contacts`, "GET"],
+			[
+				"contact list",
+				"contacts",
+				(x: Record<string, string>) => `/v1/contact-lists/${x.list}/contacts`,
+				"GET",
+			],
 			["contact list", "delete", (x: Record<string, string>) => `/v1/contact-lists/${x.list}`, "DELETE"],
 			["campaign", "read", (x: Record<string, string>) => `/v1/campaigns/${x.campaign}`, "GET"],
 			["campaign", "calls", (x: Record<string, string>) => `/v1/campaigns/${x.campaign}/calls`, "GET"],
-			["campaign", "export csv", (x: Record<string, string>) => `/v1/campaigns/${x.campaign}/calls.csv`, "GET"],
+			[
+				"campaign",
+				"export csv",
+				(x: Record<string, string>) => `/v1/campaigns/${x.campaign}/calls.csv`,
+				"GET",
+			],
 			["campaign", "update", (x: Record<string, string>) => `/v1/campaigns/${x.campaign}`, "PATCH"],
 			["campaign", "delete", (x: Record<string, string>) => `/v1/campaigns/${x.campaign}`, "DELETE"],
 		] as const
@@ -195,17 +335,29 @@ export const MATRIX: Row[] = [
 			run: (_w, a, x) =>
 				rest(path(x), a, {
 					method,
-					json: method === "PATCH" ? { name: "Renamed" } : method === "POST" ? { to: "+14155550123", sound_id: x.sound } : undefined,
+					json:
+						method === "PATCH"
+							? { name: "Renamed" }
+							: method === "POST"
+								? { to: "+14155550123", sound_id: x.sound }
+								: undefined,
 				}),
 		}),
 	),
 	// ── administration
-	{ resource: "user (admin)", action: "read", via: "rest", allowed: ["operator", "admin"], run: (w, a) => rest(`/v1/admin/users/${w.users.member.id}`, a) },
+	{
+		resource: "user (admin)",
+		action: "read",
+		via: "rest",
+		allowed: ["operator", "admin"],
+		run: (w, a) => rest(`/v1/admin/users/${w.users.member.id}`, a),
+	},
 	{
 		resource: "user (admin)",
 		action: "change role",
 		via: "rest",
 		allowed: ["admin"],
-		run: (w, a) => rest(`/v1/admin/users/${w.users.member.id}/role`, a, { method: "PUT", json: { role: "operator" } }),
+		run: (w, a) =>
+			rest(`/v1/admin/users/${w.users.member.id}/role`, a, { method: "PUT", json: { role: "operator" } }),
 	},
 ];

@@ -95,33 +95,6 @@ afterAll(async () => {
 	await worker?.stop();
 });
 
-/** A real signed-in user (tokens must name a stored session): a phone code read from the dev outbox. */
-async function signIn(base: string): Promise<string> {
-	const phone = "+14155559876";
-	const asked = await fetch(`${base}/v1/auth/phone/code`, {
-		method: "POST",
-		headers: { "content-type": "application/json" },
-		body: JSON.stringify({ phone }),
-	});
-	expect(asked.ok).toBe(true);
-	const code = await waitFor(
-		async () => {
-			const res = await fetch(`${base}/v1/dev/outbox?to=${encodeURIComponent(phone)}`);
-			const { items } = (await res.json()) as { items: { body: string }[] };
-			return items.map((i) => /\b(\d{6})\b/.exec(i.body)?.[1]).find(Boolean);
-		},
-		15_000,
-		"the sign-in code",
-	);
-	const res = await fetch(`${base}/v1/auth/phone/verify`, {
-		method: "POST",
-		headers: { "content-type": "application/json" },
-		body: JSON.stringify({ phone, code, display_name: "Fleet" }),
-	});
-	expect([200, 201]).toContain(res.status);
-	return ((await res.json()) as { access_token: string }).access_token;
-}
-
 type Cdr = {
 	call_id: string;
 	number: string;
@@ -134,7 +107,7 @@ type Cdr = {
 describe("campaign over a dialer fleet (Worker + two dialers + sipp)", () => {
 	it("a dialer killed mid-campaign: its calls fail with the reason, retries complete on the other, one outcome per attempt", async () => {
 		const base = worker.url;
-		const token = await signIn(base);
+		const token = await worker.token();
 		const sippPort = (globalThis as { sippPort?: number }).sippPort;
 		const trunk = await call(base, token, "/v1/sip-trunks", {
 			method: "POST",

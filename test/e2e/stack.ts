@@ -5,12 +5,11 @@
  * bounded waits. Imports only Node and jose so `node` runs it directly.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SignJWT } from "jose";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -47,7 +46,8 @@ export type WorkerStack = {
 	/** CPU seconds used so far by wrangler and its workerd processes (its process group). */
 	cpuSeconds(only?: string): number;
 	secrets: { JWT_SECRET: string; DIALER_SECRET: string; SECRETS_KEY: string };
-	token(userId?: string): Promise<string>;
+	/** A bearer token of a freshly signed-in user (phone code through the dev outbox). */
+	token(): Promise<string>;
 	stop(): Promise<void>;
 	logs(): string;
 };
@@ -160,17 +160,32 @@ export async function startWorker(opts: {
 		await stop();
 		throw new Error(`${(err as Error).message}\n${output().slice(-4000)}`);
 	}
-	const kid = createHash("sha256").update(secrets.JWT_SECRET).digest("hex").slice(0, 16);
-	const token = async (userId = randomUUID()) =>
-		new SignJWT({ role: "user", sid: randomUUID() })
-			.setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid })
-			.setIssuer(url)
-			.setAudience("hatch")
-			.setSubject(userId)
-			.setJti(randomUUID())
-			.setIssuedAt()
-			.setExpirationTime("30m")
-			.sign(new TextEncoder().encode(secrets.JWT_SECRET));
+	// A real signed-in user (every token must name a stored session): a phone
+	// code read from the dev outbox, a fresh number each time.
+	const token = async () => {
+		const phone = `+1415555${String(Math.floor(Math.random() * 10_000)).padStart(4, "0")}`;
+		const post = (path: string, body: unknown) =>
+			fetch(`${url}${path}`, {
+				method: "POST",
+				headers: { "content-type": "application/json" },
+				body: JSON.stringify(body),
+			});
+		const asked = await post("/v1/auth/phone/code", { phone });
+		if (!asked.ok) throw new Error(`phone code: ${asked.status} ${await asked.text()}`);
+		const code = await waitFor(
+			async () => {
+				const res = await fetch(`${url}/v1/dev/outbox?to=${encodeURIComponent(phone)}`);
+				const { items } = (await res.json()) as { items: { body: string }[] };
+				return items.map((i) => /\b(\d{6})\b/.exec(i.body)?.[1]).find(Boolean);
+			},
+			15_000,
+			"the sign-in code",
+		);
+		const res = await post("/v1/auth/phone/verify", { phone, code, display_name: "E2E" });
+		if (res.status !== 200 && res.status !== 201)
+			throw new Error(`verify: ${res.status} ${await res.text()}`);
+		return ((await res.json()) as { access_token: string }).access_token;
+	};
 	const cpuSeconds = (only?: string) => {
 		let ticks = 0;
 		for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
