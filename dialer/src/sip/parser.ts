@@ -59,7 +59,9 @@ function parse(buf: Uint8Array, stream: boolean): ParseResult {
 		const line = lines[i];
 		if (line.length > MAX_LINE) return { ok: false, error: "header line too long" };
 		if ((line.startsWith(" ") || line.startsWith("\t")) && headers.length > 0) {
-			headers[headers.length - 1][1] += ` ${line.trim()}`; // obsolete line folding
+			// Obsolete line folding: the continuation joins with one space (none when the value was empty).
+			const last = headers[headers.length - 1];
+			last[1] = last[1] ? `${last[1]} ${line.trim()}` : line.trim();
 			continue;
 		}
 		const colon = line.indexOf(":");

@@ -53,6 +53,15 @@ describe("SIP parser", () => {
 		expect(again.message).toEqual(r.message);
 	});
 
+	it("unfolds a value that starts on the next line without a leading space (found by sip-fuzz)", () => {
+		const text = OK.replace("i: abc@h", "i:\r\n   abc@h\r\n\tmore");
+		const r = parseMessage(Buffer.from(text));
+		if (!r.ok) throw new Error(r.error);
+		expect(header(r.message, "call-id")).toBe("abc@h more");
+		const again = parseMessage(serialize(r.message));
+		expect(again.ok && header(again.message, "call-id")).toBe("abc@h more");
+	});
+
 	it("parses a request and respects Content-Length on streams", () => {
 		const req =
 			"BYE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: q\r\nCSeq: 5 BYE\r\nContent-Length: 0\r\n\r\n";
