@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { emailUser } from "../../sdk/test/accounts.ts";
 import { startWorker, type WorkerStack } from "../../test/e2e/stack.ts";
 import { type CoturnServer, startCoturn } from "../../test-node/turn/coturn-server.ts";
