@@ -5,14 +5,22 @@
  * 3 never answers, 4 fails). One campaign of four numbers with a retry on
  * busy; the CDRs, counts and signed webhooks must come out right.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import dgram from "node:dgram";
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, freePort, ROOT, startWorker, toneWav, type WorkerStack, waitFor } from "./stack.ts";
+import {
+	call,
+	freePort,
+	ROOT,
+	type SippGateway,
+	startSippGateway,
+	startWorker,
+	toneWav,
+	type WorkerStack,
+	waitFor,
+} from "./stack.ts";
 
-const SCENARIO = new URL("./sipp/uas-by-number.xml", import.meta.url).pathname;
 const NUMBERS = {
 	answers: "+14155550101",
 	busy: "+14155550102",
@@ -22,13 +30,11 @@ const NUMBERS = {
 
 let worker: WorkerStack;
 let dialer: ChildProcess;
-let sipp: ChildProcess;
-let rtp: dgram.Socket;
+let sipp: SippGateway;
 let hookServer: http.Server;
 const hooks: { type: string; body: string; signature: string }[] = [];
 let hookUrl = "";
 let dialerOut = "";
-let sippOut = "";
 
 function spawnLogged(
 	cmd: string,
@@ -43,35 +49,7 @@ function spawnLogged(
 }
 
 beforeAll(async () => {
-	const v = spawnSync("sipp", ["-v"], { encoding: "utf8" });
-	if (v.error || !/SIPp v\d/.test(`${v.stdout}${v.stderr}`))
-		throw new Error("sipp (Debian package sip-tester) is required for this test");
-	rtp = dgram.createSocket("udp4");
-	await new Promise<void>((r) => rtp.bind(0, "127.0.0.1", () => r()));
-	const sippPort = await freePort();
-	sipp = spawnLogged(
-		"sipp",
-		[
-			"-sf",
-			SCENARIO,
-			"-i",
-			"127.0.0.1",
-			"-p",
-			String(sippPort),
-			"-t",
-			"u1",
-			"-set",
-			"rtpport",
-			String(rtp.address().port),
-			"-nostdin",
-			"-timeout",
-			"170s",
-		],
-		process.env,
-		(s) => {
-			sippOut = (sippOut + s).slice(-20_000);
-		},
-	);
+	sipp = await startSippGateway(170);
 	hookServer = http.createServer(async (req, res) => {
 		let body = "";
 		for await (const c of req) body += c;
@@ -108,13 +86,11 @@ beforeAll(async () => {
 		20_000,
 		"the dialer",
 	);
-	(globalThis as { sippPort?: number }).sippPort = sippPort;
 }, 150_000);
 
 afterAll(async () => {
 	dialer?.kill("SIGTERM");
-	sipp?.kill("SIGTERM");
-	rtp?.close();
+	sipp?.stop();
 	hookServer?.close();
 	await worker?.stop();
 });
@@ -123,7 +99,7 @@ describe("campaign end to end (Worker + dialer + sipp)", () => {
 	it("answers, busy with a retry, no answer and failure all come out right", async () => {
 		const token = await worker.token();
 		const base = worker.url;
-		const sippPort = (globalThis as { sippPort?: number }).sippPort;
+		const sippPort = sipp.port;
 		const trunk = await call(base, token, "/v1/sip-trunks", {
 			method: "POST",
 			json: {
@@ -188,7 +164,7 @@ describe("campaign end to end (Worker + dialer + sipp)", () => {
 				.filter((l) => !l.includes("GET /v1/campaigns/"))
 				.join("\n");
 			throw new Error(
-				`${err.message}\n--- status ${JSON.stringify(last.body)}\n--- calls ${JSON.stringify(calls.body)}\n--- dialer\n${dialerOut.slice(-3000)}\n--- sipp\n${sippOut.slice(-2000)}\n--- worker\n${wlog.slice(-5000)}`,
+				`${err.message}\n--- status ${JSON.stringify(last.body)}\n--- calls ${JSON.stringify(calls.body)}\n--- dialer\n${dialerOut.slice(-3000)}\n--- sipp\n${sipp.output().slice(-2000)}\n--- worker\n${wlog.slice(-5000)}`,
 			);
 		});
 		expect(final.counts).toMatchObject({

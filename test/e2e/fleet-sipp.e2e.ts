@@ -5,51 +5,28 @@
  * surviving dialer, and every contact reaches exactly one terminal outcome per
  * attempt, answered once. Ports: the helper's range 8900-8909 / UDP 25900-25909.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import dgram from "node:dgram";
+import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, freePort, ROOT, startWorker, toneWav, type WorkerStack, waitFor } from "./stack.ts";
+import {
+	call,
+	ROOT,
+	type SippGateway,
+	startSippGateway,
+	startWorker,
+	toneWav,
+	type WorkerStack,
+	waitFor,
+} from "./stack.ts";
 
-const SCENARIO = new URL("./sipp/uas-by-number.xml", import.meta.url).pathname;
 // Last digit 1: sipp answers and the call lasts as long as the sound.
 const NUMBERS = Array.from({ length: 6 }, (_, i) => `+14155550${i}01`);
 
 let worker: WorkerStack;
 const dialers: { name: string; url: string; proc: ChildProcess; out: string }[] = [];
-let sipp: ChildProcess;
-let rtp: dgram.Socket;
-let sippOut = "";
+let sipp: SippGateway;
 
 beforeAll(async () => {
-	const v = spawnSync("sipp", ["-v"], { encoding: "utf8" });
-	if (v.error || !/SIPp v\d/.test(`${v.stdout}${v.stderr}`))
-		throw new Error("sipp (Debian package sip-tester) is required for this test");
-	rtp = dgram.createSocket("udp4");
-	await new Promise<void>((r) => rtp.bind(0, "127.0.0.1", () => r()));
-	const sippPort = await freePort();
-	sipp = spawn(
-		"sipp",
-		[
-			"-sf",
-			SCENARIO,
-			"-i",
-			"127.0.0.1",
-			"-p",
-			String(sippPort),
-			"-t",
-			"u1",
-			"-set",
-			"rtpport",
-			String(rtp.address().port),
-			"-nostdin",
-			"-timeout",
-			"290s",
-		],
-		{ cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-	);
-	sipp.stdout?.on("data", (d) => {
-		sippOut = (sippOut + String(d)).slice(-10_000);
-	});
+	sipp = await startSippGateway(290);
 	const urls = ["http://127.0.0.1:8902", "http://127.0.0.1:8903"];
 	worker = await startWorker({
 		dialerUrl: urls[0] as string,
@@ -85,13 +62,11 @@ beforeAll(async () => {
 			`dialer ${url}`,
 		);
 	}
-	(globalThis as { sippPort?: number }).sippPort = sippPort;
 }, 240_000);
 
 afterAll(async () => {
 	for (const d of dialers) d.proc.kill("SIGTERM");
-	sipp?.kill("SIGTERM");
-	rtp?.close();
+	sipp?.stop();
 	await worker?.stop();
 });
 
@@ -108,7 +83,7 @@ describe("campaign over a dialer fleet (Worker + two dialers + sipp)", () => {
 	it("a dialer killed mid-campaign: its calls fail with the reason, retries complete on the other, one outcome per attempt", async () => {
 		const base = worker.url;
 		const token = await worker.token();
-		const sippPort = (globalThis as { sippPort?: number }).sippPort;
+		const sippPort = sipp.port;
 		const trunk = await call(base, token, "/v1/sip-trunks", {
 			method: "POST",
 			json: {
@@ -175,7 +150,7 @@ describe("campaign over a dialer fleet (Worker + two dialers + sipp)", () => {
 			"the campaign to complete",
 		).catch(async (err) => {
 			throw new Error(
-				`${err.message}\n--- calls ${JSON.stringify(await cdrsNow())}\n--- dialer 0\n${dialers[0]?.out.slice(-2000)}\n--- sipp\n${sippOut.slice(-1500)}\n--- worker\n${worker.logs().slice(-4000)}`,
+				`${err.message}\n--- calls ${JSON.stringify(await cdrsNow())}\n--- dialer 0\n${dialers[0]?.out.slice(-2000)}\n--- sipp\n${sipp.output().slice(-1500)}\n--- worker\n${worker.logs().slice(-4000)}`,
 			);
 		});
 

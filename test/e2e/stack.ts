@@ -4,8 +4,9 @@
  * containers), access tokens minted with the same secret, free ports, and
  * bounded waits. Imports only Node and jose so `node` runs it directly.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import dgram from "node:dgram";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -258,4 +259,41 @@ export async function call<T = Record<string, unknown>>(
 		// CSV and the like
 	}
 	return { status: res.status, body: body as T };
+}
+
+/** sipp playing the carrier: test/e2e/sipp/uas-by-number.xml, which answers by the number's last digit. */
+export type SippGateway = { port: number; output: () => string; stop: () => void };
+
+/**
+ * Starts sipp as the gateway on a free UDP port of 127.0.0.1, its RTP sent to
+ * a local sink, for `timeoutS` seconds at most. Fails when sipp (Debian's
+ * sip-tester) is missing. `output()` is the tail of what sipp printed.
+ *
+ * @example const sipp = await startSippGateway(170); trunk.port = sipp.port;
+ */
+export async function startSippGateway(timeoutS: number): Promise<SippGateway> {
+	const v = spawnSync("sipp", ["-v"], { encoding: "utf8" });
+	if (v.error || !/SIPp v\d/.test(`${v.stdout}${v.stderr}`))
+		throw new Error("sipp (Debian package sip-tester) is required for this test");
+	const rtp = dgram.createSocket("udp4");
+	await new Promise<void>((r) => rtp.bind(0, "127.0.0.1", () => r()));
+	const port = await freePort();
+	const scenario = new URL("./sipp/uas-by-number.xml", import.meta.url).pathname;
+	const args = ["-sf", scenario, "-i", "127.0.0.1", "-p", String(port), "-t", "u1"];
+	args.push("-set", "rtpport", String(rtp.address().port), "-nostdin", "-timeout", `${timeoutS}s`);
+	const proc = spawn("sipp", args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+	let out = "";
+	const sink = (d: unknown) => {
+		out = (out + String(d)).slice(-20_000);
+	};
+	proc.stdout?.on("data", sink);
+	proc.stderr?.on("data", sink);
+	return {
+		port,
+		output: () => out,
+		stop: () => {
+			proc.kill("SIGTERM");
+			rtp.close();
+		},
+	};
 }
