@@ -14,6 +14,22 @@ export async function mintTicket(user: TestUser): Promise<string> {
 }
 
 /**
+ * Calls `handle` with every frame `ws` receives, decoded (text as JSON,
+ * binary as msgpack), in arrival order: binary frames arrive as Blobs here,
+ * so a promise chain keeps them in order. Shared by the native and seed test clients.
+ */
+export function onDecodedFrames(ws: WebSocket, handle: (value: unknown) => void): void {
+	let chain = Promise.resolve();
+	ws.addEventListener("message", (ev) => {
+		const data = ev.data as string | ArrayBuffer | Blob;
+		chain = chain.then(async () => {
+			const bytes = typeof data === "string" ? null : data instanceof Blob ? await data.arrayBuffer() : data;
+			handle(bytes ? decode(new Uint8Array(bytes)) : JSON.parse(data as string));
+		});
+	});
+}
+
+/**
  * A real WebSocket client against the Worker inside workerd, speaking json
  * or msgpack, with request/response matching and an event log.
  *
@@ -29,16 +45,7 @@ export class WsClient {
 		readonly ws: WebSocket,
 		readonly transport: "json" | "msgpack",
 	) {
-		// Binary frames arrive as Blobs here; a promise chain keeps frames in arrival order.
-		let chain = Promise.resolve();
-		ws.addEventListener("message", (ev) => {
-			const data = ev.data as string | ArrayBuffer | Blob;
-			chain = chain.then(async () => {
-				const bytes =
-					typeof data === "string" ? null : data instanceof Blob ? await data.arrayBuffer() : data;
-				this.receive((bytes ? decode(new Uint8Array(bytes)) : JSON.parse(data as string)) as Frame);
-			});
-		});
+		onDecodedFrames(ws, (value) => this.receive(value as Frame));
 		ws.addEventListener("close", (ev) => {
 			this.closed = { code: ev.code, reason: ev.reason };
 		});

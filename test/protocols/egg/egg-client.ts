@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
-import { decode, encode } from "@msgpack/msgpack";
+import { encode } from "@msgpack/msgpack";
+import { onDecodedFrames } from "../../helpers/ws-client";
 
 export type EggFrame = { msg_type: number; [k: string]: unknown };
 
@@ -25,19 +26,13 @@ export class EggClient {
 		readonly ws: WebSocket,
 		readonly transport: "json" | "msgpack",
 	) {
-		let chain = Promise.resolve();
-		ws.addEventListener("message", (ev) => {
-			const data = ev.data as string | ArrayBuffer | Blob;
-			chain = chain.then(async () => {
-				const bytes =
-					typeof data === "string" ? null : data instanceof Blob ? await data.arrayBuffer() : data;
-				const frame = (bytes ? decode(new Uint8Array(bytes)) : JSON.parse(data as string)) as EggFrame;
-				this.frames.push(frame);
-				this.waiters = this.waiters.filter((w) => {
-					if (!w.pred(frame)) return true;
-					w.resolve(frame);
-					return false;
-				});
+		onDecodedFrames(ws, (value) => {
+			const frame = value as EggFrame;
+			this.frames.push(frame);
+			this.waiters = this.waiters.filter((w) => {
+				if (!w.pred(frame)) return true;
+				w.resolve(frame);
+				return false;
 			});
 		});
 	}
