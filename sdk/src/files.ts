@@ -1,15 +1,7 @@
+import type { FileInfo } from "@hatch/contract/files";
 import type { Api } from "./api.ts";
 
-/** A stored file as the API describes it (`POST /v1/files`, `GET /v1/files/{id}/metadata`). */
-export type FileInfo = {
-	id: string;
-	name: string;
-	size: number;
-	content_type: string;
-	checksum: string;
-	owner_id: string;
-	created_at: string;
-};
+export type { FileInfo };
 
 type Upload = { id: string; part_size: number; part_count: number; parts: { part_number: number }[] };
 

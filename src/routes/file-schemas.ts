@@ -14,17 +14,7 @@ export const FileId = z
 	.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "not a file id")
 	.openapi({ param: { name: "id", in: "path" }, example: "019a4c2e-7b1d-7f00-8a11-2b3c4d5e6f70" });
 
-export const FileInfo = z
-	.object({
-		id: z.string(),
-		name: z.string(),
-		size: z.number().int(),
-		content_type: z.string().openapi({ description: "Sniffed from the file's first bytes" }),
-		checksum: z.string().openapi({ description: "SHA-256 of the content, lowercase hex" }),
-		owner_id: z.string(),
-		created_at: z.string(),
-	})
-	.openapi("File");
+export { FileInfo } from "@hatch/contract/files";
 
 export const UploadState = z
 	.object({

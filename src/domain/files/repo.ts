@@ -1,3 +1,4 @@
+import type { FileInfo } from "@hatch/contract/files";
 import { and, eq, sql } from "drizzle-orm";
 import { type FileRow, files } from "../../db/schema";
 import type { FilesDb as Db } from "./db";
@@ -51,16 +52,7 @@ export async function findOwnFile(
 	return row;
 }
 
-/** The public shape of a file. */
-export type FileInfo = {
-	id: string;
-	name: string;
-	size: number;
-	content_type: string;
-	checksum: string;
-	owner_id: string;
-	created_at: string;
-};
+export type { FileInfo };
 
 /** @example c.json(fileInfo(row), 201) */
 export function fileInfo(row: FileRow): FileInfo {
