@@ -35,11 +35,7 @@ function chatSection(r: Result): string {
 	const c = r.chat;
 	const d = c.during_run;
 	const a = c.after_catch_up;
-	return `
-
-\`npm run chaos -- --messages ${r.args.messages} --minutes ${r.args.minutes} --seed ${r.seed}\` on \`wrangler dev\` (local workerd, D1, Durable Objects), ${r.machine.cpus} shared CPUs, node ${r.machine.node}; 1-min load average ${r.machine.loadavg_start} at start, ${r.machine.loadavg_end} at end. Total ${n(r.duration_s)} s.
-
-## Messages under chaos
+	return `## Messages under chaos
 
 ${n(c.chats)} group chats (10 members each, ${n(c.users)} users), ${n(c.clients)} sockets: ${n(c.viewer_clients)} chat-viewing, ${n(c.hub_clients)} hub (each subscribed to up to 3 of its user's chats), json and msgpack alternating. Messages are sent with a \`client_id\` over the sender's socket (\`message.send\`) or over REST, and retried with the same \`client_id\` until confirmed. Meanwhile the driver drops a random socket about twice a second, evicts a ChatRoom or UserHub about every 2 s (dev-only \`POST /v1/dev/evict\`, \`ctx.abort()\`), and kills \`wrangler dev\` with workerd (SIGKILL) and restarts it on the same \`--persist-to\` state ${n(r.args.restarts)} times. Clients reconnect and resume with \`chat.subscribe {after_seq}\`; on a gap in \`seq\` they subscribe again from their last seq (3 tries, 3 s apart), then open a new socket.
 
