@@ -4,6 +4,10 @@ import type { HatchSocket } from "./socket.ts";
 type Offer = Extract<CallEvent, { type: "call.offer" }>;
 type Bye = Extract<CallEvent, { type: "call.bye" }>;
 
+/** Incoming calls whose trickled caller candidates are kept until answered, and candidates kept per call. */
+const MAX_RINGING = 8;
+const MAX_HELD_CANDIDATES = 64;
+
 /** One call's peer connection and its signalling. `ended` settles with the bye (who ended it and why). */
 export type ActiveCall = {
 	callId: string;
@@ -31,6 +35,13 @@ export type IncomingCall = {
  */
 export class Calls {
 	private readonly live = new Map<string, { pc: RTCPeerConnection; end: (b: Bye) => void }>();
+	/**
+	 * Caller candidates for calls still ringing here. The caller keeps gathering
+	 * after its offer went out (its relay candidate comes last), and the server
+	 * forwards those as call.ice while this device rings: without them the
+	 * answer knows only the offer's candidates, and a relay-only path never forms.
+	 */
+	private readonly ringing = new Map<string, IceCandidate[]>();
 
 	private readonly Peer: typeof RTCPeerConnection;
 	private readonly rtc: RTCConfiguration;
@@ -46,15 +57,26 @@ export class Calls {
 			"call.answer",
 			(e) => void this.live.get(e.call_id)?.pc.setRemoteDescription({ type: "answer", sdp: e.sdp }),
 		);
-		hub.on(
-			"call.ice",
-			(e) =>
-				void this.live
-					.get(e.call_id)
-					?.pc.addIceCandidate(e.candidate)
-					.catch(() => {}),
-		);
-		hub.on("call.bye", (e) => this.finish(e));
+		hub.on("call.offer", (e) => {
+			// Bounded: a device rung many times without answering or hearing a bye keeps only the newest calls.
+			if (this.ringing.size >= MAX_RINGING) this.ringing.delete(this.ringing.keys().next().value ?? "");
+			this.ringing.set(e.call_id, []);
+		});
+		hub.on("call.ice", (e) => {
+			const held = this.ringing.get(e.call_id);
+			if (held) {
+				if (held.length < MAX_HELD_CANDIDATES) held.push(e.candidate);
+				return;
+			}
+			void this.live
+				.get(e.call_id)
+				?.pc.addIceCandidate(e.candidate)
+				.catch(() => {});
+		});
+		hub.on("call.bye", (e) => {
+			this.ringing.delete(e.call_id);
+			this.finish(e);
+		});
 	}
 
 	/** A TURN lease for this socket (renewed by asking again). */
@@ -97,6 +119,7 @@ export class Calls {
 				caller: offer.caller,
 				answer: (stream) => this.answer(offer, stream),
 				reject: async (code = 486, reason = "Busy Here") => {
+					this.ringing.delete(offer.call_id);
 					await this.hub.request({ type: "call.bye", call_id: offer.call_id, code, reason });
 				},
 			});
@@ -107,13 +130,16 @@ export class Calls {
 		const iceServers = offer.turn_server?.ice_servers ?? (await this.turn()).ice_servers;
 		const pc = new this.Peer({ ...this.rtc, iceServers });
 		for (const t of stream.getTracks()) pc.addTrack(t, stream);
+		// From here on the caller's candidates go to the peer connection; those that came while ringing follow the offer's.
+		const held = this.ringing.get(offer.call_id) ?? [];
+		this.ringing.delete(offer.call_id);
 		const call = this.track(offer.call_id, pc);
 		pc.onicecandidate = (ev) =>
 			void this.hub
 				.request({ type: "call.ice", call_id: offer.call_id, candidate: toCandidate(ev.candidate) })
 				.catch(() => {});
 		await pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
-		for (const c of offer.candidates) await pc.addIceCandidate(c).catch(() => {});
+		for (const c of [...offer.candidates, ...held]) await pc.addIceCandidate(c).catch(() => {});
 		const answer = await pc.createAnswer();
 		await pc.setLocalDescription(answer);
 		await this.hub.request({ type: "call.answer", call_id: offer.call_id, sdp: answer.sdp ?? "" });

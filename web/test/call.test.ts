@@ -1,11 +1,18 @@
 /**
  * A WebRTC audio call between two browsers (fake media devices), placed
- * from the web app's Call button, with a local coturn and TURN credentials
- * from the API: both peers allocate a relay on it, both peer connections'
- * RTP stats show audio bytes flowing each way, then Ann hangs up.
- * Not yet: forcing the media through the relay (iceTransportPolicy
- * "relay", the web app's `hatch.iceTransportPolicy` switch) did not connect
- * relay-to-relay on loopback here.
+ * from the web app's Call button, through a local coturn with TURN
+ * credentials from the API: both browsers use the web app's
+ * `hatch.iceTransportPolicy` = "relay" switch, so each allocates a relay on
+ * coturn with its own lease, the only path is relay to relay, and both peer
+ * connections' RTP stats show audio bytes flowing each way over their relay
+ * candidate; then Ann hangs up.
+ *
+ * Why relay only: with the default policy, ICE on one machine picks the host
+ * pair, and Chromium stops gathering (GATHER_ONCE) as soon as a pair
+ * connects. The callee starts gathering last and already knows the caller's
+ * candidates, so its host pair can connect before its allocator reaches the
+ * relay step: then it never sends an Allocate at all, and "a relay candidate
+ * was gathered" is a race rather than a fact about the app.
  */
 import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -23,11 +30,9 @@ const contexts: BrowserContext[] = [];
 beforeAll(async () => {
 	buildWeb();
 	const secret = randomBytes(24).toString("hex");
-	coturn = await startCoturn(secret, { listen: 8884 });
+	coturn = await startCoturn(secret);
 	worker = await startWorker({
 		dialerUrl: "http://127.0.0.1:9",
-		port: 8885,
-		inspectorPort: 8886,
 		vars: {
 			TURN_PROVIDER: "coturn",
 			TURN_SECRET: secret,
@@ -45,18 +50,35 @@ afterAll(async () => {
 	await coturn?.stop();
 });
 
-/** A browser with every RTCPeerConnection kept on window, for the stats. */
+type Logged = RTCPeerConnection & { log: string[] };
+
+/**
+ * A browser whose calls go through TURN only, with every RTCPeerConnection
+ * kept on window for the stats, each with a log of its ICE events for the
+ * failure message.
+ */
 async function page(): Promise<Page> {
 	const c = await browser.newContext({ viewport: { width: 1000, height: 700 } });
 	contexts.push(c);
 	await c.addInitScript(() => {
+		localStorage.setItem("hatch.iceTransportPolicy", "relay");
 		const Original = window.RTCPeerConnection;
-		const all: RTCPeerConnection[] = [];
-		(window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = all;
+		const all: Logged[] = [];
+		(window as unknown as { __pcs: Logged[] }).__pcs = all;
 		window.RTCPeerConnection = class extends Original {
+			log: string[] = [];
 			constructor(config?: RTCConfiguration) {
 				super(config);
 				all.push(this);
+				const t0 = performance.now();
+				const note = (what: string) => this.log.push(`${Math.round(performance.now() - t0)}ms ${what}`);
+				note(`policy ${config?.iceTransportPolicy ?? "all"}`);
+				this.addEventListener("icecandidate", (e) => note(`candidate ${e.candidate?.candidate ?? "end"}`));
+				this.addEventListener("icecandidateerror", (e) =>
+					note(`candidate error ${e.url} ${e.errorCode} ${e.errorText}`),
+				);
+				this.addEventListener("icegatheringstatechange", () => note(`gathering ${this.iceGatheringState}`));
+				this.addEventListener("iceconnectionstatechange", () => note(`ice ${this.iceConnectionState}`));
 			}
 		} as typeof RTCPeerConnection;
 	});
@@ -97,7 +119,10 @@ async function until(p: Page, ok: (f: Flow) => boolean, what: string): Promise<F
 	for (;;) {
 		const f = await flow(p);
 		if (ok(f)) return f;
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(f)}`);
+		if (Date.now() > end) {
+			const log = await p.evaluate(() => (window as unknown as { __pcs: Logged[] }).__pcs.at(-1)?.log ?? []);
+			throw new Error(`timed out waiting for ${what}: ${JSON.stringify(f)}\n${log.join("\n")}`);
+		}
 		await p.waitForTimeout(250);
 	}
 }
@@ -122,11 +147,14 @@ describe("calls in the web app", () => {
 		await b.getByRole("button", { name: "Answer" }).click();
 		await a.getByTestId("call-phase").filter({ hasText: "In call with" }).waitFor({ timeout: 30_000 });
 
-		// Both sides allocated a relay on coturn with the API's credentials, and audio flows both ways.
-		// (ICE picks the cheapest working pair: on one machine that is the host pair, not the relay.)
-		const flowing = (f: Flow) => f.sent > 2000 && f.received > 2000;
-		// A relay candidate may be gathered after audio already flows on the host pair: wait for it too.
-		const relayed = (f: Flow) => flowing(f) && f.local.some((c) => c.startsWith("relay:127.0.0.1:"));
+		// Both sides allocated a relay on coturn with the API's credentials, gathered nothing else,
+		// and audio flows both ways on a pair whose local end is that relay.
+		const relayed = (f: Flow) =>
+			f.sent > 2000 &&
+			f.received > 2000 &&
+			f.relay &&
+			f.local.length > 0 &&
+			f.local.every((c) => c.startsWith("relay:127.0.0.1:"));
 		await until(a, relayed, "Ann's audio both ways and her relay on coturn");
 		await until(b, relayed, "Bob's audio both ways and his relay on coturn");
 		await shot(a, "call");
