@@ -1,3 +1,4 @@
+import { CLOSE_CODES } from "@hatch/contract/close-codes";
 import { decodedId, decodeFrame, type Transport } from "@hatch/contract/codec";
 import type { ErrorFrame, ServerFrame } from "@hatch/contract/frames";
 import { LIMITS } from "@hatch/contract/limits";
@@ -119,13 +120,31 @@ export async function viewerMessage(
 	ws: WebSocket,
 	raw: string | ArrayBuffer,
 ) {
+	let answer: ((e: Omit<ErrorFrame, "type">) => void) | null = null;
+	let id: string | number | null = null;
 	try {
 		const v = room.viewers.get(ws);
-		if (!v) return;
+		// Without a record (the socket's attachment is not one this room can read, e.g. one written before a
+		// deploy) the transport is the frame's own kind: the json subprotocol sends text, msgpack binary.
+		const transport = v?.transport ?? (typeof raw === "string" ? "json" : "msgpack");
 		const error = (e: Omit<ErrorFrame, "type">) =>
-			room.viewers.send(ws, { type: "error", ...e } satisfies ErrorFrame, v.transport);
+			room.viewers.send(ws, { type: "error", ...e } satisfies ErrorFrame, transport);
+		answer = error;
 		// Decoded before the rate check, so even a refused request is answered with its own id.
-		const decoded = decodeFrame(raw, v.transport, room.chatId());
+		const decoded = decodeFrame(raw, transport, room.chatId());
+		id = decodedId(decoded);
+		if (!v) {
+			// The room does not know this socket, so it sends it no events: answer, and close it so the client
+			// reconnects with a fresh ticket and resumes by seq.
+			error({
+				id,
+				code: 409,
+				reason: "NOT_VIEWING",
+				message: "This socket no longer views the chat: open a new one (GET /v1/chats/{id}/ws)",
+			});
+			ws.close(CLOSE_CODES.REOPEN, "Reconnect to view the chat");
+			return;
+		}
 		const limited = room.guard.rateLimit(ws);
 		if (limited) {
 			error({
@@ -168,6 +187,8 @@ export async function viewerMessage(
 		}
 	} catch (err) {
 		room.log.error("ChatRoom.webSocketMessage failed", { err: String(err) });
+		// Every request is answered, a failure of the room included.
+		if (id !== null) answer?.({ id, code: 500, reason: "INTERNAL", message: "Internal error" });
 	}
 }
 

@@ -128,6 +128,28 @@ describe("GET /v1/chats/{id}/ws: the chat-viewing socket", () => {
 		for (const ws of [a, b]) ws.close();
 	});
 
+	it("a socket the room has no record of still gets an answer with its id, then a close that says reconnect", async () => {
+		const [alice, bob] = [await createTestUser(), await createTestUser()];
+		const chatId = await activeGroup(alice, [bob]);
+		const room = roomOf(env, chatId);
+		for (const transport of ["json", "msgpack"] as const) {
+			const a = await WsClient.connectChat(alice, chatId, { transport });
+			// An attachment the room cannot read as a viewer (one written before socketId existed), read back on wake.
+			await runInDurableObject(room, (_, state) => {
+				for (const ws of state.getWebSockets()) ws.serializeAttachment({ userId: alice.id, lastSeq: 0 });
+			});
+			await evictDurableObject(room);
+			const reply = await a.call({ type: "message.send", client_id: `lost-${transport}`, text: "hi" });
+			expect(reply).toMatchObject({ type: "error", code: 409, reason: "NOT_VIEWING" });
+			for (let i = 0; i < 100 && !a.closed; i++) await sleep(20);
+			expect(a.closed?.code).toBe(1012);
+			// Nothing was stored, and a new socket views the chat again.
+			const b = await WsClient.connectChat(alice, chatId, { transport });
+			expect(await b.request({ type: "chat.subscribe", after_seq: 0 })).toMatchObject({ last_seq: 0 });
+			b.close();
+		}
+	});
+
 	it("every device hears every event: while one device views the chat, another gets it through the hub", async () => {
 		const [alice, bob] = [await createTestUser(), await createTestUser()];
 		const chatId = await activeGroup(alice, [bob]);

@@ -14,4 +14,9 @@ export const CLOSE_CODES = {
 	SESSION_REVOKED: 4401,
 	/** No longer an active member of the chat (left, removed, chat deleted). */
 	NOT_A_MEMBER: 4403,
+	/**
+	 * The server can no longer serve this socket (RFC 6455 1012, service
+	 * restart): reconnect with a fresh ticket and resume by seq.
+	 */
+	REOPEN: 1012,
 } as const;
