@@ -52,36 +52,37 @@ export function CampaignForm(props: {
 			<Pick name="sound_id" label="Sound to play" items={props.sounds} />
 			<Pick name="list_id" label="Contact list" items={props.lists} />
 			<label>
-				Concurrent calls <input name="max_concurrent" type="number" min={1} max={500} value="10" />
+				Concurrent calls <input name="max_concurrent" type="number" min={1} max={500} defaultValue="10" />
 			</label>
 			<label>
 				Calls per second{" "}
-				<input name="calls_per_second" type="number" min={0.01} max={200} step="any" value="1" />
+				<input name="calls_per_second" type="number" min={0.01} max={200} step="any" defaultValue="1" />
 			</label>
 			<label>
-				Ring timeout (seconds) <input name="ring_timeout_s" type="number" min={5} max={120} value="30" />
+				Ring timeout (seconds){" "}
+				<input name="ring_timeout_s" type="number" min={5} max={120} defaultValue="30" />
 			</label>
 			<fieldset>
 				<legend>Calling window</legend>
 				<label class="row">
-					<input type="checkbox" name="window" value="on" /> Only call inside this window
+					<input type="checkbox" name="window" defaultValue="on" /> Only call inside this window
 				</label>
 				<label>
-					Time zone <input name="time_zone" value={zone} />
+					Time zone <input name="time_zone" defaultValue={zone} />
 				</label>
 				<fieldset class="row">
 					<legend>Days</legend>
 					{DAYS.map((d, i) => (
 						<label key={d} class="row">
-							<input type="checkbox" name="day" value={String(i + 1)} checked={i < 5} /> {d}
+							<input type="checkbox" name="day" value={String(i + 1)} defaultChecked={i < 5} /> {d}
 						</label>
 					))}
 				</fieldset>
 				<label>
-					From <input name="start" type="time" value="09:00" />
+					From <input name="start" type="time" defaultValue="09:00" />
 				</label>
 				<label>
-					Until <input name="end" type="time" value="20:00" />
+					Until <input name="end" type="time" defaultValue="20:00" />
 				</label>
 			</fieldset>
 			<button type="submit">Create campaign</button>
