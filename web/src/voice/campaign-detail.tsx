@@ -166,7 +166,7 @@ export function CampaignDetail({ id, name }: { id: string; name: string }) {
 					Export CSV
 				</button>
 			</form>
-			<div class="scroll-x">
+			<div class="scroll-x" role="region" aria-label="Calls table" tabIndex={0}>
 				<table data-testid="campaign-calls">
 					<caption>Calls</caption>
 					<thead>

@@ -71,7 +71,7 @@ export function Trunks({
 					Gateway host <input name="host" required placeholder="sip.example.com" />
 				</label>
 				<label>
-					Port <input name="port" type="number" min={1} max={65535} placeholder="5060" />
+					Gateway port <input name="port" type="number" min={1} max={65535} placeholder="5060" />
 				</label>
 				<label>
 					Transport
