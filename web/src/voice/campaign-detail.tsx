@@ -32,7 +32,7 @@ const LABEL: Record<CampaignAction, string> = {
  * live from `campaign.progress` (the table is re-read, at most once a
  * second, when the counts move), and the records filtered or exported as CSV.
  */
-export function CampaignDetail({ id, name }: { id: string; name: string }) {
+export function CampaignDetail({ id, name, onStatus }: { id: string; name: string; onStatus: () => void }) {
 	const [status, setStatus] = useState("");
 	const [counts, setCounts] = useState<Record<string, number>>({});
 	const [calls, setCalls] = useState<CallRecord[]>([]);
@@ -66,7 +66,10 @@ export function CampaignDetail({ id, name }: { id: string; name: string }) {
 		};
 		const stop = hatch.campaigns
 			.watch(id, (p) => {
-				setStatus(p.status);
+				setStatus((old) => {
+					if (old && old !== p.status) onStatus();
+					return p.status;
+				});
 				setCounts(p.counts);
 				refresh();
 			})

@@ -19,7 +19,7 @@ export default function Voice() {
 	const campaigns = useItems<Campaign>("/v1/campaigns");
 	const [open, setOpen] = useState<Campaign | null>(null);
 	return (
-		<div class="voice stack">
+		<div class="voice">
 			<Trunks {...trunks} sounds={sounds.items} />
 			<Sounds {...sounds} />
 			<Lists {...lists} />
@@ -47,6 +47,7 @@ export default function Voice() {
 			{open && (
 				<CampaignDetail
 					key={open.id}
+					onStatus={() => void campaigns.reload()}
 					id={open.id}
 					name={open.name || campaigns.items.find((c) => c.id === open.id)?.name || ""}
 				/>
