@@ -12,9 +12,11 @@ import { Settings } from "./settings.tsx";
 const CallHistory = lazy(() => import("./call-history.tsx"));
 const Voice = lazy(() => import("./voice/voice.tsx"));
 const Support = lazy(() => import("./support/support.tsx"));
+const E2eChats = lazy(() => import("./e2e/e2e.tsx"));
 
 const TABS = [
 	["chats", "Chats"],
+	["e2e", "Encrypted"],
 	["calls", "Calls"],
 	["voice", "Voice campaigns"],
 	["support", "Support"],
@@ -23,8 +25,8 @@ type Tab = (typeof TABS)[number][0];
 
 /**
  * The signed-in shell: the call bar on top, then one view at a time:
- * chats (list and chat side by side, stacked on a phone), call history,
- * voice campaigns, support.
+ * chats (list and chat side by side, stacked on a phone), end-to-end
+ * encrypted chats, call history, voice campaigns, support.
  */
 export function App() {
 	const [signedIn, setSignedIn] = useState(Boolean(hatch.auth.session));
@@ -111,6 +113,7 @@ export function App() {
 			{tab !== "chats" && (
 				<main>
 					<Suspense fallback={<p class="card">Loading…</p>}>
+						{tab === "e2e" && <E2eChats me={me} />}
 						{tab === "calls" && <CallHistory />}
 						{tab === "voice" && <Voice />}
 						{tab === "support" && <Support me={me} />}
