@@ -5,6 +5,7 @@ import { CallPanel } from "./calls.tsx";
 import { ChatList } from "./chat-list.tsx";
 import { ChatScreen } from "./chat-view.tsx";
 import { applyProfile, errorText, hatch, type Me } from "./hatch.ts";
+import { Invitation } from "./invitation.tsx";
 import { Login } from "./login.tsx";
 import { Settings } from "./settings.tsx";
 
@@ -35,6 +36,8 @@ export function App() {
 	const [settings, setSettings] = useState(false);
 	const [error, setError] = useState("");
 	const [tab, setTab] = useState<Tab>("chats");
+	// Bumped when an invitation is answered or a chat left, so the list is read again.
+	const [listVersion, setListVersion] = useState(0);
 
 	useEffect(() => {
 		if (!signedIn) return applyProfile(null);
@@ -101,10 +104,27 @@ export function App() {
 			{tab === "chats" && (
 				<div class="layout">
 					<nav aria-label="Chats">
-						<ChatList openId={open?.id ?? null} onOpen={setOpen} />
+						<ChatList key={listVersion} openId={open?.id ?? null} onOpen={setOpen} />
 					</nav>
-					{open ? (
-						<ChatScreen key={open.id} chat={open} me={me} />
+					{open?.status === "invited" ? (
+						<Invitation
+							key={open.id}
+							chat={open}
+							onDone={(c) => {
+								setOpen(c);
+								setListVersion((v) => v + 1);
+							}}
+						/>
+					) : open ? (
+						<ChatScreen
+							key={open.id}
+							chat={open}
+							me={me}
+							onLeft={() => {
+								setOpen(null);
+								setListVersion((v) => v + 1);
+							}}
+						/>
 					) : (
 						<main class="card muted">Pick a chat, or start one with a user id or username.</main>
 					)}
