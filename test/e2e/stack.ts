@@ -44,6 +44,8 @@ export async function waitFor<T>(
 
 export type WorkerStack = {
 	url: string;
+	/** The local state directory (--persist-to), e.g. for `npm run admin:create -- --persist-to`. */
+	persist: string;
 	/** CPU seconds used so far by wrangler and its workerd processes (its process group). */
 	cpuSeconds(only?: string): number;
 	secrets: { JWT_SECRET: string; DIALER_SECRET: string; SECRETS_KEY: string };
@@ -204,6 +206,7 @@ export async function startWorker(opts: {
 	};
 	return {
 		url,
+		persist,
 		secrets,
 		token,
 		cpuSeconds,

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { CallButton } from "./calls.tsx";
 import { Composer } from "./composer.tsx";
 import { errorText, hatch, type Me } from "./hatch.ts";
+import { Members } from "./members.tsx";
 import { MessageItem } from "./message-item.tsx";
 
 type Page = { items: Message[]; page_token: string | null };
@@ -13,13 +14,14 @@ type Page = { items: Message[]; page_token: string | null };
  * own socket (resumed after the newest message held), older pages on
  * demand, typing, receipts and read marks.
  */
-export function ChatScreen({ chat, me }: { chat: ChatView; me: Me }) {
+export function ChatScreen({ chat, me, onLeft }: { chat: ChatView; me: Me; onLeft?: () => void }) {
 	const [messages, setMessages] = useState<Message[]>([]);
 	const [older, setOlder] = useState<string | null>(null);
 	const [receipts, setReceipts] = useState<Receipt[]>([]);
 	const [typing, setTyping] = useState<string | null>(null);
 	const [error, setError] = useState("");
 	const [live, setLive] = useState(false);
+	const [showMembers, setShowMembers] = useState(false);
 	const socket = useRef<HatchSocket | null>(null);
 	const list = useRef<HTMLUListElement>(null);
 	const title = chat.peer?.display_name ?? chat.name ?? "Chat";
@@ -93,7 +95,18 @@ export function ChatScreen({ chat, me }: { chat: ChatView; me: Me }) {
 			<header class="top">
 				<h2 style="margin:0 auto 0 0;font-size:1.1rem">{title}</h2>
 				{chat.peer && <CallButton peer={chat.peer} />}
+				{chat.kind === "group" && (
+					<button
+						type="button"
+						class="plain"
+						aria-expanded={showMembers}
+						onClick={() => setShowMembers(!showMembers)}
+					>
+						Members
+					</button>
+				)}
 			</header>
+			{showMembers && <Members chatId={chat.id} me={me} onLeft={() => onLeft?.()} />}
 			{error && (
 				<p role="alert" class="error">
 					{error}

@@ -93,6 +93,59 @@ describe("web app", () => {
 		expect(texts).toEqual(["Hello Bob, from the browser", "Hi Ann", "dot.png"]);
 	});
 
+	it("a group: invitations accepted and declined, members listed and removed", async () => {
+		const ann = await emailUser(worker.url);
+		const bob = await emailUser(worker.url);
+		const cy = await emailUser(worker.url);
+		const [a, b, c] = await Promise.all([1, 2, 3].map(async () => (await context()).newPage()));
+		if (!a || !b || !c) throw new Error("pages");
+		await signIn(a, worker.url, ann.email, ann.password);
+		await signIn(b, worker.url, bob.email, bob.password);
+		await signIn(c, worker.url, cy.email, cy.password);
+
+		// Ann makes a group with Bob invited, then invites Cy from the members panel.
+		await a.getByLabel("User id or username").fill(bob.id);
+		await a.getByLabel(/^Group name/).fill("Book club");
+		await a.getByRole("button", { name: "Start chat" }).click();
+		await a.getByRole("button", { name: "Members" }).click();
+		const members = a.getByTestId("members");
+		await members.getByText(/invited/).waitFor();
+		await a.getByLabel("Invite (user id or username)").fill(cy.id);
+		await a.getByRole("button", { name: "Invite", exact: true }).click();
+		await expect.poll(() => members.getByText("invited").count(), { timeout: 10_000 }).toBe(2);
+
+		// Bob accepts and writes; Cy declines.
+		const invite = (p: typeof a) => p.getByTestId("chat-list").getByRole("button", { name: /Book club/ });
+		await invite(b).waitFor({ timeout: 15_000 });
+		await invite(b).click();
+		await b.getByTestId("invitation").getByText("invited you").waitFor();
+		await shot(b, "invitation");
+		await b.getByRole("button", { name: "Accept" }).click();
+		await b.getByLabel("Message", { exact: true }).fill("Count me in");
+		await b.getByRole("button", { name: "Send" }).click();
+		await invite(c).waitFor({ timeout: 15_000 });
+		await invite(c).click();
+		await c.getByRole("button", { name: "Decline" }).click();
+		await expect.poll(() => invite(c).count(), { timeout: 10_000 }).toBe(0);
+
+		// Ann's members panel: Bob is a member, Cy gone; Ann removes Bob.
+		await a.getByRole("button", { name: "Members" }).click();
+		await a.getByRole("button", { name: "Members" }).click();
+		await expect
+			.poll(
+				async () =>
+					(await members.locator("li").allTextContents()).map((t) => t.replace(/Remove.*$/, "").trim()),
+				{
+					timeout: 10_000,
+				},
+			)
+			.toEqual(expect.arrayContaining([expect.stringMatching(/member$/)]));
+		expect(await members.locator("li").count()).toBe(2);
+		await shot(a, "members");
+		await a.getByRole("button", { name: /^Remove / }).click();
+		await expect.poll(() => members.locator("li").count(), { timeout: 10_000 }).toBe(1);
+	});
+
 	it("/docs renders with the network blocked, and Execute on GET /v1/me answers 200", async () => {
 		const user = await emailUser(worker.url);
 		const ctx = await context();

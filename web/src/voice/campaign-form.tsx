@@ -1,0 +1,115 @@
+import { useState } from "preact/hooks";
+import { errorText, hatch } from "../hatch.ts";
+import type { ContactList } from "./lists.tsx";
+import type { Sound, Trunk } from "./trunks.tsx";
+import { Alert, fields } from "./use-items.tsx";
+
+const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/** A new campaign: what to play to whom through which trunk, how fast, and when calls may be placed. */
+export function CampaignForm(props: {
+	trunks: Trunk[];
+	sounds: Sound[];
+	lists: ContactList[];
+	onCreated: (id: string) => void;
+}) {
+	const [error, setError] = useState("");
+	const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+	return (
+		<form
+			class="card grid-form"
+			aria-labelledby="new-campaign-h"
+			onSubmit={async (ev) => {
+				ev.preventDefault();
+				const form = ev.currentTarget as HTMLFormElement;
+				const f = fields(form);
+				const days = new FormData(form).getAll("day").map(Number);
+				setError("");
+				try {
+					const body: Record<string, unknown> = {
+						name: f.name,
+						trunk_id: f.trunk_id,
+						sound_id: f.sound_id,
+						list_id: f.list_id,
+						max_concurrent: Number(f.max_concurrent || 10),
+						calls_per_second: Number(f.calls_per_second || 1),
+						ring_timeout_s: Number(f.ring_timeout_s || 30),
+					};
+					if (f.window === "on") body.window = { time_zone: f.time_zone, days, start: f.start, end: f.end };
+					const c = await hatch.api.json<{ id: string }>("POST", "/v1/campaigns", { body });
+					form.reset();
+					props.onCreated(c.id);
+				} catch (e) {
+					setError(errorText(e));
+				}
+			}}
+		>
+			<h2 id="new-campaign-h">New campaign</h2>
+			<label>
+				Campaign name <input name="name" required />
+			</label>
+			<Pick name="trunk_id" label="Trunk" items={props.trunks} />
+			<Pick name="sound_id" label="Sound to play" items={props.sounds} />
+			<Pick name="list_id" label="Contact list" items={props.lists} />
+			<label>
+				Concurrent calls <input name="max_concurrent" type="number" min={1} max={500} defaultValue="10" />
+			</label>
+			<label>
+				Calls per second{" "}
+				<input name="calls_per_second" type="number" min={0.01} max={200} step="any" defaultValue="1" />
+			</label>
+			<label>
+				Ring timeout (seconds){" "}
+				<input name="ring_timeout_s" type="number" min={5} max={120} defaultValue="30" />
+			</label>
+			<fieldset>
+				<legend>Calling window</legend>
+				<label class="row">
+					<input type="checkbox" name="window" defaultValue="on" /> Only call inside this window
+				</label>
+				<label>
+					Time zone <input name="time_zone" defaultValue={zone} />
+				</label>
+				<fieldset class="row">
+					<legend>Days</legend>
+					{DAYS.map((d, i) => (
+						<label key={d} class="row">
+							<input type="checkbox" name="day" value={String(i + 1)} defaultChecked={i < 5} /> {d}
+						</label>
+					))}
+				</fieldset>
+				<label>
+					From <input name="start" type="time" defaultValue="09:00" />
+				</label>
+				<label>
+					Until <input name="end" type="time" defaultValue="20:00" />
+				</label>
+			</fieldset>
+			<button type="submit">Create campaign</button>
+			<Alert text={error} />
+		</form>
+	);
+}
+
+function Pick({
+	name,
+	label,
+	items,
+}: {
+	name: string;
+	label: string;
+	items: { id: string; name: string }[];
+}) {
+	return (
+		<label>
+			{label}
+			<select name={name} required>
+				{items.map((i) => (
+					<option key={i.id} value={i.id}>
+						{i.name}
+					</option>
+				))}
+			</select>
+		</label>
+	);
+}
