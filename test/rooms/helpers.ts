@@ -21,7 +21,11 @@ export async function call(user: TestUser, path: string, init: { method?: string
 	return { status: res.status, code, body: body as Record<string, unknown> };
 }
 
-export async function makeRoom(user: TestUser, name: string, extra: { parent_id?: string; members?: string[] } = {}) {
+export async function makeRoom(
+	user: TestUser,
+	name: string,
+	extra: { parent_id?: string; members?: string[] } = {},
+) {
 	const r = await call(user, "/v1/rooms", { method: "POST", json: { name, ...extra } });
 	if (r.status !== 201) throw new Error(`room: ${r.status} ${JSON.stringify(r.body)}`);
 	return r.body as unknown as Room;
@@ -31,6 +35,7 @@ export async function makeRoom(user: TestUser, name: string, extra: { parent_id?
 export async function treeOf(owner: TestUser, roomId: string) {
 	const tree = await call(owner, `/v1/rooms/${roomId}/tree`);
 	const infos = [];
-	for (const n of (tree.body.rooms as { id: string }[]) ?? []) infos.push((await call(owner, `/v1/rooms/${n.id}`)).body);
+	for (const n of (tree.body.rooms as { id: string }[]) ?? [])
+		infos.push((await call(owner, `/v1/rooms/${n.id}`)).body);
 	return JSON.stringify({ tree: tree.body, infos });
 }

@@ -20,7 +20,10 @@ describe("rooms: happy path", () => {
 
 		const list = await call(member, "/v1/rooms");
 		expect(list.status).toBe(200);
-		expect(list.body).toEqual({ items: [expect.objectContaining({ id: root.id, role: "member" })], page_token: null });
+		expect(list.body).toEqual({
+			items: [expect.objectContaining({ id: root.id, role: "member" })],
+			page_token: null,
+		});
 
 		const sub = await makeRoom(owner, "Sales", { parent_id: root.id });
 		expect(sub).toMatchObject({ parent_id: root.id, root_id: root.id });
@@ -41,18 +44,28 @@ describe("rooms: happy path", () => {
 
 		// The member reads the subroom by inheritance: enters its chat and sends there.
 		const entered = await call(member, `/v1/rooms/${sub.id}/enter`, { method: "POST" });
-		expect(entered.body).toMatchObject({ room_id: sub.id, joined: true, chat: { id: sub.chat_id, status: "active" } });
-		expect((await call(member, `/v1/rooms/${sub.id}/enter`, { method: "POST" })).body).toMatchObject({ joined: false });
+		expect(entered.body).toMatchObject({
+			room_id: sub.id,
+			joined: true,
+			chat: { id: sub.chat_id, status: "active" },
+		});
+		expect((await call(member, `/v1/rooms/${sub.id}/enter`, { method: "POST" })).body).toMatchObject({
+			joined: false,
+		});
 		const sent = await call(member, `/v1/rooms/${sub.id}/messages`, {
 			method: "POST",
 			json: { client_id: "c1", text: "hello room" },
 		});
 		expect(sent.status).toBe(201);
-		expect(sent.body).toMatchObject({ room_id: sub.id, chat_id: sub.chat_id, message: { seq: 1, text: "hello room" } });
+		expect(sent.body).toMatchObject({
+			room_id: sub.id,
+			chat_id: sub.chat_id,
+			message: { seq: 1, text: "hello room" },
+		});
 		const history = await call(owner, `/v1/chats/${sub.chat_id}/messages?after_seq=0`);
-		expect((history.body.items as { text: string; sender_id: string }[]).map((m) => [m.sender_id, m.text])).toEqual([
-			[member.id, "hello room"],
-		]);
+		expect(
+			(history.body.items as { text: string; sender_id: string }[]).map((m) => [m.sender_id, m.text]),
+		).toEqual([[member.id, "hello room"]]);
 
 		const del = await call(owner, `/v1/rooms/${root.id}`, { method: "DELETE" });
 		expect(del.body).toEqual({ room_id: root.id, deleted: [root.id, sub.id] });
@@ -97,12 +110,14 @@ describe("rooms: authorisation", () => {
 		}
 		// The stranger's own room cannot be hung under a room they cannot see, nor take one of them.
 		const own = await makeRoom(stranger, "Own");
-		expect((await call(stranger, `/v1/rooms/${root.id}/subrooms`, { method: "POST", json: { room_id: own.id } })).code).toBe(
-			"ROOM_NOT_FOUND",
-		);
-		expect((await call(stranger, `/v1/rooms/${own.id}/subrooms`, { method: "POST", json: { room_id: sub.id } })).code).toBe(
-			"ROOM_NOT_FOUND",
-		);
+		expect(
+			(await call(stranger, `/v1/rooms/${root.id}/subrooms`, { method: "POST", json: { room_id: own.id } }))
+				.code,
+		).toBe("ROOM_NOT_FOUND");
+		expect(
+			(await call(stranger, `/v1/rooms/${own.id}/subrooms`, { method: "POST", json: { room_id: sub.id } }))
+				.code,
+		).toBe("ROOM_NOT_FOUND");
 		expect(await treeOf(owner, root.id)).toBe(before);
 		expect((await call(stranger, `/v1/chats/${sub.chat_id}`)).status).toBe(404);
 	});
@@ -128,12 +143,15 @@ describe("rooms: authorisation", () => {
 		}
 		expect(await treeOf(owner, root.id)).toBe(before);
 		// The root's owner manages the leaf without being its direct member.
-		expect((await call(owner, `/v1/rooms/${leaf.id}`, { method: "PATCH", json: { name: "Leaf 2" } })).status).toBe(200);
+		expect(
+			(await call(owner, `/v1/rooms/${leaf.id}`, { method: "PATCH", json: { name: "Leaf 2" } })).status,
+		).toBe(200);
 		// A room someone owns below manages only that subtree.
 		const own = await makeRoom(subOwner, "SubOwned");
-		expect((await call(subOwner, `/v1/rooms/${root.id}/subrooms`, { method: "POST", json: { room_id: own.id } })).code).toBe(
-			"FORBIDDEN",
-		);
+		expect(
+			(await call(subOwner, `/v1/rooms/${root.id}/subrooms`, { method: "POST", json: { room_id: own.id } }))
+				.code,
+		).toBe("FORBIDDEN");
 	});
 
 	it("removing a user takes them out of the room and the chats below they can no longer read", async () => {
@@ -144,21 +162,34 @@ describe("rooms: authorisation", () => {
 		await call(member, `/v1/rooms/${sub.id}/enter`, { method: "POST" });
 		await call(member, `/v1/rooms/${root.id}/enter`, { method: "POST" });
 		expect((await call(member, `/v1/chats/${sub.chat_id}`)).status).toBe(200);
-		expect((await call(owner, `/v1/rooms/${root.id}/members/${owner.id}`, { method: "DELETE" })).code).toBe("ROOM_OWNER");
-		expect((await call(owner, `/v1/rooms/${sub.id}/members/${member.id}`, { method: "DELETE" })).code).toBe("NOT_A_MEMBER");
+		expect((await call(owner, `/v1/rooms/${root.id}/members/${owner.id}`, { method: "DELETE" })).code).toBe(
+			"ROOM_OWNER",
+		);
+		expect((await call(owner, `/v1/rooms/${sub.id}/members/${member.id}`, { method: "DELETE" })).code).toBe(
+			"NOT_A_MEMBER",
+		);
 		const r = await call(owner, `/v1/rooms/${root.id}/members/${member.id}`, { method: "DELETE" });
 		expect(r.body).toEqual({ room_id: root.id, user_id: member.id, removed: true });
 		expect((await call(member, `/v1/rooms/${sub.id}`)).code).toBe("ROOM_NOT_FOUND");
 		expect((await call(member, `/v1/chats/${sub.chat_id}`)).status).toBe(404);
 		expect((await call(member, `/v1/chats/${root.chat_id}`)).status).toBe(404);
-		expect((await call(owner, `/v1/rooms/${sub.id}/messages`, { method: "POST", json: { client_id: "a", text: "x" } })).status).toBe(201);
+		expect(
+			(
+				await call(owner, `/v1/rooms/${sub.id}/messages`, {
+					method: "POST",
+					json: { client_id: "a", text: "x" },
+				})
+			).status,
+		).toBe(201);
 	});
 
 	it("a member may leave by removing themselves", async () => {
 		const owner = await createTestUser();
 		const member = await createTestUser();
 		const root = await makeRoom(owner, "Root", { members: [member.id] });
-		expect((await call(member, `/v1/rooms/${root.id}/members/${member.id}`, { method: "DELETE" })).status).toBe(200);
+		expect(
+			(await call(member, `/v1/rooms/${root.id}/members/${member.id}`, { method: "DELETE" })).status,
+		).toBe(200);
 		expect((await call(member, `/v1/rooms/${root.id}`)).code).toBe("ROOM_NOT_FOUND");
 	});
 });
@@ -175,33 +206,44 @@ describe("rooms: the tree's shape", () => {
 			[b.id, a.id],
 			[a.id, a.id],
 		]) {
-			const r = await call(owner, `/v1/rooms/${parent}/subrooms`, { method: "POST", json: { room_id: child } });
+			const r = await call(owner, `/v1/rooms/${parent}/subrooms`, {
+				method: "POST",
+				json: { room_id: child },
+			});
 			expect([r.status, r.code]).toEqual([409, "ROOM_CYCLE"]);
 		}
 		expect(await treeOf(owner, a.id)).toBe(before);
 		// Another tree moves under C: its rooms now belong to A's tree.
 		const x = await makeRoom(owner, "X");
 		const y = await makeRoom(owner, "Y", { parent_id: x.id });
-		const moved = await call(owner, `/v1/rooms/${c.id}/subrooms`, { method: "POST", json: { room_id: x.id } });
+		const moved = await call(owner, `/v1/rooms/${c.id}/subrooms`, {
+			method: "POST",
+			json: { room_id: x.id },
+		});
 		expect(moved.body).toMatchObject({ subrooms: [{ id: x.id }] });
 		expect((await call(owner, `/v1/rooms/${y.id}`)).body).toMatchObject({ root_id: a.id });
 		expect(((await call(owner, `/v1/rooms/${a.id}/tree`)).body.rooms as unknown[]).length).toBe(5);
 		// Now X is inside A: putting A under Y would close a loop.
-		expect((await call(owner, `/v1/rooms/${y.id}/subrooms`, { method: "POST", json: { room_id: a.id } })).code).toBe(
-			"ROOM_CYCLE",
-		);
+		expect(
+			(await call(owner, `/v1/rooms/${y.id}/subrooms`, { method: "POST", json: { room_id: a.id } })).code,
+		).toBe("ROOM_CYCLE");
 	});
 
 	it(`rooms nest at most ${ROOM_LIMITS.DEPTH_MAX} deep`, async () => {
 		const owner = await createTestUser();
 		let parent = (await makeRoom(owner, "L1")).id;
-		for (let i = 2; i <= ROOM_LIMITS.DEPTH_MAX; i++) parent = (await makeRoom(owner, `L${i}`, { parent_id: parent })).id;
-		const r = await call(owner, "/v1/rooms", { method: "POST", json: { name: "Too deep", parent_id: parent } });
+		for (let i = 2; i <= ROOM_LIMITS.DEPTH_MAX; i++)
+			parent = (await makeRoom(owner, `L${i}`, { parent_id: parent })).id;
+		const r = await call(owner, "/v1/rooms", {
+			method: "POST",
+			json: { name: "Too deep", parent_id: parent },
+		});
 		expect([r.status, r.code]).toEqual([409, "ROOM_TOO_DEEP"]);
 		const other = await makeRoom(owner, "Other");
-		expect((await call(owner, `/v1/rooms/${parent}/subrooms`, { method: "POST", json: { room_id: other.id } })).code).toBe(
-			"ROOM_TOO_DEEP",
-		);
+		expect(
+			(await call(owner, `/v1/rooms/${parent}/subrooms`, { method: "POST", json: { room_id: other.id } }))
+				.code,
+		).toBe("ROOM_TOO_DEEP");
 		expect((await call(owner, `/v1/rooms/${other.id}`)).body).toMatchObject({ parent_id: null });
 	});
 });
@@ -231,14 +273,24 @@ describe("rooms: bad input stores nothing", () => {
 			expect(r.code).toMatch(/^[A-Z][A-Z0-9_]+$/);
 		}
 		expect(await treeOf(owner, root.id)).toBe(before);
-		expect((await call(owner, "/v1/rooms")).body).toEqual({ items: [expect.objectContaining({ id: root.id })], page_token: null });
-		expect(((await call(owner, `/v1/chats/${root.chat_id}/messages?after_seq=0`)).body.items as unknown[]).length).toBe(0);
+		expect((await call(owner, "/v1/rooms")).body).toEqual({
+			items: [expect.objectContaining({ id: root.id })],
+			page_token: null,
+		});
+		expect(
+			((await call(owner, `/v1/chats/${root.chat_id}/messages?after_seq=0`)).body.items as unknown[]).length,
+		).toBe(0);
 	});
 
 	it("the OpenAPI document lists the rooms routes", async () => {
 		const u = await createTestUser();
 		const doc = (await call(u, "/openapi.json")).body as { paths: Record<string, unknown> };
-		for (const p of ["/v1/rooms", "/v1/rooms/{roomId}", "/v1/rooms/{roomId}/tree", "/v1/rooms/{roomId}/subrooms"])
+		for (const p of [
+			"/v1/rooms",
+			"/v1/rooms/{roomId}",
+			"/v1/rooms/{roomId}/tree",
+			"/v1/rooms/{roomId}/subrooms",
+		])
 			expect(doc.paths[p], p).toBeDefined();
 	});
 });

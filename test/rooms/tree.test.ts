@@ -23,7 +23,10 @@ const tree: RoomNode[] = [
 	{ id: "d", parentId: "a" },
 ];
 const chain = (n: number, prefix = "r"): RoomNode[] =>
-	Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, parentId: i === 0 ? null : `${prefix}${i - 1}` }));
+	Array.from({ length: n }, (_, i) => ({
+		id: `${prefix}${i}`,
+		parentId: i === 0 ? null : `${prefix}${i - 1}`,
+	}));
 
 describe("room tree", () => {
 	it("ancestors, subtree, depth, height", () => {

@@ -73,8 +73,10 @@ export async function handleEggRoomFrame(b: EggBridge, f: EggRoomFrame): Promise
 			});
 		case 25:
 			return b.ask({ type: "room.enter", room_id: f.room_id }, (r) => {
-				// Followed from now on, so the room's messages arrive as s2c_message (not awaited: same hub chain).
-				void b.subscribe((r as { chat: { id: string } }).chat.id);
+				// Followed from the chat's seq at entry (a message sent meanwhile is replayed), so the room's
+				// messages arrive as s2c_message. Not awaited: its reply comes on the same hub chain.
+				const { chat } = r as { chat: { id: string; last_seq: number } };
+				void b.subscribe(chat.id, chat.last_seq);
 			});
 		case 26:
 			return b.ask(
