@@ -30,6 +30,7 @@ import { meRoutes } from "./routes/me";
 import { meSessionRoutes } from "./routes/me-sessions";
 import { messageRoutes } from "./routes/messages";
 import { oauthRoutes } from "./routes/oauth";
+import { roomRoutes } from "./routes/rooms";
 import { sipTrunkRoutes } from "./routes/sip-trunks";
 import { soundRoutes } from "./routes/sounds";
 import { staticRoutes } from "./routes/static";
@@ -55,6 +56,7 @@ export function buildApp() {
 	app.route("/", wsRoutes);
 	app.route("/", chatRoutes);
 	app.route("/", messageRoutes);
+	app.route("/", roomRoutes);
 	app.route("/", e2eRoutes);
 	app.route("/", phoenixRestRoutes);
 	app.route("/", phoenixSocketRoutes);

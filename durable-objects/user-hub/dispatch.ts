@@ -28,6 +28,7 @@ import { assertPushToken } from "../../src/domain/push/subscription";
 import { ApiError } from "../../src/errors";
 import type { HubContext, SocketIdentity } from "./context";
 import { presenceOf } from "./presence";
+import { dispatchRoom } from "./room-dispatch";
 
 /**
  * The socket's request handlers: one exhaustive switch over the validated
@@ -123,6 +124,18 @@ export async function dispatch(
 			});
 		case "device.unregister":
 			return { device_id: f.device_id, removed: await hub.unregisterDevice(f.device_id) };
+		case "room.create":
+		case "room.list":
+		case "room.info":
+		case "room.tree":
+		case "room.rename":
+		case "room.delete":
+		case "room.add_user":
+		case "room.remove_user":
+		case "room.add_subroom":
+		case "room.enter":
+		case "room.send":
+			return dispatchRoom(deps, me, f);
 		default: {
 			const unreachable: never = f;
 			throw new ApiError("UNKNOWN_TYPE", `Unhandled frame ${(unreachable as { type: string }).type}`, {

@@ -10,6 +10,7 @@ export * from "./tables/dev-outbox";
 export * from "./tables/e2e";
 export * from "./tables/email-tokens";
 export * from "./tables/files";
+export * from "./tables/rooms";
 export * from "./tables/sessions";
 export * from "./tables/sms-codes";
 export * from "./tables/users";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { CampaignProgressEvent } from "./campaign-events.ts";
 import { LIMITS } from "./limits.ts";
 import { ShortName } from "./names.ts";
+import { ROOM_LIMITS, RoomId, RoomName } from "./rooms.ts";
 
 /**
  * The native WebSocket protocol, declared once. Every frame is `{type, ...}`.
@@ -96,6 +97,25 @@ export const ClientFrame = z.discriminatedUnion("type", [
 		device_id: z.string().min(1).max(128),
 	}),
 	req("device.unregister", { device_id: z.string().min(1).max(128) }),
+	// ── rooms (README "Rooms"): the same operations as /v1/rooms, with the same results.
+	req("room.create", {
+		name: RoomName,
+		parent_id: RoomId.optional(),
+		members: z.array(UserRef).max(ROOM_LIMITS.CREATE_MEMBERS_MAX).default([]),
+	}),
+	req("room.list", {
+		page_token: z.string().max(200).optional(),
+		page_size: z.number().int().min(1).max(200).optional(),
+	}),
+	req("room.info", { room_id: RoomId }),
+	req("room.tree", { room_id: RoomId }),
+	req("room.rename", { room_id: RoomId, name: RoomName }),
+	req("room.delete", { room_id: RoomId }),
+	req("room.add_user", { room_id: RoomId, user: UserRef }),
+	req("room.remove_user", { room_id: RoomId, user_id: UserRef }),
+	req("room.add_subroom", { room_id: RoomId, subroom_id: RoomId }),
+	req("room.enter", { room_id: RoomId }),
+	req("room.send", { room_id: RoomId, ...SendMessageInput.shape }),
 	// ── call.* frames: NOT declared here. decodeClientFrame() hands any frame whose
 	// type starts with "call." to durable-objects/user-hub-calls.ts (issue 7), which
 	// validates it against src/protocol/call-frames.ts. Keep this spot stable.

@@ -7,6 +7,7 @@ import { ApiError } from "../../errors";
 import type { EggBridge } from "./bridge";
 import { eggMessage, turnServer } from "./chat-events";
 import { userInfo } from "./people";
+import { handleEggRoomFrame } from "./room-requests";
 import { type EggC2S, eggError, S2C } from "./ws-frames";
 
 /**
@@ -139,6 +140,17 @@ async function dispatch(b: EggBridge, f: EggC2S): Promise<void> {
 				{ type: "device.register", push_token: f.push_token, device_type: f.type, device_id: f.device_id },
 				none,
 			);
+		case 19:
+		case 20:
+		case 21:
+		case 22:
+		case 23:
+		case 24:
+		case 25:
+		case 26:
+		case 27:
+		case 28:
+			return handleEggRoomFrame(b, f);
 		case 34: {
 			const callee = await b.people.byMsisdn(f.msisdn).catch(() => null);
 			if (!callee) return b.toClient({ msg_type: S2C.call_bye, code: 404 });

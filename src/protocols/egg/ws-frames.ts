@@ -4,13 +4,15 @@ import { Msisdn } from "./msisdn";
 /**
  * The Egg seed's "ws\chat protocol v1", declared once: client → server
  * frames `{msg_type, ...fields}` by their numbers and field names as the
- * seed's tables print them. Rooms (19–28) are declared with the fields
- * README "Egg rooms" documents.
+ * seed's tables print them. Rooms (19–28), which the seed leaves as
+ * %TODO, are declared with the fields README "Egg rooms" documents.
  */
 const ChatId = z.string().min(1).max(64);
 const MsgId = z.number().int().nonnegative();
 const Text = z.string().trim().min(1).max(4000);
 const Sdp = z.string().min(1).max(32_768);
+const RoomId = z.string().min(1).max(64);
+const RoomName = z.string().trim().min(1).max(100);
 const m = <N extends number, S extends z.ZodRawShape>(n: N, shape: S) =>
 	z.object({ msg_type: z.literal(n), ...shape });
 
@@ -41,6 +43,16 @@ export const EggC2S = z.discriminatedUnion("msg_type", [
 		is_male: z.boolean().optional(),
 	}),
 	m(18, { fname: z.string().trim().max(64).default(""), lname: z.string().trim().max(64).default("") }),
+	m(19, { room_id: RoomId, name: RoomName }),
+	m(20, { room_id: RoomId, user_msisdn: Msisdn }),
+	m(21, { room_id: RoomId, user_msisdn: Msisdn }),
+	m(22, { room_id: RoomId, subroom_id: RoomId }),
+	m(23, { name: RoomName, parent_room_id: RoomId.optional(), users: z.array(Msisdn).max(100).default([]) }),
+	m(24, { room_id: RoomId }),
+	m(25, { room_id: RoomId }),
+	m(26, { room_id: RoomId, msg_body: Text }),
+	m(27, { room_id: RoomId.optional() }),
+	m(28, { room_id: RoomId }),
 	m(34, { msisdn: Msisdn, sdp: Sdp }),
 	m(35, {}),
 	m(36, {
@@ -57,9 +69,6 @@ export const EggC2S = z.discriminatedUnion("msg_type", [
 	}),
 ]);
 export type EggC2S = z.infer<typeof EggC2S>;
-
-/** Room message types (19–28): answered 501 until rooms exist natively. */
-export const ROOM_TYPES = new Set([19, 20, 21, 22, 23, 24, 25, 26, 27, 28]);
 
 /** Server → client message numbers. */
 export const S2C = {
@@ -101,8 +110,6 @@ export const eggError = (code: number): EggS2C => ({ msg_type: S2C.error, code }
  */
 export function parseEggFrame(value: unknown): { ok: true; frame: EggC2S } | { ok: false; error: EggS2C } {
 	if (!value || typeof value !== "object" || Array.isArray(value)) return { ok: false, error: eggError(400) };
-	const type = (value as { msg_type?: unknown }).msg_type;
-	if (typeof type === "number" && ROOM_TYPES.has(type)) return { ok: false, error: eggError(501) };
 	const r = EggC2S.safeParse(value);
 	if (r.success) return { ok: true, frame: r.data };
 	const unknownType = r.error.issues.some((i) => i.path.length === 1 && i.path[0] === "msg_type");
