@@ -70,43 +70,43 @@ const NO_ROOM = { ok: false, code: "AT_CAPACITY", status: 503, message: "no dial
  * the retry policy, the CDR, signed webhooks and live progress.
  */
 export class Campaign extends DurableObject<Env> {
-	private readonly sql: SqlStorage;
-	private readonly log = createLogger({ do: "Campaign" }, "info");
-	private cfg: CampaignConfig | null = null;
-	private trunk: DialTrunk | null = null;
+	readonly #sql: SqlStorage;
+	readonly #log = createLogger({ do: "Campaign" }, "info");
+	#cfg: CampaignConfig | null = null;
+	#trunk: DialTrunk | null = null;
 	/** Calls whose POST to the dialer is in flight in this instance (not persisted on purpose). */
-	private readonly sending = new Set<string>();
-	private lastProgress = 0;
+	readonly #sending = new Set<string>();
+	#lastProgress = 0;
 	/** Write-through copies of meta rows read on every dial and event (storage stays the truth). */
-	private statusCache: CampaignStatus | null = null;
-	private pacerCache: Pacer | null = null;
+	#statusCache: CampaignStatus | null = null;
+	#pacerCache: Pacer | null = null;
 	/**
 	 * Do-not-call answers for the next contacts due, from D1. A batch is
 	 * re-read before the previous one runs out, in the background, so the
 	 * dial loop never waits on D1 while the check stays at most a few
 	 * hundred dials (a few seconds at 100 calls/s) old.
 	 */
-	private dnc: DialState["dnc"] = { covers: new Set(), blocked: new Set(), left: 0, at: 0, loading: false };
+	#dnc: DialState["dnc"] = { covers: new Set(), blocked: new Set(), left: 0, at: 0, loading: false };
 	/**
 	 * When a queued call may next need a resend. 0 in a fresh instance, so
 	 * calls left queued by an evicted one are found; lowered whenever a send fails.
 	 */
-	private resendDue = 0;
-	private dncLoading: Promise<void> | null = null;
+	#resendDue = 0;
+	#dncLoading: Promise<void> | null = null;
 	/** Health and load of each dialer of the fleet, as this campaign last saw them. */
-	private fleet: DialerView[] | null = null;
-	private fleetAt = 0;
-	private fleetChecking: Promise<void> | null = null;
+	#fleet: DialerView[] | null = null;
+	#fleetAt = 0;
+	#fleetChecking: Promise<void> | null = null;
 	/** Calls ended as failed on a dialer that went silent: hung up there if it answers again (best effort). */
-	private readonly abandoned = new Map<string, string[]>();
+	readonly #abandoned = new Map<string, string[]>();
 	/** True while an alarm is dialing: events then leave the bookkeeping to the end of the tick. */
-	private ticking = false;
+	#ticking = false;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		this.sql = ctx.storage.sql;
+		this.#sql = ctx.storage.sql;
 		ctx.blockConcurrencyWhile(async () => {
-			ensureEngineSchema(this.sql);
+			ensureEngineSchema(this.#sql);
 		});
 	}
 
@@ -123,15 +123,15 @@ export class Campaign extends DurableObject<Env> {
 					.bind(cfg.listId, after)
 					.all<{ id: number; number: string }>();
 				for (const r of page.results)
-					this.sql.exec("INSERT OR IGNORE INTO contacts (idx, number) VALUES (?, ?)", r.id, r.number);
+					this.#sql.exec("INSERT OR IGNORE INTO contacts (idx, number) VALUES (?, ?)", r.id, r.number);
 				if (page.results.length < 5000) break;
 				after = page.results.at(-1)?.id ?? after;
 			}
 			this.#setMeta("config", cfg);
-			this.cfg = cfg;
+			this.#cfg = cfg;
 			await this.#transition("running", "campaign.started");
 		}
-		return { status: this.#status(), counts: engineCounts(this.sql) };
+		return { status: this.#status(), counts: engineCounts(this.#sql) };
 	}
 
 	async pause(): Promise<{ status: CampaignStatus }> {
@@ -149,14 +149,14 @@ export class Campaign extends DurableObject<Env> {
 		const s = this.#status();
 		if (s !== "running" && s !== "paused") return { status: s };
 		const now = Date.now();
-		this.sql.exec("UPDATE contacts SET state = 'done', outcome = 'canceled' WHERE state = 'pending'");
-		const queued = this.sql
+		this.#sql.exec("UPDATE contacts SET state = 'done', outcome = 'canceled' WHERE state = 'pending'");
+		const queued = this.#sql
 			.exec<{ call_id: string }>("SELECT call_id FROM calls WHERE state = 'queued'")
 			.toArray();
 		for (const q of queued)
-			if (!this.sending.has(q.call_id))
+			if (!this.#sending.has(q.call_id))
 				this.#finish(q.call_id, "canceled", { reason: "campaign canceled", at: now });
-		const live = this.sql
+		const live = this.#sql
 			.exec<{ call_id: string; dialer: string | null }>(
 				`SELECT call_id, dialer FROM calls WHERE state IN ${LIVE_SQL}`,
 			)
@@ -171,11 +171,11 @@ export class Campaign extends DurableObject<Env> {
 
 	/** Status and counts by state. */
 	async getStatus() {
-		return { status: this.#status(), counts: engineCounts(this.sql), webhooks: webhookCounts(this.sql) };
+		return { status: this.#status(), counts: engineCounts(this.#sql), webhooks: webhookCounts(this.#sql) };
 	}
 
 	async listCalls(filter: CdrFilter) {
-		return listCdrs(this.sql, filter);
+		return listCdrs(this.#sql, filter);
 	}
 
 	/**
@@ -195,13 +195,13 @@ export class Campaign extends DurableObject<Env> {
 		}
 		// A running tick re-checks everything when it ends; at 100 calls/s the per-event
 		// alarm bookkeeping would otherwise compete with dialing for the one thread.
-		if (ended && !this.ticking) await this.#afterChange();
+		if (ended && !this.#ticking) await this.#afterChange();
 		return { duplicates, applied };
 	}
 
 	#applyEvent(ev: DialerEvent): { duplicate: boolean; applied: boolean; ended: boolean } {
 		const fresh =
-			this.sql.exec("INSERT OR IGNORE INTO seen (call_id, seq) VALUES (?, ?)", ev.call_id, ev.seq)
+			this.#sql.exec("INSERT OR IGNORE INTO seen (call_id, seq) VALUES (?, ?)", ev.call_id, ev.seq)
 				.rowsWritten > 0;
 		if (!fresh) return { duplicate: true, applied: false, ended: false };
 		const call = this.#call(ev.call_id);
@@ -209,7 +209,7 @@ export class Campaign extends DurableObject<Env> {
 		const at = Date.parse(ev.at) || Date.now();
 		switch (ev.type) {
 			case "dtmf":
-				this.sql.exec(
+				this.#sql.exec(
 					"UPDATE calls SET dtmf = dtmf || ?, last_seq = MAX(last_seq, ?) WHERE call_id = ?",
 					(ev.digit ?? "").slice(0, 1),
 					ev.seq,
@@ -225,7 +225,7 @@ export class Campaign extends DurableObject<Env> {
 				// returned here, which can come after a fast failure's end.
 				const forward = (RANK[ev.type] ?? 0) > (RANK[call.state] ?? 0);
 				const answered = ev.type === "answered";
-				this.sql.exec(
+				this.#sql.exec(
 					`UPDATE calls SET last_seq = MAX(last_seq, ?1),
 					 state = CASE WHEN ?2 THEN ?3 ELSE state END,
 					 dialed_at = CASE WHEN ?3 = 'trying' THEN ?4 WHEN ?2 THEN COALESCE(dialed_at, ?4) ELSE dialed_at END,
@@ -243,7 +243,7 @@ export class Campaign extends DurableObject<Env> {
 				break;
 			}
 			default:
-				this.sql.exec("UPDATE calls SET last_seq = MAX(last_seq, ?) WHERE call_id = ?", ev.seq, ev.call_id);
+				this.#sql.exec("UPDATE calls SET last_seq = MAX(last_seq, ?) WHERE call_id = ?", ev.seq, ev.call_id);
 				this.#finish(ev.call_id, ev.type, { ...ev, at }, call);
 				return { duplicate: false, applied: true, ended: true };
 		}
@@ -254,7 +254,7 @@ export class Campaign extends DurableObject<Env> {
 		try {
 			await this.#tick();
 		} catch (err) {
-			this.log.error("Campaign.alarm failed", { error: (err as Error).message });
+			this.#log.error("Campaign.alarm failed", { error: (err as Error).message });
 			await this.ctx.storage.setAlarm(Date.now() + 5000);
 		}
 	}
@@ -266,16 +266,16 @@ export class Campaign extends DurableObject<Env> {
 		if (!cfg) return;
 		const webhooks =
 			cfg.webhookUrl && cfg.webhookSecretEnc
-				? deliverDueWebhooks(this.sql, this.env, { url: cfg.webhookUrl, secretEnc: cfg.webhookSecretEnc })
+				? deliverDueWebhooks(this.#sql, this.env, { url: cfg.webhookUrl, secretEnc: cfg.webhookSecretEnc })
 				: null;
 		await this.#checkLost(cfg);
 		await this.#checkFleet(Date.now());
 		if (canDial(this.#status(), cfg.window, Date.now())) {
-			this.ticking = true;
+			this.#ticking = true;
 			try {
 				await this.#dialFor(cfg, TICK_BUDGET_MS);
 			} finally {
-				this.ticking = false;
+				this.#ticking = false;
 			}
 		}
 		await webhooks;
@@ -289,34 +289,34 @@ export class Campaign extends DurableObject<Env> {
 		let dncReads = 0;
 		for (;;) {
 			const now = Date.now();
-			if (now - this.fleetAt >= FLEET.HEALTH_EVERY_MS && !this.fleetChecking)
+			if (now - this.#fleetAt >= FLEET.HEALTH_EVERY_MS && !this.#fleetChecking)
 				this.#checkFleet(now).catch((err: Error) =>
-					this.log.warn("Campaign.checkFleet failed", { error: err.message }),
+					this.#log.warn("Campaign.checkFleet failed", { error: err.message }),
 				);
 			const job = this.#status() === "running" ? this.#nextJob(now) : null;
 			const before: DialState = {
 				status: this.#status(),
 				live: job?.kind === "new" ? this.#liveCount() : 0,
 				pacer: this.#pacer(),
-				dnc: this.dnc,
+				dnc: this.#dnc,
 			};
 			// After two reads for one job the number is dialed on the freshest answer there is.
 			const step = planDial(before, cfg, job, now, until, dncReads >= 2);
-			this.dnc = step.state.dnc;
+			this.#dnc = step.state.dnc;
 			if (step.state.pacer !== before.pacer) this.#setPacer(step.state.pacer);
 			let stop = false;
 			for (const e of step.effects) {
 				if (e.type === "stop") stop = true;
 				else if (e.type === "load_dnc") {
 					dncReads++;
-					await (this.dncLoading ?? this.#loadDnc(cfg, now));
+					await (this.#dncLoading ?? this.#loadDnc(cfg, now));
 				} else if (e.type === "prefetch_dnc")
 					this.#loadDnc(cfg, now).catch((err: Error) =>
-						this.log.warn("Campaign.loadDnc failed", { error: err.message }),
+						this.#log.warn("Campaign.loadDnc failed", { error: err.message }),
 					);
 				else if (e.type === "do_not_call") {
 					dncReads = 0;
-					this.sql.exec(
+					this.#sql.exec(
 						"UPDATE contacts SET state = 'done', outcome = 'do_not_call' WHERE idx = ? AND state = 'pending'",
 						e.idx,
 					);
@@ -334,7 +334,7 @@ export class Campaign extends DurableObject<Env> {
 
 	/** Re-reads do-not-call for the next DNC_BATCH due contacts (see `dnc`). */
 	#loadDnc(cfg: CampaignConfig, now: number): Promise<void> {
-		const upcoming = this.sql
+		const upcoming = this.#sql
 			.exec<{ number: string }>(
 				"SELECT number FROM contacts WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
 				now,
@@ -343,41 +343,41 @@ export class Campaign extends DurableObject<Env> {
 			.toArray()
 			.map((r) => r.number);
 		const at = Date.now();
-		this.dnc = { ...this.dnc, loading: true };
+		this.#dnc = { ...this.#dnc, loading: true };
 		const loading = loadDoNotCall(this.env.DB, cfg.ownerId, upcoming)
 			.then((blocked) => {
-				this.dnc = { covers: new Set(upcoming), blocked, left: upcoming.length, at, loading: false };
+				this.#dnc = { covers: new Set(upcoming), blocked, left: upcoming.length, at, loading: false };
 			})
 			.finally(() => {
-				if (this.dncLoading === loading) {
-					this.dncLoading = null;
-					this.dnc = { ...this.dnc, loading: false };
+				if (this.#dncLoading === loading) {
+					this.#dncLoading = null;
+					this.#dnc = { ...this.#dnc, loading: false };
 				}
 			});
-		this.dncLoading = loading;
+		this.#dncLoading = loading;
 		return loading;
 	}
 
 	/** The next thing to dial: a call the dialer has not yet taken, else a due contact. */
 	#nextJob(now: number): Job | null {
-		if (now >= this.resendDue) {
-			for (const r of this.sql.exec<{ call_id: string }>(
+		if (now >= this.#resendDue) {
+			for (const r of this.#sql.exec<{ call_id: string }>(
 				"SELECT call_id FROM calls WHERE state = 'queued' AND COALESCE(send_at, 0) <= ? ORDER BY created_at LIMIT 50",
 				now,
 			)) {
-				if (!this.sending.has(r.call_id)) return { kind: "resend", callId: r.call_id };
+				if (!this.#sending.has(r.call_id)) return { kind: "resend", callId: r.call_id };
 			}
 			// Nothing to resend now: look again when the earliest backoff ends (send() pulls this
 			// earlier when a send fails). Calls in `sending` settle through send() itself.
-			this.resendDue =
-				this.sql
+			this.#resendDue =
+				this.#sql
 					.exec<{ t: number | null }>(
 						"SELECT MIN(send_at) AS t FROM calls WHERE state = 'queued' AND send_at > ?",
 						now,
 					)
 					.one().t ?? Number.POSITIVE_INFINITY;
 		}
-		const c = this.sql
+		const c = this.#sql
 			.exec<{ idx: number; number: string }>(
 				"SELECT idx, number FROM contacts WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, idx LIMIT 1",
 				now,
@@ -393,12 +393,12 @@ export class Campaign extends DurableObject<Env> {
 		now: number,
 	): string | null {
 		const attempt =
-			(this.sql
+			(this.#sql
 				.exec<{ attempts: number }>("SELECT attempts FROM contacts WHERE idx = ? AND state = 'pending'", idx)
 				.toArray()[0]?.attempts ?? -1) + 1;
 		if (attempt === 0) return null;
 		const callId = `${cfg.campaignId}:${idx}:${attempt}`;
-		this.sql.exec(
+		this.#sql.exec(
 			"INSERT OR IGNORE INTO calls (call_id, idx, number, attempt, state, created_at) VALUES (?, ?, ?, ?, 'queued', ?)",
 			callId,
 			idx,
@@ -406,7 +406,7 @@ export class Campaign extends DurableObject<Env> {
 			attempt,
 			now,
 		);
-		this.sql.exec(
+		this.#sql.exec(
 			"UPDATE contacts SET state = 'calling', attempts = ?, call_id = ? WHERE idx = ?",
 			attempt,
 			callId,
@@ -418,29 +418,29 @@ export class Campaign extends DurableObject<Env> {
 	async #send(cfg: CampaignConfig, callId: string): Promise<void> {
 		const call = this.#call(callId);
 		if (call?.state !== "queued") return;
-		this.sending.add(callId);
+		this.#sending.add(callId);
 		try {
-			this.trunk ??= {
+			this.#trunk ??= {
 				...cfg.trunk,
 				...(cfg.trunkPasswordEnc
 					? { password: await decryptSecret(this.env.SECRETS_KEY, cfg.trunkPasswordEnc) }
 					: {}),
 			};
 			// A call stays with the dialer that may have it; a new one goes where there is most room.
-			const name = call.dialer ?? pickDialer(this.fleet ?? []);
+			const name = call.dialer ?? pickDialer(this.#fleet ?? []);
 			if (!name) {
 				this.#applySend(callId, afterSend(NO_ROOM, call.send_tries, Date.now()));
 				return;
 			}
 			if (!call.dialer) {
 				// Pinned before the dialer hears of it, like the call id: a resend goes to the same one.
-				this.sql.exec("UPDATE calls SET dialer = ? WHERE call_id = ?", name, callId);
-				this.fleet = (this.fleet ?? []).map((v) => (v.name === name ? took(v) : v));
+				this.#sql.exec("UPDATE calls SET dialer = ? WHERE call_id = ?", name, callId);
+				this.#fleet = (this.#fleet ?? []).map((v) => (v.name === name ? took(v) : v));
 			}
 			const result = await dialerFor(this.env, name).createCall({
 				call_id: callId,
 				to: call.number,
-				trunk: this.trunk,
+				trunk: this.#trunk,
 				audio: { url: cfg.soundUrl },
 				ring_timeout_s: cfg.ringTimeoutS,
 				max_duration_s: cfg.maxDurationS,
@@ -449,22 +449,22 @@ export class Campaign extends DurableObject<Env> {
 			});
 			// Refused for room: it certainly does not have the call, so the resend may go to another.
 			if (!result.ok && result.code === "AT_CAPACITY") {
-				this.sql.exec("UPDATE calls SET dialer = NULL WHERE call_id = ? AND state = 'queued'", callId);
-				this.fleet = (this.fleet ?? []).map((v) => (v.name === name ? full(v) : v));
+				this.#sql.exec("UPDATE calls SET dialer = NULL WHERE call_id = ? AND state = 'queued'", callId);
+				this.#fleet = (this.#fleet ?? []).map((v) => (v.name === name ? full(v) : v));
 			}
 			this.#applySend(callId, afterSend(result, call.send_tries, Date.now()));
 		} catch (err) {
-			this.log.warn("Campaign.send failed", { callId, error: (err as Error).message });
+			this.#log.warn("Campaign.send failed", { callId, error: (err as Error).message });
 			this.#applySend(callId, afterSend(null, call.send_tries, Date.now()));
 		} finally {
-			this.sending.delete(callId);
+			this.#sending.delete(callId);
 		}
 	}
 
 	#applySend(callId: string, v: ReturnType<typeof afterSend>): void {
 		const now = Date.now();
 		if (v.type === "taken")
-			this.sql.exec(
+			this.#sql.exec(
 				"UPDATE calls SET state = 'dialing', dialed_at = COALESCE(dialed_at, ?) WHERE call_id = ? AND state = 'queued'",
 				now,
 				callId,
@@ -472,8 +472,8 @@ export class Campaign extends DurableObject<Env> {
 		else if (v.type === "failed") this.#finish(callId, "failed", { reason: v.reason, at: now });
 		else {
 			// Same call id next time: if the dialer did take it after all, it answers 409.
-			this.sql.exec("UPDATE calls SET send_tries = ?, send_at = ? WHERE call_id = ?", v.tries, v.at, callId);
-			this.resendDue = Math.min(this.resendDue, v.at);
+			this.#sql.exec("UPDATE calls SET send_tries = ?, send_at = ? WHERE call_id = ?", v.tries, v.at, callId);
+			this.#resendDue = Math.min(this.#resendDue, v.at);
 		}
 	}
 
@@ -486,7 +486,7 @@ export class Campaign extends DurableObject<Env> {
 	): void {
 		const call = known ?? this.#call(callId);
 		if (!call || TERMINAL.has(call.state)) return;
-		this.sql.exec(
+		this.#sql.exec(
 			`UPDATE calls SET state = ?, outcome = ?, ended_at = ?, sip_code = COALESCE(?, sip_code), reason = COALESCE(?, reason),
 			 ring_ms = COALESCE(?, ring_ms), talk_ms = COALESCE(?, talk_ms), billed_s = COALESCE(?, billed_s, 0),
 			 amd = COALESCE(?, amd), amd_ms = COALESCE(?, amd_ms) WHERE call_id = ?`,
@@ -503,7 +503,7 @@ export class Campaign extends DurableObject<Env> {
 			callId,
 		);
 		const cfg = this.#config();
-		const contact = this.sql
+		const contact = this.#sql
 			.exec<{ call_id: string | null }>("SELECT call_id FROM contacts WHERE idx = ?", call.idx)
 			.toArray()[0];
 		const next = afterOutcome({
@@ -515,22 +515,30 @@ export class Campaign extends DurableObject<Env> {
 			at: ev.at,
 		});
 		if (next?.state === "pending")
-			this.sql.exec(
+			this.#sql.exec(
 				"UPDATE contacts SET state = 'pending', next_at = ?, outcome = ? WHERE idx = ?",
 				next.nextAt,
 				next.outcome,
 				call.idx,
 			);
 		else if (next)
-			this.sql.exec("UPDATE contacts SET state = 'done', outcome = ? WHERE idx = ?", next.outcome, call.idx);
+			this.#sql.exec("UPDATE contacts SET state = 'done', outcome = ? WHERE idx = ?", next.outcome, call.idx);
 		const done = cfg?.webhookUrl ? this.#call(callId) : undefined;
 		if (done && cfg?.webhookUrl)
-			enqueueWebhook(this.sql, "call.completed", { campaign_id: cfg.campaignId, ...cdrView(done) });
+			enqueueWebhook(this.#sql, "call.completed", { campaign_id: cfg.campaignId, ...cdrView(done) });
 	}
 
-	/** For tests (inside runInDurableObject): the fleet check, now. Not RPC: statics are not on the stub. */
-	static checkFleetNow(campaign: Campaign, now: number): Promise<void> {
-		return campaign.#checkFleet(now);
+	/**
+	 * For tests (inside runInDurableObject): the fleet check, now, however
+	 * recently the last one ran, and the next alarm checks again. Returns the
+	 * dialers' views themselves, so a test can move their clocks. Not RPC:
+	 * statics are not on the stub.
+	 */
+	static async checkFleetNow(campaign: Campaign, now: number): Promise<DialerView[]> {
+		campaign.#fleetAt = 0;
+		await campaign.#checkFleet(now);
+		campaign.#fleetAt = 0;
+		return campaign.#fleet ?? [];
 	}
 
 	/**
@@ -540,12 +548,12 @@ export class Campaign extends DurableObject<Env> {
 	 * on another dialer). Calls not yet pinned simply go to the others.
 	 */
 	async #checkFleet(now: number): Promise<void> {
-		if (this.fleetChecking) return this.fleetChecking;
-		if (this.fleet && now - this.fleetAt < FLEET.HEALTH_EVERY_MS) return;
-		this.fleetAt = now;
+		if (this.#fleetChecking) return this.#fleetChecking;
+		if (this.#fleet && now - this.#fleetAt < FLEET.HEALTH_EVERY_MS) return;
+		this.#fleetAt = now;
 		const check = (async () => {
 			const names = dialerFleet(this.env);
-			const before = new Map((this.fleet ?? []).map((v) => [v.name, v]));
+			const before = new Map((this.#fleet ?? []).map((v) => [v.name, v]));
 			const health = await Promise.all(
 				names.map((n) =>
 					dialerFor(this.env, n, { health: true })
@@ -554,25 +562,25 @@ export class Campaign extends DurableObject<Env> {
 				),
 			);
 			const at = Date.now();
-			this.fleet = names.map((n, i) => observed(before.get(n) ?? unknownView(n), health[i] ?? null, at));
-			for (const v of this.fleet) {
-				const gone = this.abandoned.get(v.name);
+			this.#fleet = names.map((n, i) => observed(before.get(n) ?? unknownView(n), health[i] ?? null, at));
+			for (const v of this.#fleet) {
+				const gone = this.#abandoned.get(v.name);
 				if (gone && v.failingSince === null) {
 					// It was only unreachable: its copies of calls already recorded as failed must not go on.
-					this.abandoned.delete(v.name);
+					this.#abandoned.delete(v.name);
 					await Promise.allSettled(gone.map((id) => dialerFor(this.env, v.name).cancelCall(id)));
 				}
 				if (!isDead(v, at)) continue;
-				const pinned = this.sql
+				const pinned = this.#sql
 					.exec<{ call_id: string }>(
 						`SELECT call_id FROM calls WHERE dialer = ? AND state IN ${LIVE_SQL} LIMIT 500`,
 						v.name,
 					)
 					.toArray()
-					.filter((c) => !this.sending.has(c.call_id));
+					.filter((c) => !this.#sending.has(c.call_id));
 				if (pinned.length > 0)
-					this.abandoned.set(v.name, [
-						...(this.abandoned.get(v.name) ?? []),
+					this.#abandoned.set(v.name, [
+						...(this.#abandoned.get(v.name) ?? []),
 						...pinned.map((c) => c.call_id),
 					]);
 				for (const c of pinned)
@@ -582,16 +590,16 @@ export class Campaign extends DurableObject<Env> {
 					});
 			}
 		})().finally(() => {
-			this.fleetChecking = null;
+			this.#fleetChecking = null;
 		});
-		this.fleetChecking = check;
+		this.#fleetChecking = check;
 		return check;
 	}
 
 	/** Gives up on calls the dialer took but never finished (it crashed, or its events were lost). */
 	async #checkLost(cfg: CampaignConfig): Promise<void> {
 		const cutoff = Date.now() - lostAfterMs(cfg.ringTimeoutS, cfg.maxDurationS);
-		const lost = this.sql
+		const lost = this.#sql
 			.exec<{ call_id: string }>(
 				`SELECT call_id FROM calls WHERE state IN ${LIVE_SQL} AND state != 'queued' AND dialed_at < ? LIMIT 50`,
 				cutoff,
@@ -606,14 +614,14 @@ export class Campaign extends DurableObject<Env> {
 		const s = this.#status();
 		if (s === "running") {
 			// Uses the (state, next_at) index: no scan of a 100,000-contact table per event.
-			const open = this.sql
+			const open = this.#sql
 				.exec("SELECT 1 FROM contacts WHERE state IN ('pending', 'calling') LIMIT 1")
 				.toArray().length;
 			if (open === 0) await this.#transition("completed", "campaign.completed");
 		}
 		const now = Date.now();
-		if (now - this.lastProgress >= PROGRESS_EVERY_MS) {
-			this.lastProgress = now;
+		if (now - this.#lastProgress >= PROGRESS_EVERY_MS) {
+			this.#lastProgress = now;
 			await this.#pushProgress();
 		}
 		await this.#scheduleNext(now);
@@ -627,15 +635,15 @@ export class Campaign extends DurableObject<Env> {
 			now,
 			status: this.#status(),
 			window: cfg.window,
-			webhookAt: cfg.webhookUrl ? nextWebhookAt(this.sql) : null,
-			oldestLiveAt: this.sql
+			webhookAt: cfg.webhookUrl ? nextWebhookAt(this.#sql) : null,
+			oldestLiveAt: this.#sql
 				.exec<{ t: number | null }>(
 					`SELECT MIN(dialed_at) AS t FROM calls WHERE state IN ${LIVE_SQL} AND state != 'queued'`,
 				)
 				.one().t,
 			lostAfterMs: lostAfterMs(cfg.ringTimeoutS, cfg.maxDurationS),
 			resendAt: running
-				? this.sql
+				? this.#sql
 						.exec<{ t: number | null }>(
 							"SELECT MIN(COALESCE(send_at, 0)) AS t FROM calls WHERE state = 'queued'",
 						)
@@ -643,12 +651,12 @@ export class Campaign extends DurableObject<Env> {
 				: null,
 			dueAt:
 				running && this.#liveCount() < cfg.maxConcurrent
-					? this.sql
+					? this.#sql
 							.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM contacts WHERE state = 'pending'")
 							.one().t
 					: null,
 			nextSlot: this.#pacer().nextSlot,
-			fleetCheckAt: this.#liveCount() > 0 ? this.fleetAt + FLEET.HEALTH_EVERY_MS : null,
+			fleetCheckAt: this.#liveCount() > 0 ? this.#fleetAt + FLEET.HEALTH_EVERY_MS : null,
 		});
 		if (at === null) return;
 		const current = await this.ctx.storage.getAlarm();
@@ -658,12 +666,12 @@ export class Campaign extends DurableObject<Env> {
 	async #transition(to: CampaignStatus, event: string): Promise<void> {
 		const from = this.#status();
 		this.#setMeta("status", to);
-		this.statusCache = to;
+		this.#statusCache = to;
 		const cfg = this.#config();
 		if (!cfg) return;
-		const counts = engineCounts(this.sql);
+		const counts = engineCounts(this.#sql);
 		if (cfg.webhookUrl)
-			enqueueWebhook(this.sql, event, { campaign_id: cfg.campaignId, status: to, previous: from, counts });
+			enqueueWebhook(this.#sql, event, { campaign_id: cfg.campaignId, status: to, previous: from, counts });
 		await syncCampaignRow(this.env, cfg.campaignId, to, counts);
 		await this.#pushProgress();
 		await this.#scheduleNext(Date.now());
@@ -681,54 +689,54 @@ export class Campaign extends DurableObject<Env> {
 				type: "campaign.progress",
 				campaign_id: cfg.campaignId,
 				status: this.#status(),
-				counts: engineCounts(this.sql),
+				counts: engineCounts(this.#sql),
 			} satisfies CampaignProgressEvent);
 		} catch (err) {
 			// Progress is best effort; the status endpoint is the source of truth.
-			this.log.warn("Campaign.pushProgress failed", { error: (err as Error).message });
+			this.#log.warn("Campaign.pushProgress failed", { error: (err as Error).message });
 		}
 	}
 
 	// ---- small helpers ------------------------------------------------------
 
 	#status(): CampaignStatus {
-		this.statusCache ??= this.#getMeta<CampaignStatus>("status") ?? "draft";
-		return this.statusCache;
+		this.#statusCache ??= this.#getMeta<CampaignStatus>("status") ?? "draft";
+		return this.#statusCache;
 	}
 
 	#pacer(): Pacer {
-		this.pacerCache ??= this.#getMeta<Pacer>("pacer") ?? {
+		this.#pacerCache ??= this.#getMeta<Pacer>("pacer") ?? {
 			...emptyPacer(),
 			nextSlot: this.#getMeta<number>("next_slot") ?? 0,
 		};
-		return this.pacerCache;
+		return this.#pacerCache;
 	}
 
 	#setPacer(p: Pacer): void {
-		this.pacerCache = p;
+		this.#pacerCache = p;
 		this.#setMeta("pacer", p);
 	}
 
 	#config(): CampaignConfig | null {
-		this.cfg ??= this.#getMeta<CampaignConfig>("config");
-		return this.cfg;
+		this.#cfg ??= this.#getMeta<CampaignConfig>("config");
+		return this.#cfg;
 	}
 
 	#call(callId: string): CallRow | undefined {
-		return this.sql.exec<CallRow>("SELECT * FROM calls WHERE call_id = ?", callId).toArray()[0];
+		return this.#sql.exec<CallRow>("SELECT * FROM calls WHERE call_id = ?", callId).toArray()[0];
 	}
 
 	#liveCount(): number {
-		return engineCount(this.sql, "in_flight");
+		return engineCount(this.#sql, "in_flight");
 	}
 
 	#getMeta<T>(k: string): T | null {
-		const row = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0];
+		const row = this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0];
 		return row ? (JSON.parse(row.v) as T) : null;
 	}
 
 	#setMeta(k: string, v: unknown): void {
-		this.sql.exec(
+		this.#sql.exec(
 			"INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
 			k,
 			JSON.stringify(v),

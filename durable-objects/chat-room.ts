@@ -31,14 +31,8 @@ import { markRead, memberReceipts, ReceiptTracker } from "./chat-room/receipts";
 import { RoomStore } from "./chat-room/store";
 import { SummaryWriter } from "./chat-room/summary";
 import { signalTyping } from "./chat-room/typing";
-import {
-	openViewer,
-	subscribeViewer,
-	viewerClosed,
-	viewerFailed,
-	viewerMessage,
-} from "./chat-room/viewer-socket";
-import { type Viewer, Viewers } from "./chat-room/viewers";
+import { openViewer, viewerClosed, viewerFailed, viewerMessage } from "./chat-room/viewer-socket";
+import { Viewers } from "./chat-room/viewers";
 import { SocketGuard } from "./user-hub/guard";
 
 export type { HistoryPage, Replay };
@@ -345,11 +339,6 @@ export class ChatRoom extends DurableObject<Env> {
 	 */
 	override async fetch(request: Request): Promise<Response> {
 		return openViewer(this.room, this.ctx, request);
-	}
-
-	/** `chat.subscribe` on a viewing socket: replay after `afterSeq`, then live (chat-room/viewer-socket.ts). */
-	async subscribeViewer(ws: WebSocket, v: Viewer, afterSeq?: number) {
-		return subscribeViewer(this.room, ws, v, afterSeq);
 	}
 
 	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {

@@ -25,17 +25,17 @@ import { SocketGuard } from "./user-hub/guard";
  * support chat's ChatRoom; the rules live in src/domain/support/queue.ts.
  */
 export class SupportDesk extends DurableObject<Env> {
-	private readonly desk: DeskContext;
-	private readonly log = createLogger({ do: "SupportDesk" }, this.env.LOG_LEVEL);
+	readonly #desk: DeskContext;
+	readonly #log = createLogger({ do: "SupportDesk" }, this.env.LOG_LEVEL);
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		this.desk = {
+		this.#desk = {
 			env,
 			db: createDb(env.DB),
 			store: new DeskStore(ctx.storage.sql),
 			extras: new ExtrasStore(ctx.storage.sql),
-			log: this.log,
+			log: this.#log,
 			sockets: () => ctx.getWebSockets(),
 			creating: new Map(),
 			guard: new SocketGuard(),
@@ -43,62 +43,62 @@ export class SupportDesk extends DurableObject<Env> {
 	}
 
 	async customerSend(me: Actor, input: { text: string; client_id?: string }) {
-		return asResult(() => ops.customerSend(this.desk, me, input));
+		return asResult(() => ops.customerSend(this.#desk, me, input));
 	}
 	async customerHistory(me: Actor) {
-		return asResult(() => ops.customerHistory(this.desk, me));
+		return asResult(() => ops.customerHistory(this.#desk, me));
 	}
 	async reply(me: Actor, id: string, input: { text: string; client_id?: string }) {
-		return asResult(() => ops.operatorReply(this.desk, me, id, input));
+		return asResult(() => ops.operatorReply(this.#desk, me, id, input));
 	}
 	async take(me: Actor, id: string) {
-		return asResult(() => ops.take(this.desk, me, id));
+		return asResult(() => ops.take(this.#desk, me, id));
 	}
 	async transfer(me: Actor, id: string, to: string | null) {
-		return asResult(() => ops.transfer(this.desk, me, id, to));
+		return asResult(() => ops.transfer(this.#desk, me, id, to));
 	}
 	async close(me: Actor, id: string) {
-		return asResult(() => ops.close(this.desk, me, id));
+		return asResult(() => ops.close(this.#desk, me, id));
 	}
 	/** The waiting queue (not `queue`: that name is the Queues handler of a Worker class). */
 	async waitingQueue(me: Actor) {
-		return asResult(() => ops.queue(this.desk, me));
+		return asResult(() => ops.queue(this.#desk, me));
 	}
 	async list(me: Actor, q: { status?: "waiting" | "assigned" | "closed" | "open"; mine?: boolean }) {
-		return asResult(() => ops.listConversations(this.desk, me, q));
+		return asResult(() => ops.listConversations(this.#desk, me, q));
 	}
 	async conversation(me: Actor, id: string) {
-		return asResult(() => ops.conversationDetail(this.desk, me, id));
+		return asResult(() => ops.conversationDetail(this.#desk, me, id));
 	}
 	async note(me: Actor, id: string, text: string) {
-		return asResult(() => extras.addNote(this.desk, me, id, text));
+		return asResult(() => extras.addNote(this.#desk, me, id, text));
 	}
 	async transcript(me: Actor, id: string) {
-		return asResult(() => extras.transcript(this.desk, me, id));
+		return asResult(() => extras.transcript(this.#desk, me, id));
 	}
 	async stats(me: Actor) {
-		return asResult(() => extras.stats(this.desk, me));
+		return asResult(() => extras.stats(this.#desk, me));
 	}
 	async canned(me: Actor) {
-		return asResult(() => extras.listCanned(this.desk, me));
+		return asResult(() => extras.listCanned(this.#desk, me));
 	}
 	async addCanned(me: Actor, input: { title: string; text: string; shared: boolean }) {
-		return asResult(() => extras.addCanned(this.desk, me, input));
+		return asResult(() => extras.addCanned(this.#desk, me, input));
 	}
 	async deleteCanned(me: Actor, id: number) {
-		return asResult(() => extras.deleteCanned(this.desk, me, id));
+		return asResult(() => extras.deleteCanned(this.#desk, me, id));
 	}
 
 	/** The user's desk number (the seed's numeric ids), given on first contact. */
 	async customerNumber(userId: string): Promise<number> {
-		return this.desk.store.customerNumber(userId);
+		return this.#desk.store.customerNumber(userId);
 	}
 	async settings(): Promise<SupportSettings> {
-		return this.desk.store.settings();
+		return this.#desk.store.settings();
 	}
 	async setSettings(s: SupportSettings): Promise<RoomResult<SupportSettings>> {
-		this.desk.store.setSettings(s);
-		return { ok: true, value: this.desk.store.settings() };
+		this.#desk.store.setSettings(s);
+		return { ok: true, value: this.#desk.store.settings() };
 	}
 
 	/** A revoked session's desk sockets close at once (logout, device revoked, sign-out everywhere). */
@@ -141,7 +141,7 @@ export class SupportDesk extends DurableObject<Env> {
 		server.serializeAttachment(a);
 		if (proto === "seed" && (await this.ctx.storage.getAlarm()) === null)
 			await this.ctx.storage.setAlarm(Date.now() + SEED_AUTH_WINDOW_MS);
-		if (proto === "native" && user) await this.greet(server, a, user);
+		if (proto === "native" && user) await this.#greet(server, a, user);
 		return new Response(null, {
 			status: 101,
 			webSocket: client,
@@ -149,29 +149,29 @@ export class SupportDesk extends DurableObject<Env> {
 		});
 	}
 
-	private async greet(ws: WebSocket, a: DeskSocket, user: Actor) {
+	async #greet(ws: WebSocket, a: DeskSocket, user: Actor) {
 		const operator = isOperator(user.role);
 		sendEvent(ws, a, { type: "hello", user_id: user.id, operator, protocol: a.transport });
-		if (operator) sendEvent(ws, a, { type: "support.queue", conversations: ops.queue(this.desk, user) });
+		if (operator) sendEvent(ws, a, { type: "support.queue", conversations: ops.queue(this.#desk, user) });
 		else {
-			const h = await ops.customerHistory(this.desk, user);
+			const h = await ops.customerHistory(this.#desk, user);
 			sendEvent(ws, a, { type: "support.history", ...h });
 		}
 	}
 
 	/** Seed sockets that never sent `message.auth` are closed when their window ends. */
 	override async alarm() {
-		const next = closeUnauthenticated(this.desk, Date.now());
+		const next = closeUnauthenticated(this.#desk, Date.now());
 		if (next !== null) await this.ctx.storage.setAlarm(next);
 	}
 
 	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
 		try {
 			const a = attachment(ws);
-			if (a?.proto === "native") await nativeMessage(this.desk, ws, a, raw);
-			else await seedMessage(this.desk, ws, raw);
+			if (a?.proto === "native") await nativeMessage(this.#desk, ws, a, raw);
+			else await seedMessage(this.#desk, ws, raw);
 		} catch (err) {
-			this.log.error("SupportDesk.webSocketMessage failed", { err: String(err) });
+			this.#log.error("SupportDesk.webSocketMessage failed", { err: String(err) });
 			try {
 				ws.close(1011, "Internal error");
 			} catch {
@@ -189,6 +189,6 @@ export class SupportDesk extends DurableObject<Env> {
 	}
 
 	override async webSocketError(_ws: WebSocket, error: unknown) {
-		this.log.warn("SupportDesk.webSocketError", { err: String(error) });
+		this.#log.warn("SupportDesk.webSocketError", { err: String(error) });
 	}
 }

@@ -24,14 +24,14 @@ const ON_CHAT_SOCKET = new Set<ClientFrame["type"]>([
  * same frames and replies as on the hub socket, restricted to this chat.
  * Returns the `result` payload; throws ApiError for an `error` frame.
  *
- * @example const result = await viewerDispatch(room, ws, viewer, chatId, frame);
+ * @example const result = await viewerDispatch(room, viewer, chatId, frame, (after) => subscribeViewer(ctx, ws, viewer, after));
  */
 export async function viewerDispatch(
 	room: ChatRoom,
-	ws: WebSocket,
 	v: Viewer,
 	chatId: string,
 	f: ClientFrame,
+	subscribe: (afterSeq?: number) => Promise<unknown>,
 ): Promise<unknown> {
 	if (!ON_CHAT_SOCKET.has(f.type))
 		throw new ApiError("NOT_ON_CHAT_SOCKET", `${f.type} is sent on the hub socket (GET /v1/ws)`, {
@@ -44,7 +44,7 @@ export async function viewerDispatch(
 		case "ping":
 			return { pong: Date.now() };
 		case "chat.subscribe":
-			return room.subscribeViewer(ws, v, f.after_seq);
+			return subscribe(f.after_seq);
 		case "chat.typing":
 			return unwrap(await room.typing(chatId, me));
 		case "message.send": {

@@ -172,7 +172,9 @@ export async function viewerMessage(
 		}
 		const frame = decoded.frame;
 		try {
-			const result = await viewerDispatch(target, ws, v, room.chatId(), frame);
+			const result = await viewerDispatch(target, v, room.chatId(), frame, (after) =>
+				subscribeViewer(room, ws, v, after),
+			);
 			room.viewers.send(ws, { type: "result", id: frame.id, result } satisfies ServerFrame, v.transport);
 		} catch (err) {
 			const e = err instanceof ApiError ? err : null;
