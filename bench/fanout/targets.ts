@@ -31,7 +31,7 @@ export async function token(secrets: ReturnType<typeof devSecrets>, userId: stri
 		.join("")
 		.slice(0, 16);
 	const now = Math.floor(Date.now() / 1000);
-	return new SignJWT({ role: "user", sid: crypto.randomUUID() })
+	return new SignJWT({ role: "user", sid: sessionOf(userId) })
 		.setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: kidHex })
 		.setIssuer(secrets.vars.JWT_ISSUER as string)
 		.setAudience(secrets.audience)
@@ -41,6 +41,9 @@ export async function token(secrets: ReturnType<typeof devSecrets>, userId: stri
 		.setExpirationTime(now + 3600)
 		.sign(new TextEncoder().encode(secret));
 }
+
+/** The signed-in session the bench gives each user (requireAuth checks it is live). */
+export const sessionOf = (userId: string) => `s-${userId}`;
 
 /** A stable UUID-shaped id: user `n` of kind `kind` (1 fan-out, 3 group, 9 the chat). */
 export const uuid = (n: number, kind: number) =>
@@ -57,6 +60,12 @@ export function seedSql(chatId: string, fanUsers: string[], otherUsers: string[]
 			.map((id) => `('${id}', '${id}@bench.test', 'Bench ${id.slice(-6)}', 'bench', ${now}, ${now})`);
 		lines.push(
 			`INSERT INTO users (id, email, display_name, search_name, created_at, updated_at) VALUES ${rows.join(",")};`,
+		);
+		const sessions = all
+			.slice(i, i + 400)
+			.map((id) => `('${sessionOf(id)}', '${id}', ${now}, ${now}, ${now + 86_400_000})`);
+		lines.push(
+			`INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at) VALUES ${sessions.join(",")};`,
 		);
 	}
 	lines.push(
