@@ -369,16 +369,43 @@ export function serverPids(root: number, proxyPort: number): number[] {
 		.map((p) => p.pid);
 }
 
-export type JoinResult = { sockets: number; seconds: number; sockets_per_s: number };
+export type JoinResult = {
+	sockets: number;
+	seconds: number;
+	sockets_per_s: number;
+	/** Mean time per socket to get its URL (Hatch: minting the ticket), before the handshake. */
+	url_ms_mean: number;
+	/** Mean time per socket from the handshake's start to its hello. */
+	open_ms_mean: number;
+};
 
 /** Opens `n` sockets (50 handshakes in flight, each must say hello) and times it; closes them after. */
 export async function joins(target: FanoutTarget, n: number): Promise<JoinResult> {
+	let urlMs = 0;
+	const timed: FanoutTarget = {
+		...target,
+		async url(i) {
+			const a = performance.now();
+			try {
+				return await target.url(i);
+			} finally {
+				urlMs += performance.now() - a;
+			}
+		},
+	};
 	const t0 = Date.now();
-	const sockets = await openSockets(target, n);
+	const sockets = await openSockets(timed, n);
 	const seconds = (Date.now() - t0) / 1000;
 	for (const ws of sockets) ws.terminate();
 	await sleep(2000);
-	return { sockets: n, seconds: round(seconds), sockets_per_s: Math.round(n / seconds) };
+	const perSocket = (seconds * 1000 * 50) / n;
+	return {
+		sockets: n,
+		seconds: round(seconds),
+		sockets_per_s: Math.round(n / seconds),
+		url_ms_mean: round(urlMs / n, 1),
+		open_ms_mean: round(perSocket - urlMs / n, 1),
+	};
 }
 
 export type IdleResult = {
