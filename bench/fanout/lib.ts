@@ -377,6 +377,8 @@ export type JoinResult = {
 	url_ms_mean: number;
 	/** Mean time per socket from the handshake's start to its hello. */
 	open_ms_mean: number;
+	/** CPU of the server's processes per socket opened (µs). */
+	server_cpu_us_per_join: number;
 };
 
 /** Opens `n` sockets (50 handshakes in flight, each must say hello) and times it; closes them after. */
@@ -394,8 +396,10 @@ export async function joins(target: FanoutTarget, n: number): Promise<JoinResult
 		},
 	};
 	const t0 = Date.now();
+	const cpu0 = target.cpu?.() ?? 0;
 	const sockets = await openSockets(timed, n);
 	const seconds = (Date.now() - t0) / 1000;
+	const cpu = (target.cpu?.() ?? 0) - cpu0;
 	for (const ws of sockets) ws.terminate();
 	await sleep(2000);
 	const perSocket = (seconds * 1000 * 50) / n;
@@ -405,6 +409,7 @@ export async function joins(target: FanoutTarget, n: number): Promise<JoinResult
 		sockets_per_s: Math.round(n / seconds),
 		url_ms_mean: round(urlMs / n, 1),
 		open_ms_mean: round(perSocket - urlMs / n, 1),
+		server_cpu_us_per_join: Math.round((cpu * 1e6) / n),
 	};
 }
 

@@ -213,6 +213,8 @@ async function main() {
 			["ws", ws],
 			["store", store],
 			["hatch", hatch(true)],
+			// Again: every user's hub already exists (the first run created them).
+			["hatch_again", hatch(true)],
 		] as const) {
 			log(`joins: ${name}…`);
 			join_[name] = await joins(t, CLIENTS);
