@@ -352,3 +352,98 @@ export async function fanout(
 }
 
 export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Resident memory (bytes) of `pids` together. */
+export function rssSum(pids: number[]): number {
+	const want = new Set(pids);
+	let n = 0;
+	for (const p of procs()) if (want.has(p.pid)) n += p.rss;
+	return n;
+}
+
+/** The workerd processes under wrangler `root` other than the one running its ProxyWorker on `proxyPort`. */
+export function serverPids(root: number, proxyPort: number): number[] {
+	const proxy = proxyPidsOf(workerdPorts(root), proxyPort);
+	return tree(root)
+		.filter((p) => p.name === "workerd" && !proxy.has(p.pid))
+		.map((p) => p.pid);
+}
+
+export type JoinResult = {
+	sockets: number;
+	seconds: number;
+	sockets_per_s: number;
+	/** Mean time per socket to get its URL (Hatch: minting the ticket), before the handshake. */
+	url_ms_mean: number;
+	/** Mean time per socket from the handshake's start to its hello. */
+	open_ms_mean: number;
+	/** CPU of the server's processes per socket opened (µs). */
+	server_cpu_us_per_join: number;
+};
+
+/** Opens `n` sockets (50 handshakes in flight, each must say hello) and times it; closes them after. */
+export async function joins(target: FanoutTarget, n: number): Promise<JoinResult> {
+	let urlMs = 0;
+	const timed: FanoutTarget = {
+		...target,
+		async url(i) {
+			const a = performance.now();
+			try {
+				return await target.url(i);
+			} finally {
+				urlMs += performance.now() - a;
+			}
+		},
+	};
+	const t0 = Date.now();
+	const cpu0 = target.cpu?.() ?? 0;
+	const sockets = await openSockets(timed, n);
+	const seconds = (Date.now() - t0) / 1000;
+	const cpu = (target.cpu?.() ?? 0) - cpu0;
+	for (const ws of sockets) ws.terminate();
+	await sleep(2000);
+	const perSocket = (seconds * 1000 * 50) / n;
+	return {
+		sockets: n,
+		seconds: round(seconds),
+		sockets_per_s: Math.round(n / seconds),
+		url_ms_mean: round(urlMs / n, 1),
+		open_ms_mean: round(perSocket - urlMs / n, 1),
+		server_cpu_us_per_join: Math.round((cpu * 1e6) / n),
+	};
+}
+
+export type IdleResult = {
+	sockets: number;
+	open_seconds: number;
+	rss_before_mib: number;
+	rss_after_mib: number;
+	bytes_per_socket: number;
+	still_open: number;
+};
+
+/**
+ * Opens `n` idle sockets and reports the growth of resident memory of every
+ * process in `pids()` (all the server's processes) per socket, 5 s after the
+ * last one opened.
+ */
+export async function idleMemory(target: FanoutTarget, n: number, pids: () => number[]): Promise<IdleResult> {
+	await sleep(2000);
+	const before = rssSum(pids());
+	const t0 = Date.now();
+	const sockets = await openSockets(target, n);
+	const openS = (Date.now() - t0) / 1000;
+	await sleep(5000);
+	const after = rssSum(pids());
+	const alive = sockets.filter((ws) => ws.readyState === ws.OPEN).length;
+	for (const ws of sockets) ws.terminate();
+	await sleep(3000);
+	return {
+		sockets: n,
+		open_seconds: round(openS),
+		rss_before_mib: round(before / 2 ** 20),
+		rss_after_mib: round(after / 2 ** 20),
+		bytes_per_socket: Math.round((after - before) / n),
+		still_open: alive,
+	};
+}
