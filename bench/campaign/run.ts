@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import { SignJWT } from "jose";
 import { CallbackDelivery } from "../../dialer/src/call/delivery.ts";
+import { startProfile } from "../lib/cpu-profile.ts";
 import { call, freePort, ROOT, startWorker, toneWav, waitFor } from "../../test/e2e/stack.ts";
 
 const { values } = parseArgs({
@@ -28,6 +29,9 @@ const { values } = parseArgs({
 		cps: { type: "string", default: "100" },
 		rows: { type: "string", default: "100000" },
 		talk: { type: "string", default: "300" },
+		/** Sample workerd's JavaScript during phase A and print where its CPU goes (costs CPU itself). */
+		profile: { type: "boolean", default: false },
+		port: { type: "string", default: "9600" },
 	},
 });
 const NUMBERS = Number(values.numbers);
@@ -130,7 +134,14 @@ async function startSimDialer(getSecret: () => string) {
 
 let secret = "";
 const dialer = await startSimDialer(() => secret);
-const worker = await startWorker({ dialerUrl: dialer.url, logLevel: "error", quiet: true });
+const PORT = Number(values.port);
+const worker = await startWorker({
+	dialerUrl: dialer.url,
+	logLevel: "error",
+	quiet: true,
+	port: PORT,
+	inspectorPort: PORT + 1,
+});
 secret = worker.secrets.DIALER_SECRET;
 const load0 = loadavg()[0] ?? 0;
 try {
@@ -196,6 +207,7 @@ try {
 			max_duration_s: 60,
 		},
 	});
+	const profiler = values.profile ? await startProfile(PORT + 1) : null;
 	const started = performance.now();
 	const cpu0 = worker.cpuSeconds();
 	const wd0 = worker.cpuSeconds("workerd");
@@ -218,6 +230,11 @@ try {
 		"the campaign to complete",
 	).catch(() => ({ ...last, timed_out: true }));
 	const completedMs = performance.now() - started;
+	const profile = await profiler?.stop(40);
+	if (profile) {
+		console.log(`[profile] JS busy ${profile.total_ms} ms, idle ${profile.idle_ms} ms`);
+		for (const h of profile.hotspots) console.log(`${String(h.self_ms).padStart(7)} ms ${(h.share * 100).toFixed(1).padStart(5)}%  ${h.fn}`);
+	}
 	const workerCpuS = worker.cpuSeconds() - cpu0;
 	const workerdCpuS = worker.cpuSeconds("workerd") - wd0;
 	const benchCpu = process.cpuUsage(benchCpu0);
