@@ -11,7 +11,9 @@ import {
 	lostAfterMs,
 	nextWake,
 	type Pacer,
+	perSecondCap,
 	planDial,
+	rebuildPacer,
 } from "../src/domain/campaigns/engine";
 import {
 	type CampaignConfig,
@@ -55,6 +57,8 @@ import { createLogger } from "../src/lib/log";
 export type { CampaignStatus } from "@hatch/contract/campaign-events";
 
 const { TICK_BUDGET_MS, PROGRESS_EVERY_MS, DNC_BATCH } = ENGINE;
+/** Due contacts read per query by #nextJob (one read per this many dials). */
+const DUE_READ_AHEAD = 100;
 /** What placing a call comes to when no dialer of the fleet has room or answers: try later. */
 const NO_ROOM = { ok: false, code: "AT_CAPACITY", status: 503, message: "no dialer has room" } as const;
 
@@ -101,6 +105,14 @@ export class Campaign extends DurableObject<Env> {
 	readonly #abandoned = new Map<string, string[]>();
 	/** True while an alarm is dialing: events then leave the bookkeeping to the end of the tick. */
 	#ticking = false;
+	/**
+	 * Due contacts read ahead in one query (see #nextJob), with the attempt
+	 * count each was read with: #createAttempt claims one only if it is still
+	 * pending at that count, so a stale entry is skipped, never dialed twice.
+	 */
+	#due: { idx: number; number: string; attempts: number }[] = [];
+	/** Whether the pacer changed since it was last stored (stored once per tick, see #pacer). */
+	#pacerDirty = false;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -243,7 +255,6 @@ export class Campaign extends DurableObject<Env> {
 				break;
 			}
 			default:
-				this.#sql.exec("UPDATE calls SET last_seq = MAX(last_seq, ?) WHERE call_id = ?", ev.seq, ev.call_id);
 				this.#finish(ev.call_id, ev.type, { ...ev, at }, call);
 				return { duplicate: false, applied: true, ended: true };
 		}
@@ -303,7 +314,10 @@ export class Campaign extends DurableObject<Env> {
 			// After two reads for one job the number is dialed on the freshest answer there is.
 			const step = planDial(before, cfg, job, now, until, dncReads >= 2);
 			this.#dnc = step.state.dnc;
-			if (step.state.pacer !== before.pacer) this.#setPacer(step.state.pacer);
+			if (step.state.pacer !== before.pacer) {
+				this.#pacerCache = step.state.pacer;
+				this.#pacerDirty = true;
+			}
 			let stop = false;
 			for (const e of step.effects) {
 				if (e.type === "stop") stop = true;
@@ -316,6 +330,7 @@ export class Campaign extends DurableObject<Env> {
 					);
 				else if (e.type === "do_not_call") {
 					dncReads = 0;
+					this.#due = this.#due.filter((d) => d.idx !== e.idx);
 					this.#sql.exec(
 						"UPDATE contacts SET state = 'done', outcome = 'do_not_call' WHERE idx = ? AND state = 'pending'",
 						e.idx,
@@ -323,12 +338,16 @@ export class Campaign extends DurableObject<Env> {
 				} else if (e.type === "sleep") await new Promise((r) => setTimeout(r, e.until - now));
 				else {
 					dncReads = 0;
-					const callId = e.job.kind === "resend" ? e.job.callId : this.#createAttempt(cfg, e.job, now);
-					if (callId) sends.push(this.#send(cfg, callId));
+					if (e.job.kind === "resend") sends.push(this.#send(cfg, e.job.callId));
+					else {
+						const created = this.#createAttempt(cfg, e.job, now);
+						if (created) sends.push(this.#send(cfg, created.call_id, created));
+					}
 				}
 			}
 			if (stop) break;
 		}
+		this.#storePacer();
 		await Promise.all(sends);
 	}
 
@@ -377,46 +396,57 @@ export class Campaign extends DurableObject<Env> {
 					)
 					.one().t ?? Number.POSITIVE_INFINITY;
 		}
-		const c = this.#sql
-			.exec<{ idx: number; number: string }>(
-				"SELECT idx, number FROM contacts WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, idx LIMIT 1",
-				now,
-			)
-			.toArray()[0];
-		return c ? { kind: "new", ...c } : null;
+		if (this.#due.length === 0)
+			this.#due = this.#sql
+				.exec<{ idx: number; number: string; attempts: number }>(
+					"SELECT idx, number, attempts FROM contacts WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
+					now,
+					DUE_READ_AHEAD,
+				)
+				.toArray();
+		const c = this.#due[0];
+		return c ? { kind: "new", idx: c.idx, number: c.number } : null;
 	}
 
-	/** Persists the attempt before the dialer hears of it: the id is what makes a resend safe. */
-	#createAttempt(
-		cfg: CampaignConfig,
-		{ idx, number }: Extract<Job, { kind: "new" }>,
-		now: number,
-	): string | null {
-		const attempt =
-			(this.#sql
-				.exec<{ attempts: number }>("SELECT attempts FROM contacts WHERE idx = ? AND state = 'pending'", idx)
-				.toArray()[0]?.attempts ?? -1) + 1;
-		if (attempt === 0) return null;
+	/**
+	 * Persists the attempt before the dialer hears of it: the id is what makes a
+	 * resend safe. The contact is claimed only while still pending at the attempt
+	 * count it was read with; the dialer is picked and pinned in the same row.
+	 */
+	#createAttempt(cfg: CampaignConfig, { idx, number }: Extract<Job, { kind: "new" }>, now: number) {
+		const read = this.#due[0]?.idx === idx ? this.#due.shift() : undefined;
+		if (!read) return null;
+		const attempt = read.attempts + 1;
 		const callId = `${cfg.campaignId}:${idx}:${attempt}`;
+		const claimed = this.#sql.exec(
+			"UPDATE contacts SET state = 'calling', attempts = ?1, call_id = ?2 WHERE idx = ?3 AND state = 'pending' AND attempts = ?4",
+			attempt,
+			callId,
+			idx,
+			read.attempts,
+		).rowsWritten;
+		if (claimed === 0) return null;
+		const dialer = pickDialer(this.#fleet ?? []);
+		if (dialer) this.#fleet = (this.#fleet ?? []).map((v) => (v.name === dialer ? took(v) : v));
 		this.#sql.exec(
-			"INSERT OR IGNORE INTO calls (call_id, idx, number, attempt, state, created_at) VALUES (?, ?, ?, ?, 'queued', ?)",
+			"INSERT OR IGNORE INTO calls (call_id, idx, number, attempt, state, created_at, dialer) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
 			callId,
 			idx,
 			number,
 			attempt,
 			now,
+			dialer,
 		);
-		this.#sql.exec(
-			"UPDATE contacts SET state = 'calling', attempts = ?, call_id = ? WHERE idx = ?",
-			attempt,
-			callId,
-			idx,
-		);
-		return callId;
+		return { call_id: callId, number, state: "queued", send_tries: 0, dialer };
 	}
 
-	async #send(cfg: CampaignConfig, callId: string): Promise<void> {
-		const call = this.#call(callId);
+	/** `known`: the row just written by #createAttempt (saves reading it back). */
+	async #send(
+		cfg: CampaignConfig,
+		callId: string,
+		known?: Pick<CallRow, "number" | "state" | "send_tries" | "dialer">,
+	): Promise<void> {
+		const call = known ?? this.#call(callId);
 		if (call?.state !== "queued") return;
 		this.#sending.add(callId);
 		try {
@@ -489,7 +519,7 @@ export class Campaign extends DurableObject<Env> {
 		this.#sql.exec(
 			`UPDATE calls SET state = ?, outcome = ?, ended_at = ?, sip_code = COALESCE(?, sip_code), reason = COALESCE(?, reason),
 			 ring_ms = COALESCE(?, ring_ms), talk_ms = COALESCE(?, talk_ms), billed_s = COALESCE(?, billed_s, 0),
-			 amd = COALESCE(?, amd), amd_ms = COALESCE(?, amd_ms) WHERE call_id = ?`,
+			 amd = COALESCE(?, amd), amd_ms = COALESCE(?, amd_ms), last_seq = MAX(last_seq, ?) WHERE call_id = ?`,
 			outcome,
 			outcome,
 			ev.at,
@@ -500,29 +530,35 @@ export class Campaign extends DurableObject<Env> {
 			ev.billed_s ?? null,
 			ev.amd ?? null,
 			ev.amd_ms ?? null,
+			ev.seq ?? 0,
 			callId,
 		);
 		const cfg = this.#config();
-		const contact = this.#sql
-			.exec<{ call_id: string | null }>("SELECT call_id FROM contacts WHERE idx = ?", call.idx)
-			.toArray()[0];
+		// Only the contact's current attempt moves it: each write below holds only while
+		// the contact still points at this call (afterOutcome's `current`, checked by the row).
 		const next = afterOutcome({
 			retry: cfg?.retry ?? {},
 			outcome,
 			attempt: call.attempt,
 			status: this.#status(),
-			current: contact?.call_id === callId,
+			current: true,
 			at: ev.at,
 		});
 		if (next?.state === "pending")
 			this.#sql.exec(
-				"UPDATE contacts SET state = 'pending', next_at = ?, outcome = ? WHERE idx = ?",
+				"UPDATE contacts SET state = 'pending', next_at = ?, outcome = ? WHERE idx = ? AND call_id = ?",
 				next.nextAt,
 				next.outcome,
 				call.idx,
+				callId,
 			);
 		else if (next)
-			this.#sql.exec("UPDATE contacts SET state = 'done', outcome = ? WHERE idx = ?", next.outcome, call.idx);
+			this.#sql.exec(
+				"UPDATE contacts SET state = 'done', outcome = ? WHERE idx = ? AND call_id = ?",
+				next.outcome,
+				call.idx,
+				callId,
+			);
 		const done = cfg?.webhookUrl ? this.#call(callId) : undefined;
 		if (done && cfg?.webhookUrl)
 			enqueueWebhook(this.#sql, "call.completed", { campaign_id: cfg.campaignId, ...cdrView(done) });
@@ -704,17 +740,30 @@ export class Campaign extends DurableObject<Env> {
 		return this.#statusCache;
 	}
 
+	/**
+	 * The pacer. It is stored once per tick, not per dial; a fresh instance
+	 * (after an eviction mid-tick) rebuilds what it lost from the newest
+	 * attempts' creation times, so a restart never dials over the rate.
+	 */
 	#pacer(): Pacer {
-		this.#pacerCache ??= this.#getMeta<Pacer>("pacer") ?? {
+		if (this.#pacerCache) return this.#pacerCache;
+		const stored = this.#getMeta<Pacer>("pacer") ?? {
 			...emptyPacer(),
 			nextSlot: this.#getMeta<number>("next_slot") ?? 0,
 		};
+		const cps = this.#config()?.callsPerSecond ?? 1;
+		const newest = this.#sql
+			.exec<{ t: number }>("SELECT created_at AS t FROM calls ORDER BY rowid DESC LIMIT ?", perSecondCap(cps))
+			.toArray()
+			.map((r) => r.t);
+		this.#pacerCache = rebuildPacer(stored, newest, cps);
 		return this.#pacerCache;
 	}
 
-	#setPacer(p: Pacer): void {
-		this.#pacerCache = p;
-		this.#setMeta("pacer", p);
+	#storePacer(): void {
+		if (!this.#pacerDirty || !this.#pacerCache) return;
+		this.#pacerDirty = false;
+		this.#setMeta("pacer", this.#pacerCache);
 	}
 
 	#config(): CampaignConfig | null {

@@ -7,7 +7,10 @@ import {
 	ENGINE,
 	emptyPacer,
 	nextWake,
+	type Pacer,
+	paced,
 	planDial,
+	rebuildPacer,
 	slotAt,
 } from "../../src/domain/campaigns/engine.ts";
 import { isOpen } from "../../src/domain/campaigns/window.ts";
@@ -141,6 +144,46 @@ describe("nextWake", () => {
 		const window = { time_zone: "UTC", days: [1], start: "09:00", end: "17:00" };
 		expect(nextWake({ ...base, window, dueAt: T0 })).toBe(T0 + 9 * 3600_000);
 		expect(nextWake({ ...base, status: "paused", dueAt: T0 })).toBeNull();
+	});
+});
+
+describe("rebuildPacer", () => {
+	it("after a restart that lost the in-memory pacer, dials go on without ever exceeding the rate in one second", () => {
+		fc.assert(
+			fc.property(
+				fc.oneof(fc.constantFrom(1, 10, 100), fc.double({ min: 0.5, max: 120, noNaN: true })),
+				fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 300 }),
+				fc.integer({ min: 0, max: 299 }),
+				fc.integer({ min: 0, max: 299 }),
+				(cps, gaps, storedAfter, restartAfter) => {
+					// Dial as fast as the pacer lets, with random timer lateness; the pacer is stored
+					// after `storedAfter` dials and the instance restarts after `restartAfter`.
+					let p: Pacer = emptyPacer();
+					let stored: Pacer = emptyPacer();
+					let now = T0;
+					const dials: number[] = [];
+					for (const [i, gap] of gaps.entries()) {
+						if (i === restartAfter)
+							p = rebuildPacer(stored, dials.slice(-Math.max(1, Math.floor(cps))).reverse(), cps);
+						now = Math.max(now + gap, slotAt(p, cps, now));
+						const slot = slotAt(p, cps, now);
+						p = paced(p, cps, slot, now);
+						dials.push(now);
+						if (i === storedAfter) stored = p;
+					}
+					const cap = Math.max(1, Math.floor(cps));
+					for (let k = cap; k < dials.length; k++)
+						expect((dials[k] as number) - (dials[k - cap] as number)).toBeGreaterThanOrEqual(1000);
+				},
+			),
+		);
+	});
+
+	it("keeps the stored next slot when no attempt is newer", () => {
+		expect(rebuildPacer({ nextSlot: 5000, recent: [4000] }, [3000], 10)).toEqual({
+			nextSlot: 5000,
+			recent: [3000, 4000],
+		});
 	});
 });
 

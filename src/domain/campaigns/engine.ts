@@ -104,6 +104,21 @@ export function paced(p: Pacer, callsPerSecond: number, slot: number, now: numbe
 }
 
 /**
+ * The pacer a fresh instance starts from: the stored one (written once per
+ * tick) merged with `newest`, the creation times of the newest attempts, so
+ * dials made after the last store still count against the rate.
+ *
+ * @example rebuildPacer({ nextSlot: 0, recent: [] }, [1000, 990], 100) // { nextSlot: 1010, recent: [990, 1000] }
+ */
+export function rebuildPacer(stored: Pacer, newest: readonly number[], callsPerSecond: number): Pacer {
+	const cap = perSecondCap(callsPerSecond);
+	const recent = [...new Set([...stored.recent, ...newest])].sort((x, y) => x - y).slice(-cap);
+	const last = recent.at(-1);
+	const nextSlot = last === undefined ? stored.nextSlot : Math.max(stored.nextSlot, last + 1000 / callsPerSecond);
+	return { nextSlot, recent };
+}
+
+/**
  * One step of the dial loop: what to do with the job the store has due.
  * `dncFresh` is set after do-not-call was just read for this job, so a
  * number the read did not cover is not read forever.

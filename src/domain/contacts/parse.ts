@@ -105,22 +105,25 @@ export function parseContactsCsv(text: string): { header: boolean; rows: RawCont
 	if (numberCol < 0) numberCol = 0;
 	const nameCol = col(NAME_HEADERS, 1);
 	const commentCol = col(COMMENT_HEADERS, 2);
+	if (names.some((n) => n.length > CONTACT_LIMITS.fieldName))
+		throw tooLong(1, `a column name over ${CONTACT_LIMITS.fieldName} characters`);
 	const rows: RawContact[] = [];
-	for (const { record, info } of header ? records.slice(1) : records) {
+	for (let r = header ? 1 : 0; r < records.length; r++) {
+		const { record, info } = records[r] as (typeof records)[number];
 		const row: RawContact = { line: info.lines, number: record[numberCol] ?? "" };
-		const fields: Record<string, string> = {};
-		record.forEach((value, i) => {
-			if (i === numberCol) return;
-			if (i === nameCol) {
-				if (value) row.name = value;
-			} else if (i === commentCol) {
-				if (value) row.comment = value;
-			} else if (value) {
+		let fields: Record<string, string> | undefined;
+		for (let i = 0; i < record.length; i++) {
+			const value = record[i];
+			if (i === numberCol || !value) continue;
+			if (i === nameCol) row.name = value;
+			else if (i === commentCol) row.comment = value;
+			else {
+				fields ??= {};
 				fields[header ? (names[i] ?? `col${i + 1}`) : `col${i + 1}`] = value;
 			}
-		});
-		if (Object.keys(fields).length > 0) row.fields = fields;
-		checkLengths(row, header ? names : []);
+		}
+		if (fields) row.fields = fields;
+		checkLengths(row);
 		rows.push(row);
 	}
 	return { header, rows };
@@ -131,7 +134,7 @@ function tooLong(line: number | undefined, what: string) {
 }
 
 /** Refuses a row with a value longer than {@link CONTACT_LIMITS} allows for its column. */
-function checkLengths(row: RawContact, headerNames: string[]) {
+function checkLengths(row: RawContact) {
 	const over = (value: string | undefined, max: number) => (value?.length ?? 0) > max;
 	if (over(row.number, CONTACT_LIMITS.number))
 		throw tooLong(row.line, `a number over ${CONTACT_LIMITS.number} characters`);
@@ -139,9 +142,8 @@ function checkLengths(row: RawContact, headerNames: string[]) {
 		throw tooLong(row.line, `a name over ${CONTACT_LIMITS.name} characters`);
 	if (over(row.comment, CONTACT_LIMITS.comment))
 		throw tooLong(row.line, `a comment over ${CONTACT_LIMITS.comment} characters`);
-	for (const value of Object.values(row.fields ?? {}))
-		if (over(value, CONTACT_LIMITS.field))
-			throw tooLong(row.line, `a field over ${CONTACT_LIMITS.field} characters`);
-	if (headerNames.some((n) => over(n, CONTACT_LIMITS.fieldName)))
-		throw tooLong(1, `a column name over ${CONTACT_LIMITS.fieldName} characters`);
+	if (row.fields)
+		for (const k in row.fields)
+			if (over(row.fields[k], CONTACT_LIMITS.field))
+				throw tooLong(row.line, `a field over ${CONTACT_LIMITS.field} characters`);
 }
