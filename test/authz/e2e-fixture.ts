@@ -31,17 +31,21 @@ export async function publish(user: TestUser, device: string) {
 	if (res.status !== 200) throw new Error(`publish: ${res.status} ${await res.text()}`);
 }
 
-/** A message group from `device` with one copy for each of `to`. */
-export const group = (device: string, to: string[]) => ({
+/** A message group from `device` with one copy for each `[user id, device id]` of `to`. */
+export const group = (device: string, to: [string, string][]) => ({
 	device_id: device,
-	copies: to.map((d) => ({ device_id: d, ciphertext: `ct-for-${d}` })),
+	copies: to.map(([user_id, device_id]) => ({ user_id, device_id, ciphertext: `ct-for-${device_id}` })),
 });
 
 export async function makeE2eWorld(): Promise<E2eWorld> {
-	const [owner, member, invitee, removed, stranger] = await Promise.all(
-		["Owner", "Member", "Invitee", "Removed", "Stranger"].map((displayName) => createTestUser({ displayName })),
-	);
-	const users = { owner, member, invitee, removed, stranger } as Record<E2eRole, TestUser>;
+	const [owner, member, invitee, removed, stranger] = await Promise.all([
+		createTestUser({ displayName: "Owner" }),
+		createTestUser({ displayName: "Member" }),
+		createTestUser({ displayName: "Invitee" }),
+		createTestUser({ displayName: "Removed" }),
+		createTestUser({ displayName: "Stranger" }),
+	]);
+	const users: Record<E2eRole, TestUser> = { owner, member, invitee, removed, stranger };
 	const device = Object.fromEntries(
 		Object.keys(users).map((r) => [r, `d-${r}-${crypto.randomUUID().slice(0, 8)}`]),
 	) as Record<E2eRole, string>;
@@ -56,11 +60,20 @@ export async function makeE2eWorld(): Promise<E2eWorld> {
 	const sent = await api(`/v1/chats/${chatId}/e2e/messages`, {
 		method: "POST",
 		headers: owner.auth,
-		json: { client_id: crypto.randomUUID(), ...group(device.owner, [device.member, device.removed]) },
+		json: {
+			client_id: crypto.randomUUID(),
+			...group(device.owner, [
+				[member.id, device.member],
+				[removed.id, device.removed],
+			]),
+		},
 	});
 	if (sent.status !== 201) throw new Error(`send: ${sent.status} ${await sent.text()}`);
 	const ownerSeq = ((await sent.json()) as { message: { seq: number } }).message.seq;
-	const kick = await api(`/v1/chats/${chatId}/members/${removed.id}`, { method: "DELETE", headers: owner.auth });
+	const kick = await api(`/v1/chats/${chatId}/members/${removed.id}`, {
+		method: "DELETE",
+		headers: owner.auth,
+	});
 	if (kick.status >= 300) throw new Error(`remove: ${kick.status} ${await kick.text()}`);
 	return { chatId, users, device, ownerSeq };
 }
@@ -75,4 +88,3 @@ export async function e2eSnapshot(w: E2eWorld): Promise<string> {
 	const messages = await get(`/v1/chats/${w.chatId}/messages?after_seq=0`);
 	return JSON.stringify({ stable, keys, messages });
 }
-

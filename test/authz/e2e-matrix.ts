@@ -1,4 +1,3 @@
-import { PhxClient } from "../phoenix/phx-client";
 import type { TestUser } from "../helpers/users";
 import { E2E_ROLES, type E2eRole, type E2eWorld, group } from "./e2e-fixture";
 import { byRole, type Cell, no, ok, type TableRow } from "./table";
@@ -13,14 +12,19 @@ import { phx, rest, socketCall } from "./via";
 type Row = TableRow<E2eWorld, E2eRole>;
 
 const MEMBERS = ["owner", "member"] as const;
+/** Members may; an invitee is told to accept first; anyone else is told there is no such chat. */
 const members = (cell: Cell, otherwise: Cell = no(404, "NOT_FOUND")) =>
-	byRole(E2E_ROLES, Object.fromEntries(MEMBERS.map((r) => [r, cell])), otherwise);
+	byRole(
+		E2E_ROLES,
+		{ ...Object.fromEntries(MEMBERS.map((r) => [r, cell])), invitee: no(403, "FORBIDDEN") },
+		otherwise,
+	);
 const chat = (w: E2eWorld, rest = "") => `/v1/chats/${w.chatId}${rest}`;
 /** A group from the actor's device to every current device of the chat's active members but it. */
 const groupFrom = (w: E2eWorld, role: E2eRole) =>
 	group(
 		w.device[role],
-		MEMBERS.filter((r) => r !== role).map((r) => w.device[r]),
+		MEMBERS.filter((r) => r !== role).map((r): [string, string] => [w.users[r].id, w.device[r]]),
 	);
 /** Every copy a reader was handed is addressed to a device of theirs. */
 function onlyOwnCopies(items: { e2e?: { copies: { device_id: string }[] } }[], device: string) {
@@ -78,7 +82,7 @@ export const E2E_MATRIX: Row[] = [
 		resource: "message group",
 		action: "edit the owner's",
 		via: "rest",
-		expect: members(ok(), no(404, "NOT_FOUND")),
+		expect: { ...members(ok()), member: no(403, "FORBIDDEN") },
 		run: (w, a, _x, role) =>
 			rest(chat(w, `/e2e/messages/${w.ownerSeq}`), a, { method: "PATCH", json: groupFrom(w, role) }),
 	},
@@ -107,7 +111,7 @@ export const E2E_MATRIX: Row[] = [
 		resource: "message group",
 		action: "edit the owner's",
 		via: "hub",
-		expect: members(ok()),
+		expect: { ...members(ok()), member: no(403, "FORBIDDEN") },
 		run: (w, a, _x, role) =>
 			socketCall(a, { type: "message.edit_e2e", chat_id: w.chatId, seq: w.ownerSeq, ...groupFrom(w, role) }),
 	},
@@ -131,7 +135,7 @@ export const E2E_MATRIX: Row[] = [
 		resource: "conversation",
 		action: "join its channel",
 		via: "phoenix-socket",
-		expect: members(ok(), no(400, "unauthorized")),
+		expect: byRole(E2E_ROLES, { owner: ok(), member: ok() }, no(400, "unauthorized")),
 		run: (w, a) => phoenix(a, `conversation:${w.chatId}`),
 	},
 	{
@@ -145,7 +149,8 @@ export const E2E_MATRIX: Row[] = [
 		resource: "conversation",
 		action: "keys:get",
 		via: "phoenix-socket",
-		expect: members(ok()),
+		// Joining the conversation's channel is where a non-member is stopped.
+		expect: byRole(E2E_ROLES, { owner: ok(), member: ok() }, no(400, "unauthorized")),
 		run: (w, a) => phoenix(a, `conversation:${w.chatId}`, "keys:get", {}),
 	},
 ];

@@ -2,7 +2,14 @@ import { api } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";
 
 /** Who acts on the support desk, as its matrix names them. */
-export const SUPPORT_ROLES = ["customer", "otherCustomer", "stranger", "assignee", "operator", "admin"] as const;
+export const SUPPORT_ROLES = [
+	"customer",
+	"otherCustomer",
+	"stranger",
+	"assignee",
+	"operator",
+	"admin",
+] as const;
 export type SupportRole = (typeof SUPPORT_ROLES)[number];
 
 /**
@@ -40,7 +47,8 @@ export async function makeSupportWorld(): Promise<SupportWorld> {
 		headers: assignee.auth,
 	});
 	if (take.status !== 200) throw new Error(`take: ${take.status} ${await take.text()}`);
-	const detail = (await (await take.json()) as { conversation: { customer: { number: number } } }).conversation;
+	const detail = ((await await take.json()) as { conversation: { customer: { number: number } } })
+		.conversation;
 	return {
 		users: { customer, otherCustomer, stranger, assignee, operator, admin },
 		conversationId,

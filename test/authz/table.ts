@@ -15,7 +15,7 @@ export const no = (status: number, code: string): Cell => ({ status, code });
 
 /**
  * One resource and action, with the exact outcome for every role. `check`
- * may look further into an allowed answer (e.g. that a reader saw only their
+ * looks further into an allowed answer (e.g. that a reader saw only their
  * own copies).
  */
 export type TableRow<W, R extends string> = {
@@ -67,7 +67,7 @@ export function runTable<W extends { users: Record<R, TestUser> }, R extends str
 						code: cell.code,
 					});
 					if (before !== null) expect(await snapshot(w)).toBe(before);
-					await row.check?.(out, role, w, extra);
+					else await row.check?.(out, role, w, extra);
 				});
 			}
 		});
