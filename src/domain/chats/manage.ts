@@ -40,6 +40,9 @@ function assertAdmin(role: string) {
 }
 
 function assertGroup(kind: string) {
+	// A support chat's members are the desk's to manage (its customer and the assignee), never the chat routes'.
+	if (kind === "support")
+		throw new ApiError("SUPPORT_CHAT", "Support conversations are managed by support", { status: 409 });
 	if (kind !== "group")
 		throw new ApiError("DIRECT_CHAT", "Direct chats have exactly two members", { status: 409 });
 }
