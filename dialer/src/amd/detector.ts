@@ -56,6 +56,14 @@ export interface AmdState {
 	phase: "listening" | "machine" | "done";
 	/** Time of the last event (ms since listening started). */
 	at: number;
+	/**
+	 * How far the far end's audio is accounted for: a frame covers the 20 ms up
+	 * to its arrival, and silence is only the time no frame covers, so a tick
+	 * between two frames, or a frame a little late, is not a pause.
+	 */
+	heard: number;
+	/** When the last frame arrived. */
+	lastFrame: number;
 	/** When the first word started, once one has, and the last voiced frame. */
 	voiceStart?: number;
 	lastVoice: number;
@@ -83,6 +91,12 @@ export type AmdEffect =
 	| { kind: "greeting_end"; ms: number; reason: "beep" | "silence" | "timeout" };
 
 const FRAME_MS = 20;
+/**
+ * A tone ends at a frame that is not it, or after this long without frames
+ * (a far end that sends nothing after its beep); a shorter gap is a late or
+ * lost packet (jitter, a busy host), not the beep's end.
+ */
+const TONE_BREAK_MS = 200;
 /** Two tone frames belong to one beep when their frequencies are this close (Hz). */
 const SAME_TONE_HZ = 60;
 
@@ -90,6 +104,8 @@ const SAME_TONE_HZ = 60;
 export const startAmd = (): AmdState => ({
 	phase: "listening",
 	at: 0,
+	heard: 0,
+	lastFrame: 0,
 	lastVoice: 0,
 	words: 0,
 	wordMs: 0,
@@ -111,11 +127,18 @@ export function stepAmd(
 ): { state: AmdState; effects: AmdEffect[] } {
 	if (state.phase === "done" || ev.at < state.at) return { state, effects: [] };
 	const s: AmdState = { ...state };
-	// Time with no frames (a far end that suppresses silence) is silence.
-	const gap = ev.kind === "frame" ? Math.max(0, ev.at - state.at - FRAME_MS) : ev.at - state.at;
+	// Time no frame covers (a far end that suppresses silence) is silence.
+	const gap = Math.max(0, ev.at - FRAME_MS - state.heard);
 	s.at = ev.at;
-	if (gap > 0) silence(s, gap, p);
-	if (ev.kind === "frame") frame(s, ev.level, ev.toneHz, p);
+	s.heard = ev.kind === "frame" ? ev.at : Math.max(state.heard, ev.at - FRAME_MS);
+	if (gap > 0) {
+		silence(s, gap, p);
+		if (ev.at - state.lastFrame >= TONE_BREAK_MS) endTone(s, p);
+	}
+	if (ev.kind === "frame") {
+		s.lastFrame = ev.at;
+		frame(s, ev.level, ev.toneHz, p);
+	}
 	const effects: AmdEffect[] = [];
 	if (s.phase === "listening") {
 		const d = decide(s, p);
@@ -138,7 +161,6 @@ export function stepAmd(
 function silence(s: AmdState, ms: number, p: AmdParams): void {
 	s.silenceMs += ms;
 	if (s.silenceMs >= p.betweenWordsSilenceMs) s.wordMs = 0;
-	endTone(s, p);
 }
 
 /** The tone (if any) stops here: long enough, it was a beep. */

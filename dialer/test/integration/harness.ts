@@ -52,6 +52,8 @@ export interface Sipp {
 	port: number;
 	proc: ChildProcess;
 	exit: Promise<{ code: number | null; output: string }>;
+	/** What sipp wrote to its error file (-trace_err): unexpected messages and the like. */
+	errors(): string;
 }
 
 /** Start sipp as UAS with `scenario` and `-set` variables; one call, bounded in time. */
@@ -60,6 +62,8 @@ export async function startSippUas(
 	vars: Record<string, string | number> = {},
 	template: Record<string, string | number> = {},
 	transport: "u1" | "t1" = "u1",
+	/** More sipp arguments (e.g. -default_behaviors). */
+	extra: string[] = [],
 ): Promise<Sipp> {
 	const bin = requireSipp();
 	const port = await freeUdpPort();
@@ -70,6 +74,7 @@ export async function startSippUas(
 		file = join(tmpdir(), `hatch-${port}-${scenario}`);
 		writeFileSync(file, xml);
 	}
+	const errorFile = join(tmpdir(), `sipp-${port}.err`);
 	const args = [
 		"-sf",
 		file,
@@ -87,9 +92,10 @@ export async function startSippUas(
 		"-nostdin",
 		"-trace_err",
 		"-error_file",
-		join(tmpdir(), `sipp-${port}.err`),
+		errorFile,
 	];
 	for (const [k, v] of Object.entries(vars)) args.push("-set", k, String(v));
+	args.push(...extra);
 	const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
 	let output = "";
 	proc.stdout?.on("data", (d) => {
@@ -102,7 +108,14 @@ export async function startSippUas(
 		proc.on("exit", (code) => resolve({ code, output })),
 	);
 	await waitUdpBound(port, 5000, transport === "t1" ? "/proc/net/tcp" : "/proc/net/udp");
-	return { port, proc, exit };
+	const errors = () => {
+		try {
+			return readFileSync(errorFile, "utf8");
+		} catch {
+			return "";
+		}
+	};
+	return { port, proc, exit, errors };
 }
 
 /** A received RTP packet with its arrival time. */

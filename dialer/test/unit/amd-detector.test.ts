@@ -147,6 +147,49 @@ describe("amd decisions", () => {
 		expect(r.effects.find((e) => e.kind === "greeting_end")).toMatchObject({ reason: "beep", ms: 2720 });
 	});
 
+	it("the beep ends where it ends, with the media thread's 100 ms clock ticking between frames and packets late", () => {
+		// The script of the test above, as the media thread delivers it: a tick every 100 ms between frames,
+		// and under load some frames 30-60 ms late (then bunched). Neither is a pause that ends the beep.
+		for (const late of [0, 30, 60]) {
+			let s: AmdState = startAmd();
+			const effects: AmdEffect[] = [];
+			const apply = (ev: Parameters<typeof stepAmd>[1]) => {
+				const r = stepAmd(s, ev);
+				s = r.state;
+				effects.push(...r.effects);
+			};
+			const frames: [number, number, number][] = [];
+			for (let at = 20; at <= 2000; at += 20) frames.push([at, 3000, 0]);
+			for (let at = 2020; at <= 2300; at += 20) frames.push([at, 40, 0]);
+			for (let at = 2320; at <= 2700; at += 20) frames.push([at, 3000, 1000]);
+			for (let at = 2720; at <= 2900; at += 20) frames.push([at, 40, 0]);
+			let tick = 7;
+			for (const [at, level, toneHz] of frames) {
+				// Every fifth frame of the beep comes late, with the ticks that fall meanwhile before it.
+				const arrives = toneHz && (at / 20) % 5 === 0 ? at + late : at;
+				for (; tick < arrives; tick += 100) apply({ kind: "tick", at: tick });
+				apply({ kind: "frame", at: Math.max(arrives, s.at), level, toneHz });
+			}
+			expect(
+				effects.find((e) => e.kind === "greeting_end"),
+				`late ${late}`,
+			).toMatchObject({ reason: "beep" });
+			expect(effects.find((e) => e.kind === "greeting_end")?.ms, `late ${late}`).toBeGreaterThanOrEqual(2720);
+		}
+	});
+
+	it("a far end that sends nothing after its beep: the beep ends once no frame came for a while", () => {
+		const r = run(
+			[
+				[2000, "voice"],
+				[300, "silence"],
+				[400, 1000],
+			],
+			3000,
+		);
+		expect(r.effects.find((e) => e.kind === "greeting_end")).toMatchObject({ reason: "beep", ms: 3000 });
+	});
+
 	it("after a machine with no beep, the greeting ends with 1.5 s of silence (sentence pauses are not it)", () => {
 		const r = run([
 			[2000, "voice"],
