@@ -47,3 +47,22 @@ describe("the app shell", () => {
 		expect(alice.token.split(".")).toHaveLength(3);
 	});
 });
+
+describe("a body that is not JSON", () => {
+	it("is refused with 415 UNSUPPORTED_MEDIA_TYPE, saying to send JSON", async () => {
+		const email = `form-${crypto.randomUUID()}@example.com`;
+		const res = await api("/v1/auth/register", {
+			method: "POST",
+			headers: { "Content-Type": "application/x-www-form-urlencoded" },
+			body: new URLSearchParams({
+				email,
+				password: "a long enough passphrase",
+				display_name: "Form",
+			}).toString(),
+		});
+		expect(res.status).toBe(415);
+		const body = (await res.json()) as { error: { code: string; message: string } };
+		expect(body.error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+		expect(body.error.message).toMatch(/application\/json/);
+	});
+});

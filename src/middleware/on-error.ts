@@ -4,7 +4,12 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env";
 import { ApiError, type ErrorBody } from "../errors";
 
-function fromHttpException(err: HTTPException): ApiError {
+function fromHttpException(err: HTTPException, contentType: string | undefined): ApiError {
+	if (err.status === 415)
+		return new ApiError(
+			"UNSUPPORTED_MEDIA_TYPE",
+			`This endpoint does not take ${contentType ? `Content-Type ${contentType.split(";")[0]}` : "a body without a Content-Type"}: send JSON with Content-Type: application/json, or the type /docs lists for it`,
+		);
 	if (err.status === 400 && /json/i.test(err.message))
 		return new ApiError("INVALID_JSON", "Body is not valid JSON");
 	if (err.status === 413) return new ApiError("PAYLOAD_TOO_LARGE", "Request body is too large");
@@ -23,7 +28,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
 	const requestId = c.var.requestId ?? "unknown";
 	let apiError: ApiError;
 	if (err instanceof ApiError) apiError = err;
-	else if (err instanceof HTTPException) apiError = fromHttpException(err);
+	else if (err instanceof HTTPException) apiError = fromHttpException(err, c.req.header("Content-Type"));
 	else {
 		c.var.log?.error("unhandled error", { error: String(err), stack: (err as Error)?.stack });
 		apiError = new ApiError("INTERNAL", "Internal server error");

@@ -67,6 +67,15 @@ describe("WAV", () => {
 		await refuse(five, "AUDIO_UNSUPPORTED_FORMAT");
 		await refuse(buildWav(new Int16Array(10), 8000), "AUDIO_EMPTY");
 	});
+	it("says what to do about a WAV without a fmt chunk", async () => {
+		const wav = buildWav(tone(8000, 0.1, 440), 8000);
+		const noFmt = wav.slice();
+		noFmt.set(new TextEncoder().encode("junk"), 12); // the fmt chunk's id
+		const err = await prepareAudio(noFmt).catch((e) => e);
+		expect(err.code).toBe("AUDIO_MALFORMED");
+		expect(err.message).toMatch(/no fmt chunk/);
+		expect(err.message).toMatch(/Export it again as a WAV .*or upload an MP3/);
+	});
 	it("decodes MP3 (synthetic MPEG-1 Layer III frames of silence) to 8 kHz G.711", async () => {
 		// 128 kbit/s, 44.1 kHz: 417-byte frames; zero side info decodes to 1152 silent samples.
 		const frame = new Uint8Array(417);

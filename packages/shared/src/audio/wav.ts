@@ -29,14 +29,20 @@ function ascii(bytes: Uint8Array, at: number, len: number): string {
 	return s;
 }
 
+/** What to do about a WAV Hatch cannot read: every refusal ends with it. */
+const REMEDY =
+	"Export it again as a WAV (PCM 8 or 16-bit, or G.711; mono or stereo), e.g. `sox in.wav -b 16 out.wav`, or upload an MP3";
+
 /**
  * Parse a WAV file into 16-bit PCM.
  * @throws AudioError with a stable code when the file is not something we can play.
  * @example const { sampleRate, channels, samples } = parseWav(bytes);
  */
 export function parseWav(bytes: Uint8Array): Pcm {
-	if (bytes.length === 0) throw new AudioError("AUDIO_EMPTY", "audio file is empty");
-	if (!looksLikeWav(bytes)) throw new AudioError("AUDIO_UNSUPPORTED_FORMAT", "not a RIFF/WAVE file");
+	if (bytes.length === 0)
+		throw new AudioError("AUDIO_EMPTY", "The audio file is empty: upload a WAV or MP3 with sound in it");
+	if (!looksLikeWav(bytes))
+		throw new AudioError("AUDIO_UNSUPPORTED_FORMAT", `Not a RIFF/WAVE file. ${REMEDY}`);
 	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 	let fmt: { format: number; channels: number; rate: number; bits: number } | undefined;
 	let data: Uint8Array | undefined;
@@ -48,7 +54,7 @@ export function parseWav(bytes: Uint8Array): Pcm {
 		const body = at + 8;
 		if (id === "fmt ") {
 			if (size < 16 || body + 16 > bytes.length)
-				throw new AudioError("AUDIO_MALFORMED", "fmt chunk truncated");
+				throw new AudioError("AUDIO_MALFORMED", `The WAV's fmt chunk is cut short. ${REMEDY}`);
 			let format = view.getUint16(body, true);
 			if (format === FORMAT_EXTENSIBLE && size >= 40 && body + 26 <= bytes.length) {
 				format = view.getUint16(body + 24, true); // first two bytes of the sub-format GUID
@@ -67,17 +73,24 @@ export function parseWav(bytes: Uint8Array): Pcm {
 		}
 		at = body + size + (size & 1);
 	}
-	if (!fmt) throw new AudioError("AUDIO_MALFORMED", "missing fmt chunk");
-	if (!data) throw new AudioError("AUDIO_MALFORMED", "missing data chunk");
+	if (!fmt)
+		throw new AudioError(
+			"AUDIO_MALFORMED",
+			`The WAV has no fmt chunk (it does not say how its samples are encoded). ${REMEDY}`,
+		);
+	if (!data) throw new AudioError("AUDIO_MALFORMED", `The WAV has no data chunk (no samples). ${REMEDY}`);
 	const { format, channels, rate, bits } = fmt;
 	if (channels < 1 || channels > 2) {
 		throw new AudioError(
 			"AUDIO_UNSUPPORTED_FORMAT",
-			`unsupported channel count ${channels} (mono or stereo only)`,
+			`The WAV has ${channels} channels; only mono or stereo is played. ${REMEDY}`,
 		);
 	}
 	if (rate < 4000 || rate > 192000)
-		throw new AudioError("AUDIO_UNSUPPORTED_FORMAT", `unsupported sample rate ${rate}`);
+		throw new AudioError(
+			"AUDIO_UNSUPPORTED_FORMAT",
+			`The WAV's sample rate ${rate} Hz is outside 4,000-192,000 Hz. ${REMEDY}`,
+		);
 	let samples: Int16Array;
 	if (format === FORMAT_PCM && bits === 16) {
 		const n = data.length >> 1;
@@ -92,11 +105,12 @@ export function parseWav(bytes: Uint8Array): Pcm {
 	} else {
 		throw new AudioError(
 			"AUDIO_UNSUPPORTED_FORMAT",
-			`unsupported WAV encoding (format ${format}, ${bits}-bit)`,
+			`The WAV is encoded as format ${format}, ${bits}-bit, which Hatch does not decode. ${REMEDY}`,
 		);
 	}
 	const frames = Math.floor(samples.length / channels);
-	if (frames === 0) throw new AudioError("AUDIO_EMPTY", "WAV file has no samples");
+	if (frames === 0)
+		throw new AudioError("AUDIO_EMPTY", "The WAV has no samples: upload one with sound in it");
 	return { sampleRate: rate, channels, samples: samples.subarray(0, frames * channels) };
 }
 
