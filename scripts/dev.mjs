@@ -71,7 +71,10 @@ let inContainerList = false;
 wrangler.stdout.setEncoding("utf8");
 wrangler.stdout.on("data", (chunk) => {
 	const kept = chunk.split("\n").filter((line) => {
-		if (line.startsWith("The following containers are available")) return !(inContainerList = true);
+		if (line.startsWith("The following containers are available")) {
+			inContainerList = true;
+			return false;
+		}
 		if (inContainerList && /^- |^$/.test(line)) return false;
 		inContainerList = false;
 		return true;
