@@ -24,6 +24,7 @@ export default defineConfig(async () => {
 									JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
 									SECRETS_KEY: "dGVzdC1zZWNyZXRzLWtleS0wMTIzNDU2Nzg5YWJjZGU=",
 									DIALER_SECRET: "test-dialer-secret-0123456789abcdef",
+									DIALER_SEED_JWT_KEY: "test-dialer-seed-jwt-key",
 									SMS_PROVIDER: "console",
 									EMAIL_PROVIDER: "console",
 									PUSH_PROVIDER: "console",

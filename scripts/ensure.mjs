@@ -24,6 +24,8 @@ if (!existsSync(".dev.vars")) {
 		JWT_SECRET: secret(32),
 		SECRETS_KEY: randomBytes(32).toString("base64"),
 		DIALER_SECRET: secret(32),
+		// The dialer seed's shared req_data JWT key (its JWT_KEY), /compat/dialer.
+		DIALER_SEED_JWT_KEY: secret(32),
 		DIALER_URL: "http://127.0.0.1:8788",
 		SMS_PROVIDER: "console",
 		EMAIL_PROVIDER: "console",

@@ -9,8 +9,10 @@ export type EventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T 
 /** A request as the caller writes it: any client frame without its `id`, which the socket assigns. */
 type WithoutId<F> = F extends unknown ? Omit<F, "id"> : never;
 export type OutgoingRequest = WithoutId<z_input<ClientFrame>> | WithoutId<CallClientFrame>;
-// Defaults (chat.create members, call.bye code) are filled in by the server, so they are optional here.
-type z_input<F> = F extends { type: "chat.create" } ? Omit<F, "members"> & { members?: string[] } : F;
+// Defaults (chat.create and room.create members, call.bye code) are filled in by the server, so they are optional here.
+type z_input<F> = F extends { type: "chat.create" | "room.create" }
+	? Omit<F, "members"> & { members?: string[] }
+	: F;
 
 /** Connection state, in the order a socket normally goes through them. */
 export type SocketState = "connecting" | "open" | "reconnecting" | "closed";
@@ -33,4 +35,8 @@ export const RETRYABLE: ReadonlySet<string> = new Set([
 	"call.lock_turn",
 	"device.register",
 	"device.unregister",
+	"room.list",
+	"room.info",
+	"room.tree",
+	"room.send",
 ]);

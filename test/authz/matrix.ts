@@ -67,6 +67,36 @@ async function owned(w: World): Promise<Record<string, string>> {
 
 const ONLY_OWNER = ["owner"] as const;
 
+/**
+ * A room tree of the world's owner: a root with the world's member as a
+ * direct member, and a subroom below it the member reads by inheritance.
+ * Everyone else (the chat's invitee and removed member too) is a stranger to it.
+ */
+async function roomTree(w: World): Promise<Record<string, string>> {
+	const make = async (json: unknown) => {
+		const res = await api("/v1/rooms", { method: "POST", headers: w.users.owner.auth, json });
+		if (res.status !== 201) throw new Error(`room: ${res.status} ${await res.text()}`);
+		return (await res.json()) as { id: string };
+	};
+	const root = await make({ name: "Root", members: [w.users.member.id] });
+	const sub = await make({ name: "Sub", parent_id: root.id });
+	return { root: root.id, sub: sub.id };
+}
+
+const roomRow = (
+	action: string,
+	allowed: readonly Role[],
+	run: (a: TestUser, x: Record<string, string>) => Promise<Outcome>,
+	via: "rest" | "hub" = "rest",
+): Row => ({
+	resource: "room (inherited)",
+	action,
+	via,
+	allowed,
+	setup: roomTree,
+	run: (_w, a, x) => run(a, x),
+});
+
 export const MATRIX: Row[] = [
 	// ── chats over REST
 	{
@@ -344,6 +374,32 @@ export const MATRIX: Row[] = [
 				}),
 		}),
 	),
+	// ── rooms: members of a room above read, its owner manages (README "Rooms")
+	roomRow("info", MEMBERS, (a, x) => rest(`/v1/rooms/${x.sub}`, a)),
+	roomRow("tree", MEMBERS, (a, x) => rest(`/v1/rooms/${x.root}/tree`, a)),
+	roomRow("enter chat", MEMBERS, (a, x) => rest(`/v1/rooms/${x.sub}/enter`, a, { method: "POST" })),
+	roomRow("send", MEMBERS, (a, x) =>
+		rest(`/v1/rooms/${x.sub}/messages`, a, { method: "POST", json: { client_id: "m", text: "hi" } }),
+	),
+	roomRow("rename", ONLY_OWNER, (a, x) =>
+		rest(`/v1/rooms/${x.sub}`, a, { method: "PATCH", json: { name: "R" } }),
+	),
+	roomRow("add user", ONLY_OWNER, async (a, x) => {
+		const newcomer = await createTestUser();
+		return rest(`/v1/rooms/${x.sub}/members`, a, { method: "POST", json: { user: newcomer.id } });
+	}),
+	roomRow("create subroom", ONLY_OWNER, (a, x) =>
+		rest("/v1/rooms", a, { method: "POST", json: { name: "S", parent_id: x.sub } }),
+	),
+	roomRow("delete", ONLY_OWNER, (a, x) => rest(`/v1/rooms/${x.sub}`, a, { method: "DELETE" })),
+	roomRow("info", MEMBERS, (a, x) => hub(a, { type: "room.info", room_id: x.sub }), "hub"),
+	roomRow(
+		"send",
+		MEMBERS,
+		(a, x) => hub(a, { type: "room.send", room_id: x.sub, client_id: "h", text: "hi" }),
+		"hub",
+	),
+	roomRow("rename", ONLY_OWNER, (a, x) => hub(a, { type: "room.rename", room_id: x.sub, name: "R" }), "hub"),
 	// ── administration
 	{
 		resource: "user (admin)",

@@ -12,6 +12,7 @@ import { ApiError } from "../../errors";
 import { createRouter } from "../../lib/router";
 import { requireAuth } from "../../middleware/auth";
 import { clientMeta } from "../../routes/auth-context";
+import { reqData } from "./req-data";
 import { dialerVoiceRoutes } from "./voice";
 
 type C = Context<AppEnv>;
@@ -53,9 +54,11 @@ async function body(c: C): Promise<{ form: boolean; value: unknown }> {
  * The auto-dialer seed's API (seeds/002) at /compat/dialer: `/srv1/auth/login`
  * (its JSON login, or an OAuth 2.0 password-grant form), then `Authorization:
  * Bearer <acc_token>` on every other resource. Accounts, contact lists
- * ("abonents") and users are Hatch's own.
+ * ("abonents") and users are Hatch's own. The authorised resources also take
+ * and answer the seed's `req_data` JWT wrapping (./req-data.ts).
  */
 export const dialerSeedRoutes = createRouter()
+	.use("/srv1/*", async (c, next) => (c.req.path.endsWith("/srv1/auth/login") ? next() : reqData(c, next)))
 	.post("/srv1/auth/login", async (c) => {
 		const { form, value } = await body(c);
 		const cred = form ? parse(OAuthForm, value) : parse(Login, value);
