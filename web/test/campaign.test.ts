@@ -8,6 +8,7 @@
  * every outcome; then the records filtered and exported as CSV.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailUser } from "../../sdk/test/accounts.ts";
@@ -20,7 +21,7 @@ import {
 	type WorkerStack,
 } from "../../test/e2e/stack.ts";
 import { seriousViolations } from "./axe.ts";
-import { buildWeb, launch, shot, signIn } from "./browser.ts";
+import { ARTIFACTS, buildWeb, launch, shot, signIn } from "./browser.ts";
 import { type LocalDialer, startDialer } from "./dialer.ts";
 
 let worker: WorkerStack;
@@ -143,6 +144,7 @@ describe("voice campaigns in the web app", () => {
 			"+14155550104": "failed",
 		});
 		await shot(page, "campaign-done");
+		await campaign.screenshot({ path: join(ARTIFACTS, "campaign-progress.png") });
 
 		// The records filtered by outcome, and the same filter exported as CSV.
 		await campaign.getByLabel("Outcome").selectOption("busy");
