@@ -5,7 +5,8 @@
  * only: a trunk and its test call, a sound with a player, a list whose bad
  * row is shown with its line and reason, a campaign with a calling window,
  * started and followed live until the bar reads 100 % and the table holds
- * every outcome; then the records filtered and exported as CSV.
+ * every outcome; then the records filtered and exported as CSV. A second
+ * campaign outside its window waits, and is paused, resumed and cancelled.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -161,6 +162,38 @@ describe("voice campaigns in the web app", () => {
 		expect(lines.length).toBe(2);
 		expect(lines[1]).toContain("+14155550102");
 		expect(lines[1]).toContain("busy");
+
+		// A second campaign whose window is closed now: it waits; pause, resume and cancel it.
+		const h = new Date().getUTCHours();
+		const [from, until] = h < 12 ? ["20:00", "21:00"] : ["03:00", "04:00"];
+		await page.getByLabel("Campaign name").fill("later");
+		await page.getByLabel("Only call inside this window").check();
+		await page.getByLabel("Time zone", { exact: true }).fill("UTC");
+		await page.getByLabel("From", { exact: true }).fill(from);
+		await page.getByLabel("Until", { exact: true }).fill(until);
+		await page.getByRole("button", { name: "Create campaign" }).click();
+		await page.getByRole("heading", { name: "Campaign later" }).waitFor();
+		const later = page.getByTestId("campaign");
+		const status = later.getByTestId("campaign-status");
+		await status.filter({ hasText: "draft" }).waitFor();
+		await later.getByRole("button", { name: "Start" }).click();
+		await status.filter({ hasText: "waiting_for_window" }).waitFor({ timeout: 15_000 });
+		await later.getByText(/the calling window opens/).waitFor();
+		await later.getByRole("button", { name: "Pause" }).click();
+		await status.filter({ hasText: "paused" }).waitFor({ timeout: 15_000 });
+		await later.getByRole("button", { name: "Resume" }).click();
+		await status.filter({ hasText: "waiting_for_window" }).waitFor({ timeout: 15_000 });
+		await later.getByRole("button", { name: "Cancel" }).click();
+		await status.filter({ hasText: "canceled" }).waitFor({ timeout: 15_000 });
+		expect(
+			await later
+				.getByRole("button")
+				.filter({ hasText: /^(Start|Pause|Resume|Cancel)$/ })
+				.count(),
+		).toBe(0);
+		// Nobody was called (the window never opened); all four numbers end cancelled.
+		await expect.poll(() => later.getByTestId("campaign-counts").textContent()).toBe("canceled: 4");
+		expect(await later.getByTestId("campaign-calls").locator("tbody tr").count()).toBe(0);
 		await ctx.close();
 	});
 });
