@@ -11,7 +11,8 @@ export function ChatList({ openId, onOpen }: { openId: string | null; onOpen: (c
 	const reload = () =>
 		hatch.api
 			.json<{ items: ChatView[] }>("GET", "/v1/chats")
-			.then((r) => setChats(r.items))
+			// End-to-end encrypted chats live in their own tab (web/src/e2e), which can decrypt them.
+			.then((r) => setChats(r.items.filter((c) => !c.e2e)))
 			.catch((e) => setError(errorText(e)));
 
 	useEffect(() => {

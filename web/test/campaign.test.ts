@@ -5,9 +5,11 @@
  * only: a trunk and its test call, a sound with a player, a list whose bad
  * row is shown with its line and reason, a campaign with a calling window,
  * started and followed live until the bar reads 100 % and the table holds
- * every outcome; then the records filtered and exported as CSV.
+ * every outcome; then the records filtered and exported as CSV. A second
+ * campaign outside its window waits, and is paused, resumed and cancelled.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailUser } from "../../sdk/test/accounts.ts";
@@ -20,7 +22,7 @@ import {
 	type WorkerStack,
 } from "../../test/e2e/stack.ts";
 import { seriousViolations } from "./axe.ts";
-import { buildWeb, launch, shot, signIn } from "./browser.ts";
+import { ARTIFACTS, buildWeb, launch, shot, signIn } from "./browser.ts";
 import { type LocalDialer, startDialer } from "./dialer.ts";
 
 let worker: WorkerStack;
@@ -108,6 +110,8 @@ describe("voice campaigns in the web app", () => {
 		await page.getByLabel("Concurrent calls").fill("4");
 		await page.getByLabel("Calls per second").fill("5");
 		await page.getByLabel("Ring timeout (seconds)").fill("5");
+		await page.getByLabel("Attempts when busy").fill("2");
+		await page.getByLabel("Seconds before retrying busy").fill("1");
 		await page.getByLabel("Only call inside this window").check();
 		await page.getByLabel("Time zone", { exact: true }).fill("UTC");
 		for (const d of ["Sat", "Sun"]) await page.getByLabel(d, { exact: true }).check();
@@ -135,30 +139,69 @@ describe("voice campaigns in the web app", () => {
 					trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
 				)) as string[][];
 		// The table is re-read at most once a second after a progress event, so it may trail the bar briefly.
-		const outcomes = async () => Object.fromEntries((await rows()).map((r) => [r[0], r[3]]));
-		await expect.poll(outcomes, { timeout: 10_000 }).toEqual({
-			"+14155550101": "completed",
-			"+14155550102": "busy",
-			"+14155550103": "no_answer",
-			"+14155550104": "failed",
-		});
+		// Number, attempt, outcome: the busy number was tried twice (the retry set in the form).
+		const outcomes = async () => (await rows()).map((r) => `${r[0]} #${r[1]} ${r[3]}`).sort();
+		await expect
+			.poll(outcomes, { timeout: 10_000 })
+			.toEqual([
+				"+14155550101 #1 completed",
+				"+14155550102 #1 busy",
+				"+14155550102 #2 busy",
+				"+14155550103 #1 no_answer",
+				"+14155550104 #1 failed",
+			]);
 		await shot(page, "campaign-done");
+		await campaign.screenshot({ path: join(ARTIFACTS, "campaign-progress.png") });
 
 		// The records filtered by outcome, and the same filter exported as CSV.
 		await campaign.getByLabel("Outcome").selectOption("busy");
 		await campaign.getByRole("button", { name: "Filter" }).click();
 		await expect
 			.poll(async () => (await rows()).map((r) => r[0]), { timeout: 10_000 })
-			.toEqual(["+14155550102"]);
+			.toEqual(["+14155550102", "+14155550102"]);
 		const [download] = await Promise.all([
 			page.waitForEvent("download"),
 			campaign.getByRole("button", { name: "Export CSV" }).click(),
 		]);
 		const text = readFileSync((await download.path()) as string, "utf8");
 		const lines = text.trim().split(/\r?\n/);
-		expect(lines.length).toBe(2);
-		expect(lines[1]).toContain("+14155550102");
-		expect(lines[1]).toContain("busy");
+		expect(lines.length).toBe(3);
+		for (const line of lines.slice(1)) {
+			expect(line).toContain("+14155550102");
+			expect(line).toContain("busy");
+		}
+
+		// A second campaign whose window is closed now: it waits; pause, resume and cancel it.
+		const h = new Date().getUTCHours();
+		const [from, until] = h < 12 ? ["20:00", "21:00"] : ["03:00", "04:00"];
+		await page.getByLabel("Campaign name").fill("later");
+		await page.getByLabel("Only call inside this window").check();
+		await page.getByLabel("Time zone", { exact: true }).fill("UTC");
+		await page.getByLabel("From", { exact: true }).fill(from);
+		await page.getByLabel("Until", { exact: true }).fill(until);
+		await page.getByRole("button", { name: "Create campaign" }).click();
+		await page.getByRole("heading", { name: "Campaign later" }).waitFor();
+		const later = page.getByTestId("campaign");
+		const status = later.getByTestId("campaign-status");
+		await status.filter({ hasText: "draft" }).waitFor();
+		await later.getByRole("button", { name: "Start" }).click();
+		await status.filter({ hasText: "waiting_for_window" }).waitFor({ timeout: 15_000 });
+		await later.getByText(/the calling window opens/).waitFor();
+		await later.getByRole("button", { name: "Pause" }).click();
+		await status.filter({ hasText: "paused" }).waitFor({ timeout: 15_000 });
+		await later.getByRole("button", { name: "Resume" }).click();
+		await status.filter({ hasText: "waiting_for_window" }).waitFor({ timeout: 15_000 });
+		await later.getByRole("button", { name: "Cancel" }).click();
+		await status.filter({ hasText: "canceled" }).waitFor({ timeout: 15_000 });
+		expect(
+			await later
+				.getByRole("button")
+				.filter({ hasText: /^(Start|Pause|Resume|Cancel)$/ })
+				.count(),
+		).toBe(0);
+		// Nobody was called (the window never opened); all four numbers end cancelled.
+		await expect.poll(() => later.getByTestId("campaign-counts").textContent()).toBe("canceled: 4");
+		expect(await later.getByTestId("campaign-calls").locator("tbody tr").count()).toBe(0);
 		await ctx.close();
 	});
 });

@@ -30,7 +30,7 @@ async function person(): Promise<{ page: Page; id: string }> {
 	const u = await emailUser(worker.url);
 	const page = await (await browser.newContext({ viewport: { width: 1000, height: 720 } })).newPage();
 	await signIn(page, worker.url, u.email, u.password);
-	await page.getByRole("button", { name: "Encrypted" }).click();
+	await page.getByRole("button", { name: "Encrypted", exact: true }).click();
 	await page.getByTestId("device-fingerprint").filter({ hasText: "This device's key" }).waitFor();
 	return { page, id: u.id };
 }
@@ -108,7 +108,7 @@ describe("e2e chats in the web app", () => {
 
 		// A reload keeps the device: the history still decrypts.
 		await bob.page.reload();
-		await bob.page.getByRole("button", { name: "Encrypted" }).click();
+		await bob.page.getByRole("button", { name: "Encrypted", exact: true }).click();
 		await bob.page.getByTestId("e2e-chat-list").getByRole("button").first().click();
 		const texts = bob.page.getByTestId("e2e-messages").locator(".text");
 		await texts.nth(1).waitFor();

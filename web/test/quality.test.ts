@@ -1,8 +1,8 @@
 /**
  * The main screens in Chromium on a phone-sized screen: signed in with the
  * keyboard only; no serious or critical axe-core violations and nothing
- * wider than the screen on the login, chats, call history, voice campaigns
- * and both support views. Along the way: a declined call lands in both
+ * wider than the screen on the login, chats, encrypted chats, call
+ * history, voice campaigns and both support views. Along the way: a declined call lands in both
  * people's call history, and a customer and an operator talk live through
  * the support desk. Screenshots of each screen go to test-results/web/.
  */
@@ -103,6 +103,10 @@ describe("main screens: keyboard, phone size, axe-core", () => {
 			.getByTestId("call-history")
 			.getByText(/^From /)
 			.waitFor();
+
+		await a.getByRole("button", { name: "Encrypted", exact: true }).click();
+		await a.getByTestId("device-fingerprint").filter({ hasText: "This device's key" }).waitFor();
+		await checkScreen(a, "encrypted");
 
 		await a.getByRole("button", { name: "Voice campaigns" }).click();
 		await a.getByRole("heading", { name: "New campaign" }).waitFor();

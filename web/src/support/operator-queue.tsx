@@ -66,7 +66,7 @@ export function OperatorQueue({ me }: { me: Me }) {
 
 	return (
 		<div class="layout">
-			<nav aria-label="Support queue" class="card stack">
+			<nav aria-label="Support queue" class="stack" style={{ padding: "0.5rem 1rem" }}>
 				<h2>Support queue</h2>
 				{ordered.length === 0 && <p class="muted">Nobody is waiting.</p>}
 				<ul class="chats" data-testid="support-queue">

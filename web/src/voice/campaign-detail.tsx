@@ -34,6 +34,8 @@ const LABEL: Record<CampaignAction, string> = {
  */
 export function CampaignDetail({ id, name, onStatus }: { id: string; name: string; onStatus: () => void }) {
 	const [status, setStatus] = useState("");
+	const [opensAt, setOpensAt] = useState<string | null>(null);
+	const lastEventStatus = useRef("");
 	const [counts, setCounts] = useState<Record<string, number>>({});
 	const [calls, setCalls] = useState<CallRecord[]>([]);
 	const [filter, setFilter] = useState({ outcome: "", number: "" });
@@ -47,6 +49,16 @@ export function CampaignDetail({ id, name, onStatus }: { id: string; name: strin
 		if (filterRef.current.number) q.set("number", filterRef.current.number);
 		return q;
 	};
+	// Progress events say "running" for a campaign whose window is shut; the REST view says
+	// waiting_for_window and when it opens, so it is re-read whenever the status moves.
+	const loadStatus = () =>
+		hatch.api
+			.json<{ status: string; window_opens_at: string | null }>("GET", `/v1/campaigns/${id}`)
+			.then((r) => {
+				setStatus(r.status);
+				setOpensAt(r.window_opens_at);
+			})
+			.catch((e) => setError(errorText(e)));
 	const loadCalls = () =>
 		hatch.api
 			.json<{ items: CallRecord[] }>("GET", `/v1/campaigns/${id}/calls?${query()}`)
@@ -66,10 +78,11 @@ export function CampaignDetail({ id, name, onStatus }: { id: string; name: strin
 		};
 		const stop = hatch.campaigns
 			.watch(id, (p) => {
-				setStatus((old) => {
-					if (old && old !== p.status) onStatus();
-					return p.status;
-				});
+				if (lastEventStatus.current !== p.status) {
+					if (lastEventStatus.current) onStatus();
+					lastEventStatus.current = p.status;
+					void loadStatus();
+				}
 				setCounts(p.counts);
 				refresh();
 			})
@@ -92,6 +105,9 @@ export function CampaignDetail({ id, name, onStatus }: { id: string; name: strin
 			<h2 id={`c-${id}`}>Campaign {name}</h2>
 			<p>
 				Status: <strong data-testid="campaign-status">{status || "…"}</strong>
+				{status === "waiting_for_window" && opensAt && (
+					<span class="meta"> (the calling window opens {new Date(opensAt).toLocaleString()})</span>
+				)}
 			</p>
 			<div class="row">
 				{(ACTIONS[status] ?? []).map((a) => (
@@ -101,7 +117,7 @@ export function CampaignDetail({ id, name, onStatus }: { id: string; name: strin
 						onClick={() =>
 							hatch.campaigns
 								.act(id, a)
-								.then((r) => setStatus((r as { status: string }).status))
+								.then(loadStatus)
 								.catch((e) => setError(errorText(e)))
 						}
 					>

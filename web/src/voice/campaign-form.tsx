@@ -5,6 +5,8 @@ import type { Sound, Trunk } from "./trunks.tsx";
 import { Alert, fields } from "./use-items.tsx";
 
 const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const RETRYABLE = ["busy", "no_answer", "failed"] as const;
+const RETRY_LABEL = { busy: "busy", no_answer: "no answer", failed: "failed" };
 
 /** A new campaign: what to play to whom through which trunk, how fast, and when calls may be placed. */
 export function CampaignForm(props: {
@@ -35,6 +37,12 @@ export function CampaignForm(props: {
 						calls_per_second: Number(f.calls_per_second || 1),
 						ring_timeout_s: Number(f.ring_timeout_s || 30),
 					};
+					const retry: Record<string, { delay_s: number; max_attempts: number }> = {};
+					for (const o of RETRYABLE) {
+						const attempts = Number(f[`${o}_attempts`] || 1);
+						if (attempts > 1) retry[o] = { delay_s: Number(f[`${o}_delay`] || 0), max_attempts: attempts };
+					}
+					if (Object.keys(retry).length) body.retry = retry;
 					if (f.window === "on") body.window = { time_zone: f.time_zone, days, start: f.start, end: f.end };
 					const c = await hatch.api.json<{ id: string }>("POST", "/v1/campaigns", { body });
 					form.reset();
@@ -62,6 +70,21 @@ export function CampaignForm(props: {
 				Ring timeout (seconds){" "}
 				<input name="ring_timeout_s" type="number" min={5} max={120} defaultValue="30" />
 			</label>
+			<fieldset class="row">
+				<legend>Retries (1 attempt: no retry)</legend>
+				{RETRYABLE.map((o) => (
+					<div key={o} class="row">
+						<label>
+							Attempts when {RETRY_LABEL[o]}{" "}
+							<input name={`${o}_attempts`} type="number" min={1} max={10} defaultValue="1" size={3} />
+						</label>
+						<label>
+							Seconds before retrying {RETRY_LABEL[o]}{" "}
+							<input name={`${o}_delay`} type="number" min={0} max={604800} defaultValue="300" size={6} />
+						</label>
+					</div>
+				))}
+			</fieldset>
 			<fieldset>
 				<legend>Calling window</legend>
 				<label class="row">
