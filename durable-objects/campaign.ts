@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CampaignProgressEvent, CampaignStatus } from "@hatch/contract/campaign-events";
+import { createDb } from "../src/db/client";
 import {
 	afterOutcome,
 	afterSend,
@@ -38,6 +39,7 @@ import {
 	nextWebhookAt,
 	webhookCounts,
 } from "../src/domain/campaigns/webhook-outbox";
+import { listNumbers } from "../src/domain/contacts/lists";
 import { loadDoNotCall } from "../src/domain/contacts/store";
 import { dialerFleet, dialerFor } from "../src/domain/dialer";
 import {
@@ -128,16 +130,13 @@ export class Campaign extends DurableObject<Env> {
 			const cfg = await loadCampaignConfig(this.env, campaignId);
 			let after = 0;
 			// Pages of 5,000: a 100,000-contact list is 20 reads.
+			const db = createDb(this.env.DB);
 			for (;;) {
-				const page = await this.env.DB.prepare(
-					"SELECT id, number FROM contacts WHERE list_id = ?1 AND id > ?2 ORDER BY id LIMIT 5000",
-				)
-					.bind(cfg.listId, after)
-					.all<{ id: number; number: string }>();
-				for (const r of page.results)
+				const page = await listNumbers(db, cfg.listId, 5000, after);
+				for (const r of page)
 					this.#sql.exec("INSERT OR IGNORE INTO contacts (idx, number) VALUES (?, ?)", r.id, r.number);
-				if (page.results.length < 5000) break;
-				after = page.results.at(-1)?.id ?? after;
+				if (page.length < 5000) break;
+				after = page.at(-1)?.id ?? after;
 			}
 			this.#setMeta("config", cfg);
 			this.#cfg = cfg;

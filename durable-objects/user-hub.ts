@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { encodeFrame, type Transport } from "@hatch/contract/codec";
 import type { HubEvent, ServerFrame } from "@hatch/contract/frames";
 import { LIMITS } from "@hatch/contract/limits";
+import { handleCallSignal, onCallAlarm, onSocketClosed } from "../src/domain/calls/signalling";
 import type { PeerReply, PeerSignal } from "../src/domain/calls/types";
 import { randomToken, sha256Hex } from "../src/lib/ids";
 import { createLogger } from "../src/lib/log";
@@ -25,7 +26,6 @@ import { RevokedSessions } from "./user-hub/revoked-sessions";
 import { type Device, HubStore } from "./user-hub/store";
 import { armViewCheck, onViewAlarm } from "./user-hub/view-check";
 import { onlineBeyond, socketsChanged, viewChanged } from "./user-hub/views";
-import { handleCallSignal, onCallAlarm, onSocketClosed } from "./user-hub-calls";
 
 export type { SocketIdentity } from "./user-hub/context";
 
@@ -244,12 +244,12 @@ export class UserHub extends DurableObject<Env> {
 		return n;
 	}
 
-	/** RPC from another user's hub: WebRTC call signalling (see user-hub-calls.ts). */
+	/** RPC from another user's hub: WebRTC call signalling (src/domain/calls/signalling.ts). */
 	async callSignal(signal: PeerSignal): Promise<PeerReply> {
 		return handleCallSignal(this.#hub, signal);
 	}
 
-	/** Call timers (user-hub-calls.ts) and view checks (user-hub/view-check.ts) share the one alarm; each keeps an earlier one. */
+	/** Call timers (src/domain/calls/signalling.ts) and view checks (user-hub/view-check.ts) share the one alarm; each keeps an earlier one. */
 	override async alarm() {
 		try {
 			await onCallAlarm(this.#hub);

@@ -59,6 +59,8 @@ export class Membership {
 
 	private async read(chatId: string): Promise<Map<string, Member>> {
 		const startedAt = Date.now();
+		// Raw D1, not drizzle, on purpose: this read is on the accept path tuned for large groups (issue 14),
+		// every value is bound, and each JOIN row maps straight to a Member.
 		const { results } = await this.db
 			.prepare(
 				"SELECT m.user_id, m.role, m.status, m.muted, c.name, c.kind, c.e2e FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = ?",

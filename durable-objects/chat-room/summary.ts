@@ -7,6 +7,10 @@ type Summary = { seq: number; senderId: string; text: string; at: number };
  * step with the room without one D1 write per message under load: at most
  * one write in flight, and the latest summary wins. The `last_seq < ?` guard
  * makes a late write harmless.
+ *
+ * Raw D1 statements, not drizzle, on purpose: they run on the per-message
+ * path in one `batch`, every value is bound, and `max(last_read_seq, ?)` and
+ * the `last_seq < ?` guard would be `sql` fragments in drizzle anyway.
  */
 export class SummaryWriter {
 	private pending: { chatId: string; s: Summary; readers: Map<string, number>; done: (() => void)[] } | null =

@@ -23,7 +23,7 @@ export type SocketIdentity = {
 };
 
 /**
- * What the UserHub's helper modules (user-hub/*, user-hub-calls.ts, calls/*)
+ * What the UserHub's helper modules (user-hub/*, and src/domain/calls/ as its CallHost)
  * work with: the hub's parts and a few bound functions, built once by the
  * hub. A plain object rather than the class itself, so the helpers do not
  * import the class back and the Durable Object's RPC surface stays the

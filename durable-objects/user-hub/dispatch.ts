@@ -33,7 +33,7 @@ import { dispatchRoom } from "./room-dispatch";
 /**
  * The socket's request handlers: one exhaustive switch over the validated
  * frame type. Returns the `result` payload; throws ApiError for an `error`.
- * (call.* frames never get here: see user-hub-calls.ts.)
+ * (call.* frames never get here: see src/domain/calls/signalling.ts.)
  */
 export async function dispatch(
 	hub: HubContext,

@@ -1,8 +1,8 @@
 import { decodedId, decodeFrame, type Transport } from "@hatch/contract/codec";
 import type { ErrorFrame, HubEvent, ServerFrame } from "@hatch/contract/frames";
+import { handleCallFrame, onSocketOpened } from "../../src/domain/calls/signalling";
 import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
-import { handleCallFrame, onSocketOpened } from "../user-hub-calls";
 import type { HubContext, SocketIdentity } from "./context";
 import { dispatch } from "./dispatch";
 import { sessionConnected } from "./view-check";

@@ -1,5 +1,8 @@
 import type { HubEvent } from "@hatch/contract/frames";
-import { createDb } from "../../src/db/client";
+import { and, eq, ne } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { createDb, type Db } from "../../src/db/client";
+import { chatMembers, chats, users } from "../../src/db/schema";
 import { hubOf } from "../../src/domain/chats/deps";
 import { shareChat } from "../../src/domain/chats/shared";
 
@@ -11,20 +14,24 @@ import { shareChat } from "../../src/domain/chats/shared";
  */
 export async function announcePresence(env: Env, userId: string, online: boolean, lastSeen: number | null) {
 	if (!userId) return;
-	const me = await env.DB.prepare("SELECT hidden FROM users WHERE id = ?")
-		.bind(userId)
-		.first<{ hidden: number }>();
-	if (!me || me.hidden) return;
-	const { results } = await env.DB.prepare(
-		`SELECT DISTINCT o.user_id FROM chat_members m
-		 JOIN chats c ON c.id = m.chat_id AND c.kind = 'direct'
-		 JOIN chat_members o ON o.chat_id = m.chat_id AND o.user_id != m.user_id
-		 WHERE m.user_id = ? LIMIT 500`,
-	)
-		.bind(userId)
-		.all<{ user_id: string }>();
+	const db = createDb(env.DB);
+	const me = await hiddenOf(db, userId);
+	if (me === undefined || me.hidden) return;
+	const other = alias(chatMembers, "o");
+	const contacts = await db
+		.selectDistinct({ userId: other.userId })
+		.from(chatMembers)
+		.innerJoin(chats, and(eq(chats.id, chatMembers.chatId), eq(chats.kind, "direct")))
+		.innerJoin(other, and(eq(other.chatId, chatMembers.chatId), ne(other.userId, chatMembers.userId)))
+		.where(eq(chatMembers.userId, userId))
+		.limit(500);
 	const event = { type: "presence", user_id: userId, online, last_seen: lastSeen } satisfies HubEvent;
-	await Promise.allSettled(results.map((r) => hubOf(env, r.user_id).pushEvent(event)));
+	await Promise.allSettled(contacts.map((r) => hubOf(env, r.userId).pushEvent(event)));
+}
+
+/** Whether the user hides their presence; undefined for no such user. */
+function hiddenOf(db: Db, userId: string) {
+	return db.select({ hidden: users.hidden }).from(users).where(eq(users.id, userId)).get();
 }
 
 /**
@@ -36,10 +43,9 @@ export async function announcePresence(env: Env, userId: string, online: boolean
  * @example const p = await presenceOf(env, me, otherId); // null → 404 USER_NOT_FOUND
  */
 export async function presenceOf(env: Env, viewerId: string, userId: string) {
-	const u = await env.DB.prepare("SELECT hidden FROM users WHERE id = ?")
-		.bind(userId)
-		.first<{ hidden: number }>();
-	if (!u || (viewerId !== userId && !(await shareChat(createDb(env.DB), viewerId, userId)))) return null;
+	const db = createDb(env.DB);
+	const u = await hiddenOf(db, userId);
+	if (!u || (viewerId !== userId && !(await shareChat(db, viewerId, userId)))) return null;
 	if (u.hidden) return { user_id: userId, online: false, last_seen: null };
 	const p = await hubOf(env, userId).presence();
 	return { user_id: userId, ...p };

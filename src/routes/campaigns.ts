@@ -1,11 +1,10 @@
 import { ShortName } from "@hatch/contract/names";
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
-import { campaigns } from "../db/schema";
 import {
 	campaignStub,
 	campaignView,
 	createCampaign,
+	deleteCampaign,
 	getOwnedCampaign,
 	listCampaigns,
 	updateCampaign,
@@ -205,11 +204,7 @@ campaignRoutes.openapi(
 owned.delete(
 	"Delete a campaign that is not running or paused",
 	getOwnedCampaign,
-	async (row, _env, db) => {
-		if (row.status === "running" || row.status === "paused")
-			throw new ApiError("CAMPAIGN_ACTIVE", "Cancel the campaign first", { status: 409 });
-		await db.delete(campaigns).where(eq(campaigns.id, row.id));
-	},
+	(row, _env, db) => deleteCampaign(db, row),
 	{ 409: { description: "CAMPAIGN_ACTIVE" } },
 );
 

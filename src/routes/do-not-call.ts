@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, gt } from "drizzle-orm";
-import { doNotCall } from "../db/schema";
+import { addDoNotCall, listDoNotCall, removeDoNotCall } from "../domain/contacts/do-not-call";
 import { toE164 } from "../domain/contacts/normalize";
 import { ApiError } from "../errors";
 import { decodePageToken, pageOf, pageQuery, pageSchema } from "../lib/pagination";
@@ -59,17 +58,8 @@ doNotCallRoutes.openapi(
 				status: 422,
 				details: { invalid },
 			});
-		const now = new Date();
 		const unique = [...new Set(added)];
-		// 3 parameters per row: stay under D1's 100 bound parameters per statement.
-		for (let i = 0; i < unique.length; i += 30) {
-			await c.var.db
-				.insert(doNotCall)
-				.values(
-					unique.slice(i, i + 30).map((number) => ({ ownerId: c.var.auth.userId, number, createdAt: now })),
-				)
-				.onConflictDoNothing();
-		}
+		await addDoNotCall(c.var.db, c.var.auth.userId, unique);
 		return c.json({ added: unique, invalid }, 200);
 	},
 );
@@ -90,12 +80,7 @@ doNotCallRoutes.openapi(
 	async (c) => {
 		const q = c.req.valid("query");
 		const after = decodePageToken(q.page_token, E164_CURSOR);
-		const owner = eq(doNotCall.ownerId, c.var.auth.userId);
-		const rows = await c.var.db.query.doNotCall.findMany({
-			where: after ? and(owner, gt(doNotCall.number, after)) : owner,
-			orderBy: asc(doNotCall.number),
-			limit: q.page_size + 1,
-		});
+		const rows = await listDoNotCall(c.var.db, c.var.auth.userId, q.page_size + 1, after);
 		const view = (r: (typeof rows)[number]) => ({ number: r.number, created_at: r.createdAt.toISOString() });
 		return c.json(
 			pageOf(rows, q.page_size, view, (r) => r.number),
@@ -117,9 +102,7 @@ doNotCallRoutes.openapi(
 	async (c) => {
 		const e164 = toE164(c.req.valid("param").number, c.env.DEFAULT_PHONE_REGION);
 		if (!e164) throw new ApiError("INVALID_NUMBER", "Not a valid phone number", { status: 422 });
-		await c.var.db
-			.delete(doNotCall)
-			.where(and(eq(doNotCall.ownerId, c.var.auth.userId), eq(doNotCall.number, e164)));
+		await removeDoNotCall(c.var.db, c.var.auth.userId, e164);
 		return c.body(null, 204);
 	},
 );

@@ -1,6 +1,6 @@
 import { LIMITS } from "@hatch/contract/limits";
 import { describe, expect, it } from "vitest";
-import { OFFER_RATE } from "../../durable-objects/calls/outgoing";
+import { OFFER_RATE } from "../../src/domain/calls/outgoing";
 import {
 	aliceAndBob,
 	answeredCall,

@@ -10,7 +10,7 @@ import { ROOM_LIMITS, RoomId, RoomName } from "./rooms.ts";
  * reply with the same `id`: `result` or `error` (`code` is HTTP-like, `reason`
  * a stable UPPER_SNAKE string). Events carry `chat_id` and `seq` where they
  * concern a chat. Frames whose `type` starts with `call.` are declared in
- * ./call-frames.ts and handled by durable-objects/user-hub-calls.ts.
+ * ./call-frames.ts and handled by src/domain/calls/signalling.ts.
  */
 
 const RequestId = z.union([z.string().min(1).max(64), z.number().int().nonnegative()]);
@@ -117,7 +117,7 @@ export const ClientFrame = z.discriminatedUnion("type", [
 	req("room.enter", { room_id: RoomId }),
 	req("room.send", { room_id: RoomId, ...SendMessageInput.shape }),
 	// ── call.* frames: NOT declared here. decodeClientFrame() hands any frame whose
-	// type starts with "call." to durable-objects/user-hub-calls.ts (issue 7), which
+	// type starts with "call." to src/domain/calls/signalling.ts (issue 7), which
 	// validates it against src/protocol/call-frames.ts. Keep this spot stable.
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;

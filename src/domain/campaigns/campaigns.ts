@@ -184,6 +184,13 @@ export async function listCampaigns(db: VoiceDb, ownerId: string, limit: number,
 	});
 }
 
+/** Deletes a campaign that is not running or paused (409 CAMPAIGN_ACTIVE: cancel it first). */
+export async function deleteCampaign(db: VoiceDb, row: CampaignRow): Promise<void> {
+	if (row.status === "running" || row.status === "paused")
+		throw new ApiError("CAMPAIGN_ACTIVE", "Cancel the campaign first", { status: 409 });
+	await db.delete(campaigns).where(eq(campaigns.id, row.id));
+}
+
 /** The campaign's engine. @example await campaignStub(env, id).status(); */
 export function campaignStub(env: Env, campaignId: string) {
 	return env.CAMPAIGN.get(env.CAMPAIGN.idFromName(campaignId));

@@ -99,6 +99,21 @@ export async function listLists(db: VoiceDb, ownerId: string, limit: number, bef
 	});
 }
 
+/**
+ * A page of a list's numbers alone in upload order, as a campaign snapshots
+ * them; `after` is the last id seen.
+ *
+ * @example const page = await listNumbers(db, listId, 5000, lastId);
+ */
+export async function listNumbers(db: VoiceDb, listId: string, limit: number, after = 0) {
+	return db
+		.select({ id: contacts.id, number: contacts.number })
+		.from(contacts)
+		.where(and(eq(contacts.listId, listId), gt(contacts.id, after)))
+		.orderBy(asc(contacts.id))
+		.limit(limit);
+}
+
 /** A page of a list's contacts in upload order; `after` is the last id seen. */
 export async function listContacts(db: VoiceDb, listId: string, limit: number, after = 0) {
 	const rows = await db.query.contacts.findMany({

@@ -1,7 +1,7 @@
 import { devOutbox } from "../../db/schema";
 import type { Db } from "../../domain/users/db";
 import { newId } from "../../lib/ids";
-import type { EmailMessage, EmailProvider } from "./index";
+import type { EmailMessage, EmailProvider } from "./types";
 
 /**
  * Development email: records the message in `dev_outbox` (readable at

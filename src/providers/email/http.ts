@@ -1,4 +1,4 @@
-import type { EmailMessage, EmailProvider } from "./index";
+import type { EmailMessage, EmailProvider } from "./types";
 
 export type HttpEmailConfig = { url: string; token: string; from: string };
 

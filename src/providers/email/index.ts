@@ -3,13 +3,9 @@ import { ApiError } from "../../errors";
 import { isDevEnvironment } from "../dev-mode";
 import { ConsoleEmailProvider } from "./console";
 import { HttpEmailProvider } from "./http";
+import type { EmailProvider } from "./types";
 
-export type EmailMessage = { to: string; subject: string; text: string };
-
-/** Sends one plain-text email. */
-export interface EmailProvider {
-	send(message: EmailMessage): Promise<void>;
-}
+export type { EmailMessage, EmailProvider } from "./types";
 
 /** The env keys the email providers read; the HTTP ones are secrets. */
 export type EmailEnv = {

@@ -1,7 +1,7 @@
 import { devOutbox } from "../../db/schema";
 import type { Db } from "../../domain/users/db";
 import { newId } from "../../lib/ids";
-import type { SmsProvider } from "./index";
+import type { SmsProvider } from "./types";
 
 /**
  * Development SMS: records the message in `dev_outbox` (readable at

@@ -1,4 +1,4 @@
-import type { SmsProvider } from "./index";
+import type { SmsProvider } from "./types";
 
 export type HttpSmsConfig = { url: string; token: string; from?: string };
 

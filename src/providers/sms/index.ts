@@ -3,11 +3,9 @@ import { ApiError } from "../../errors";
 import { isDevEnvironment } from "../dev-mode";
 import { ConsoleSmsProvider } from "./console";
 import { HttpSmsProvider } from "./http";
+import type { SmsProvider } from "./types";
 
-/** Sends one text message to an E.164 number. */
-export interface SmsProvider {
-	send(to: string, text: string): Promise<void>;
-}
+export type { SmsProvider } from "./types";
 
 /** The env keys the SMS providers read; the HTTP ones are secrets. */
 export type SmsEnv = {

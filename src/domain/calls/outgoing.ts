@@ -1,19 +1,19 @@
 import type { TurnServerInfo } from "@hatch/contract/call-frames";
 import { eq } from "drizzle-orm";
-import { createDb } from "../../src/db/client";
-import { users } from "../../src/db/schema";
-import { applyOfferReply, startOutgoing } from "../../src/domain/calls/machine";
-import type { Transition } from "../../src/domain/calls/types";
-import { shareChat } from "../../src/domain/chats/shared";
-import { enforceRateLimit } from "../../src/domain/rate-limit";
-import { createTurnProvider } from "../../src/domain/turn/config";
-import { turnServerInfo } from "../../src/domain/turn/info";
-import { issueTurnLease } from "../../src/domain/turn/lease";
-import type { TurnCredentials } from "../../src/domain/turn/types";
-import { newId } from "../../src/lib/ids";
-import type { HubContext, SocketIdentity } from "../user-hub/context";
+import { createDb } from "../../db/client";
+import { users } from "../../db/schema";
+import { newId } from "../../lib/ids";
+import { shareChat } from "../chats/shared";
+import { enforceRateLimit } from "../rate-limit";
+import { createTurnProvider } from "../turn/config";
+import { turnServerInfo } from "../turn/info";
+import { issueTurnLease } from "../turn/lease";
+import type { TurnCredentials } from "../turn/types";
 import { perform, sendEvent, signalPeer } from "./effects";
+import type { CallHost, CallSocket } from "./host";
+import { applyOfferReply, startOutgoing } from "./machine";
 import type { CallStore } from "./store";
+import type { Transition } from "./types";
 
 /** Offers per user per minute: plenty for redials, a wall against ringing someone in a loop. */
 export const OFFER_RATE = { limit: 20, windowS: 60 } as const;
@@ -30,12 +30,8 @@ export type Reply =
  * c2s_lock_turn_server; sending it again renews the lease). Shares the
  * per-user rate limit with POST /v1/turn/credentials; failures throw ApiError.
  */
-export async function lockTurn(
-	hub: HubContext,
-	store: CallStore,
-	who: SocketIdentity,
-): Promise<TurnServerInfo> {
-	const creds = await issueTurnLease(hub.env, who.u);
+export async function lockTurn(host: CallHost, store: CallStore, who: CallSocket): Promise<TurnServerInfo> {
+	const creds = await issueTurnLease(host.env, who.u);
 	await store.lockTurn(who.s, creds);
 	return turnServerInfo(creds);
 }
@@ -45,18 +41,18 @@ export async function lockTurn(
  * one while fresh, else a new one, locked and sent as `call.turn_server`.
  * Without one the call still works peer to peer or over STUN.
  */
-async function ensureCallerTurn(hub: HubContext, store: CallStore, who: SocketIdentity): Promise<void> {
+async function ensureCallerTurn(host: CallHost, store: CallStore, who: CallSocket): Promise<void> {
 	const locked = await store.turnFor(who.s);
 	if (locked && locked.expiresAt - Date.now() > TURN_RENEW_BEFORE_MS) return;
 	let creds: TurnCredentials;
 	try {
-		creds = await createTurnProvider(hub.env).issue(who.u);
+		creds = await createTurnProvider(host.env).issue(who.u);
 	} catch (err) {
-		hub.log.warn("UserHub calls: no TURN lease for offer", { err: String(err) });
+		host.log.warn("UserHub calls: no TURN lease for offer", { err: String(err) });
 		return;
 	}
 	await store.lockTurn(who.s, creds);
-	sendEvent(hub, { socket: who.s }, { type: "call.turn_server", ...turnServerInfo(creds) });
+	sendEvent(host, { socket: who.s }, { type: "call.turn_server", ...turnServerInfo(creds) });
 }
 
 /**
@@ -64,11 +60,11 @@ async function ensureCallerTurn(hub: HubContext, store: CallStore, who: SocketId
  * hub (the caller's credentials never leave the caller); null if none can
  * be had, and the callee's devices ring without one.
  */
-export async function calleeTurn(hub: HubContext, calleeId: string): Promise<TurnServerInfo | null> {
+export async function calleeTurn(host: CallHost, calleeId: string): Promise<TurnServerInfo | null> {
 	try {
-		return turnServerInfo(await createTurnProvider(hub.env).issue(calleeId));
+		return turnServerInfo(await createTurnProvider(host.env).issue(calleeId));
 	} catch (err) {
-		hub.log.warn("UserHub calls: no TURN lease for the callee", { err: String(err) });
+		host.log.warn("UserHub calls: no TURN lease for the callee", { err: String(err) });
 		return null;
 	}
 }
@@ -84,14 +80,14 @@ export async function calleeTurn(hub: HubContext, calleeId: string): Promise<Tur
  * before any ack/answer/bye for it can arrive.
  */
 export async function startCall(
-	hub: HubContext,
+	host: CallHost,
 	store: CallStore,
-	who: SocketIdentity,
+	who: CallSocket,
 	input: { callee: string; sdp: string },
 	reply: (r: Reply) => void,
 ): Promise<void> {
-	await enforceRateLimit(hub.env.RATE_LIMITER, `call:offer:${who.u}`, OFFER_RATE);
-	const db = createDb(hub.env.DB);
+	await enforceRateLimit(host.env.RATE_LIMITER, `call:offer:${who.u}`, OFFER_RATE);
+	const db = createDb(host.env.DB);
 	const [caller, known] = await Promise.all([
 		db.select({ id: users.id, displayName: users.displayName }).from(users).where(eq(users.id, who.u)).get(),
 		input.callee === who.u ? true : shareChat(db, who.u, input.callee),
@@ -119,9 +115,9 @@ export async function startCall(
 	if (!t.ok) return reply({ error: t.error });
 	await store.save(t.call);
 
-	await ensureCallerTurn(hub, store, who);
+	await ensureCallerTurn(host, store, who);
 	reply({ result: { call_id: callId, callee: callee.id } });
-	const answer = await signalPeer(hub, t.call, {
+	const answer = await signalPeer(host, t.call, {
 		kind: "offer",
 		callId,
 		callerId: who.u,
@@ -134,12 +130,12 @@ export async function startCall(
 	// decide on the fresh record.
 	const fresh = await store.load();
 	if (fresh?.id !== callId) return;
-	await apply(hub, store, applyOfferReply(fresh, answer ?? "failed", Date.now()));
+	await apply(host, store, applyOfferReply(fresh, answer ?? "failed", Date.now()));
 }
 
 /** Saves a transition's record and performs its effects. */
-export async function apply(hub: HubContext, store: CallStore, t: Transition): Promise<void> {
+export async function apply(host: CallHost, store: CallStore, t: Transition): Promise<void> {
 	if (!t.ok) return;
 	await store.save(t.call);
-	await perform(hub, t.call, t.effects);
+	await perform(host, t.call, t.effects);
 }

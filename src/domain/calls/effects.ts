@@ -1,28 +1,21 @@
 import type { CallEvent } from "@hatch/contract/call-frames";
-import { createDb } from "../../src/db/client";
-import { recordCall } from "../../src/domain/calls/history";
-import type {
-	CallEnd,
-	CallRecord,
-	Effect,
-	PeerReply,
-	PeerSignal,
-	Target,
-} from "../../src/domain/calls/types";
-import { hubOf } from "../../src/domain/chats/deps";
-import type { HubContext } from "../user-hub/context";
+import { createDb } from "../../db/client";
+import { hubOf } from "../chats/deps";
+import { recordCall } from "./history";
+import type { CallHost } from "./host";
+import type { CallEnd, CallRecord, Effect, PeerReply, PeerSignal, Target } from "./types";
 
 /** The open sockets of this hub a target names. */
-export function socketsFor(hub: HubContext, to: Target): WebSocket[] {
-	const open = hub.sockets().filter((ws) => ws.readyState === WebSocket.OPEN);
-	if ("socket" in to) return open.filter((ws) => hub.identity(ws).s === to.socket);
-	return open.filter((ws) => hub.identity(ws).s !== to.except);
+export function socketsFor(host: CallHost, to: Target): WebSocket[] {
+	const open = host.sockets().filter((ws) => ws.readyState === WebSocket.OPEN);
+	if ("socket" in to) return open.filter((ws) => host.identity(ws).s === to.socket);
+	return open.filter((ws) => host.identity(ws).s !== to.except);
 }
 
 /** Sends one call event; returns how many sockets got it. */
-export function sendEvent(hub: HubContext, to: Target, frame: CallEvent): number {
+export function sendEvent(host: CallHost, to: Target, frame: CallEvent): number {
 	let n = 0;
-	for (const ws of socketsFor(hub, to)) if (hub.send(ws, frame satisfies CallEvent)) n++;
+	for (const ws of socketsFor(host, to)) if (host.send(ws, frame satisfies CallEvent)) n++;
 	return n;
 }
 
@@ -31,15 +24,15 @@ export function sendEvent(hub: HubContext, to: Target, frame: CallEvent): number
  * crashed) comes back as null so the caller decides what that means.
  */
 export async function signalPeer(
-	hub: HubContext,
+	host: CallHost,
 	call: CallRecord,
 	signal: PeerSignal,
 ): Promise<PeerReply | null> {
 	const peerId = call.role === "caller" ? call.calleeId : call.callerId;
 	try {
-		return await hubOf(hub.env, peerId).callSignal(signal);
+		return await hubOf(host.env, peerId).callSignal(signal);
 	} catch (err) {
-		hub.log.warn("UserHub calls: peer signal failed", {
+		host.log.warn("UserHub calls: peer signal failed", {
 			kind: signal.kind,
 			callId: call.id,
 			err: String(err),
@@ -54,27 +47,27 @@ export async function signalPeer(
  * so "answered elsewhere" is never sent for an answer that did not count.
  */
 export async function perform(
-	hub: HubContext,
+	host: CallHost,
 	call: CallRecord,
 	effects: Effect[],
 ): Promise<{ answerRefused: { end?: CallEnd } } | null> {
 	for (const e of effects) {
 		switch (e.kind) {
 			case "send":
-				sendEvent(hub, e.to, e.frame);
+				sendEvent(host, e.to, e.frame);
 				break;
 			case "peer": {
-				const reply = await signalPeer(hub, call, e.signal);
+				const reply = await signalPeer(host, call, e.signal);
 				if (e.signal.kind === "answer" && !reply?.ok) {
 					return { answerRefused: { end: reply && !reply.ok ? reply.end : undefined } };
 				}
 				break;
 			}
 			case "push":
-				await wakeCallee(hub, call);
+				await wakeCallee(host, call);
 				break;
 			case "history":
-				await writeHistory(hub, call);
+				await writeHistory(host, call);
 				break;
 		}
 	}
@@ -82,10 +75,10 @@ export async function perform(
 }
 
 /** No device is connected: a push wakes the app, which connects and gets the offer replayed. */
-async function wakeCallee(hub: HubContext, call: CallRecord): Promise<void> {
+async function wakeCallee(host: CallHost, call: CallRecord): Promise<void> {
 	const name = call.incoming?.caller.display_name || "Someone";
 	try {
-		await hub.sendPush({
+		await host.sendPush({
 			title: "Incoming call",
 			body: `${name} is calling`,
 			data: {
@@ -96,16 +89,16 @@ async function wakeCallee(hub: HubContext, call: CallRecord): Promise<void> {
 			},
 		});
 	} catch (err) {
-		hub.log.warn("UserHub calls: push failed", { callId: call.id, err: String(err) });
+		host.log.warn("UserHub calls: push failed", { callId: call.id, err: String(err) });
 	}
 }
 
 /** The caller's hub writes the history row (idempotent; retried when the record is forgotten). */
-export async function writeHistory(hub: HubContext, call: CallRecord): Promise<void> {
+export async function writeHistory(host: CallHost, call: CallRecord): Promise<void> {
 	if (call.role !== "caller" || call.state !== "ended") return;
 	try {
-		await recordCall(createDb(hub.env.DB), call);
+		await recordCall(createDb(host.env.DB), call);
 	} catch (err) {
-		hub.log.error("UserHub calls: history write failed", { callId: call.id, err: String(err) });
+		host.log.error("UserHub calls: history write failed", { callId: call.id, err: String(err) });
 	}
 }

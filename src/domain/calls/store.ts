@@ -1,5 +1,5 @@
-import type { CallRecord } from "../../src/domain/calls/types";
-import type { TurnCredentials } from "../../src/domain/turn/types";
+import type { TurnCredentials } from "../turn/types";
+import type { CallRecord } from "./types";
 
 const CALL_KEY = "call:current";
 const TURN_PREFIX = "call:turn:";
