@@ -14,6 +14,7 @@ import type { Outgoing, RoomContext } from "./chat-room/context";
 import { editGroup, groupSeq, sendGroup } from "./chat-room/e2e-messages";
 import { Fanout } from "./chat-room/fanout";
 import { HubLinks, openViewerIds } from "./chat-room/hub-links";
+import { memberChangeAudience } from "./chat-room/member-events";
 import { type Member, Membership } from "./chat-room/membership";
 import {
 	editMessage,
@@ -90,7 +91,7 @@ export class ChatRoom extends DurableObject<Env> {
 		const store = new RoomStore(ctx.storage.sql);
 		this.store = store;
 		// Whoever the list no longer has as active stops viewing at once (left, removed, or found so on a reload).
-		this.membership = new Membership(env.DB, store, (members) => this.#closeNonMembers(members));
+		this.membership = new Membership(env.DB, store, (members, only) => this.#closeNonMembers(members, only));
 		this.viewers = new Viewers(
 			() => ctx.getWebSockets(),
 			() => store.lastSeq(),
@@ -260,12 +261,20 @@ export class ChatRoom extends DurableObject<Env> {
 		return asResult(() => signalTyping(this.room, this.typingAt, chatId, userId));
 	}
 
-	/** Called by the chat domain after a membership change in D1: reload, and tell the members. */
+	/**
+	 * Called by the chat domain after a membership change in D1. A change of
+	 * one member rereads that member only (an owner who left may have handed
+	 * the group on: that rereads the list); the event goes to whom it concerns
+	 * (chat-room/member-events.ts).
+	 */
 	async membersChanged(chatId: string, change: string, userId?: string, broadcast = true) {
 		this.#bind(chatId);
-		await this.membership.load(chatId, true);
+		if (userId !== undefined && change !== "left" && change !== "renamed")
+			await this.membership.update(chatId, userId);
+		else await this.membership.load(chatId, true);
+		const watching = new Set([...this.viewers.viewingUsers(), ...this.links.watchers()]);
 		if (broadcast)
-			this.#emit(this.membership.activeIds(), {
+			this.#emit(memberChangeAudience(change, userId, this.membership.activeIds(), watching), {
 				type: "chat.updated",
 				chat_id: chatId,
 				seq: this.store.lastSeq(),
@@ -274,8 +283,8 @@ export class ChatRoom extends DurableObject<Env> {
 			});
 	}
 
-	#closeNonMembers(members: Map<string, Member>) {
-		for (const u of this.viewers.viewingUsers())
+	#closeNonMembers(members: Map<string, Member>, only?: string) {
+		for (const u of only === undefined ? this.viewers.viewingUsers() : [only])
 			if (members.get(u)?.status !== "active")
 				for (const v of this.viewers.closeUser(u, "No longer a member")) this.links.viewEnded(v);
 	}
@@ -284,6 +293,7 @@ export class ChatRoom extends DurableObject<Env> {
 	async canRead(chatId: string, userId: string): Promise<RoomResult<{ last_seq: number }>> {
 		return asResult(async () => {
 			await this.#member(chatId, userId);
+			this.links.watched(userId);
 			return { last_seq: this.store.lastSeq() };
 		});
 	}

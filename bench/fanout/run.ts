@@ -103,7 +103,12 @@ async function wranglerServer(dir: string, state: string, probe: (base: string) 
 		await waitFor(`http://127.0.0.1:${p}/send?n=0`, 60_000);
 	});
 	const root = w.pid as number;
-	const base = await directBase(root, p, probe);
+	// workerd may answer on its own port a little after wrangler's: ask again (bounded) on a busy machine.
+	let base = "";
+	for (let i = 0; i < 20 && !base; i++) {
+		base = await directBase(root, p, probe);
+		if (!base) await new Promise((r) => setTimeout(r, 1500));
+	}
 	if (!base) throw new Error(`${dir}: workerd's own port not found`);
 	return { base, cpuPids: () => serverPids(root, p), allPids: () => tree(root).map((x) => x.pid) };
 }

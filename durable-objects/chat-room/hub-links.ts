@@ -19,6 +19,7 @@ export class HubLinks {
 	private readonly stubs = new Map<string, ReturnType<typeof hubOf>>();
 	/** Viewing users whose hub wants the events anyway (another device of theirs is online); see user-hub/views.ts. */
 	private wanted: Set<string> | null = null;
+	private watching: Set<string> | null = null;
 
 	constructor(
 		private readonly env: Env,
@@ -68,6 +69,26 @@ export class HubLinks {
 		if (wanted) set.add(userId);
 		else set.delete(userId);
 		this.store.setHubWants(userId, wanted);
+	}
+
+	/**
+	 * Members whose hub asked to relay this chat to a hub socket (`canRead`
+	 * on chat.subscribe): with the room's viewers, the ones who have the chat
+	 * open, and so the ones a membership change is for (chat-room/member-events.ts).
+	 * Kept in storage; it only grows while they are members (an extra
+	 * chat.updated to a hub that stopped watching is harmless).
+	 */
+	watchers(): Set<string> {
+		this.watching ??= this.store.hubWatchers();
+		return this.watching;
+	}
+
+	/** The user's hub relays this chat to a subscribed hub socket. */
+	watched(userId: string) {
+		const set = this.watchers();
+		if (set.has(userId)) return;
+		set.add(userId);
+		this.store.addHubWatcher(userId);
 	}
 
 	/** The viewing users whose hub wants this chat's events anyway (read from storage once per wake-up). */

@@ -28,6 +28,8 @@ export class Membership {
 	private members: Map<string, Member> | null = null;
 	/** When `members` was read from D1 (ms). */
 	private loadedAt = 0;
+	/** When a single member was last patched in (`update`). */
+	private patchedAt = 0;
 	/** A reload that is out, shared by the requests that found the list stale meanwhile. */
 	private loading: Promise<Map<string, Member>> | null = null;
 	/** `activeIds()` of the current `members` map (rebuilt when the map is replaced). */
@@ -40,12 +42,29 @@ export class Membership {
 	constructor(
 		private readonly db: D1Database,
 		private readonly store: RoomStore,
-		private readonly loaded: (members: Map<string, Member>) => void = () => {},
+		/** Where a new list takes effect; `only`: just this member changed. */
+		private readonly loaded: (members: Map<string, Member>, only?: string) => void = () => {},
 	) {}
 
-	/** The cached member list, read from D1 when missing, older than MEMBERS_FRESH_MS, or `force`d. */
+	/**
+	 * The cached member list, read from D1 when missing or `force`d. A list
+	 * older than MEMBERS_FRESH_MS is still answered, and read again in the
+	 * background: a busy room's sends never wait for the whole list (1,000
+	 * rows), and a removed member is gone as soon as that read lands.
+	 */
 	async load(chatId: string, force = false): Promise<Map<string, Member>> {
-		if (this.members && !force && Date.now() - this.loadedAt < MEMBERS_FRESH_MS) return this.members;
+		if (this.members && !force) {
+			if (Date.now() - this.loadedAt >= MEMBERS_FRESH_MS && !this.loading)
+				this.reload(chatId).catch(() => {
+					// The next request past the bound tries again.
+				});
+			return this.members;
+		}
+		return this.reload(chatId, force);
+	}
+
+	/** A read of the whole list from D1, shared unless `force`d. Never rejects when in the background. */
+	private async reload(chatId: string, force = false): Promise<Map<string, Member>> {
 		// A forced load must see a change made after any read already out, so it never shares one.
 		if (this.loading && !force) return this.loading;
 		const loading = this.read(chatId);
@@ -55,6 +74,28 @@ export class Membership {
 		} finally {
 			if (this.loading === loading) this.loading = null;
 		}
+	}
+
+	/**
+	 * One member changed in D1 (`membersChanged` names them): read that row
+	 * only and patch the cached list, so adding the thousandth member costs
+	 * what adding the tenth did. Before any full load there is nothing to
+	 * patch. Returns the member as D1 has them now (undefined: gone).
+	 */
+	async update(chatId: string, userId: string): Promise<Member | undefined> {
+		if (!this.members) return (await this.load(chatId, true)).get(userId);
+		const row = await this.db
+			.prepare("SELECT role, status, muted FROM chat_members WHERE chat_id = ? AND user_id = ?")
+			.bind(chatId, userId)
+			.first<{ role: Member["role"]; status: Member["status"]; muted: number }>();
+		const members = new Map(this.members);
+		this.patchedAt = Date.now();
+		const m = row ? { role: row.role, status: row.status, muted: !!row.muted } : undefined;
+		if (m) members.set(userId, m);
+		else members.delete(userId);
+		this.members = members;
+		this.loaded(members, userId);
+		return m;
 	}
 
 	private async read(chatId: string): Promise<Map<string, Member>> {
@@ -78,8 +119,8 @@ export class Membership {
 		const members = new Map(
 			results.map((r) => [r.user_id, { role: r.role, status: r.status, muted: !!r.muted }] as const),
 		);
-		// A read that started before the list in hand was read is older than it: keep the newer one.
-		if (this.members && startedAt < this.loadedAt) return this.members;
+		// A read that started before the list in hand was read (or patched) is older than it: keep the newer one.
+		if (this.members && (startedAt < this.loadedAt || startedAt < this.patchedAt)) return this.members;
 		this.members = members;
 		this.loadedAt = startedAt;
 		this.chatName = results[0]?.name ?? "";

@@ -6,11 +6,21 @@ import { raiseLastRead } from "./summary";
 
 /** How long receipt changes gather before one `receipt` event goes out. */
 const RECEIPT_FLUSH_MS = 100;
+/**
+ * A flush that moves more than this many members' marks is a big one: in a
+ * big chat every message moves every viewer's delivered mark, and flushing
+ * them every 100 ms meant, at 10 msgs/s, one upsert of 1,000 rows and one
+ * `receipt` event of 1,000 receipts (an RPC of ~60 KB to the sender's hub)
+ * per message, landing just as the next message did (bench/fanout/README.md).
+ */
+const BIG_FLUSH = 64;
+/** Big flushes happen at most this often; small ones still go out within RECEIPT_FLUSH_MS. */
+const BIG_FLUSH_MS = 1000;
 
 /**
  * Delivered and read receipts as they move: raises delivered marks when a
  * viewing socket or a member's hub got a message, and batches every change
- * (100 ms) into one `receipt` event for the senders of the affected messages
+ * (100 ms; a big chat's, at most once a second) into one `receipt` event for the senders of the affected messages
  * only. Delivered marks are kept in memory and persisted with that flush.
  *
  * @example
@@ -20,6 +30,8 @@ const RECEIPT_FLUSH_MS = 100;
 export class ReceiptTracker {
 	private readonly dirty = new Map<string, number>();
 	private timer: ReturnType<typeof setTimeout> | null = null;
+	/** When the last flush of more than BIG_FLUSH members went out. */
+	private lastBigFlush = 0;
 
 	constructor(
 		private readonly store: RoomStore,
@@ -58,6 +70,15 @@ export class ReceiptTracker {
 
 	private flush() {
 		this.timer = null;
+		const now = Date.now();
+		if (this.dirty.size > BIG_FLUSH) {
+			const wait = this.lastBigFlush + BIG_FLUSH_MS - now;
+			if (wait > 0) {
+				this.timer = setTimeout(() => this.flush(), wait);
+				return;
+			}
+			this.lastBigFlush = now;
+		}
 		this.store.persistDelivered();
 		const chatId = this.chatId();
 		if (!chatId || !this.dirty.size) return;

@@ -29,6 +29,7 @@ CREATE INDEX IF NOT EXISTS edits_seq ON edits (seq);
 CREATE TABLE IF NOT EXISTS message_files (file_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (file_id, seq));
 CREATE TABLE IF NOT EXISTS receipts (user_id TEXT PRIMARY KEY, delivered_seq INTEGER NOT NULL, read_seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS hub_wants (user_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS hub_watchers (user_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS e2e_copies (
 	seq INTEGER NOT NULL,
 	group_id TEXT NOT NULL,
@@ -363,6 +364,20 @@ export class RoomStore {
 	setHubWants(userId: string, wanted: boolean) {
 		if (wanted) this.sql.exec("INSERT OR IGNORE INTO hub_wants (user_id) VALUES (?)", userId);
 		else this.sql.exec("DELETE FROM hub_wants WHERE user_id = ?", userId);
+	}
+
+	/** Members whose hub relays this chat to a hub socket that subscribed to it (see HubLinks.watchers). */
+	hubWatchers(): Set<string> {
+		return new Set(
+			this.sql
+				.exec<{ user_id: string }>("SELECT user_id FROM hub_watchers")
+				.toArray()
+				.map((r) => r.user_id),
+		);
+	}
+
+	addHubWatcher(userId: string) {
+		this.sql.exec("INSERT OR IGNORE INTO hub_watchers (user_id) VALUES (?)", userId);
 	}
 
 	sendersAfter(seq: number): string[] {

@@ -1,4 +1,5 @@
 import { createDb } from "../../src/db/client";
+import { roomOf } from "../../src/domain/chats/deps";
 import { newId } from "../../src/lib/ids";
 import { handlePhx, type PhoenixSocket } from "../../src/protocols/phoenix/channels";
 import { phxPushes } from "../../src/protocols/phoenix/outbound";
@@ -82,7 +83,15 @@ function phoenixContext(hub: HubContext, ws: WebSocket): PhoenixSocket {
 			else p[topic] = joinRef;
 			ws.serializeAttachment({ ...id, p });
 		},
-		subscribe: (chatId) => hub.store.subscribe(who().s, chatId),
+		subscribe: (chatId) => {
+			hub.store.subscribe(who().s, chatId);
+			// The room sends membership changes to the hubs that watch the chat (chat-room/member-events.ts).
+			hub.state.waitUntil(
+				roomOf(hub.env, chatId)
+					.canRead(chatId, who().u)
+					.catch(() => {}),
+			);
+		},
 		unsubscribe: (chatId) => hub.store.unsubscribe(who().s, chatId),
 		send: (frame) => {
 			try {
