@@ -92,6 +92,32 @@ async function busy(server: string, port: number) {
 	console.log(JSON.stringify(results.at(-1)));
 }
 
+/**
+ * Server-side remedies on the hibernated socket that never sent a frame: the
+ * server silent (no `hello`), an auto-response pair set, the close 12 s after
+ * the connection (the object hibernated in between).
+ */
+async function remedies(server: string, port: number) {
+	const cases = [
+		["server sends nothing first", "/ws?mode=hibernate", 0],
+		["auto-response pair set", "/ws?mode=hibernate&hello=1&auto=1", 0],
+		["closed 12 s after connecting", "/ws?mode=hibernate&hello=1", 12_000],
+	] as const;
+	for (const [label, path, delay] of cases) {
+		// The bound runs from the connection, so it covers the delay too.
+		const r = await measure(
+			{ host: "127.0.0.1", port, path, replyClose: true, boundMs: 20_000 + delay },
+			async () => {
+				await new Promise((ok) => setTimeout(ok, delay));
+				await (await fetch(`http://127.0.0.1:${port}/kick`)).text();
+			},
+		);
+		const row = { server, path: `bare DO, ${label}`, socket: "hibernate", clientFrameFirst: false };
+		results.push({ ...row, requestAfterClose: false, ...r });
+		console.log(JSON.stringify(results.at(-1)));
+	}
+}
+
 async function bare(server: string, port: number) {
 	for (const socket of ["hibernate", "accept"])
 		for (const [first, after] of VARIANTS) {
@@ -174,6 +200,7 @@ async function main() {
 	await waitFor(`http://127.0.0.1:${P + 1}/events`, 30_000);
 	await bare("workerd alone", P + 1);
 	await busy("workerd alone", P + 1);
+	await remedies("workerd alone", P + 1);
 	// 2. the bare DO under wrangler dev
 	const state = mkdtempSync(join(tmpdir(), "ws-linger-"));
 	const bareDev = startWrangler(join(here, "bare"), String(P + 2), join(state, "bare"), undefined, [
@@ -221,7 +248,7 @@ async function main() {
 	const md = [
 		"# Close frame → TCP end (bench/ws-linger)",
 		"",
-		`Machine load at start: \`${load}\`. workerd alone: ${out.workerdAlone}; under wrangler dev: ${out.workerdUnderWrangler}. The raw client answers the server's close frame with its own (RFC 6455 §5.5.1); "request after close" sends one text frame first.`,
+		`Machine load at start: \`${load}\`. workerd alone: ${out.workerdAlone}; under wrangler dev: ${out.workerdUnderWrangler}. The raw client answers the server's close frame with its own (RFC 6455 §5.5.1); "request after close": the client sends one text frame before its answering close.`,
 		"",
 		"| server | path | socket | client frame before close | request after close | close → FIN | frames after close |",
 		"| --- | --- | --- | --- | --- | --- | --- |",
@@ -234,6 +261,12 @@ async function main() {
 	writeFileSync(join(repo, "bench/results/ws-linger.md"), md);
 	console.log(md);
 }
+
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+	process.on(signal, () => {
+		for (const s of servers) stopGroup(s);
+		process.exit(130);
+	});
 
 main()
 	.catch((e) => {

@@ -1,6 +1,10 @@
+import { env } from "cloudflare:test";
+import { SignJWT } from "jose";
+import { sessionKeyOf } from "../../src/domain/auth/session-key";
 import { makeList, makeSound, makeTrunk } from "../campaigns/helpers";
-import { send } from "../chats/helpers";
+import { openDirect, send } from "../chats/helpers";
 import { insertReadyFile } from "../files/fixtures";
+import { api } from "../helpers/http";
 import type { TestUser } from "../helpers/users";
 import { sleep } from "../helpers/ws-client";
 import { EggClient } from "../protocols/egg/egg-client";
@@ -14,8 +18,8 @@ import { rest } from "./via";
  * fixture.ts (owner, member, invitee, removed member, stranger, operator,
  * admin): the Egg seed's file module and chat socket (/compat/egg), the
  * dialer seed's contacts, gateways, sounds, sample call and user creation
- * (/compat/dialer), and the Phoenix seed's message history of a chat
- * (/compat/phoenix). Tests: compat-matrix.test.ts.
+ * (/compat/dialer), the Chatable seed's inbox and threads (/compat/chatable)
+ * and the Phoenix seed's message history of a chat (/compat/phoenix). Tests: compat-matrix.test.ts.
  */
 type Row = TableRow<World, Role>;
 
@@ -66,6 +70,37 @@ async function eggChatInfo(a: TestUser, chatId: string) {
 		c.close();
 	}
 }
+
+/** The owner's direct chat with the member, with one message in it. */
+async function ownerDirect(w: World): Promise<Record<string, string>> {
+	const { chat } = await openDirect(w.users.owner, w.users.member);
+	await send(w.users.owner, chat.id, "just between us");
+	return { direct: chat.id };
+}
+
+/**
+ * A Chatable seed request as the seed's client makes it: a JWT it signs with
+ * its `secret_access_key`, naming its `access_key_id` (the session) as `kid`.
+ */
+async function chatable(a: TestUser, path: string) {
+	const key = await sessionKeyOf(env.JWT_SECRET, a.sessionId);
+	const jwt = await new SignJWT({})
+		.setProtectedHeader({ alg: "HS256", kid: a.sessionId })
+		.setIssuedAt()
+		.setExpirationTime("5m")
+		.sign(new TextEncoder().encode(key.slice(a.sessionId.length + 1)));
+	const res = await api(`/compat/chatable${path}`, { headers: { Authorization: `Bearer ${jwt}` } });
+	const body = (await res.json()) as { data: Record<string, unknown>[] };
+	return { status: res.status, body };
+}
+
+/** The direct chat's message reaches its two members only. */
+const onlyPairSees = ((out, role) => {
+	const rows = (out.body as { data: Record<string, unknown>[] }).data;
+	const seen = rows.some((r) => r.message === "just between us" || r.latest_message === "just between us");
+	if (seen !== (role === "owner" || role === "member"))
+		throw new Error(`${role} ${seen ? "sees" : "misses"} the direct message`);
+}) satisfies Row["check"];
 
 /** Lists an adapter shows only the caller's own rows. */
 const onlyOwnerSees = (key: string, id: (x: Record<string, string>) => string) =>
@@ -170,6 +205,27 @@ export const COMPAT_MATRIX: Row[] = [
 					name: "New",
 				},
 			}),
+	},
+	// ── Chatable seed (/compat/chatable): everything is the caller's own direct chats
+	{
+		resource: "inbox",
+		action: "list",
+		via: "chatable-rest",
+		expect: byRole(ROLES, {}, ok()),
+		setup: ownerDirect,
+		run: (_w, a) => chatable(a, "/api/inbox"),
+		check: onlyPairSees,
+	},
+	{
+		resource: "thread with the owner",
+		action: "read",
+		via: "chatable-rest",
+		expect: byRole(ROLES, {}, ok()),
+		setup: ownerDirect,
+		// The member's thread with the owner is their direct chat; everyone else's is empty.
+		run: (w, a, _x, role) =>
+			chatable(a, `/api/thread/${role === "owner" ? w.users.member.id : w.users.owner.id}`),
+		check: onlyPairSees,
 	},
 	// ── Phoenix seed (/compat/phoenix) on a plain chat
 	{

@@ -146,6 +146,29 @@ export const E2E_MATRIX: Row[] = [
 		run: (w, a) => phoenix(a, `user:${w.users.owner.id}`),
 	},
 	{
+		resource: "owner's key (with its private-key blob)",
+		action: "key:get",
+		via: "phoenix-socket",
+		// Public keys are for everyone; the stored private-key blob goes to its owner only.
+		expect: byRole(E2E_ROLES, {}, ok()),
+		setup: async (w) => {
+			const set = await phoenix(w.users.owner, `user:${w.users.owner.id}`, "key:set", {
+				public_key: "owner-public-key-material",
+				private_key: "owner-wrapped-private-key-blob",
+			});
+			if (set.status !== 200) throw new Error(`key:set: ${JSON.stringify(set)}`);
+			return {};
+		},
+		run: (w, a) => phoenix(a, `user:${a.id}`, "key:get", { user_id: w.users.owner.id }),
+		check: (out, role) => {
+			const body = out.body as { public_key: string; private_key?: string };
+			if (body.public_key !== "owner-public-key-material")
+				throw new Error(`${role}: ${JSON.stringify(body)}`);
+			if ((body.private_key !== undefined) !== (role === "owner"))
+				throw new Error(`${role} ${body.private_key ? "got" : "missed"} the private-key blob`);
+		},
+	},
+	{
 		resource: "conversation",
 		action: "keys:get",
 		via: "phoenix-socket",

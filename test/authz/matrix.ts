@@ -1,8 +1,10 @@
 import { makeCampaign, makeList, makeSound, makeTrunk } from "../campaigns/helpers";
 import { api } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";
-import { mintTicket, WsClient } from "../helpers/ws-client";
+import { mintTicket } from "../helpers/ws-client";
 import type { Role, World } from "./fixture";
+import type { Outcome } from "./table";
+import { rest, socketCall } from "./via";
 
 /**
  * The authorisation matrix: every resource and action, over REST and both
@@ -12,7 +14,7 @@ import type { Role, World } from "./fixture";
  */
 
 /** What an attempt came to: an HTTP status (a socket result is 200, an error its code). */
-export type Outcome = { status: number; code?: string };
+export type { Outcome } from "./table";
 
 export type Row = {
 	resource: string;
@@ -30,28 +32,7 @@ export type Row = {
 
 const MEMBERS = ["owner", "member"] as const;
 
-async function rest(
-	path: string,
-	actor: TestUser,
-	init: RequestInit & { json?: unknown } = {},
-): Promise<Outcome> {
-	const res = await api(path, { ...init, headers: { ...actor.auth, ...(init.headers ?? {}) } });
-	if (res.status < 400) return { status: res.status };
-	const body = (await res.json().catch(() => null)) as { error?: { code?: string } } | null;
-	return { status: res.status, code: body?.error?.code };
-}
-
-async function hub(actor: TestUser, frame: Record<string, unknown>): Promise<Outcome> {
-	const ws = await WsClient.connect(actor);
-	try {
-		const reply = await ws.call(frame as { type: string });
-		return reply.type === "result"
-			? { status: 200 }
-			: { status: Number(reply.code), code: String(reply.reason) };
-	} finally {
-		ws.close();
-	}
-}
+const hub = (actor: TestUser, frame: Record<string, unknown>) => socketCall(actor, frame);
 
 const chat = (w: World, rest = "") => `/v1/chats/${w.chatId}${rest}`;
 
