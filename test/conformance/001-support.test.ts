@@ -104,6 +104,19 @@ describe("seed 001 conformance: POST /v1/auth/ (§5)", () => {
 		}
 	});
 
+	it("a JSON object body is read whatever its Content-Type says", async () => {
+		const u = await seedUser("Carol");
+		for (const headers of [{}, { "Content-Type": "text/plain;charset=UTF-8" }] as Record<string, string>[]) {
+			const res = await api(`${BASE}/v1/auth/`, {
+				method: "POST",
+				headers,
+				body: JSON.stringify({ user_name: u.user_name, password: "password1" }),
+			});
+			expect(res.status).toBe(200);
+			expect(((await res.json()) as { error: unknown }).error).toBeNull();
+		}
+	});
+
 	it("an empty 404 in every other case", async () => {
 		const bodies: RequestInit[] = [
 			{ body: "not json", headers: { "Content-Type": "application/json" } },
@@ -125,6 +138,28 @@ describe("seed 001 conformance: POST /v1/auth/ (§5)", () => {
 });
 
 describe("seed 001 conformance: the socket (§1–§4)", () => {
+	it("§1.1.1 a request before message.auth (no token) breaks the connection", async () => {
+		const ws = await JsonSocket.open(`${BASE}/ws`);
+		ws.send({ method: "message.send", params: ["message"], id: 1 });
+		await ws.waitClosed();
+		expect(ws.frames).toEqual([]);
+	});
+
+	it("§3.1 a new message in the conversation is pushed to the user's other connection", async () => {
+		const u = await seedUser("Carol");
+		const tok = await token(u.user_name);
+		const one = await connect(tok);
+		const two = await connect(tok);
+		const reply = await call(one.ws, { method: "message.send", params: ["from the phone"], id: 2 });
+		const sent = (reply.result as { message: Msg }).message;
+		const pushed = await two.ws.waitFor<Reply>(
+			(f) => (f as { result?: { message?: Msg } }).result?.message?.message_text === "from the phone",
+		);
+		expect(pushed).toEqual({ error: null, result: { message: sent }, id: sent.message_id });
+		one.ws.close();
+		two.ws.close();
+	});
+
 	it("§1.2.2 a user without messages gets {messages: null} with the request's id", async () => {
 		const u = await seedUser("Carol");
 		const { ws, reply } = await connect(await token(u.user_name));

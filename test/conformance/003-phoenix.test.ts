@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
 import { freshIp, lastMessage, tokenIn } from "../auth/helpers";
 import { api as rawApi } from "../helpers/http";
 import { JsonSocket } from "./json-socket";
@@ -39,6 +40,22 @@ async function register(display_name?: string): Promise<Session & { password: st
 	});
 	expect([200, 201]).toContain(res.status);
 	return { ...((await res.json()) as Session), password: PASSWORD };
+}
+
+/** The token of the newest email to `to` whose body mentions `marker` (other mails may arrive later). */
+async function mailedToken(to: string, marker: string): Promise<string> {
+	return vi.waitFor(
+		async () => {
+			const row = await env.DB.prepare(
+				"select body from dev_outbox where recipient = ? and body like ? order by id desc limit 1",
+			)
+				.bind(to, `%${marker}%`)
+				.first<{ body: string }>();
+			if (!row) throw new Error(`no ${marker} mail to ${to} yet`);
+			return tokenIn(row.body);
+		},
+		{ timeout: 5000, interval: 25 },
+	);
 }
 
 /** The "same data as /auth/register": every field with the document's types. */
@@ -136,6 +153,39 @@ describe("seed 003 conformance: auth REST", () => {
 		const res = await api(`${BASE}/auth/password/request`, { method: "POST", json: { email: s.user.email } });
 		expect(res.status).toBe(204);
 		expect(await res.text()).toBe("");
+	});
+});
+
+describe("seed 003 conformance: password reset", () => {
+	it("request → /auth/password/confirm {success, user} → /auth/password/reset 204 → the new password works", async () => {
+		const s = await register();
+		const req = await api(`${BASE}/auth/password/request`, { method: "POST", json: { email: s.user.email } });
+		expect(req.status).toBe(204);
+		const token = await mailedToken(s.user.email, "reset-password");
+		const confirm = await api(`${BASE}/auth/password/confirm`, { method: "POST", json: { token } });
+		expect(confirm.status).toBe(200);
+		expect(await confirm.json()).toEqual({
+			success: true,
+			user: { id: s.user.id, email: s.user.email, display_name: s.user.display_name },
+		});
+		const reset = await api(`${BASE}/auth/password/reset`, {
+			method: "POST",
+			json: {
+				token,
+				password: PASSWORD,
+				new_password: "VerySecurePassword2!",
+				new_password_confirmation: "VerySecurePassword2!",
+			},
+		});
+		expect(reset.status).toBe(204);
+		expect(await reset.text()).toBe("");
+		const old = await api(`${BASE}/auth/refresh`, { method: "POST", json: { token: s.refresh_token } });
+		expect(old.status).toBeGreaterThanOrEqual(400);
+		const login = await api(`${BASE}/auth/login`, {
+			method: "POST",
+			json: { email: s.user.email, password: "VerySecurePassword2!" },
+		});
+		expect(login.status).toBe(200);
 	});
 });
 
@@ -375,9 +425,48 @@ describe("seed 003 conformance: the Phoenix socket (serializer v2)", () => {
 		expect(page.status).toBe(200);
 		expect(await page.json()).toEqual({ items: [pushed[4]], page_token: null });
 
-		// phx_leave is answered ok.
+		// A second message, then pages of one: page_token leads to the older one, then null.
+		await pa.push(
+			topic,
+			"message:send",
+			{
+				messages: [
+					{ recipient: a.user.id, content: "second-for-alice" },
+					{ recipient: b.user.id, content: "second-for-bob" },
+				],
+			},
+			jca.joinRef,
+		);
+		const p1 = (await (
+			await api(`${BASE}/api/messages?conversation_id=${convId}&page_size=1`, { headers: bearer(b) })
+		).json()) as { items: { content: string }[]; page_token: string | null };
+		expect(p1.items.map((m) => m.content)).toEqual(["second-for-bob"]);
+		expect(typeof p1.page_token).toBe("string");
+		const p2 = (await (
+			await api(
+				`${BASE}/api/messages?conversation_id=${convId}&page_size=1&page_token=${encodeURIComponent(p1.page_token ?? "")}`,
+				{ headers: bearer(b) },
+			)
+		).json()) as { items: { content: string }[]; page_token: string | null };
+		expect(p2.items.map((m) => m.content)).toEqual(["cipher-for-bob"]);
+		const p3 = p2.page_token
+			? ((await (
+					await api(
+						`${BASE}/api/messages?conversation_id=${convId}&page_size=1&page_token=${encodeURIComponent(p2.page_token)}`,
+						{ headers: bearer(b) },
+					)
+				).json()) as { items: unknown[]; page_token: string | null })
+			: { items: [], page_token: null };
+		expect(p3).toEqual({ items: [], page_token: null });
+
+		// phx_leave is answered ok, then the channel closes: [join_ref, _, topic, "phx_close", {}].
 		const left = await pb.push(topic, "phx_leave", {}, jcb.joinRef);
 		expect(left.payload.status).toBe("ok");
+		const closed = await pb.s.waitFor<Phx>((f) => Array.isArray(f) && f[3] === "phx_close" && f[2] === topic);
+		expect(closed[0]).toBe(jcb.joinRef);
+		// Events on a topic no longer joined are refused.
+		const after = await pb.push(topic, "typing", {}, jcb.joinRef);
+		expect(after.payload).toEqual({ status: "error", response: { reason: "unmatched topic" } });
 		pa.s.close();
 		pb.s.close();
 	});
