@@ -6,6 +6,7 @@ import { checkResetToken, confirmEmail, requestEmailConfirmation } from "../../d
 import {
 	changeEmail,
 	changePassword,
+	requestEmailChange,
 	requestPasswordReset,
 	resetPassword,
 } from "../../domain/auth/email-flows";
@@ -44,6 +45,14 @@ async function body<T extends z.ZodType>(c: C, schema: T): Promise<z.infer<T>> {
 		throw new ApiError("INVALID_JSON", "The body is not JSON");
 	});
 	return parse(schema, raw);
+}
+
+function jsonOf(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		throw new ApiError("INVALID_JSON", "The body is not JSON");
+	}
 }
 
 function parse<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
@@ -173,12 +182,21 @@ export const phoenixRestRoutes = createRouter()
 		inBackground(c, await requestEmailConfirmation(mailDeps(c), await getUser(c.var.db, c.var.auth.userId)));
 		return c.body(null, 204);
 	})
-	.post("/compat/phoenix/api/token/email_change", () => {
-		throw new ApiError(
-			"NOT_IMPLEMENTED",
-			"Hatch sends the change token to the new address: POST /v1/me/email/change with it",
-			{ status: 501 },
-		);
+	.post("/compat/phoenix/api/token/email_change", async (c) => {
+		// The seed takes no payload; Hatch mails the change token to the new address, so it
+		// needs `{email}` (the address PATCH /api/email will name). Without it: 501.
+		const raw = await c.req.text();
+		if (raw.trim() === "")
+			throw new ApiError(
+				"NOT_IMPLEMENTED",
+				'Hatch sends the change token to the new address: send {"email": "<new address>"}',
+				{ status: 501 },
+			);
+		const { email } = parse(z.object({ email: Email }), jsonOf(raw));
+		await limit(c.env.RATE_LIMITER, "emailRequestAccount", `user:${c.var.auth.userId}`);
+		const user = await getUser(c.var.db, c.var.auth.userId);
+		inBackground(c, await requestEmailChange(mailDeps(c), user, email));
+		return c.body(null, 204);
 	})
 	.patch("/compat/phoenix/api/password", async (c) => {
 		const p = await body(c, z.object({ password: Password, ...NewPasswordPair }));
