@@ -33,6 +33,8 @@ const { values } = parseArgs({
 		/** Sample workerd's JavaScript during phase A and print where its CPU goes (costs CPU itself). */
 		profile: { type: "boolean", default: false },
 		port: { type: "string", default: "9600" },
+		/** --skip-baseline skips the bare-DO phase (for quick profiling runs). */
+		"skip-baseline": { type: "boolean", default: false },
 	},
 });
 const NUMBERS = Number(values.numbers);
@@ -232,7 +234,9 @@ async function startSimDialer(getSecret: () => string) {
 
 const PORT = Number(values.port);
 console.log(`[baseline] bare Durable Object pacing ${NUMBERS} calls at ${CPS}/s…`);
-const baseline = await runBaseline(NUMBERS, CPS, PORT + 2);
+const baseline = !values["skip-baseline"]
+	? await runBaseline(NUMBERS, CPS, PORT + 2)
+	: { ...rateStats([0, 1], CPS), workerd_cpu_ms_per_call: 0, workerd_cpu_share_of_one_core: 0, loadavg_start: 0, loadavg_end: 0 };
 console.log("[baseline]", JSON.stringify(baseline));
 let secret = "";
 const dialer = await startSimDialer(() => secret);
@@ -271,6 +275,7 @@ try {
 		const csvBytes = new TextEncoder().encode(csvText);
 		const parses: number[] = [];
 		const imports: number[] = [];
+		const importProfiler = values.profile ? await startProfile(PORT + 1) : null;
 		for (let run = 0; run < RUNS; run++) {
 			const p0 = performance.now();
 			const parsed = parse(csvText, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true });
@@ -286,6 +291,12 @@ try {
 			imports.push(performance.now() - i0);
 			if (imported.status !== 201 || imported.body.contact_count !== ROWS)
 				throw new Error(`import failed: ${imported.status} ${JSON.stringify(imported.body).slice(0, 300)}`);
+		}
+		const importProfile = await importProfiler?.stop(25);
+		if (importProfile) {
+			console.log(`[profile B] JS busy ${importProfile.total_ms} ms, idle ${importProfile.idle_ms} ms`);
+			for (const h of importProfile.hotspots)
+				console.log(`${String(h.self_ms).padStart(7)} ms ${(h.share * 100).toFixed(1).padStart(5)}%  ${h.fn}`);
 		}
 		const importMs = Math.min(...imports);
 		const parseMs = Math.min(...parses);

@@ -145,7 +145,9 @@ export function planDial(
 		if (s.live >= lim.maxConcurrent) return stop("concurrency");
 		const stale = !dnc.covers.has(job.number) || now - dnc.at > ENGINE.DNC_MAX_AGE_MS;
 		if (stale && !dncFresh) return { state: s, effects: [{ type: "load_dnc" }] };
-		if (!stale && dnc.left <= ENGINE.DNC_PREFETCH_AT && !dnc.loading) {
+		// Read ahead when the batch runs low, or ages: a slow campaign must not wait on a blocking read.
+		const low = dnc.left <= ENGINE.DNC_PREFETCH_AT || now - dnc.at > ENGINE.DNC_MAX_AGE_MS / 2;
+		if (!stale && low && !dnc.loading) {
 			dnc = { ...dnc, loading: true };
 			effects.push({ type: "prefetch_dnc" });
 		}
