@@ -554,8 +554,7 @@ export class Campaign extends DurableObject<Env> {
 		if (v.type === "taken") {
 			this.taken.push(callId);
 			if (this.taken.length >= 200 || !this.ticking) this.#flushTaken();
-		}
-		else if (v.type === "failed") this.#finish(callId, "failed", { reason: v.reason, at: now });
+		} else if (v.type === "failed") this.#finish(callId, "failed", { reason: v.reason, at: now });
 		else {
 			// Same call id next time: if the dialer did take it after all, it answers 409.
 			this.sql.exec("UPDATE calls SET send_tries = ?, send_at = ? WHERE call_id = ?", v.tries, v.at, callId);

@@ -114,7 +114,8 @@ export function rebuildPacer(stored: Pacer, newest: readonly number[], callsPerS
 	const cap = perSecondCap(callsPerSecond);
 	const recent = [...new Set([...stored.recent, ...newest])].sort((x, y) => x - y).slice(-cap);
 	const last = recent.at(-1);
-	const nextSlot = last === undefined ? stored.nextSlot : Math.max(stored.nextSlot, last + 1000 / callsPerSecond);
+	const nextSlot =
+		last === undefined ? stored.nextSlot : Math.max(stored.nextSlot, last + 1000 / callsPerSecond);
 	return { nextSlot, recent };
 }
 
