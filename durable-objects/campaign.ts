@@ -59,6 +59,8 @@ import { createLogger } from "../src/lib/log";
 export type { CampaignStatus } from "@hatch/contract/campaign-events";
 
 const { TICK_BUDGET_MS, PROGRESS_EVERY_MS, DNC_BATCH } = ENGINE;
+/** How far ahead of the clock #dialFor plans dials (each still leaves at its own slot). */
+const LOOKAHEAD_MS = 100;
 /** Due contacts read per query by #nextJob (one read per this many dials). */
 const DUE_READ_AHEAD = 100;
 /** What placing a call comes to when no dialer of the fleet has room or answers: try later. */
@@ -113,6 +115,8 @@ export class Campaign extends DurableObject<Env> {
 	 * pending at that count, so a stale entry is skipped, never dialed twice.
 	 */
 	#due: { idx: number; number: string; attempts: number }[] = [];
+	/** Calls the dialer took, marked dialing in one statement (see #flushTaken). */
+	#taken: string[] = [];
 	/** Whether the pacer changed since it was last stored (stored once per tick, see #pacer). */
 	#pacerDirty = false;
 
@@ -160,6 +164,7 @@ export class Campaign extends DurableObject<Env> {
 		const s = this.#status();
 		if (s !== "running" && s !== "paused") return { status: s };
 		const now = Date.now();
+		this.#flushTaken();
 		this.#sql.exec("UPDATE contacts SET state = 'done', outcome = 'canceled' WHERE state = 'pending'");
 		const queued = this.#sql
 			.exec<{ call_id: string }>("SELECT call_id FROM calls WHERE state = 'queued'")
@@ -293,12 +298,22 @@ export class Campaign extends DurableObject<Env> {
 	}
 
 	/** Dials for up to `budgetMs`, performing what the engine plans for each due job (see planDial). */
+	/**
+	 * Dials are planned up to LOOKAHEAD_MS ahead, each at its own slot: the
+	 * attempts of one wake-up are written together (one storage commit, which
+	 * the Durable Object's output gate waits for before any request leaves),
+	 * and each POST /calls then leaves on a timer at its slot, so the spacing
+	 * does not depend on when commits land.
+	 */
 	async #dialFor(cfg: CampaignConfig, budgetMs: number): Promise<void> {
 		const until = Date.now() + budgetMs;
 		const sends: Promise<void>[] = [];
 		let dncReads = 0;
+		/** The slot being planned (ahead of the clock), or 0. */
+		let planAt = 0;
 		for (;;) {
-			const now = Date.now();
+			const real = Date.now();
+			const now = Math.max(real, planAt);
 			if (now - this.#fleetAt >= FLEET.HEALTH_EVERY_MS && !this.#fleetChecking)
 				this.#checkFleet(now).catch((err: Error) =>
 					this.#log.warn("Campaign.checkFleet failed", { error: err.message }),
@@ -322,6 +337,7 @@ export class Campaign extends DurableObject<Env> {
 				if (e.type === "stop") stop = true;
 				else if (e.type === "load_dnc") {
 					dncReads++;
+					this.#flushTaken();
 					await (this.#dncLoading ?? this.#loadDnc(cfg, now));
 				} else if (e.type === "prefetch_dnc")
 					this.#loadDnc(cfg, now).catch((err: Error) =>
@@ -334,13 +350,18 @@ export class Campaign extends DurableObject<Env> {
 						"UPDATE contacts SET state = 'done', outcome = 'do_not_call' WHERE idx = ? AND state = 'pending'",
 						e.idx,
 					);
-				} else if (e.type === "sleep") await new Promise((r) => setTimeout(r, e.until - now));
-				else {
+				} else if (e.type === "sleep") {
+					if (e.until <= real + LOOKAHEAD_MS) planAt = e.until;
+					else {
+						this.#flushTaken();
+						await new Promise((r) => setTimeout(r, e.until - LOOKAHEAD_MS - real));
+					}
+				} else {
 					dncReads = 0;
-					if (e.job.kind === "resend") sends.push(this.#send(cfg, e.job.callId));
+					if (e.job.kind === "resend") sends.push(this.#sendAt(cfg, now, e.job.callId));
 					else {
 						const created = this.#createAttempt(cfg, e.job, now);
-						if (created) sends.push(this.#send(cfg, created.call_id, created));
+						if (created) sends.push(this.#sendAt(cfg, now, created.call_id, created));
 					}
 				}
 			}
@@ -348,6 +369,41 @@ export class Campaign extends DurableObject<Env> {
 		}
 		this.#storePacer();
 		await Promise.all(sends);
+		this.#flushTaken();
+	}
+
+	/**
+	 * Sends a planned call at `at`. Until then it counts as being sent (fleet
+	 * checks and cancel leave it alone); if the campaign stopped meanwhile it is
+	 * canceled, or left queued for the resend path when paused.
+	 */
+	async #sendAt(
+		cfg: CampaignConfig,
+		at: number,
+		callId: string,
+		known?: Pick<CallRow, "number" | "state" | "send_tries" | "dialer">,
+	): Promise<void> {
+		this.#sending.add(callId);
+		const wait = at - Date.now();
+		if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+		this.#sending.delete(callId);
+		const status = this.#status();
+		if (status === "canceled")
+			this.#finish(callId, "canceled", { reason: "campaign canceled", at: Date.now() });
+		else if (status !== "running") this.#resendDue = 0;
+		else await this.#send(cfg, callId, known);
+	}
+
+	/** Marks the calls the dialer took as dialing, together (one commit, not one per answer). */
+	#flushTaken(): void {
+		if (this.#taken.length === 0) return;
+		const ids = this.#taken;
+		this.#taken = [];
+		this.#sql.exec(
+			"UPDATE calls SET state = 'dialing', dialed_at = COALESCE(dialed_at, ?1) WHERE state = 'queued' AND call_id IN (SELECT value FROM json_each(?2))",
+			Date.now(),
+			JSON.stringify(ids),
+		);
 	}
 
 	/** Re-reads do-not-call for the next DNC_BATCH due contacts (see `dnc`). */
@@ -379,6 +435,7 @@ export class Campaign extends DurableObject<Env> {
 	/** The next thing to dial: a call the dialer has not yet taken, else a due contact. */
 	#nextJob(now: number): Job | null {
 		if (now >= this.#resendDue) {
+			this.#flushTaken();
 			for (const r of this.#sql.exec<{ call_id: string }>(
 				"SELECT call_id FROM calls WHERE state = 'queued' AND COALESCE(send_at, 0) <= ? ORDER BY created_at LIMIT 50",
 				now,
@@ -492,13 +549,11 @@ export class Campaign extends DurableObject<Env> {
 
 	#applySend(callId: string, v: ReturnType<typeof afterSend>): void {
 		const now = Date.now();
-		if (v.type === "taken")
-			this.#sql.exec(
-				"UPDATE calls SET state = 'dialing', dialed_at = COALESCE(dialed_at, ?) WHERE call_id = ? AND state = 'queued'",
-				now,
-				callId,
-			);
-		else if (v.type === "failed") this.#finish(callId, "failed", { reason: v.reason, at: now });
+		// A call left queued by a lost flush is resent after a restart, and the dialer answers 409: taken.
+		if (v.type === "taken") {
+			this.#taken.push(callId);
+			if (this.#taken.length >= 200 || !this.#ticking) this.#flushTaken();
+		} else if (v.type === "failed") this.#finish(callId, "failed", { reason: v.reason, at: now });
 		else {
 			// Same call id next time: if the dialer did take it after all, it answers 409.
 			this.#sql.exec("UPDATE calls SET send_tries = ?, send_at = ? WHERE call_id = ?", v.tries, v.at, callId);

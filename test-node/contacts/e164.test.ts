@@ -1,5 +1,10 @@
 import fc from "fast-check";
-import { getCountries, getCountryCallingCode, getExampleNumber, parsePhoneNumberFromString } from "libphonenumber-js";
+import {
+	getCountries,
+	getCountryCallingCode,
+	getExampleNumber,
+	parsePhoneNumberFromString,
+} from "libphonenumber-js";
 import examples from "libphonenumber-js/mobile/examples";
 import { describe, expect, it } from "vitest";
 import { e164AsIs } from "../../src/domain/contacts/e164.ts";
@@ -45,7 +50,22 @@ describe("e164AsIs", () => {
 	});
 
 	it("agrees with libphonenumber-js on random digits after shared and single calling codes", () => {
-		const cc = fc.constantFrom("1", "7", "44", "49", "33", "39", "61", "86", "91", "262", "358", "590", "599", "880");
+		const cc = fc.constantFrom(
+			"1",
+			"7",
+			"44",
+			"49",
+			"33",
+			"39",
+			"61",
+			"86",
+			"91",
+			"262",
+			"358",
+			"590",
+			"599",
+			"880",
+		);
 		fc.assert(
 			fc.property(cc, fc.stringMatching(/^\d{4,13}$/), (code, digits) => {
 				const n = `+${code}${digits}`;
@@ -62,7 +82,14 @@ describe("e164AsIs", () => {
 	});
 
 	it("toE164 gives the library's answer with or without the fast path", () => {
-		for (const n of ["+14155550100", "+1415555010", "+442079460000", "00442079460000", "415-555-0100", "+12125550100x"])
+		for (const n of [
+			"+14155550100",
+			"+1415555010",
+			"+442079460000",
+			"00442079460000",
+			"415-555-0100",
+			"+12125550100x",
+		])
 			expect(toE164(n, "US")).toBe(library(n.replace(/^00/, "+")));
 	});
 });

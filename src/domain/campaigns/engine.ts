@@ -114,7 +114,8 @@ export function rebuildPacer(stored: Pacer, newest: readonly number[], callsPerS
 	const cap = perSecondCap(callsPerSecond);
 	const recent = [...new Set([...stored.recent, ...newest])].sort((x, y) => x - y).slice(-cap);
 	const last = recent.at(-1);
-	const nextSlot = last === undefined ? stored.nextSlot : Math.max(stored.nextSlot, last + 1000 / callsPerSecond);
+	const nextSlot =
+		last === undefined ? stored.nextSlot : Math.max(stored.nextSlot, last + 1000 / callsPerSecond);
 	return { nextSlot, recent };
 }
 
@@ -145,7 +146,9 @@ export function planDial(
 		if (s.live >= lim.maxConcurrent) return stop("concurrency");
 		const stale = !dnc.covers.has(job.number) || now - dnc.at > ENGINE.DNC_MAX_AGE_MS;
 		if (stale && !dncFresh) return { state: s, effects: [{ type: "load_dnc" }] };
-		if (!stale && dnc.left <= ENGINE.DNC_PREFETCH_AT && !dnc.loading) {
+		// Read ahead when the batch runs low, or ages: a slow campaign must not wait on a blocking read.
+		const low = dnc.left <= ENGINE.DNC_PREFETCH_AT || now - dnc.at > ENGINE.DNC_MAX_AGE_MS / 2;
+		if (!stale && low && !dnc.loading) {
 			dnc = { ...dnc, loading: true };
 			effects.push({ type: "prefetch_dnc" });
 		}

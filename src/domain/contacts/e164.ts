@@ -73,7 +73,9 @@ function isValid(plan: CountryPlan, national: string): boolean {
 /** The library's getNumberType(...) !== undefined: the national pattern, then any type's pattern. */
 function hasType(plan: CountryPlan, national: string): boolean {
 	if (!plan.national.test(national)) return false;
-	return plan.types.some((t) => (!t.lengths || t.lengths.includes(national.length)) && t.pattern.test(national));
+	return plan.types.some(
+		(t) => (!t.lengths || t.lengths.includes(national.length)) && t.pattern.test(national),
+	);
 }
 
 /** The library's Metadata object, typed as far as this file reads it. */

@@ -73,9 +73,7 @@ function strip(s: string): string {
 }
 
 function cleanFields(fields: Record<string, string> | undefined) {
-	return (
-		fields && Object.fromEntries(Object.entries(fields).map(([k, v]) => [strip(k), strip(v)]))
-	);
+	return fields && Object.fromEntries(Object.entries(fields).map(([k, v]) => [strip(k), strip(v)]));
 }
 
 /** E.164 for a number as typed, or null when it is not a valid phone number. */
