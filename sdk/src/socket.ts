@@ -283,6 +283,9 @@ export class HatchSocket {
 		for (const p of this.pending.values()) this.write(p);
 		this.markReady?.();
 		this.markReady = null;
+		// A hibernating socket that never sent a frame keeps its TCP connection about 10 s after the
+		// server closes it (workerd; README, "Realtime", item 7): one frame from the client ends that.
+		if (this.pending.size === 0) this.request({ type: "ping" }).catch(() => undefined);
 		// A chat socket resumed through ?after_seq= already; the hub re-follows each chat.
 		if (this.target.kind === "hub")
 			await Promise.all(this.positions.entries().map(([chatId]) => this.resubscribe(chatId)));
