@@ -494,6 +494,29 @@ describe("seed 003 conformance: the Phoenix socket (serializer v2)", () => {
 		pb.s.close();
 	});
 
+	it("joining a joined topic again (a client's rejoin) is accepted under the new join_ref", async () => {
+		const a = await register();
+		const p = await Phoenix.open(a.auth_token);
+		const first = await p.join(`user:${a.user.id}`);
+		expect(first.status).toBe("ok");
+		const second = await p.join(`user:${a.user.id}`);
+		expect(second.status).toBe("ok");
+		const r = await p.push(`user:${a.user.id}`, "key:get", {}, second.joinRef);
+		expect(r.payload.status).not.toBe(undefined);
+		expect(r.payload.response).not.toEqual({ reason: "unmatched topic" });
+		p.s.close();
+	});
+
+	it("display_name null defaults to the email like an absent one", async () => {
+		const mail = email();
+		const res = await api(`${BASE}/auth/register`, {
+			method: "POST",
+			json: { email: mail, password: PASSWORD, display_name: null },
+		});
+		expect([200, 201]).toContain(res.status);
+		expectSession(await res.json(), mail, mail);
+	});
+
 	it("POST /api/signout_all closes the user's socket", async () => {
 		const a = await register();
 		const p = await Phoenix.open(a.auth_token);
