@@ -201,11 +201,18 @@ describe("seed 003 conformance: /api endpoints", () => {
 		}
 	});
 
-	it("POST /api/token/email_confirm: 204 with no data", async () => {
+	it("POST /api/token/email_confirm: 204 with no data; POST /auth/confirm {token}: 204 with no content", async () => {
 		const s = await register();
 		const res = await api(`${BASE}/api/token/email_confirm`, { method: "POST", headers: bearer(s) });
 		expect(res.status).toBe(204);
 		expect(await res.text()).toBe("");
+		const token = await mailedToken(s.user.email, "onfirm");
+		const confirmed = await api(`${BASE}/auth/confirm`, { method: "POST", json: { token } });
+		expect(confirmed.status).toBe(204);
+		expect(await confirmed.text()).toBe("");
+		const again = await api(`${BASE}/auth/confirm`, { method: "POST", json: { token } });
+		expect(again.status).toBeGreaterThanOrEqual(400);
+		expect(again.status).toBeLessThan(500);
 	});
 
 	it("POST /api/token/email_change {email} then PATCH /api/email {token, email, password}: 204 each", async () => {
@@ -248,6 +255,12 @@ describe("seed 003 conformance: /api endpoints", () => {
 		const res = await api(`${BASE}/api/profile`, { method: "PATCH", headers: bearer(s), json: settings });
 		expect(res.status).toBe(200);
 		expect(await res.json()).toEqual(settings);
+		const partial = await api(`${BASE}/api/profile`, {
+			method: "PATCH",
+			headers: bearer(s),
+			json: { theme: "day" },
+		});
+		expect(await partial.json()).toEqual({ ...settings, theme: "day" });
 		const out = await api(`${BASE}/api/profile`, {
 			method: "PATCH",
 			headers: bearer(s),
@@ -388,6 +401,16 @@ describe("seed 003 conformance: the Phoenix socket (serializer v2)", () => {
 		const found = await api(`${BASE}/api/conversations/private/${b.user.id}`, { headers: bearer(a) });
 		expect(await found.json()).toEqual({ conversation_id: convId });
 
+		// Login now lists the conversation and the other member, with the document's fields.
+		const relog = (await (
+			await api(`${BASE}/auth/login`, { method: "POST", json: { email: a.user.email, password: PASSWORD } })
+		).json()) as Session;
+		expect(relog.conversations).toEqual([conv]);
+		expect(Object.keys(conv).sort()).toEqual(["alias", "id", "inserted_at", "private", "updated_at"]);
+		expect(relog.users).toContainEqual({ id: b.user.id, email: b.user.email, display_name: "Bob" });
+		for (const u of relog.users)
+			expect(Object.keys(u as object).sort()).toEqual(["display_name", "email", "id"]);
+
 		const topic = `conversation:${convId}`;
 		const jca = await pa.join(topic);
 		expect(jca.status).toBe("ok");
@@ -469,6 +492,29 @@ describe("seed 003 conformance: the Phoenix socket (serializer v2)", () => {
 		expect(after.payload).toEqual({ status: "error", response: { reason: "unmatched topic" } });
 		pa.s.close();
 		pb.s.close();
+	});
+
+	it("joining a joined topic again (a client's rejoin) is accepted under the new join_ref", async () => {
+		const a = await register();
+		const p = await Phoenix.open(a.auth_token);
+		const first = await p.join(`user:${a.user.id}`);
+		expect(first.status).toBe("ok");
+		const second = await p.join(`user:${a.user.id}`);
+		expect(second.status).toBe("ok");
+		const r = await p.push(`user:${a.user.id}`, "key:get", {}, second.joinRef);
+		expect(r.payload.status).not.toBe(undefined);
+		expect(r.payload.response).not.toEqual({ reason: "unmatched topic" });
+		p.s.close();
+	});
+
+	it("display_name null defaults to the email like an absent one", async () => {
+		const mail = email();
+		const res = await api(`${BASE}/auth/register`, {
+			method: "POST",
+			json: { email: mail, password: PASSWORD, display_name: null },
+		});
+		expect([200, 201]).toContain(res.status);
+		expectSession(await res.json(), mail, mail);
 	});
 
 	it("POST /api/signout_all closes the user's socket", async () => {

@@ -137,6 +137,22 @@ describe("seed 004 conformance: accounts", () => {
 		expectSuccess((await res.json()) as Envelope);
 	});
 
+	it("POST /api/auth_token takes form params; a phone in national form (the document's 0123456789 style) registers", async () => {
+		const username = uname();
+		const national = uniquePhone().replace(/^\+1/, "");
+		const res = await api("/api/register", {
+			method: "POST",
+			json: { ...params(username), phone: national },
+		});
+		expect(res.status).toBe(200);
+		const form = new URLSearchParams({ username, password: "violet-harbor-tractor-42" });
+		const tok = await api("/api/auth_token", { method: "POST", body: form });
+		expect(tok.status).toBe(200);
+		const body = (await tok.json()) as Envelope;
+		expectSuccess(body);
+		expectToken(body.data[0]);
+	});
+
 	it("a missing required param, and a taken one, are 400 fail envelopes", async () => {
 		const { username } = await register();
 		const { phone: _, ...noPhone } = params(uname());

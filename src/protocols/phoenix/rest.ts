@@ -101,7 +101,7 @@ export const phoenixRestRoutes = createRouter()
 			z.object({
 				email: Email,
 				password: Password,
-				display_name: z.string().trim().min(1).max(64).optional(),
+				display_name: z.string().trim().min(1).max(64).nullish(), // null, as Ecto casts it, is "not given"
 			}),
 		);
 		const meta = clientMeta(c);
