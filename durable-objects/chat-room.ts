@@ -274,13 +274,19 @@ export class ChatRoom extends DurableObject<Env> {
 		else await this.membership.load(chatId, true);
 		const watching = new Set([...this.viewers.viewingUsers(), ...this.links.watchers()]);
 		if (broadcast)
-			this.#emit(memberChangeAudience(change, userId, this.membership.activeIds(), watching), {
-				type: "chat.updated",
-				chat_id: chatId,
-				seq: this.store.lastSeq(),
-				change,
-				user_id: userId,
-			});
+			this.#emit(
+				memberChangeAudience(change, userId, this.membership.activeIds(), watching, (u) => {
+					const role = this.membership.get(u)?.role;
+					return role === "owner" || role === "admin";
+				}),
+				{
+					type: "chat.updated",
+					chat_id: chatId,
+					seq: this.store.lastSeq(),
+					change,
+					user_id: userId,
+				},
+			);
 	}
 
 	#closeNonMembers(members: Map<string, Member>, only?: string) {

@@ -32,7 +32,7 @@
 // in a temporary directory.
 import { type ChildProcess, execFileSync, execSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cpuSeconds } from "../lib/proc.ts";
@@ -184,6 +184,39 @@ async function main() {
 	await fanout(hatch(false, fanUsers.slice(1, 51)), 50, 20, CONC);
 
 	const steady: Record<string, FanoutResult> = {};
+	const max: Record<string, FanoutResult> = {};
+	const join_: Record<string, JoinResult> = {};
+	const idle: Record<string, IdleResult> = {};
+	let group: GroupResult | null = null;
+	// Written after every phase, so a run stopped part way keeps what it measured.
+	const save = () => {
+		const result = {
+			bench: "fanout",
+			date: new Date().toISOString(),
+			ref: execSync(`git rev-parse --short ${values.ref}`, { cwd: repo, encoding: "utf8" }).trim(),
+			argv: process.argv.slice(2).join(" "),
+			machine: { cpus: cpus().length, uptime: loads },
+			setup: {
+				clients: CLIENTS,
+				rate: RATE,
+				rate_messages: RATE_MESSAGES,
+				messages: MESSAGES,
+				concurrency: CONC,
+				idle: IDLE,
+				idle_users: IDLE_USERS,
+			},
+			steady,
+			max,
+			joins: join_,
+			idle,
+			group,
+		};
+		mkdirSync(join(repo, "bench/results"), { recursive: true });
+		writeFileSync(join(repo, "bench/results/fanout.json"), `${JSON.stringify(result, null, 2)}\n`);
+		const md = markdown(result);
+		writeFileSync(join(repo, "bench/results/fanout.md"), md);
+		return md;
+	};
 	if (PHASES.has("steady")) {
 		for (const [name, t] of [
 			["ws", ws],
@@ -197,8 +230,8 @@ async function main() {
 			log(JSON.stringify(steady[name]));
 		}
 		loads.push(uptime());
+		save();
 	}
-	const max: Record<string, FanoutResult> = {};
 	if (PHASES.has("max")) {
 		for (const [name, t] of [
 			["ws", ws],
@@ -211,8 +244,8 @@ async function main() {
 			log(JSON.stringify(max[name]));
 		}
 		loads.push(uptime());
+		save();
 	}
-	const join_: Record<string, JoinResult> = {};
 	if (PHASES.has("joins")) {
 		for (const [name, t] of [
 			["ws", ws],
@@ -226,8 +259,8 @@ async function main() {
 			log(JSON.stringify(join_[name]));
 		}
 		loads.push(uptime());
+		save();
 	}
-	const idle: Record<string, IdleResult> = {};
 	if (PHASES.has("idle") && IDLE > 0) {
 		for (const [name, t, pids] of [
 			["ws", ws, wsPids],
@@ -239,8 +272,8 @@ async function main() {
 			log(JSON.stringify(idle[name]));
 		}
 		loads.push(uptime());
+		save();
 	}
-	let group: GroupResult | null = null;
 	if (PHASES.has("group")) {
 		log(`group of ${GROUP}…`);
 		group = await buildGroup(hatchSrv.base, groupUsers, tokens, {
@@ -250,34 +283,10 @@ async function main() {
 		});
 		log(JSON.stringify(group));
 		loads.push(uptime());
+		save();
 	}
 
-	const result = {
-		bench: "fanout",
-		date: new Date().toISOString(),
-		ref: execSync(`git rev-parse --short ${values.ref}`, { cwd: repo, encoding: "utf8" }).trim(),
-		argv: process.argv.slice(2).join(" "),
-		machine: { cpus: (await import("node:os")).cpus().length, uptime: loads },
-		setup: {
-			clients: CLIENTS,
-			rate: RATE,
-			rate_messages: RATE_MESSAGES,
-			messages: MESSAGES,
-			concurrency: CONC,
-			idle: IDLE,
-			idle_users: IDLE_USERS,
-		},
-		steady,
-		max,
-		joins: join_,
-		idle,
-		group,
-	};
-	mkdirSync(join(repo, "bench/results"), { recursive: true });
-	writeFileSync(join(repo, "bench/results/fanout.json"), `${JSON.stringify(result, null, 2)}\n`);
-	const md = markdown(result);
-	writeFileSync(join(repo, "bench/results/fanout.md"), md);
-	console.log(md);
+	console.log(save());
 }
 
 export type Result = {
