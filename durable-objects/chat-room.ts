@@ -132,6 +132,7 @@ export class ChatRoom extends DurableObject<Env> {
 			receipts: this.receiptTracker,
 			summary,
 			guard: new SocketGuard(),
+			typingAt: this.typingAt,
 			log: this.log,
 			chatId: () => this.#chatId,
 			member: (chatId, userId) => this.#member(chatId, userId),
@@ -342,7 +343,7 @@ export class ChatRoom extends DurableObject<Env> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
-		return viewerMessage(this.room, this, ws, raw);
+		return viewerMessage(this.room, ws, raw);
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
