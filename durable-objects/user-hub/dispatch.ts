@@ -1,6 +1,6 @@
 import type { ClientFrame, HubEvent } from "@hatch/contract/frames";
 import { createDb } from "../../src/db/client";
-import { type ChatDeps, roomOf, unwrap } from "../../src/domain/chats/deps";
+import { type ChatDeps, roomOf } from "../../src/domain/chats/deps";
 import {
 	acceptInvitation,
 	createGroup,
@@ -26,6 +26,7 @@ import {
 import { getChat, listChats } from "../../src/domain/chats/queries";
 import { assertPushToken } from "../../src/domain/push/subscription";
 import { ApiError } from "../../src/errors";
+import { unwrap } from "../../src/lib/result";
 import { type ChatOps, dispatchFrame, type HubFrame } from "../frames/dispatch";
 import type { HubContext, SocketIdentity } from "./context";
 import { presenceOf } from "./presence";
