@@ -7,8 +7,8 @@ import type {
 	SendE2eInput,
 	SendMessageInput,
 } from "@hatch/contract/frames";
-import { asResult, type RoomResult } from "../src/domain/chats/deps";
 import { createLogger } from "../src/lib/log";
+import { asResult, type Result } from "../src/lib/result";
 import { isDevEnvironment } from "../src/providers/dev-mode";
 import type { Outgoing, RoomContext } from "./chat-room/context";
 import { editGroup, groupSeq, sendGroup } from "./chat-room/e2e-messages";
@@ -133,6 +133,7 @@ export class ChatRoom extends DurableObject<Env> {
 			receipts: this.receiptTracker,
 			summary,
 			guard: new SocketGuard(),
+			typingAt: this.typingAt,
 			log: this.log,
 			chatId: () => this.#chatId,
 			member: (chatId, userId) => this.#member(chatId, userId),
@@ -186,7 +187,7 @@ export class ChatRoom extends DurableObject<Env> {
 		userId: string,
 		input: SendMessageInput,
 		viaDesk = false,
-	): Promise<RoomResult<{ message: Message; duplicate: boolean }>> {
+	): Promise<Result<{ message: Message; duplicate: boolean }>> {
 		return asResult(() => sendMessage(this.room, chatId, userId, input, viaDesk));
 	}
 
@@ -195,32 +196,27 @@ export class ChatRoom extends DurableObject<Env> {
 		chatId: string,
 		userId: string,
 		input: SendE2eInput,
-	): Promise<RoomResult<{ message: Message; duplicate: boolean }>> {
+	): Promise<Result<{ message: Message; duplicate: boolean }>> {
 		return asResult(() => sendGroup(this.room, chatId, userId, input));
 	}
 
 	/** Edits an e2e message with a new message group for the same seq. */
-	async editE2e(
-		chatId: string,
-		userId: string,
-		seq: number,
-		input: E2eGroupInput,
-	): Promise<RoomResult<Message>> {
+	async editE2e(chatId: string, userId: string, seq: number, input: E2eGroupInput): Promise<Result<Message>> {
 		return asResult(() => editGroup(this.room, chatId, userId, seq, input));
 	}
 
 	/** The seq of the message whose current group is `groupId`. */
-	async groupSeq(chatId: string, userId: string, groupId: string): Promise<RoomResult<number>> {
+	async groupSeq(chatId: string, userId: string, groupId: string): Promise<Result<number>> {
 		return asResult(() => groupSeq(this.room, chatId, userId, groupId));
 	}
 
 	/** Edits the sender's own message, keeping the previous text in its history. */
-	async edit(chatId: string, userId: string, seq: number, text: string): Promise<RoomResult<Message>> {
+	async edit(chatId: string, userId: string, seq: number, text: string): Promise<Result<Message>> {
 		return asResult(() => editMessage(this.room, chatId, userId, seq, text));
 	}
 
 	/** Deletes a message (sender, or the group's owner/admin): a tombstone keeps its seq. */
-	async remove(chatId: string, userId: string, seq: number): Promise<RoomResult<Message>> {
+	async remove(chatId: string, userId: string, seq: number): Promise<Result<Message>> {
 		return asResult(() => removeMessage(this.room, chatId, userId, seq));
 	}
 
@@ -234,7 +230,7 @@ export class ChatRoom extends DurableObject<Env> {
 		chatId: string,
 		userId: string,
 		q: { page_token?: string; page_size?: number; after_seq?: number },
-	): Promise<RoomResult<HistoryPage>> {
+	): Promise<Result<HistoryPage>> {
 		return asResult(() => historyPage(this.room, chatId, userId, q));
 	}
 
@@ -242,22 +238,22 @@ export class ChatRoom extends DurableObject<Env> {
 	 * Resume: everything after `afterSeq` (oldest first, up to REPLAY_MAX; ask
 	 * again while `more`) plus older messages edited or deleted since.
 	 */
-	async replay(chatId: string, userId: string, afterSeq: number): Promise<RoomResult<Replay>> {
+	async replay(chatId: string, userId: string, afterSeq: number): Promise<Result<Replay>> {
 		return asResult(() => replayAfter(this.room, chatId, userId, afterSeq));
 	}
 
 	/** Read marker: everything up to `seq` is read by `userId` (and so delivered). */
-	async read(chatId: string, userId: string, seq: number): Promise<RoomResult<Receipt>> {
+	async read(chatId: string, userId: string, seq: number): Promise<Result<Receipt>> {
 		return asResult(() => markRead(this.room, chatId, userId, seq));
 	}
 
 	/** Receipt watermarks of every active member. */
-	async receipts(chatId: string, userId: string): Promise<RoomResult<Receipt[]>> {
+	async receipts(chatId: string, userId: string): Promise<Result<Receipt[]>> {
 		return asResult(() => memberReceipts(this.room, chatId, userId));
 	}
 
 	/** Typing indicator: ephemeral (never stored), at most one per user per TYPING_THROTTLE_MS. */
-	async typing(chatId: string, userId: string): Promise<RoomResult<{ sent: boolean }>> {
+	async typing(chatId: string, userId: string): Promise<Result<{ sent: boolean }>> {
 		return asResult(() => signalTyping(this.room, this.typingAt, chatId, userId));
 	}
 
@@ -296,7 +292,7 @@ export class ChatRoom extends DurableObject<Env> {
 	}
 
 	/** Subscribe check used by UserHub before it relays this chat to a socket. */
-	async canRead(chatId: string, userId: string): Promise<RoomResult<{ last_seq: number }>> {
+	async canRead(chatId: string, userId: string): Promise<Result<{ last_seq: number }>> {
 		return asResult(async () => {
 			await this.#member(chatId, userId);
 			this.links.watched(userId);
@@ -358,7 +354,7 @@ export class ChatRoom extends DurableObject<Env> {
 	}
 
 	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
-		return viewerMessage(this.room, this, ws, raw);
+		return viewerMessage(this.room, ws, raw);
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string) {

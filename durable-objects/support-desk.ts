@@ -3,10 +3,10 @@ import { CLOSE_CODES } from "@hatch/contract/close-codes";
 import type { Transport } from "@hatch/contract/codec";
 import type { SupportSettings } from "@hatch/contract/support-frames";
 import { createDb } from "../src/db/client";
-import { asResult, type RoomResult } from "../src/domain/chats/deps";
 import { isOperator } from "../src/domain/support/identity";
 import type { Actor } from "../src/domain/support/queue";
 import { createLogger } from "../src/lib/log";
+import { asResult, type Result } from "../src/lib/result";
 import { sendEvent } from "./support-desk/broadcast";
 import { attachment, type DeskContext, type DeskSocket } from "./support-desk/context";
 import * as extras from "./support-desk/extras";
@@ -96,7 +96,7 @@ export class SupportDesk extends DurableObject<Env> {
 	async settings(): Promise<SupportSettings> {
 		return this.#desk.store.settings();
 	}
-	async setSettings(s: SupportSettings): Promise<RoomResult<SupportSettings>> {
+	async setSettings(s: SupportSettings): Promise<Result<SupportSettings>> {
 		this.#desk.store.setSettings(s);
 		return { ok: true, value: this.#desk.store.settings() };
 	}

@@ -33,6 +33,8 @@ export type RoomContext = {
 	readonly receipts: ReceiptTracker;
 	readonly summary: SummaryWriter;
 	readonly guard: SocketGuard;
+	/** When each user's last typing indicator went out (typing.ts). */
+	readonly typingAt: Map<string, number>;
 	readonly log: Logger;
 	/** The chat id this room is bound to ("" before any RPC named it). */
 	chatId(): string;

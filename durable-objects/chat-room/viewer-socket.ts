@@ -4,10 +4,10 @@ import type { ErrorFrame, ServerFrame } from "@hatch/contract/frames";
 import { LIMITS } from "@hatch/contract/limits";
 import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
-import type { ChatRoom } from "../chat-room";
+import { dispatchFrame } from "../frames/dispatch";
 import type { RoomContext } from "./context";
 import { readerView } from "./e2e-messages";
-import { viewerDispatch } from "./viewer-frames";
+import { notOnChatSocket, viewerOps } from "./viewer-frames";
 import type { Viewer } from "./viewers";
 
 /**
@@ -108,18 +108,14 @@ export async function subscribeViewer(room: RoomContext, ws: WebSocket, v: Viewe
 }
 
 /**
- * One frame from a viewing socket: rate limited, decoded, and dispatched
- * (viewer-frames.ts) to `target`'s methods; the answer is a `result` or an
- * `error` frame, and repeated undecodable frames close the socket (1008).
+ * One frame from a viewing socket: rate limited, decoded, and dispatched by
+ * the native dispatch (frames/dispatch.ts) inside this room
+ * (viewer-frames.ts); the answer is a `result` or an `error` frame, and
+ * repeated undecodable frames close the socket (1008).
  *
- * @example override webSocketMessage(ws, raw) { return viewerMessage(this.room, this, ws, raw); }
+ * @example override webSocketMessage(ws, raw) { return viewerMessage(this.room, ws, raw); }
  */
-export async function viewerMessage(
-	room: RoomContext,
-	target: ChatRoom,
-	ws: WebSocket,
-	raw: string | ArrayBuffer,
-) {
+export async function viewerMessage(room: RoomContext, ws: WebSocket, raw: string | ArrayBuffer) {
 	let answer: ((e: Omit<ErrorFrame, "type">) => void) | null = null;
 	let id: string | number | null = null;
 	try {
@@ -172,9 +168,8 @@ export async function viewerMessage(
 		}
 		const frame = decoded.frame;
 		try {
-			const result = await viewerDispatch(target, v, room.chatId(), frame, (after) =>
-				subscribeViewer(room, ws, v, after),
-			);
+			const ops = viewerOps(room, v, (after) => subscribeViewer(room, ws, v, after));
+			const result = await dispatchFrame(frame, ops, notOnChatSocket);
 			room.viewers.send(ws, { type: "result", id: frame.id, result } satisfies ServerFrame, v.transport);
 		} catch (err) {
 			const e = err instanceof ApiError ? err : null;

@@ -1,7 +1,7 @@
 import type { Message } from "@hatch/contract/frames";
 import { LIMITS } from "@hatch/contract/limits";
 import type { SupportConversation, SupportMessage } from "@hatch/contract/support-frames";
-import { roomOf, unwrap } from "../../src/domain/chats/deps";
+import { roomOf } from "../../src/domain/chats/deps";
 import { applyMembership, createSupportChat } from "../../src/domain/support/chats";
 import { isOperator, loadActor } from "../../src/domain/support/identity";
 import {
@@ -16,6 +16,7 @@ import {
 import { type Audience, conversationView, supportMessageView } from "../../src/domain/support/views";
 import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
+import { unwrap } from "../../src/lib/result";
 import { announceConversation, announceMessage } from "./broadcast";
 import type { DeskContext } from "./context";
 

@@ -1,6 +1,6 @@
 import type { ClientFrame, HubEvent } from "@hatch/contract/frames";
 import { createDb } from "../../src/db/client";
-import { type ChatDeps, roomOf, unwrap } from "../../src/domain/chats/deps";
+import { type ChatDeps, roomOf } from "../../src/domain/chats/deps";
 import {
 	acceptInvitation,
 	createGroup,
@@ -26,16 +26,20 @@ import {
 import { getChat, listChats } from "../../src/domain/chats/queries";
 import { assertPushToken } from "../../src/domain/push/subscription";
 import { ApiError } from "../../src/errors";
+import { unwrap } from "../../src/lib/result";
+import { type ChatOps, dispatchFrame, type HubFrame } from "../frames/dispatch";
 import type { HubContext, SocketIdentity } from "./context";
 import { presenceOf } from "./presence";
 import { dispatchRoom } from "./room-dispatch";
 
 /**
- * The socket's request handlers: one exhaustive switch over the validated
- * frame type. Returns the `result` payload; throws ApiError for an `error`.
+ * The hub socket's request handlers: the one native dispatch
+ * (frames/dispatch.ts) with this hub's way of doing the chat frames
+ * (through each chat's ChatRoom), and the hub-only frames below. Returns the
+ * `result` payload; throws ApiError for an `error`.
  * (call.* frames never get here: see src/domain/calls/signalling.ts.)
  */
-export async function dispatch(
+export function dispatch(
 	hub: HubContext,
 	ws: WebSocket,
 	who: SocketIdentity,
@@ -43,12 +47,26 @@ export async function dispatch(
 ): Promise<unknown> {
 	const env = hub.env;
 	const me = who.u;
+	const chat: ChatOps = {
+		subscribe: (chatId, afterSeq) => subscribe(hub, ws, who, chatId, afterSeq),
+		typing: (chatId) => sendTyping(env, me, chatId),
+		send: (chatId, input) => sendMessage(env, me, chatId, input),
+		edit: (chatId, seq, text) => editMessage(env, me, chatId, seq, text),
+		sendE2e: (chatId, input) => sendE2eMessage(env, me, chatId, input),
+		editE2e: (chatId, seq, group) => editE2eMessage(env, me, chatId, seq, group),
+		remove: (chatId, seq) => deleteMessage(env, me, chatId, seq),
+		history: (chatId, q) => messageHistory(env, me, chatId, q),
+		read: (chatId, seq) => markRead(env, me, chatId, seq),
+	};
+	return dispatchFrame(f, chat, (g) => hubFrame(hub, who, g));
+}
+
+/** The frames only the hub socket takes: chat management, presence, push devices. */
+async function hubFrame(hub: HubContext, who: SocketIdentity, f: HubFrame): Promise<unknown> {
+	const env = hub.env;
+	const me = who.u;
 	const deps: ChatDeps = { env, db: createDb(env.DB) };
 	switch (f.type) {
-		case "ping":
-			return { pong: Date.now() };
-		case "chat.subscribe":
-			return subscribe(hub, ws, who, f.chat_id, f.after_seq);
 		case "chat.unsubscribe":
 			hub.store.unsubscribe(who.s, f.chat_id);
 			return { chat_id: f.chat_id, subscribed: false };
@@ -81,35 +99,6 @@ export async function dispatch(
 		case "chat.mute":
 		case "chat.unmute":
 			return setMuted(deps, me, f.chat_id, f.type === "chat.mute");
-		case "chat.typing":
-			return sendTyping(env, me, f.chat_id);
-		case "message.send": {
-			const { id: _id, type: _t, chat_id, ...input } = f;
-			return sendMessage(env, me, chat_id, input);
-		}
-		case "message.edit":
-			return { message: await editMessage(env, me, f.chat_id, f.seq, f.text) };
-		case "message.send_e2e": {
-			const { id: _id, type: _t, chat_id, ...input } = f;
-			return sendE2eMessage(env, me, chat_id, input);
-		}
-		case "message.edit_e2e":
-			return {
-				message: await editE2eMessage(env, me, f.chat_id, f.seq, {
-					device_id: f.device_id,
-					copies: f.copies,
-				}),
-			};
-		case "message.delete":
-			return { message: await deleteMessage(env, me, f.chat_id, f.seq) };
-		case "message.history":
-			return messageHistory(env, me, f.chat_id, {
-				page_token: f.page_token,
-				page_size: f.page_size,
-				after_seq: f.after_seq,
-			});
-		case "message.read":
-			return { receipt: await markRead(env, me, f.chat_id, f.seq) };
 		case "presence.get": {
 			const p = await presenceOf(env, me, f.user_id);
 			if (!p) throw new ApiError("USER_NOT_FOUND", "No such user", { status: 404 });

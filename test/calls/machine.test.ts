@@ -12,6 +12,7 @@ import {
 	startOutgoing,
 } from "../../src/domain/calls/machine";
 import { CALL_TIMING, type CallRecord, type PeerSignal, type Transition } from "../../src/domain/calls/types";
+import { fail } from "../../src/lib/result";
 
 const T0 = 1_767_225_600_000;
 const SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n";
@@ -124,8 +125,10 @@ describe("starting calls", () => {
 
 describe("caller side", () => {
 	it("records delivery from the offer reply, and ends with 486 on busy", () => {
-		expect(must(applyOfferReply(outgoing(), { ok: true, devices: 2 }, T0)).call.delivered).toBe(true);
-		const busy = must(applyOfferReply(outgoing(), { ok: false, reason: "busy" }, T0));
+		expect(must(applyOfferReply(outgoing(), { ok: true, value: { devices: 2 } }, T0)).call.delivered).toBe(
+			true,
+		);
+		const busy = must(applyOfferReply(outgoing(), fail("BUSY", 486, "Busy on another call"), T0));
 		expect(busy.call).toMatchObject({
 			state: "ended",
 			end: { code: 486, reason: "busy", endedBy: "system" },
@@ -170,8 +173,10 @@ describe("caller side", () => {
 		expect(r.transition).toBeNull();
 		expect(r.reply).toEqual({
 			ok: false,
-			reason: "ended",
-			end: { code: 487, reason: "cancelled", endedBy: "caller" },
+			code: "CALL_ENDED",
+			status: 410,
+			message: "The call has ended",
+			details: { end: { code: 487, reason: "cancelled", endedBy: "caller" } },
 		});
 	});
 
@@ -184,7 +189,7 @@ describe("caller side", () => {
 		expect(refusal(onLocalAction(c, "c1", "a1", { kind: "answer", sdp: SDP }, T0)).reason).toBe(
 			"INVALID_STATE",
 		);
-		const accepted = must(applyOfferReply(c, { ok: true, devices: 1 }, T0)).call;
+		const accepted = must(applyOfferReply(c, { ok: true, value: { devices: 1 } }, T0)).call;
 		const ice = must(onLocalAction(accepted, "c1", "a1", { kind: "ice", candidate: cand }, T0));
 		expect(ice.call).toBe(accepted);
 		expect(ice.effects).toEqual([{ kind: "peer", signal: { kind: "ice", callId: "c1", candidate: cand } }]);
@@ -361,7 +366,7 @@ describe("refused frames change nothing", () => {
 	it("ignores peer signals for calls it does not hold", () => {
 		expect(onPeerSignal(null, { kind: "ice", callId: "c1", candidate: cand }, T0)).toEqual({
 			transition: null,
-			reply: { ok: false, reason: "no_call" },
+			reply: { ok: false, code: "NO_CALL", status: 404, message: "No such call" },
 		});
 		expect(
 			onPeerSignal(incoming(), { kind: "bye", callId: "zzz", code: 200, reason: "x", endedBy: "caller" }, T0)
@@ -379,7 +384,7 @@ describe("ICE ordering across hubs", () => {
 		const t = must(onLocalAction(c, "c1", "a1", { kind: "ice", candidate: c2 }, T0));
 		expect(t.effects).toEqual([]);
 		expect(t.call.heldOut).toEqual([cand, c2]);
-		const r = must(applyOfferReply(t.call, { ok: true, devices: 1 }, T0));
+		const r = must(applyOfferReply(t.call, { ok: true, value: { devices: 1 } }, T0));
 		expect(r.call).toMatchObject({ offerAccepted: true, heldOut: [] });
 		expect(r.effects).toEqual([
 			{ kind: "peer", signal: { kind: "ice", callId: "c1", candidate: cand } },
@@ -397,11 +402,11 @@ describe("ICE ordering across hubs", () => {
 		expect(t.effects.map((e) => e.kind)).toEqual(["peer", "send"]);
 		expect(t.call).toMatchObject({ state: "answered", offerAccepted: true, heldOut: [] });
 		// The late offer reply then changes nothing.
-		expect(must(applyOfferReply(t.call, { ok: true, devices: 1 }, T0 + 6)).effects).toEqual([]);
+		expect(must(applyOfferReply(t.call, { ok: true, value: { devices: 1 } }, T0 + 6)).effects).toEqual([]);
 	});
 
 	it("holds callee candidates that arrive before the answer and delivers them right after it", () => {
-		const accepted = must(applyOfferReply(outgoing(), { ok: true, devices: 1 }, T0)).call;
+		const accepted = must(applyOfferReply(outgoing(), { ok: true, value: { devices: 1 } }, T0)).call;
 		const early = must(onPeerSignal(accepted, { kind: "ice", callId: "c1", candidate: c2 }, T0).transition);
 		expect(early.effects).toEqual([]);
 		const t = must(onPeerSignal(early.call, { kind: "answer", callId: "c1", sdp: SDP }, T0 + 1).transition);
@@ -444,7 +449,7 @@ describe("drops, timeouts and liveness", () => {
 	it("rings out with 480 when a device rang, 408 when none was reachable", () => {
 		const early = onTimer(outgoing(), T0 + 1000);
 		expect(early).toBeNull();
-		const delivered = must(applyOfferReply(outgoing(), { ok: true, devices: 1 }, T0)).call;
+		const delivered = must(applyOfferReply(outgoing(), { ok: true, value: { devices: 1 } }, T0)).call;
 		const t480 = must(onTimer(delivered, T0 + CALL_TIMING.RING_MS));
 		expect(t480.call.end).toEqual({ code: 480, reason: "no_answer", endedBy: "system" });
 		expect(t480.effects.map((e) => e.kind)).toEqual(["send", "peer", "history"]);
@@ -472,6 +477,6 @@ describe("drops, timeouts and liveness", () => {
 
 	it("a probe for a live call answers ok", () => {
 		const c: CallRecord = answeredCallee();
-		expect(onPeerSignal(c, { kind: "probe", callId: "c1" }, T0).reply).toEqual({ ok: true });
+		expect(onPeerSignal(c, { kind: "probe", callId: "c1" }, T0).reply).toEqual({ ok: true, value: {} });
 	});
 });

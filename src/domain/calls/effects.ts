@@ -59,7 +59,7 @@ export async function perform(
 			case "peer": {
 				const reply = await signalPeer(host, call, e.signal);
 				if (e.signal.kind === "answer" && !reply?.ok) {
-					return { answerRefused: { end: reply && !reply.ok ? reply.end : undefined } };
+					return { answerRefused: { end: reply && !reply.ok ? reply.details?.end : undefined } };
 				}
 				break;
 			}

@@ -1,4 +1,5 @@
 import type { CallParty, IceCandidate, TurnServerInfo } from "@hatch/contract/call-frames";
+import { fail } from "../../lib/result";
 import { endEffects, ended, isActive, localAudience, ok, reasonFor, refuse } from "./ending";
 import { holdInbound, holdOutbound, keepForLateDevices, releaseInbound, releaseOutbound } from "./ice";
 import {
@@ -117,10 +118,13 @@ export function applyOfferReply(call: CallRecord, reply: PeerReply | "failed", n
 	}
 	if (reply.ok) {
 		const released = releaseOutbound(call);
-		return ok({ ...released.call, delivered: call.delivered || (reply.devices ?? 0) > 0 }, released.effects);
+		return ok(
+			{ ...released.call, delivered: call.delivered || (reply.value.devices ?? 0) > 0 },
+			released.effects,
+		);
 	}
 	const end: CallEnd =
-		reply.reason === "busy"
+		reply.code === "BUSY"
 			? { code: SIP.BUSY_HERE, reason: "busy", endedBy: "system" }
 			: { code: SIP.SERVER_ERROR, reason: "signalling_failed", endedBy: "system" };
 	return ok(ended(call, end, now), endEffects(call, end, { tellPeer: false, local: "party" }));
@@ -225,19 +229,20 @@ export function onLocalAction(
 	}
 }
 
+const noCall: PeerReply = fail("NO_CALL", 404, "No such call");
+
 /** A signal from the other party's hub. Returns the transition (never a refusal) and the reply to send back. */
 export function onPeerSignal(
 	current: CallRecord | null,
 	signal: Exclude<PeerSignal, { kind: "offer" }>,
 	now: number,
 ): { transition: Transition | null; reply: PeerReply } {
-	if (!current || current.id !== signal.callId)
-		return { transition: null, reply: { ok: false, reason: "no_call" } };
+	if (!current || current.id !== signal.callId) return { transition: null, reply: noCall };
 	const call = current;
 	if (call.state === "ended") {
 		return {
 			transition: null,
-			reply: { ok: false, reason: "ended", ...(call.end ? { end: call.end } : {}) },
+			reply: fail("CALL_ENDED", 410, "The call has ended", call.end ? { end: call.end } : undefined),
 		};
 	}
 	const toParty = call.role === "caller" || call.state === "answered";
@@ -248,11 +253,11 @@ export function onPeerSignal(
 	const base = released.call;
 	const done = (next: CallRecord, effects: Effect[] = []) => ({
 		transition: ok(next, [...released.effects, ...effects]),
-		reply: { ok: true } as const,
+		reply: { ok: true, value: {} } as const,
 	});
 	switch (signal.kind) {
 		case "probe":
-			return { transition: null, reply: { ok: true } };
+			return { transition: null, reply: { ok: true, value: {} } };
 		case "ringing":
 			return done({ ...base, delivered: true });
 		case "ack": {
@@ -262,7 +267,7 @@ export function onPeerSignal(
 		}
 		case "answer": {
 			if (call.role !== "caller" || call.state !== "ringing")
-				return { transition: null, reply: { ok: false, reason: "ended" } };
+				return { transition: null, reply: fail("CALL_ENDED", 410, "The call has ended") };
 			const answered: CallRecord = {
 				...base,
 				state: "answered",
@@ -294,7 +299,7 @@ export function onPeerSignal(
 					ended(call, end, now),
 					endEffects(call, end, { tellPeer: false, local: localAudience(call) }),
 				),
-				reply: { ok: true },
+				reply: { ok: true, value: {} },
 			};
 		}
 	}

@@ -1,6 +1,7 @@
 import type { CallClientFrame } from "@hatch/contract/call-frames";
 import type { ErrorFrame, ResultFrame } from "@hatch/contract/frames";
 import { ApiError } from "../../errors";
+import { fail } from "../../lib/result";
 import { perform, signalPeer, writeHistory } from "./effects";
 import type { CallHost } from "./host";
 import {
@@ -149,9 +150,9 @@ export async function handleCallSignal(host: CallHost, signal: PeerSignal): Prom
 		const turn = await calleeTurn(host, signal.calleeId);
 		const devices = host.sockets().filter((ws) => ws.readyState === WebSocket.OPEN).length;
 		const t = startIncoming(await store.load(), signal, devices, turn, now);
-		if (!t.ok) return { ok: false, reason: "busy" };
+		if (!t.ok) return fail("BUSY", 486, "Busy on another call");
 		await apply(host, store, t);
-		return { ok: true, devices };
+		return { ok: true, value: { devices } };
 	}
 	const { transition, reply } = onPeerSignal(await store.load(), signal, now);
 	if (transition) await apply(host, store, transition);

@@ -1,4 +1,5 @@
 import type { CallEvent, CallParty, IceCandidate, TurnServerInfo } from "@hatch/contract/call-frames";
+import type { Result } from "../../lib/result";
 
 /**
  * One user's view of a call, kept in that user's UserHub storage. The caller's
@@ -56,9 +57,12 @@ export type PeerSignal =
 	| { kind: "bye"; callId: string; code: number; reason: string; endedBy: CallParty }
 	| { kind: "probe"; callId: string };
 
-export type PeerReply =
-	| { ok: true; devices?: number }
-	| { ok: false; reason: "busy" | "no_call" | "ended"; end?: CallEnd };
+/**
+ * A hub's answer to a PeerSignal, in the one Result convention (src/lib/result.ts):
+ * `devices` that rang for an offer; refused 486 BUSY, 404 NO_CALL, or 410
+ * CALL_ENDED with how it ended when known.
+ */
+export type PeerReply = Result<{ devices?: number }, { end?: CallEnd }>;
 
 /** Who receives a frame on this hub: one socket, or every socket of the user except one. */
 export type Target = { socket: string } | { all: true; except?: string };

@@ -1,5 +1,6 @@
 import type { E2eGroupInput, SendE2eInput, SendMessageInput } from "@hatch/contract/frames";
-import { roomOf, unwrap } from "./deps";
+import { unwrap } from "../../lib/result";
+import { roomOf } from "./deps";
 
 /**
  * Message operations, shared by REST and the socket. Each goes to the chat's

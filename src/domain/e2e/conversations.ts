@@ -1,6 +1,7 @@
 import { and, eq, inArray, ne } from "drizzle-orm";
 import { chatMembers, chats, users } from "../../db/schema";
-import { type ChatDeps, roomOf, unwrap } from "../chats/deps";
+import { unwrap } from "../../lib/result";
+import { type ChatDeps, roomOf } from "../chats/deps";
 
 export type ConversationRow = {
 	id: string;

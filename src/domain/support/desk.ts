@@ -1,4 +1,4 @@
-import { unwrap } from "../chats/deps";
+import { unwrap } from "../../lib/result";
 
 /** The desk's Durable Object: one desk, so one writer decides every take. */
 export function deskOf(env: Env) {
