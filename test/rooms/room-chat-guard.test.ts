@@ -31,9 +31,9 @@ describe("a room's chat through the chats API", () => {
 		// The outsider was not invited: the chat stays hidden from them.
 		expect((await call(outsider, chat)).status).toBe(404);
 		// Renaming goes through the room, which renames its chat.
-		expect((await call(owner, `/v1/rooms/${room.id}`, { method: "PATCH", json: { name: "Ops 2" } })).status).toBe(
-			200,
-		);
+		expect(
+			(await call(owner, `/v1/rooms/${room.id}`, { method: "PATCH", json: { name: "Ops 2" } })).status,
+		).toBe(200);
 		expect((await call(owner, chat)).body).toMatchObject({ name: "Ops 2" });
 	});
 
@@ -60,7 +60,9 @@ describe("a room's chat through the chats API", () => {
 		expect(
 			(await call(owner, `/v1/chats/${id}/invitations`, { method: "POST", json: { user: other.id } })).status,
 		).toBe(200);
-		expect((await call(owner, `/v1/chats/${id}`, { method: "PATCH", json: { name: "Plain 2" } })).status).toBe(200);
+		expect(
+			(await call(owner, `/v1/chats/${id}`, { method: "PATCH", json: { name: "Plain 2" } })).status,
+		).toBe(200);
 		expect((await call(owner, `/v1/chats/${id}`, { method: "DELETE" })).status).toBeLessThan(300);
 	});
 });

@@ -1,6 +1,6 @@
 import type { RoomEvent } from "@hatch/contract/rooms";
-import { hubOf } from "../chats/deps";
 import type { ChatDeps } from "../chats/deps";
+import { hubOf } from "../chats/deps";
 import { lostReaders, readersOf, type TreeState } from "./audience";
 import type { RoomRecord } from "./store";
 
