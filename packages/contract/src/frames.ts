@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { CampaignProgressEvent } from "./campaign-events.ts";
 import { LIMITS } from "./limits.ts";
 import { ShortName } from "./names.ts";
-import { ROOM_LIMITS, RoomId, RoomName } from "./rooms.ts";
+import { ROOM_LIMITS, type RoomEvent, RoomId, RoomName } from "./rooms.ts";
 
 /**
  * The native WebSocket protocol, declared once. Every frame is `{type, ...}`.
@@ -212,6 +212,7 @@ export type HubEvent =
 	| { type: "presence"; user_id: string; online: boolean; last_seen: number | null }
 	| { type: "replay.done"; chat_id: string; seq: number; more: boolean }
 	| CampaignProgressEvent
+	| RoomEvent
 	| { type: "hello"; user_id: string; socket_id: string; protocol: "json" | "msgpack"; batch?: boolean };
 
 export type ServerFrame = ResultFrame | ErrorFrame | HubEvent;

@@ -85,3 +85,30 @@ export const RoomSummary = z
 	})
 	.meta({ id: "RoomSummary" });
 export type RoomSummary = z.infer<typeof RoomSummary>;
+
+/**
+ * Hub socket events of rooms (README "Rooms", Events), pushed to every
+ * socket of every user who can read the room (a member of it or of a room
+ * above it), named like chat.updated / chat.removed.
+ *
+ * - `room.updated`: the room was created, renamed, gained or lost a direct
+ *   member (`user_id`), gained a subroom (`subroom_id`), or was moved under
+ *   another room (`moved`, sent for the moved room); `name`, `parent_id`,
+ *   `root_id` are the room's as they are now. A user who just gained access
+ *   (added, or reaching it by inheritance) gets it too.
+ * - `room.removed`: you can no longer read `room_id` and the `rooms` listed
+ *   (it and rooms below it you could read): `deleted`, or `access_lost` (you
+ *   or a room above were removed, or it moved to a tree you are not in).
+ */
+export type RoomEvent =
+	| {
+			type: "room.updated";
+			room_id: string;
+			change: "created" | "renamed" | "member_added" | "member_removed" | "subroom_added" | "moved";
+			name: string;
+			parent_id: string | null;
+			root_id: string;
+			user_id?: string;
+			subroom_id?: string;
+	  }
+	| { type: "room.removed"; room_id: string; reason: "deleted" | "access_lost"; rooms: string[] };

@@ -4,6 +4,7 @@ import { chatMembers, chats } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { createLogger } from "../../lib/log";
+import { refuseRoomChat } from "../rooms/chat-guard";
 import { type ChatDeps, hubOf, roomOf } from "./deps";
 import { activeMembership, getChat, membership, resolveUser } from "./queries";
 
@@ -135,6 +136,7 @@ export async function renameChat(deps: ChatDeps, userId: string, chatId: string,
 	const { chat, member } = await activeMembership(deps, userId, chatId);
 	assertGroup(chat.kind);
 	assertAdmin(member.role);
+	await refuseRoomChat(deps.db, chatId);
 	await deps.db.update(chats).set({ name, updatedAt: new Date() }).where(eq(chats.id, chatId));
 	await changed(deps, chatId, "renamed", userId);
 	return getChat(deps, userId, chatId);
@@ -145,6 +147,7 @@ export async function inviteMember(deps: ChatDeps, userId: string, chatId: strin
 	const { chat, member } = await activeMembership(deps, userId, chatId);
 	assertGroup(chat.kind);
 	assertAdmin(member.role);
+	await refuseRoomChat(deps.db, chatId);
 	const target = await resolveUser(deps, ref);
 	const inserted = await deps.db
 		.insert(chatMembers)
@@ -194,6 +197,8 @@ export async function rejectInvitation(deps: ChatDeps, userId: string, chatId: s
 export async function leaveChat(deps: ChatDeps, userId: string, chatId: string) {
 	const { chat, member } = await membership(deps, userId, chatId);
 	assertGroup(chat.kind);
+	// A room chat's owner is the room's: they leave by deleting the room (others may leave and enter again).
+	if (member.role === "owner") await refuseRoomChat(deps.db, chatId);
 	await deps.db
 		.delete(chatMembers)
 		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)));
@@ -230,6 +235,7 @@ export async function removeMember(deps: ChatDeps, userId: string, chatId: strin
 	const { chat, member } = await activeMembership(deps, userId, chatId);
 	assertGroup(chat.kind);
 	assertAdmin(member.role);
+	await refuseRoomChat(deps.db, chatId);
 	if (targetId === userId) throw new ApiError("BAD_REQUEST", "Use leave to remove yourself");
 	const { member: target } = await membership(deps, targetId, chatId).catch(() => {
 		throw new ApiError("NOT_A_MEMBER", "That user is not in this chat", { status: 404 });
@@ -254,6 +260,7 @@ export async function deleteChat(deps: ChatDeps, userId: string, chatId: string)
 		});
 	if (chat.kind === "group" && member.role !== "owner")
 		throw new ApiError("FORBIDDEN", "Only the owner may delete this chat");
+	await refuseRoomChat(deps.db, chatId);
 	await destroy(deps, chatId, userId);
 }
 
@@ -297,6 +304,7 @@ export async function setRole(
 	const { chat, member } = await activeMembership(deps, userId, chatId);
 	assertGroup(chat.kind);
 	if (member.role !== "owner") throw new ApiError("FORBIDDEN", "Only the owner may change roles");
+	await refuseRoomChat(deps.db, chatId);
 	if (targetId === userId)
 		throw new ApiError("OWNER_ROLE_FIXED", "A group always has an owner: leave to hand it over", {
 			status: 409,

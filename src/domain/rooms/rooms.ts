@@ -5,6 +5,7 @@ import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import type { ChatDeps } from "../chats/deps";
 import { resolveUser } from "../chats/queries";
+import { roomUpdated } from "./events";
 import { renameRoomChat, roomChatInserts } from "./room-chats";
 import { namesOf, type RoomContext, type RoomRecord, roomFor, roomsOfUser } from "./store";
 import { createRefusal, depthOf, ROOM_LIMITS, subtree, type TreeRefusal } from "./tree";
@@ -129,7 +130,9 @@ export async function createRoom(
 				.values({ roomId: id, userId: u, role: "member", addedBy: userId, joinedAt: now }),
 		),
 	]);
-	return getRoom(deps, userId, id);
+	const ctx = await roomFor(deps.db, userId, id);
+	await roomUpdated(deps, ctx, ctx.room, "created");
+	return infoOf(deps, ctx);
 }
 
 export const membersFull = () =>
@@ -145,6 +148,7 @@ export async function renameRoom(deps: ChatDeps, userId: string, roomId: string,
 		deps.db.update(rooms).set({ name, updatedAt: now }).where(eq(rooms.id, roomId)),
 		...(ctx.room.chatId ? [renameRoomChat(deps, ctx.room.chatId, name)] : []),
 	]);
+	await roomUpdated(deps, ctx, ctx.room, "renamed", { name });
 	return getRoom(deps, userId, roomId);
 }
 
@@ -160,5 +164,7 @@ export async function addRoomUser(deps: ChatDeps, userId: string, roomId: string
 		.insert(roomMembers)
 		.values({ roomId, userId: target.id, role: "member", addedBy: userId, joinedAt: new Date() })
 		.onConflictDoNothing();
+	const members = [...ctx.members, { roomId, userId: target.id, role: "member" as const }];
+	await roomUpdated(deps, { tree: ctx.tree, members }, ctx.room, "member_added", { user_id: target.id });
 	return { room_id: roomId, user_id: target.id, added: true };
 }

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { roomMembers, rooms } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { ChatDeps } from "../chats/deps";
+import { roomsLost, roomUpdated } from "./events";
 import { chatMembersIn, destroyRoomChats, dropFromRoomChats } from "./room-chats";
 import { getRoom, refuse } from "./rooms";
 import { loadMembers, loadTree, type RoomRecord, roomFor } from "./store";
@@ -45,6 +46,9 @@ export async function removeRoomUser(deps: ChatDeps, userId: string, roomId: str
 		.where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, targetId)));
 	const after = ctx.members.filter((m) => m !== row);
 	await reconcile(deps, ctx.tree, after, subtree(ctx.tree, roomId));
+	const state = { tree: ctx.tree, members: after };
+	await roomsLost(deps, ctx, state, subtree(ctx.tree, roomId), "access_lost");
+	await roomUpdated(deps, state, ctx.room, "member_removed", { user_id: targetId });
 	return { room_id: roomId, user_id: targetId, removed: true };
 }
 
@@ -87,6 +91,12 @@ export async function addSubroom(deps: ChatDeps, userId: string, parentId: strin
 		tree.map((r) => r.id),
 	);
 	await reconcile(deps, tree, members, moving);
+	const after = { tree, members };
+	await roomsLost(deps, child, after, moving, "access_lost");
+	const byId = new Map(tree.map((r) => [r.id, r]));
+	const [p, c] = [byId.get(parentId), byId.get(childId)];
+	if (p) await roomUpdated(deps, after, p, "subroom_added", { subroom_id: childId });
+	if (c) await roomUpdated(deps, after, c, "moved");
 	return getRoom(deps, userId, parentId);
 }
 
@@ -103,5 +113,10 @@ export async function deleteRoom(deps: ChatDeps, userId: string, roomId: string)
 		]);
 	}
 	await destroyRoomChats(deps, chats);
+	const after = {
+		tree: ctx.tree.filter((r) => !gone.includes(r.id)),
+		members: ctx.members.filter((m) => !gone.includes(m.roomId)),
+	};
+	await roomsLost(deps, ctx, after, gone, "deleted");
 	return { room_id: roomId, deleted: gone };
 }

@@ -2,6 +2,7 @@ import type { TurnServerInfo } from "@hatch/contract/call-frames";
 import type { Message, Receipt } from "@hatch/contract/frames";
 import type { EggBridge } from "./bridge";
 import type { People } from "./people";
+import { eggRoomUpdated } from "./room-requests";
 import { type EggS2C, S2C } from "./ws-frames";
 
 /** `s2c_message` fields of a native message; `msg_id` is its per-chat seq, `timestamp` Unix ms. */
@@ -42,7 +43,7 @@ type Native = { type: string; [k: string]: unknown };
 
 /**
  * One native hub event, in the seed's words. Events the seed has no
- * message for (presence, chat updates, replay markers) are dropped.
+ * message for (presence, chat updates, room.removed, replay markers) are dropped.
  */
 export async function handleNativeEvent(b: EggBridge, e: Native): Promise<void> {
 	const me = b.auth.userId;
@@ -110,6 +111,8 @@ export async function handleNativeEvent(b: EggBridge, e: Native): Promise<void> 
 			return b.toClient({ msg_type: S2C.call_answer, sdp: e.sdp });
 		case "call.turn_server":
 			return b.toClient(turnServer(e));
+		case "room.updated":
+			return eggRoomUpdated(b, String(e.room_id));
 		default:
 			return;
 	}

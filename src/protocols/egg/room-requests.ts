@@ -1,5 +1,7 @@
 import type { Message } from "@hatch/contract/frames";
 import type { RoomInfo, RoomNodeView, RoomSummary, RoomTree } from "@hatch/contract/rooms";
+import { createDb } from "../../db/client";
+import { getRoom } from "../../domain/rooms/rooms";
 import type { EggBridge } from "./bridge";
 import { type EggC2S, S2C } from "./ws-frames";
 
@@ -17,6 +19,31 @@ function nested(nodes: RoomNodeView[], id: string): EggTree {
 		chat_id: node?.chat_id ?? null,
 		subrooms: nodes.filter((n) => n.parent_id === id).map((n) => nested(nodes, n.id)),
 	};
+}
+
+/** `s2c_room_info` of a native room. */
+async function sendRoomInfo(b: EggBridge, room: RoomInfo) {
+	const msisdns = await b.people.msisdns(room.members.map((m) => m.user_id));
+	b.toClient({
+		msg_type: S2C.room_info,
+		room_id: room.id,
+		name: room.name,
+		parent_room_id: room.parent_id,
+		subrooms: room.subrooms.map((s) => s.id),
+		users: room.members.map((m) => msisdns.get(m.user_id) ?? null),
+		chats: room.chats,
+	});
+}
+
+/**
+ * A native `room.updated` event: the seed has no room event, so the room's
+ * `s2c_room_info` as it is now is sent unasked (README "Egg rooms"). Read
+ * directly, not through the hub: this runs inside the hub chain, and a room
+ * gone meanwhile is simply not reported (its room.removed has no seed type).
+ */
+export async function eggRoomUpdated(b: EggBridge, roomId: string): Promise<void> {
+	const room = await getRoom({ env: b.env, db: createDb(b.env.DB) }, b.auth.userId, roomId).catch(() => null);
+	if (room) await sendRoomInfo(b, room);
 }
 
 /**
@@ -58,19 +85,7 @@ export async function handleEggRoomFrame(b: EggBridge, f: EggRoomFrame): Promise
 				b.toClient({ msg_type: S2C.room_tree, ...nested(tree.rooms, tree.room_id) });
 			});
 		case 28:
-			return b.ask({ type: "room.info", room_id: f.room_id }, async (r) => {
-				const room = r as RoomInfo;
-				const msisdns = await b.people.msisdns(room.members.map((m) => m.user_id));
-				b.toClient({
-					msg_type: S2C.room_info,
-					room_id: room.id,
-					name: room.name,
-					parent_room_id: room.parent_id,
-					subrooms: room.subrooms.map((s) => s.id),
-					users: room.members.map((m) => msisdns.get(m.user_id) ?? null),
-					chats: room.chats,
-				});
-			});
+			return b.ask({ type: "room.info", room_id: f.room_id }, (r) => sendRoomInfo(b, r as RoomInfo));
 		case 25:
 			return b.ask({ type: "room.enter", room_id: f.room_id }, (r) => {
 				// Followed from the chat's seq at entry (a message sent meanwhile is replayed), so the room's
