@@ -22,7 +22,12 @@ export const rooms = sqliteTable(
 		createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
 		updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 	},
-	(t) => [index("rooms_root_idx").on(t.rootId), index("rooms_parent_idx").on(t.parentId)],
+	(t) => [
+		index("rooms_root_idx").on(t.rootId),
+		index("rooms_parent_idx").on(t.parentId),
+		// The chats API asks, for every group-chat admin action, whether the chat is a room's (ROOM_CHAT).
+		index("rooms_chat_idx").on(t.chatId),
+	],
 );
 
 /** A room's direct members. `owner` manages the room and everything below it. */

@@ -1,0 +1,1 @@
+CREATE INDEX `rooms_chat_idx` ON `rooms` (`chat_id`);
