@@ -102,11 +102,15 @@ describe("re-INVITE with an offer", () => {
 		// Late timers (a loaded machine) only mean fewer; unbounded doubling would give 7.
 		expect(sent).toBeGreaterThanOrEqual(9);
 		expect(sent).toBeLessThanOrEqual(18);
-		expect(gaps[0]).toBeGreaterThanOrEqual(T1 - 3);
+		// No send comes before its slot (0, T1, 3·T1, 7·T1, then every T2), counted from before the
+		// re-INVITE left: a late timer only delays. (Gaps between two receipts can look short when the
+		// earlier one was read late, so the schedule is checked cumulatively.)
+		const slots = [0, T1, 3 * T1, 7 * T1];
+		while (slots.length < at.length) slots.push((slots.at(-1) ?? 0) + T2);
+		for (const [i, t] of at.entries()) expect(t - start).toBeGreaterThanOrEqual((slots[i] ?? 0) - 3);
 		expect(gaps[0]).toBeLessThan(T2);
-		expect(gaps[1]).toBeGreaterThanOrEqual(2 * T1 - 3);
 		const later = gaps.slice(3).sort((a, b) => a - b);
-		for (const g of later) expect(g).toBeGreaterThanOrEqual(T2 - 3); // doubled up to T2...
+		expect(later[Math.floor(later.length / 2)]).toBeGreaterThanOrEqual(T2 - 3); // doubled up to T2...
 		expect(later[Math.floor(later.length / 2)]).toBeLessThan(2 * T2); // ...and no further
 	});
 
