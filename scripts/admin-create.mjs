@@ -97,14 +97,16 @@ if (values["persist-to"]) where.push("--persist-to", values["persist-to"]);
 const wrangler = (args) =>
 	execFileSync("npx", ["--no-install", "wrangler", ...args], {
 		cwd: root,
-		stdio: ["ignore", "inherit", "inherit"],
+		// wrangler's own output (tables of raw D1 results) is shown only when it fails.
+		stdio: ["ignore", "pipe", "pipe"],
 		env: { ...process.env, CI: "true" },
 	});
 
 try {
 	if (!values.remote) wrangler(["d1", "migrations", "apply", "DB", ...where]);
 	wrangler(["d1", "execute", "DB", ...where, "--command", sql]);
-} catch {
+} catch (err) {
+	process.stderr.write(`${err.stdout ?? ""}${err.stderr ?? ""}`);
 	fail(`wrangler d1 execute failed (${values.remote ? "remote" : "local"} D1)`);
 }
 console.log(

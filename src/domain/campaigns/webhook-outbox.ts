@@ -1,9 +1,13 @@
+import { createLogger } from "../../lib/log";
 import { decryptSecret } from "../secrets/crypto";
 import { outboundFetch } from "./outbound";
 import { signWebhook } from "./signature";
 
 /** Seconds to wait after the n-th failed delivery; after the last, the event is given up. */
 export const WEBHOOK_BACKOFF_S = [5, 30, 120, 600, 1800, 3600, 7200, 14400];
+
+/** One line per failed delivery, naming the webhook, the event and the attempt (no stack traces). */
+const log = createLogger({ component: "webhooks" }, "info");
 
 /** Adds an event to the outbox; it goes out on the next alarm. */
 export function enqueueWebhook(
@@ -85,6 +89,12 @@ export async function deliverDueWebhooks(
 					ev.id,
 				);
 			} else if (ev.attempts >= WEBHOOK_BACKOFF_S.length) {
+				log.warn("webhook given up", {
+					host: new URL(target.url).host,
+					event: ev.type,
+					attempt: ev.attempts + 1,
+					error,
+				});
 				sql.exec(
 					"UPDATE outbox SET failed_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
 					at,
@@ -93,6 +103,13 @@ export async function deliverDueWebhooks(
 				);
 			} else {
 				const wait = (WEBHOOK_BACKOFF_S[ev.attempts] ?? 3600) * 1000;
+				log.warn("webhook delivery failed; retrying", {
+					host: new URL(target.url).host,
+					event: ev.type,
+					attempt: ev.attempts + 1,
+					retry_in_s: wait / 1000,
+					error,
+				});
 				sql.exec(
 					"UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?",
 					at + wait,
