@@ -1,39 +1,11 @@
-import type { HubEvent } from "@hatch/contract/frames";
 import { and, eq } from "drizzle-orm";
 import { chatMembers, chats } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
-import { createLogger } from "../../lib/log";
 import { refuseRoomChat } from "../rooms/chat-guard";
-import { type ChatDeps, hubOf, roomOf } from "./deps";
+import { type ChatDeps, roomOf } from "./deps";
+import { membersChanged, tell } from "./notify";
 import { activeMembership, getChat, membership, resolveUser } from "./queries";
-
-/**
- * Tells the ChatRoom its membership changed (it reloads its cache) and lets
- * members know. D1 has already changed, so a failure here must not fail the
- * action: the room rereads D1 within MEMBERS_FRESH_MS anyway
- * (durable-objects/chat-room/membership.ts); only the chat.updated event is lost.
- */
-async function changed(deps: ChatDeps, chatId: string, change: string, userId?: string, broadcast = true) {
-	try {
-		await roomOf(deps.env, chatId).membersChanged(chatId, change, userId, broadcast);
-	} catch (err) {
-		createLogger({ area: "chats" }, deps.env.LOG_LEVEL).warn("membersChanged failed", {
-			chatId,
-			change,
-			err: String(err),
-		});
-	}
-}
-
-/** One event to one user's devices; best effort (the inbox list is the source of truth). */
-async function tell(deps: ChatDeps, userId: string, event: HubEvent) {
-	try {
-		await hubOf(deps.env, userId).pushEvent(event);
-	} catch {
-		// The user sees the change on their next chat list; an unreachable hub must not fail the action.
-	}
-}
 
 function assertAdmin(role: string) {
 	if (role !== "owner" && role !== "admin")
@@ -138,7 +110,7 @@ export async function renameChat(deps: ChatDeps, userId: string, chatId: string,
 	assertAdmin(member.role);
 	await refuseRoomChat(deps.db, chatId);
 	await deps.db.update(chats).set({ name, updatedAt: new Date() }).where(eq(chats.id, chatId));
-	await changed(deps, chatId, "renamed", userId);
+	await membersChanged(deps, chatId, "renamed", userId);
 	return getChat(deps, userId, chatId);
 }
 
@@ -162,7 +134,7 @@ export async function inviteMember(deps: ChatDeps, userId: string, chatId: strin
 			name: chat.name,
 			from: userId,
 		});
-		await changed(deps, chatId, "invited", target.id);
+		await membersChanged(deps, chatId, "invited", target.id);
 	}
 	return { user_id: target.id, invited: inserted.length > 0 };
 }
@@ -175,7 +147,7 @@ export async function acceptInvitation(deps: ChatDeps, userId: string, chatId: s
 		.update(chatMembers)
 		.set({ status: "active", joinedAt: new Date() })
 		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)));
-	await changed(deps, chatId, "joined", userId);
+	await membersChanged(deps, chatId, "joined", userId);
 	return getChat(deps, userId, chatId);
 }
 
@@ -187,7 +159,7 @@ export async function rejectInvitation(deps: ChatDeps, userId: string, chatId: s
 	await deps.db
 		.delete(chatMembers)
 		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)));
-	await changed(deps, chatId, "rejected", userId);
+	await membersChanged(deps, chatId, "rejected", userId);
 }
 
 /**
@@ -226,7 +198,7 @@ export async function leaveChat(deps: ChatDeps, userId: string, chatId: string) 
 			]);
 		}
 	}
-	await changed(deps, chatId, "left", userId);
+	await membersChanged(deps, chatId, "left", userId);
 	await tell(deps, userId, { type: "chat.removed", chat_id: chatId, seq: chat.lastSeq, reason: "left" });
 }
 
@@ -246,7 +218,7 @@ export async function removeMember(deps: ChatDeps, userId: string, chatId: strin
 	await deps.db
 		.delete(chatMembers)
 		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId)));
-	await changed(deps, chatId, "removed", targetId);
+	await membersChanged(deps, chatId, "removed", targetId);
 	await tell(deps, targetId, { type: "chat.removed", chat_id: chatId, seq: chat.lastSeq, reason: "removed" });
 }
 
@@ -285,7 +257,7 @@ export async function setMuted(deps: ChatDeps, userId: string, chatId: string, m
 		.update(chatMembers)
 		.set({ muted })
 		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)));
-	await changed(deps, chatId, muted ? "muted" : "unmuted", userId, false);
+	await membersChanged(deps, chatId, muted ? "muted" : "unmuted", userId, false);
 	return { chat_id: chatId, muted };
 }
 
@@ -319,6 +291,6 @@ export async function setRole(
 		.update(chatMembers)
 		.set({ role })
 		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId)));
-	await changed(deps, chatId, `role:${role}`, targetId);
+	await membersChanged(deps, chatId, `role:${role}`, targetId);
 	return getChat(deps, userId, chatId);
 }

@@ -1,8 +1,8 @@
-import type { HubEvent } from "@hatch/contract/frames";
 import { and, eq, inArray } from "drizzle-orm";
 import { chatMembers, chats } from "../../db/schema";
 import { createLogger } from "../../lib/log";
-import { type ChatDeps, hubOf, roomOf } from "../chats/deps";
+import { type ChatDeps, roomOf } from "../chats/deps";
+import { membersChanged, tell } from "../chats/notify";
 
 /**
  * The chat side of rooms. Each room owns one group chat; a room member
@@ -24,26 +24,6 @@ export function roomChatInserts(deps: ChatDeps, chatId: string, name: string, ow
 	] as const;
 }
 
-async function notifyRoom(deps: ChatDeps, chatId: string, change: string, userId?: string) {
-	try {
-		await roomOf(deps.env, chatId).membersChanged(chatId, change, userId, true);
-	} catch (err) {
-		createLogger({ area: "rooms" }, deps.env.LOG_LEVEL).warn("membersChanged failed", {
-			chatId,
-			change,
-			err: String(err),
-		});
-	}
-}
-
-async function tell(deps: ChatDeps, userId: string, event: HubEvent) {
-	try {
-		await hubOf(deps.env, userId).pushEvent(event);
-	} catch {
-		// Seen on the next chat list; an unreachable hub must not fail the action.
-	}
-}
-
 /** Makes `userId` an active member of the room's chat; returns whether they were not one already. */
 export async function joinRoomChat(deps: ChatDeps, chatId: string, userId: string): Promise<boolean> {
 	const [row] = await deps.db
@@ -56,7 +36,7 @@ export async function joinRoomChat(deps: ChatDeps, chatId: string, userId: strin
 		.insert(chatMembers)
 		.values({ chatId, userId, role: "member", status: "active", joinedAt: new Date() })
 		.onConflictDoUpdate({ target: [chatMembers.chatId, chatMembers.userId], set: { status: "active" } });
-	await notifyRoom(deps, chatId, "joined", userId);
+	await membersChanged(deps, chatId, "joined", userId);
 	return true;
 }
 
@@ -92,7 +72,7 @@ export async function dropFromRoomChats(deps: ChatDeps, pairs: { chatId: string;
 	);
 	if (first) await deps.db.batch([first, ...rest]);
 	for (const p of pairs) {
-		await notifyRoom(deps, p.chatId, "removed", p.userId);
+		await membersChanged(deps, p.chatId, "removed", p.userId);
 		await tell(deps, p.userId, { type: "chat.removed", chat_id: p.chatId, seq: 0, reason: "removed" });
 	}
 }
