@@ -6,9 +6,6 @@ import { signWebhook } from "./signature";
 /** Seconds to wait after the n-th failed delivery; after the last, the event is given up. */
 export const WEBHOOK_BACKOFF_S = [5, 30, 120, 600, 1800, 3600, 7200, 14400];
 
-/** One line per failed delivery, naming the webhook, the event and the attempt (no stack traces). */
-const log = createLogger({ component: "webhooks" }, "info");
-
 /** Adds an event to the outbox; it goes out on the next alarm. */
 export function enqueueWebhook(
 	sql: SqlStorage,
@@ -58,6 +55,8 @@ export async function deliverDueWebhooks(
 		.toArray();
 	if (due.length === 0) return;
 	const secret = await decryptSecret(env.SECRETS_KEY, target.secretEnc);
+	// One line per failed delivery, naming the webhook, the event and the attempt (no stack traces).
+	const log = createLogger({ component: "webhooks", host: new URL(target.url).host }, env.LOG_LEVEL);
 	await Promise.all(
 		due.map(async (ev) => {
 			let error: string | null = null;
@@ -90,7 +89,6 @@ export async function deliverDueWebhooks(
 				);
 			} else if (ev.attempts >= WEBHOOK_BACKOFF_S.length) {
 				log.warn("webhook given up", {
-					host: new URL(target.url).host,
 					event: ev.type,
 					attempt: ev.attempts + 1,
 					error,
@@ -104,7 +102,6 @@ export async function deliverDueWebhooks(
 			} else {
 				const wait = (WEBHOOK_BACKOFF_S[ev.attempts] ?? 3600) * 1000;
 				log.warn("webhook delivery failed; retrying", {
-					host: new URL(target.url).host,
 					event: ev.type,
 					attempt: ev.attempts + 1,
 					retry_in_s: wait / 1000,
