@@ -11,12 +11,12 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
 	call,
+	campaignInputs,
 	freePort,
 	ROOT,
 	type SippGateway,
 	startSippGateway,
 	startWorker,
-	toneWav,
 	type WorkerStack,
 	waitFor,
 } from "./stack.ts";
@@ -100,38 +100,21 @@ describe("campaign end to end (Worker + dialer + sipp)", () => {
 		const token = await worker.token();
 		const base = worker.url;
 		const sippPort = sipp.port;
-		const trunk = await call(base, token, "/v1/sip-trunks", {
-			method: "POST",
-			json: {
-				name: "sipp",
-				host: "127.0.0.1",
-				port: sippPort,
-				username: "acme",
-				password: "pw-1234",
-				caller_id: "+14155550000",
-			},
-		});
-		expect(trunk.status).toBe(201);
-		const sound = await call(base, token, "/v1/sounds?name=hello", {
-			method: "POST",
-			body: toneWav(1),
-			type: "audio/wav",
-		});
-		expect(sound.status).toBe(201);
 		const csv = `number,name\n${NUMBERS.answers},Ann\n${NUMBERS.busy},Bob\n${NUMBERS.noAnswer},Cy\n${NUMBERS.fails},Di\n`;
-		const list = await call(base, token, "/v1/contact-lists?name=e2e", {
-			method: "POST",
-			body: csv,
-			type: "text/csv",
+		const { trunkId, soundId, listId } = await campaignInputs(base, token, {
+			sippPort,
+			soundName: "hello",
+			soundSeconds: 1,
+			listName: "e2e",
+			csv,
 		});
-		expect(list.status).toBe(201);
 		const created = await call<{ id: string; webhook_secret: string }>(base, token, "/v1/campaigns", {
 			method: "POST",
 			json: {
 				name: "e2e",
-				trunk_id: trunk.body.id,
-				sound_id: sound.body.id,
-				list_id: list.body.id,
+				trunk_id: trunkId,
+				sound_id: soundId,
+				list_id: listId,
 				max_concurrent: 4,
 				calls_per_second: 5,
 				ring_timeout_s: 5,

@@ -9,11 +9,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
 	call,
+	campaignInputs,
 	ROOT,
 	type SippGateway,
 	startSippGateway,
 	startWorker,
-	toneWav,
 	type WorkerStack,
 	waitFor,
 } from "./stack.ts";
@@ -84,38 +84,21 @@ describe("campaign over a dialer fleet (Worker + two dialers + sipp)", () => {
 		const base = worker.url;
 		const token = await worker.token();
 		const sippPort = sipp.port;
-		const trunk = await call(base, token, "/v1/sip-trunks", {
-			method: "POST",
-			json: {
-				name: "sipp",
-				host: "127.0.0.1",
-				port: sippPort,
-				username: "acme",
-				password: "pw-1234",
-				caller_id: "+14155550000",
-			},
-		});
-		expect(trunk.status).toBe(201);
-		const sound = await call(base, token, "/v1/sounds?name=long", {
-			method: "POST",
-			body: toneWav(6),
-			type: "audio/wav",
-		});
-		expect(sound.status).toBe(201);
 		const csv = `number,name\n${NUMBERS.map((n, i) => `${n},P${i}`).join("\n")}\n`;
-		const list = await call(base, token, "/v1/contact-lists?name=fleet", {
-			method: "POST",
-			body: csv,
-			type: "text/csv",
+		const { trunkId, soundId, listId } = await campaignInputs(base, token, {
+			sippPort,
+			soundName: "long",
+			soundSeconds: 6,
+			listName: "fleet",
+			csv,
 		});
-		expect(list.status).toBe(201);
 		const created = await call<{ id: string }>(base, token, "/v1/campaigns", {
 			method: "POST",
 			json: {
 				name: "fleet",
-				trunk_id: trunk.body.id,
-				sound_id: sound.body.id,
-				list_id: list.body.id,
+				trunk_id: trunkId,
+				sound_id: soundId,
+				list_id: listId,
 				max_concurrent: 4,
 				calls_per_second: 4,
 				ring_timeout_s: 5,

@@ -264,6 +264,53 @@ export async function call<T = Record<string, unknown>>(
 	return { status: res.status, body: body as T };
 }
 
+/**
+ * What a campaign against the sipp gateway needs: its trunk, a tone of `soundSeconds`
+ * and a contact list from `csv`. Each must be created (201), or this throws with the answer.
+ */
+export async function campaignInputs(
+	base: string,
+	token: string,
+	opts: { sippPort: number; soundName: string; soundSeconds: number; listName: string; csv: string },
+): Promise<{ trunkId: string; soundId: string; listId: string }> {
+	const created = async (what: string, r: { status: number; body: { id?: unknown } }) => {
+		if (r.status !== 201 || typeof r.body.id !== "string")
+			throw new Error(`${what}: expected 201, got ${r.status} ${JSON.stringify(r.body)}`);
+		return r.body.id;
+	};
+	const trunkId = await created(
+		"trunk",
+		await call(base, token, "/v1/sip-trunks", {
+			method: "POST",
+			json: {
+				name: "sipp",
+				host: "127.0.0.1",
+				port: opts.sippPort,
+				username: "acme",
+				password: "pw-1234",
+				caller_id: "+14155550000",
+			},
+		}),
+	);
+	const soundId = await created(
+		"sound",
+		await call(base, token, `/v1/sounds?name=${opts.soundName}`, {
+			method: "POST",
+			body: toneWav(opts.soundSeconds),
+			type: "audio/wav",
+		}),
+	);
+	const listId = await created(
+		"contact list",
+		await call(base, token, `/v1/contact-lists?name=${opts.listName}`, {
+			method: "POST",
+			body: opts.csv,
+			type: "text/csv",
+		}),
+	);
+	return { trunkId, soundId, listId };
+}
+
 /** sipp playing the carrier: test/e2e/sipp/uas-by-number.xml, which answers by the number's last digit. */
 export type SippGateway = { port: number; output: () => string; stop: () => void };
 
