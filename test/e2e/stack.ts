@@ -219,7 +219,7 @@ export async function startWorker(opts: {
 }
 
 /** A 16-bit PCM mono WAV tone, `seconds` long. */
-export function toneWav(seconds: number, rate = 8000): Uint8Array {
+export function toneWav(seconds: number, rate = 8000): Uint8Array<ArrayBuffer> {
 	const n = Math.floor(seconds * rate);
 	const out = Buffer.alloc(44 + n * 2);
 	out.write("RIFF", 0);
