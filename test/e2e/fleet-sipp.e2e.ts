@@ -21,17 +21,21 @@ import {
 // Last digit 1: sipp answers and the call lasts as long as the sound.
 const NUMBERS = Array.from({ length: 6 }, (_, i) => `+14155550${i}01`);
 
+// Fixed ports (dialer URLs are part of the Worker's config); a helper sets its own range.
+const HTTP = Number(process.env.FLEET_TEST_PORT ?? 8900);
+const UDP = Number(process.env.FLEET_TEST_UDP_PORT ?? 25900);
+
 let worker: WorkerStack;
 const dialers: { name: string; url: string; proc: ChildProcess; out: string }[] = [];
 let sipp: SippGateway;
 
 beforeAll(async () => {
 	sipp = await startSippGateway(290);
-	const urls = ["http://127.0.0.1:8902", "http://127.0.0.1:8903"];
+	const urls = [`http://127.0.0.1:${HTTP + 2}`, `http://127.0.0.1:${HTTP + 3}`];
 	worker = await startWorker({
 		dialerUrl: urls[0] as string,
-		port: 8900,
-		inspectorPort: 8901,
+		port: HTTP,
+		inspectorPort: HTTP + 1,
 		vars: { DIALER_URLS: urls.join(",") },
 	});
 	for (const [i, url] of urls.entries()) {
@@ -42,11 +46,11 @@ beforeAll(async () => {
 			env: {
 				...process.env,
 				DIALER_SECRET: worker.secrets.DIALER_SECRET,
-				DIALER_PORT: String(8902 + i),
+				DIALER_PORT: String(HTTP + 2 + i),
 				DIALER_HOST: "127.0.0.1",
-				DIALER_SIP_PORT: String(25908 + i),
-				DIALER_RTP_PORT_MIN: String(25900 + i * 4),
-				DIALER_RTP_PORT_MAX: String(25903 + i * 4),
+				DIALER_SIP_PORT: String(UDP + 8 + i),
+				DIALER_RTP_PORT_MIN: String(UDP + i * 4),
+				DIALER_RTP_PORT_MAX: String(UDP + 3 + i * 4),
 				DIALER_MAX_CALLS: "2",
 				DIALER_LOG_LEVEL: "warn",
 			},
