@@ -10,7 +10,8 @@ import { makeWorld, ROLES, snapshot } from "./fixture";
 import { MATRIX } from "./matrix";
 import { worlds } from "./worlds";
 
-// An allowed cell acts on a fresh world; the refused cells share one, each asserting it left it unchanged.
+// An allowed cell acts on a fresh world; the refused cells share one (and one setup per row), each
+// asserting it left it unchanged.
 const inWorld = worlds(makeWorld);
 
 for (const row of MATRIX) {
@@ -18,8 +19,8 @@ for (const row of MATRIX) {
 		for (const role of ROLES) {
 			const allowed = row.allowed.includes(role);
 			it(`${role}: ${allowed ? "allowed" : "refused"}`, () =>
-				inWorld(allowed, async (world) => {
-					const extra = row.setup ? await row.setup(world) : {};
+				inWorld(allowed, async (world, prepare) => {
+					const extra = row.setup ? await prepare(row, row.setup) : {};
 					const before = allowed ? null : await snapshot(world);
 					const out = await row.run(world, world.users[role], extra);
 					if (allowed) {

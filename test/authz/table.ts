@@ -45,8 +45,9 @@ export function byRole<R extends string>(
 /**
  * Generates one test per cell: the row's setup, the attempt by that role; the
  * outcome must equal the cell, and a refusal must leave the world's snapshot
- * as it was. An allowed cell gets a fresh world; the refused cells share one
- * (worlds.ts), which each of them asserts it left unchanged.
+ * as it was. An allowed cell gets a fresh world and runs the setup; the refused
+ * cells share one world and one setup per row (worlds.ts), which each of them
+ * asserts it left unchanged.
  */
 export function runTable<W extends { users: Record<R, TestUser> }, R extends string>(
 	roles: readonly R[],
@@ -61,8 +62,8 @@ export function runTable<W extends { users: Record<R, TestUser> }, R extends str
 				const cell = row.expect[role];
 				const label = cell.code ? `${cell.status} ${cell.code}` : String(cell.status);
 				it(`${role}: ${label}`, () =>
-					inWorld(!cell.code, async (w) => {
-						const extra = row.setup ? await row.setup(w) : {};
+					inWorld(!cell.code, async (w, prepare) => {
+						const extra = row.setup ? await prepare(row, row.setup) : {};
 						const before = cell.code ? await snapshot(w) : null;
 						const out = await row.run(w, w.users[role], extra, role);
 						expect({ status: out.status, code: out.code }, JSON.stringify(out.body ?? null)).toEqual({
