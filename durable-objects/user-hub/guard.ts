@@ -3,6 +3,12 @@ import { LIMITS } from "@hatch/contract/limits";
 type State = { tokens: number; at: number; bad: number[] };
 
 /**
+ * The guards' clock. Tests stop it to send a burst that no refill can absorb,
+ * however slowly a loaded machine delivers the frames; nothing else sets it.
+ */
+export const guardClock = { now: (): number => Date.now() };
+
+/**
  * Per-socket abuse limits: a token bucket for frame rate and a count of bad
  * frames in a window. Kept in memory on purpose: a hub that hibernates has
  * been idle, so a fresh bucket after waking is correct, and the attachment
@@ -21,7 +27,7 @@ export class SocketGuard {
 	}
 
 	/** Takes one token; returns 0 when allowed, else ms until the next token. */
-	rateLimit(ws: WebSocket, now = Date.now()): number {
+	rateLimit(ws: WebSocket, now = guardClock.now()): number {
 		const s = this.get(ws, now);
 		s.tokens = Math.min(LIMITS.FRAMES_BURST, s.tokens + ((now - s.at) * LIMITS.FRAMES_PER_S) / 1000);
 		s.at = now;
@@ -31,7 +37,7 @@ export class SocketGuard {
 	}
 
 	/** Records a bad frame; true when the socket has sent too many and must be closed (1008). */
-	badFrame(ws: WebSocket, now = Date.now()): boolean {
+	badFrame(ws: WebSocket, now = guardClock.now()): boolean {
 		const s = this.get(ws, now);
 		s.bad = s.bad.filter((t) => now - t < LIMITS.BAD_FRAMES_WINDOW_MS);
 		s.bad.push(now);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TestUser } from "../helpers/users";
+import { worlds } from "./worlds";
 
 /**
  * What one cell expects, exactly: a success status, or a refusal's status and
@@ -42,9 +43,11 @@ export function byRole<R extends string>(
 }
 
 /**
- * Generates one test per cell: a fresh world, the row's setup, the attempt by
- * that role; the outcome must equal the cell, and a refusal must leave the
- * world's snapshot as it was.
+ * Generates one test per cell: the row's setup, the attempt by that role; the
+ * outcome must equal the cell, and a refusal must leave the world's snapshot
+ * as it was. An allowed cell gets a fresh world and runs the setup; the refused
+ * cells share one world and one setup per row (worlds.ts), which each of them
+ * asserts it left unchanged.
  */
 export function runTable<W extends { users: Record<R, TestUser> }, R extends string>(
 	roles: readonly R[],
@@ -52,23 +55,24 @@ export function runTable<W extends { users: Record<R, TestUser> }, R extends str
 	makeWorld: () => Promise<W>,
 	snapshot: (w: W) => Promise<string>,
 ) {
+	const inWorld = worlds(makeWorld);
 	for (const row of rows) {
 		describe(`${row.resource}: ${row.action} (${row.via})`, () => {
 			for (const role of roles) {
 				const cell = row.expect[role];
 				const label = cell.code ? `${cell.status} ${cell.code}` : String(cell.status);
-				it(`${role}: ${label}`, async () => {
-					const w = await makeWorld();
-					const extra = row.setup ? await row.setup(w) : {};
-					const before = cell.code ? await snapshot(w) : null;
-					const out = await row.run(w, w.users[role], extra, role);
-					expect({ status: out.status, code: out.code }, JSON.stringify(out.body ?? null)).toEqual({
-						status: cell.status,
-						code: cell.code,
-					});
-					if (before !== null) expect(await snapshot(w)).toBe(before);
-					else await row.check?.(out, role, w, extra);
-				});
+				it(`${role}: ${label}`, () =>
+					inWorld(!cell.code, async (w, prepare) => {
+						const extra = row.setup ? await prepare(row, row.setup) : {};
+						const before = cell.code ? await snapshot(w) : null;
+						const out = await row.run(w, w.users[role], extra, role);
+						expect({ status: out.status, code: out.code }, JSON.stringify(out.body ?? null)).toEqual({
+							status: cell.status,
+							code: cell.code,
+						});
+						if (before !== null) expect(await snapshot(w)).toBe(before);
+						else await row.check?.(out, role, w, extra);
+					}));
 			}
 		});
 	}

@@ -3,6 +3,7 @@ import { LIMITS } from "@hatch/contract/limits";
 import { describe, expect, it } from "vitest";
 import { roomOf } from "../../src/domain/chats/deps";
 import { activeGroup } from "../chats/helpers";
+import { withGuardClockStopped } from "../helpers/guard-clock";
 import { createTestUser, type TestUser } from "../helpers/users";
 import { sleep, WsClient } from "../helpers/ws-client";
 
@@ -26,11 +27,15 @@ describe.each(Object.keys(open))("the %s", (kind) => {
 		const [alice, bob] = [await createTestUser(), await createTestUser()];
 		const ws = await connect(alice, await activeGroup(alice, [bob]));
 		const total = LIMITS.FRAMES_BURST + 20;
-		for (let i = 0; i < total; i++) ws.send({ type: "ping", id: `p${i}` });
-		const got = await ws.waitForCount((f) => f.type === "result" || f.type === "error", total);
+		const got = await withGuardClockStopped(async () => {
+			for (let i = 0; i < total; i++) ws.send({ type: "ping", id: `p${i}` });
+			return ws.waitForCount((f) => f.type === "result" || f.type === "error", total);
+		});
 		expect(got.map((f) => f.id).sort()).toEqual(Array.from({ length: total }, (_, i) => `p${i}`).sort());
 		const limited = got.filter((f) => f.type === "error");
 		expect(limited.length).toBeGreaterThan(0);
+		// With the clock stopped exactly the burst passes.
+		expect(limited).toHaveLength(total - LIMITS.FRAMES_BURST);
 		for (const f of limited)
 			expect(f).toMatchObject({ code: 429, reason: "RATE_LIMITED", retry_after_ms: expect.any(Number) });
 		// Nothing else arrives for them: a marker request answered after a pause is the next reply.
