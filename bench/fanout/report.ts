@@ -127,7 +127,7 @@ export function markdown(r: Result): string {
 					`| members ${group.small - group.probes + 1}-${group.small}, one at a time | ${group.invite_ms_small} | ${group.accept_ms_small} |`,
 					`| members ${group.members - group.probes + 1}-${group.members}, one at a time | ${group.invite_ms_large} | ${group.accept_ms_large} |`,
 					"",
-					`Invite + accept at ${group.members} over at ${group.small}: **${group.add_and_accept_ratio_large_over_small}**. Whole group built in **${group.build_seconds} s** (the middle ${group.concurrency} at a time).`,
+					`Invite + accept at ${group.members} over at ${group.small}: **${group.add_and_accept_ratio_large_over_small}**. Whole group built in **${group.build_seconds} s** (the middle ${group.concurrency} at a time)${group.server_cpu_ms_per_member == null ? "" : `, ${group.server_cpu_ms_per_member} ms of server CPU per member added`}.`,
 					"",
 				]
 			: []),

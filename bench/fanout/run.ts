@@ -280,6 +280,7 @@ async function main() {
 			small: 10,
 			probes: 10,
 			concurrency: Number(values["group-concurrency"]),
+			cpu: () => cpuSeconds(hatchSrv.cpuPids()),
 		});
 		log(JSON.stringify(group));
 		loads.push(uptime());
