@@ -62,7 +62,13 @@ int main(int argc, char **argv) {
   for (int i = 0; i < k; i++) {
     fd[i] = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons(first + 2 * i), .sin_addr.s_addr = htonl(0x7f000001)};
-    if (bind(fd[i], (void *)&me, sizeof me) || connect(fd[i], (void *)&to, sizeof to)) {
+    // A port the system handed to someone else (the range may overlap the ephemeral ports): the odd one beside it.
+    int bad = bind(fd[i], (void *)&me, sizeof me);
+    if (bad) {
+      me.sin_port = htons(first + 2 * i + 1);
+      bad = bind(fd[i], (void *)&me, sizeof me);
+    }
+    if (bad || connect(fd[i], (void *)&to, sizeof to)) {
       perror("socket");
       return 1;
     }

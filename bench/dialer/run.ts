@@ -68,11 +68,13 @@ const DGRAM_FIRST = DGRAM_PHASE && values["dgram-first"] === "1";
 const IO_URING = values["io-uring"] === "off" ? "off" : "auto";
 const RTP_BASE = Math.max(1024, Math.min(60000, Math.trunc(Number(values["rtp-base"])) || 30000));
 // Each dialer phase binds its own RTP range, so the capture tells their streams apart.
+// K = 1000 without the dgram phase fits 30000-34400: dialer, sipp, floor, then dgram.
 const DIALER_RTP = [RTP_BASE, RTP_BASE + 2 * K + 100];
-const DGRAM_RTP = [DIALER_RTP[1] + 100, DIALER_RTP[1] + 200 + 2 * K];
-const SIPP_RTP = DGRAM_RTP[1] + 100; // sipp -mp: its rtp_stream ports count up from here
+const SIPP_RTP = DIALER_RTP[1] + 100; // sipp -mp: rtp_stream sends every call from this one port
+const SIPP_SPAN = 100;
 // The floor (floor.c): the same packets from a minimal C sender, in the same run.
-const FLOOR_RTP = [SIPP_RTP + 4 * K + 200, SIPP_RTP + 6 * K + 200];
+const FLOOR_RTP = [SIPP_RTP + SIPP_SPAN + 100, SIPP_RTP + SIPP_SPAN + 100 + 2 * K];
+const DGRAM_RTP = [FLOOR_RTP[1] + 100, FLOOR_RTP[1] + 200 + 2 * K];
 const FLOOR = values.floor !== "0";
 const SEND_CLOCK = values["send-clock"] === "off" ? "off" : "auto";
 const SEND_RT = Math.max(0, Math.min(99, Math.trunc(Number(values["send-rt"])) || 0));
@@ -509,7 +511,7 @@ try {
 			? "dialer"
 			: src >= DGRAM_RTP[0] && src <= DGRAM_RTP[1]
 				? "dgram"
-				: src >= SIPP_RTP && src < SIPP_RTP + 4 * K + 100
+				: src >= SIPP_RTP && src < SIPP_RTP + SIPP_SPAN
 					? "sipp"
 					: src >= FLOOR_RTP[0] && src <= FLOOR_RTP[1]
 						? "floor"

@@ -36,13 +36,16 @@ const START_GRID_MS = 2;
  * With the native send clock (native/send-clock.c) the pacer runs ahead: every
  * PERIOD_MS it prepares the packets due in the next AHEAD_MS and queues each
  * with its deadline; the clock's thread (SCHED_FIFO where allowed) sends them
- * on time. The JS thread may then be late by up to AHEAD_MS − PERIOD_MS (GC, a
- * busy event loop, the CPU given to others) without a packet being late, and
- * wakes 100 times a second instead of 500. The cost: a mute or a codec change
- * reaches the wire up to AHEAD_MS later.
+ * on time. The JS thread may then be late by up to AHEAD_MS − PERIOD_MS without
+ * a packet being late, and wakes 50 times a second instead of 500. Why so far
+ * ahead: at load 12-18 on the bench's 2 vCPUs this thread, even on SCHED_FIFO,
+ * saw event-loop stalls of 20-150 ms during the setup of 1,000 calls (scavenges
+ * of 89-116 ms among them); with 60 ms ahead 3,562 packets were queued past
+ * their deadline in one run, with 200 ms 25. The cost: a mute or a codec change
+ * reaches the wire up to AHEAD_MS later (a new sound starts START_MS from now).
  */
-const AHEAD_MS = 60;
-const PERIOD_MS = 10;
+const AHEAD_MS = 200;
+const PERIOD_MS = 20;
 /** A new stream's first packet is due this far ahead at least, so that it is queued in time. */
 const START_MS = 5;
 /** The send clock sleeps to this many µs before each deadline and spins the rest (send-clock.c). */
@@ -55,11 +58,6 @@ native?.timerSlack(1000);
 const clock =
 	native && init.sendClock ? native.clockStart(init.sendRealtime, init.nice, SPIN_US, init.ioUring) : "";
 if (clock) batch?.useClock();
-if (clock && process.env.DIALER_CLOCK_TRACE) {
-	const file = process.env.DIALER_CLOCK_TRACE;
-	const { appendFileSync } = await import("node:fs");
-	setInterval(() => appendFileSync(file, `${Date.now()} ${native?.clockStats().join(" ")}\n`), 1000).unref();
-}
 const send: SendPath = native
 	? {
 			native: true,
