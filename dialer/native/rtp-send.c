@@ -27,6 +27,15 @@
  *   batchMode(want?: "io_uring" | "sendmsg") -> "io_uring" | "sendmsg"
  *       how batches go to the kernel (asking for io_uring sets the ring up; it
  *       answers "sendmsg" when the kernel refuses it)
+ *   clockStart(rt, nice, spinUs, ioUring = true) -> how | ""
+ *       start the send clock (send-clock.c): a native thread that sends queued
+ *       packets at their deadlines
+ *   monotonicMs() -> ms                     CLOCK_MONOTONIC, the clock of queue()'s deadlines
+ *   queue(headers, rows, dues: Float64Array, n, payloadLen) -> queued
+ *       as send(), each packet sent at dues[i] by the send clock; a row not
+ *       queued gets -errno in its fd column (-ENOSPC: no clock or no room)
+ *   forget(fd, to = -1)                     move fd's queued packets to `to`, or drop them (before closing fd)
+ *   clockStats() -> [sent, failed, sent > 1 ms late, wake-ups, worst lateness µs, queued > 1 ms late]
  */
 #define NAPI_VERSION 8
 #include <errno.h>
@@ -42,16 +51,6 @@
 #include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-/* Set-up flags newer than some kernel headers (5.18-6.0); a kernel without them refuses, and we retry without. */
-#ifndef IORING_SETUP_SUBMIT_ALL
-#define IORING_SETUP_SUBMIT_ALL (1U << 7)
-#endif
-#ifndef IORING_SETUP_COOP_TASKRUN
-#define IORING_SETUP_COOP_TASKRUN (1U << 8)
-#endif
-#ifndef IORING_SETUP_SINGLE_ISSUER
-#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
-#endif
 #endif
 
 #ifndef MSG_NOSIGNAL
@@ -68,22 +67,8 @@ typedef struct {
   int refs;
 } Sound;
 
-#ifdef __linux__
-/* An io_uring's mapped rings (raw system calls: no liburing needed). */
-typedef struct {
-  int fd;
-  unsigned entries;
-  unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-  struct io_uring_sqe *sqes;
-  struct io_uring_cqe *cqes;
-  void *sq_map, *cq_map;
-  size_t sq_len, cq_len, sqes_len;
-} Ring;
-#else
-typedef struct {
-  int fd;
-} Ring; /* io_uring is Linux's: elsewhere batches go out through send() */
-#endif
+#include "ring.h"
+#include "send-clock.h"
 
 /* Per Node environment (main thread or worker): sounds pin that environment's objects. */
 typedef struct {
@@ -93,73 +78,15 @@ typedef struct {
   /* One packet image per row of a batch: every send of the batch is in flight at once. */
   uint8_t *packets;
   int packet_rows;
+  SendClock *clock; /* the send clock's thread, once started (queue() needs it) */
 } State;
-
-#define RING_ENTRIES 1024
-
-#ifdef __linux__
-static void ring_close(Ring *r) {
-  if (r->sqes) munmap(r->sqes, r->sqes_len);
-  if (r->cq_map && r->cq_map != r->sq_map) munmap(r->cq_map, r->cq_len);
-  if (r->sq_map) munmap(r->sq_map, r->sq_len);
-  if (r->fd >= 0) close(r->fd);
-  memset(r, 0, sizeof *r);
-  r->fd = -1;
-}
-
-/* Set up a ring; 0 when the kernel (or a seccomp profile) will not give us one. */
-static int ring_open(Ring *r) {
-  struct io_uring_params p;
-  memset(&p, 0, sizeof p);
-  // Fewer task-work interrupts and one submitter: the media thread is the only one.
-  p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER;
-  int fd = (int)syscall(__NR_io_uring_setup, RING_ENTRIES, &p);
-  if (fd < 0 && errno == EINVAL) {
-    memset(&p, 0, sizeof p); /* an older kernel without those flags */
-    fd = (int)syscall(__NR_io_uring_setup, RING_ENTRIES, &p);
-  }
-  if (fd < 0) return 0;
-  r->fd = fd;
-  r->entries = p.sq_entries;
-  r->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-  r->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  int single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
-  if (single && r->cq_len > r->sq_len) r->sq_len = r->cq_len;
-  r->sq_map = mmap(NULL, r->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
-  if (r->sq_map == MAP_FAILED) r->sq_map = NULL;
-  r->cq_map = single ? r->sq_map
-                     : mmap(NULL, r->cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
-  if (r->cq_map == MAP_FAILED) r->cq_map = NULL;
-  r->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
-  r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
-  if (r->sqes == MAP_FAILED) r->sqes = NULL;
-  if (!r->sq_map || !r->cq_map || !r->sqes) {
-    ring_close(r);
-    return 0;
-  }
-  char *sq = r->sq_map, *cq = r->cq_map;
-  r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-  r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-  r->sq_array = (unsigned *)(sq + p.sq_off.array);
-  r->cq_head = (unsigned *)(cq + p.cq_off.head);
-  r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
-  r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
-  r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-  return 1;
-}
-#else
-static void ring_close(Ring *r) { r->fd = -1; }
-static int ring_open(Ring *r) {
-  r->fd = -1;
-  return 0;
-}
-#endif
 
 static void free_state(napi_env env, void *data, void *hint) {
   State *s = data;
   (void)hint;
   for (int i = 0; i < s->count; i++)
     if (s->sounds[i].refs > 0) napi_delete_reference(env, s->sounds[i].ref);
+  send_clock_stop(s->clock);
   ring_close(&s->ring);
   free(s->packets);
   free(s->sounds);
@@ -409,6 +336,127 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return int_value(env, sent);
 }
 
+/* A Float64Array argument. */
+static int doubles_arg(napi_env env, napi_value v, double **data, size_t *len) {
+  bool is = false;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, v, &type, len, (void **)data, &ab, &off) != napi_ok || type != napi_float64_array) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "a Float64Array is required");
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value js_clock_start(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t rt, nice, spin;
+  bool ring = true;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3 || !int_arg(env, argv[0], &rt) || !int_arg(env, argv[1], &nice) || !int_arg(env, argv[2], &spin))
+    return NULL;
+  if (argc >= 4 && napi_get_value_bool(env, argv[3], &ring) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "io_uring is a boolean");
+    return NULL;
+  }
+  if (rt < 0 || rt > 99 || nice < -20 || nice > 19 || spin < 0 || spin > 1000) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "rt 0-99, nice -20-19, spin 0-1000 µs");
+    return NULL;
+  }
+  State *s = state(env);
+  char how[128] = "already running";
+  if (!s->clock) s->clock = send_clock_start(rt, nice, spin, ring, how, sizeof how);
+  napi_value r;
+  napi_create_string_utf8(env, s->clock ? how : "", NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
+static napi_value js_monotonic_ms(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  napi_create_double(env, (double)send_clock_now() / 1e6, &r);
+  return r;
+}
+
+/*
+ * queue(headers, rows, dues, n, payloadLen) -> queued: as send(), but each
+ * packet leaves at dues[i] (CLOCK_MONOTONIC ms) from the send clock's thread.
+ * A row that cannot be queued (bad row, no clock, no room) gets -errno in its fd column.
+ */
+static napi_value js_queue(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  void *headers, *rows_data;
+  double *dues;
+  size_t hlen, rlen, dlen;
+  int32_t n, plen;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5 || !bytes_arg(env, argv[0], napi_uint8_array, &headers, &hlen, NULL) ||
+      !bytes_arg(env, argv[1], napi_int32_array, &rows_data, &rlen, NULL) || !doubles_arg(env, argv[2], &dues, &dlen) ||
+      !int_arg(env, argv[3], &n) || !int_arg(env, argv[4], &plen))
+    return NULL;
+  if (n < 0 || (size_t)n * HEADER > hlen || (size_t)n * 4 > rlen || (size_t)n > dlen || plen < 0 ||
+      plen > MAX_PAYLOAD) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "packet count or payload length out of range");
+    return NULL;
+  }
+  State *s = state(env);
+  int32_t *rows = rows_data;
+  int queued = 0;
+  if (s->clock) send_clock_lock(s->clock);
+  for (int i = 0; i < n; i++) {
+    int32_t *row = rows + i * 4;
+    int32_t fd = row[0], id = row[1], offset = row[2];
+    if (fd < 0 || id < 0 || id >= s->count || s->sounds[id].refs <= 0 || offset < 0 || !(dues[i] >= 0)) {
+      row[0] = -EINVAL;
+      continue;
+    }
+    uint8_t *p = s->clock ? send_clock_add(s->clock, fd, (int64_t)(dues[i] * 1e6), HEADER + (size_t)plen) : NULL;
+    if (!p) {
+      row[0] = -ENOSPC;
+      continue;
+    }
+    Sound *d = &s->sounds[id];
+    memcpy(p, (uint8_t *)headers + (size_t)i * HEADER, HEADER);
+    size_t have = (size_t)offset < d->len ? d->len - offset : 0;
+    if (have > (size_t)plen) have = plen;
+    memcpy(p + HEADER, d->data + offset, have);
+    if (have < (size_t)plen) memset(p + HEADER + have, row[3] & 0xff, plen - have);
+    queued++;
+  }
+  if (s->clock) send_clock_unlock(s->clock);
+  return int_value(env, queued);
+}
+
+static napi_value js_forget(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd, to = -1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !int_arg(env, argv[0], &fd) || (argc >= 2 && !int_arg(env, argv[1], &to))) return NULL;
+  State *s = state(env);
+  if (s->clock) send_clock_forget(s->clock, fd, to);
+  return NULL;
+}
+
+static napi_value js_clock_stats(napi_env env, napi_callback_info info) {
+  (void)info;
+  State *s = state(env);
+  double v[6] = {0, 0, 0, 0, 0, 0};
+  if (s->clock) send_clock_stats(s->clock, v);
+  napi_value arr;
+  napi_create_array_with_length(env, 6, &arr);
+  for (uint32_t i = 0; i < 6; i++) {
+    napi_value x;
+    napi_create_double(env, v[i], &x);
+    napi_set_element(env, arr, i, x);
+  }
+  return arr;
+}
+
 /*
  * A sleeping thread's timers may fire up to its "timer slack" late (50 µs by
  * default), so the kernel can merge wake-ups; the pacer's futex waits are
@@ -466,6 +514,11 @@ NAPI_MODULE_INIT() {
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"batchMode", NULL, js_batch_mode, NULL, NULL, NULL, napi_enumerable, NULL},
       {"timerSlack", NULL, js_timer_slack, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"clockStart", NULL, js_clock_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"monotonicMs", NULL, js_monotonic_ms, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"queue", NULL, js_queue, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"forget", NULL, js_forget, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"clockStats", NULL, js_clock_stats, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
   return exports;

@@ -236,6 +236,8 @@ export const DialerHealth = z
 		capacity: z.number().int(),
 		/** How RTP leaves the process, once the media thread is up. */
 		rtp_send: z.enum(["native", "dgram"]).optional(),
+		/** What times the packets: the native send clock's thread ("fifo 10, io_uring"), absent when the pacer does. */
+		rtp_clock: z.string().optional(),
 	})
 	.meta({ id: "DialerHealth" });
 export type DialerHealth = z.infer<typeof DialerHealth>;
