@@ -5,8 +5,8 @@
  * jitter (kernel timestamps from a dumpcap capture, plus a user-space sink) and
  * CPU per call of every process involved. Writes bench/results/dialer.{json,md}.
  *
- *   npm run bench:dialer -- [--calls 1000] [--seconds 20] [--media-nice=-10] [--media-rt 0] [--dgram 1] [--dgram-first 0]
- *                           [--io-uring auto|off] [--rtp-base 30000]
+ *   npm run bench:dialer -- [--calls 1000] [--seconds 20] [--media-nice=-10] [--media-rt 5] [--dgram 1] [--dgram-first 0]
+ *                           [--io-uring auto|off] [--rtp-base 30000] [--send-clock auto|off] [--send-rt 10] [--floor-spin 50]
  *
  * The dialer runs twice: as shipped (the native RTP sender), then with
  * DIALER_NATIVE_SEND=off (dgram sends), so both paths meet the same sipp run.
@@ -605,7 +605,7 @@ function report(
 		`Dialer CPU over the whole calls by thread (s): ${threads(d)}${g ? `; dgram phase: ${threads(g)}` : ""}.`,
 		"",
 		j.floor
-			? `Floor (floor.c: the same ${K} streams from one C thread, clock_nanosleep to each 2 ms step, a send() per packet, nice ${MEDIA_NICE}, no SIP): jitter p50 ${f(j.floor.p50, 3)} / p99 ${f(j.floor.p99, 3)} / p99.9 ${f(j.floor.p999, 3)} / max ${f(j.floor.max, 3)} ms, ${f(j.floor.meanPacketsPerStream, 1)} packets per stream, CPU ${f(floor?.msPerCall, 1)} ms per call (streaming only). The dialer's jitter ÷ the floor's: p99 ${f(r(jd?.p99, j.floor.p99))}, p99.9 ${f(r(jd?.p999, j.floor.p999))}.`
+			? `Floor (floor.c: the same ${K} streams from one C thread, clock_nanosleep to ${FLOOR_SPIN} µs before each 2 ms step and a spin to it, a send() per packet, ${SEND_RT ? `SCHED_FIFO ${SEND_RT} where allowed, else ` : ""}nice ${MEDIA_NICE}, memory locked, no SIP): jitter p50 ${f(j.floor.p50, 3)} / p99 ${f(j.floor.p99, 3)} / p99.9 ${f(j.floor.p999, 3)} / max ${f(j.floor.max, 3)} ms, ${f(j.floor.meanPacketsPerStream, 1)} packets per stream, CPU ${f(floor?.msPerCall, 1)} ms per call (streaming only). The dialer's jitter ÷ the floor's: p99 ${f(r(jd?.p99, j.floor.p99))}, p99.9 ${f(r(jd?.p999, j.floor.p999))}.`
 			: "Floor: not run.",
 		"",
 		`Targets: 1,000 concurrent ${targets.concurrent1000 ? "met" : "NOT met"}; jitter p99 ≤ 1 ms ${targets.jitterP99Le1ms ? "met" : "NOT met"}, p99.9 ≤ 5 ms ${targets.jitterP999Le5ms ? "met" : "NOT met"}; CPU per call (whole call) ≤ 1.0× sipp ${targets.cpuPerCallLe1xSipp ? "met" : "NOT met"} (${f(wholeRatio)}×; steady window ${f(steadyRatio)}×, ${targets.cpuSteadyLe1xSipp ? "met" : "NOT met"})${targets.nativeSend ? "" : "; the dialer did NOT send natively, so this run does not judge the shipped path"}. Load above 1.5 makes these figures provisional: other work shared the 2 CPUs.`,
@@ -615,7 +615,7 @@ function report(
 	const results = fileURLToPath(new URL("../results/", import.meta.url));
 	writeFileSync(
 		join(results, "dialer.json"),
-		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, ioUring: IO_URING, floor, mediaNice: MEDIA_NICE, mediaRealtime: MEDIA_RT, dgramFirst: DGRAM_FIRST, loadavg1m: loads, dialer: d, dialerDgram: g, sipp: s, jitter: j, targets }, null, 2)}\n`,
+		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, ioUring: IO_URING, sendClock: SEND_CLOCK, sendRealtime: SEND_RT, floorSpinUs: FLOOR_SPIN, floor, mediaNice: MEDIA_NICE, mediaRealtime: MEDIA_RT, dgramFirst: DGRAM_FIRST, loadavg1m: loads, dialer: d, dialerDgram: g, sipp: s, jitter: j, targets }, null, 2)}\n`,
 	);
 	writeFileSync(join(results, "dialer.md"), md);
 }

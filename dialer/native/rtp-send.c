@@ -14,7 +14,8 @@
  * also costs a JS send path, a SendWrap and a copy. Sockets stay Node's: this
  * only writes to the fd of a connected dgram socket, never reads or closes it.
  *
- * Exports (all synchronous, all throw TypeError/RangeError on bad arguments):
+ * Exports (all synchronous, all throw TypeError/RangeError on bad arguments; the send
+ * clock's calls are in clock-api.c, its thread in send-clock.c, the io_uring set-up in ring.c):
  *   register(sound: Uint8Array) -> id      pin a sound (same memory -> same id, counted); the
  *                                          view must be over a SharedArrayBuffer, which cannot
  *                                          be detached under us (an ArrayBuffer can be transferred)
@@ -57,29 +58,7 @@
 #define MSG_NOSIGNAL 0 /* macOS: UDP raises no SIGPIPE anyway */
 #endif
 
-#define HEADER 12
-#define MAX_PAYLOAD 1024
-
-typedef struct {
-  uint8_t *data;
-  size_t len;
-  napi_ref ref;
-  int refs;
-} Sound;
-
-#include "ring.h"
-#include "send-clock.h"
-
-/* Per Node environment (main thread or worker): sounds pin that environment's objects. */
-typedef struct {
-  Sound *sounds;
-  int count;
-  Ring ring; /* ring.fd < 0: batches go out through sendmsg() */
-  /* One packet image per row of a batch: every send of the batch is in flight at once. */
-  uint8_t *packets;
-  int packet_rows;
-  SendClock *clock; /* the send clock's thread, once started (queue() needs it) */
-} State;
+#include "addon.h"
 
 static void free_state(napi_env env, void *data, void *hint) {
   State *s = data;
@@ -93,14 +72,15 @@ static void free_state(napi_env env, void *data, void *hint) {
   free(s);
 }
 
-static State *state(napi_env env) {
+/* The helpers addon.h declares. */
+State *state(napi_env env) {
   void *data = NULL;
   napi_get_instance_data(env, &data);
   return data;
 }
 
 /* A typed array argument of type `want`: its bytes, length, and (when `buffer` is given) its buffer. */
-static int bytes_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len,
+int bytes_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len,
                      napi_value *buffer) {
   bool is = false;
   napi_typedarray_type type;
@@ -117,7 +97,7 @@ static int bytes_arg(napi_env env, napi_value v, napi_typedarray_type want, void
   return 1;
 }
 
-static int int_arg(napi_env env, napi_value v, int32_t *out) {
+int int_arg(napi_env env, napi_value v, int32_t *out) {
   if (napi_get_value_int32(env, v, out) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "an integer is required");
     return 0;
@@ -126,7 +106,7 @@ static int int_arg(napi_env env, napi_value v, int32_t *out) {
 }
 
 /* The one integer argument of release() and localPort(). */
-static int only_int_arg(napi_env env, napi_callback_info info, int32_t *out) {
+int only_int_arg(napi_env env, napi_callback_info info, int32_t *out) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -137,7 +117,7 @@ static int only_int_arg(napi_env env, napi_callback_info info, int32_t *out) {
   return int_arg(env, argv[0], out);
 }
 
-static napi_value int_value(napi_env env, int32_t v) {
+napi_value int_value(napi_env env, int32_t v) {
   napi_value r;
   napi_create_int32(env, v, &r);
   return r;
@@ -334,127 +314,6 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   for (int i = 0; i < n; i++)
     if (rows[i * 4] >= 0) sent++;
   return int_value(env, sent);
-}
-
-/* A Float64Array argument. */
-static int doubles_arg(napi_env env, napi_value v, double **data, size_t *len) {
-  bool is = false;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t off;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
-      napi_get_typedarray_info(env, v, &type, len, (void **)data, &ab, &off) != napi_ok || type != napi_float64_array) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "a Float64Array is required");
-    return 0;
-  }
-  return 1;
-}
-
-static napi_value js_clock_start(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  int32_t rt, nice, spin;
-  bool ring = true;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 3 || !int_arg(env, argv[0], &rt) || !int_arg(env, argv[1], &nice) || !int_arg(env, argv[2], &spin))
-    return NULL;
-  if (argc >= 4 && napi_get_value_bool(env, argv[3], &ring) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "io_uring is a boolean");
-    return NULL;
-  }
-  if (rt < 0 || rt > 99 || nice < -20 || nice > 19 || spin < 0 || spin > 1000) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "rt 0-99, nice -20-19, spin 0-1000 µs");
-    return NULL;
-  }
-  State *s = state(env);
-  char how[128] = "already running";
-  if (!s->clock) s->clock = send_clock_start(rt, nice, spin, ring, how, sizeof how);
-  napi_value r;
-  napi_create_string_utf8(env, s->clock ? how : "", NAPI_AUTO_LENGTH, &r);
-  return r;
-}
-
-static napi_value js_monotonic_ms(napi_env env, napi_callback_info info) {
-  (void)info;
-  napi_value r;
-  napi_create_double(env, (double)send_clock_now() / 1e6, &r);
-  return r;
-}
-
-/*
- * queue(headers, rows, dues, n, payloadLen) -> queued: as send(), but each
- * packet leaves at dues[i] (CLOCK_MONOTONIC ms) from the send clock's thread.
- * A row that cannot be queued (bad row, no clock, no room) gets -errno in its fd column.
- */
-static napi_value js_queue(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  void *headers, *rows_data;
-  double *dues;
-  size_t hlen, rlen, dlen;
-  int32_t n, plen;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 5 || !bytes_arg(env, argv[0], napi_uint8_array, &headers, &hlen, NULL) ||
-      !bytes_arg(env, argv[1], napi_int32_array, &rows_data, &rlen, NULL) || !doubles_arg(env, argv[2], &dues, &dlen) ||
-      !int_arg(env, argv[3], &n) || !int_arg(env, argv[4], &plen))
-    return NULL;
-  if (n < 0 || (size_t)n * HEADER > hlen || (size_t)n * 4 > rlen || (size_t)n > dlen || plen < 0 ||
-      plen > MAX_PAYLOAD) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "packet count or payload length out of range");
-    return NULL;
-  }
-  State *s = state(env);
-  int32_t *rows = rows_data;
-  int queued = 0;
-  if (s->clock) send_clock_lock(s->clock);
-  for (int i = 0; i < n; i++) {
-    int32_t *row = rows + i * 4;
-    int32_t fd = row[0], id = row[1], offset = row[2];
-    if (fd < 0 || id < 0 || id >= s->count || s->sounds[id].refs <= 0 || offset < 0 || !(dues[i] >= 0)) {
-      row[0] = -EINVAL;
-      continue;
-    }
-    uint8_t *p = s->clock ? send_clock_add(s->clock, fd, (int64_t)(dues[i] * 1e6), HEADER + (size_t)plen) : NULL;
-    if (!p) {
-      row[0] = -ENOSPC;
-      continue;
-    }
-    Sound *d = &s->sounds[id];
-    memcpy(p, (uint8_t *)headers + (size_t)i * HEADER, HEADER);
-    size_t have = (size_t)offset < d->len ? d->len - offset : 0;
-    if (have > (size_t)plen) have = plen;
-    memcpy(p + HEADER, d->data + offset, have);
-    if (have < (size_t)plen) memset(p + HEADER + have, row[3] & 0xff, plen - have);
-    queued++;
-  }
-  if (s->clock) send_clock_unlock(s->clock);
-  return int_value(env, queued);
-}
-
-static napi_value js_forget(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  int32_t fd, to = -1;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || !int_arg(env, argv[0], &fd) || (argc >= 2 && !int_arg(env, argv[1], &to))) return NULL;
-  State *s = state(env);
-  if (s->clock) send_clock_forget(s->clock, fd, to);
-  return NULL;
-}
-
-static napi_value js_clock_stats(napi_env env, napi_callback_info info) {
-  (void)info;
-  State *s = state(env);
-  double v[6] = {0, 0, 0, 0, 0, 0};
-  if (s->clock) send_clock_stats(s->clock, v);
-  napi_value arr;
-  napi_create_array_with_length(env, 6, &arr);
-  for (uint32_t i = 0; i < 6; i++) {
-    napi_value x;
-    napi_create_double(env, v[i], &x);
-    napi_set_element(env, arr, i, x);
-  }
-  return arr;
 }
 
 /*
