@@ -531,6 +531,8 @@ export class Campaign extends DurableObject<Env> {
 				ring_timeout_s: cfg.ringTimeoutS,
 				max_duration_s: cfg.maxDurationS,
 				callback_url: cfg.callbackUrl,
+				// The dialer holds to the rate too: transit jitter must not bunch INVITEs on the wire.
+				rate: { key: cfg.campaignId, calls_per_second: cfg.callsPerSecond },
 				...(cfg.amd ? { amd: cfg.amd } : {}),
 			});
 			// Refused for room: it certainly does not have the call, so the resend may go to another.

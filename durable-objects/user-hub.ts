@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { encodeFrame, type Transport } from "@hatch/contract/codec";
 import type { HubEvent, ServerFrame } from "@hatch/contract/frames";
-import { LIMITS } from "@hatch/contract/limits";
+import { redeemWsTicket } from "../src/domain/auth/ws-ticket";
+import { ticketRedemption } from "../src/domain/auth/ws-ticket-deps";
 import { handleCallSignal, onCallAlarm, onSocketClosed } from "../src/domain/calls/signalling";
 import type { PeerReply, PeerSignal } from "../src/domain/calls/types";
-import { randomToken, sha256Hex } from "../src/lib/ids";
 import { createLogger } from "../src/lib/log";
 import { isDevEnvironment } from "../src/providers/dev-mode";
 import { type PushNotification, sendToDevices } from "../src/providers/push";
@@ -25,7 +25,7 @@ import { closeLateViewer, closeRevoked } from "./user-hub/revoked";
 import { RevokedSessions } from "./user-hub/revoked-sessions";
 import { type Device, HubStore } from "./user-hub/store";
 import { armViewCheck, onViewAlarm } from "./user-hub/view-check";
-import { onlineBeyond, socketsChanged, viewChanged } from "./user-hub/views";
+import { socketsChanged, viewChanged } from "./user-hub/views";
 
 export type { SocketIdentity } from "./user-hub/context";
 
@@ -122,41 +122,19 @@ export class UserHub extends DurableObject<Env> {
 	}
 
 	/**
-	 * Mints a single-use ticket for GET /v1/ws: `<userId>.<secret>`, only the
-	 * hash is stored, with the auth session (device) that asked for it.
+	 * Redeems a ticket for one of this user's hub sockets (GET /v1/ws, the
+	 * Phoenix socket): signed for this hub's user, spent for the first time in
+	 * the TicketLedger, of a session that is live in D1 and not one this hub
+	 * was told is revoked. Returns the session (device), else null.
 	 */
-	async mintTicket(userId: string, sessionId = ""): Promise<{ ticket: string; expires_at: number }> {
-		this.#own(userId);
-		const secret = randomToken(24);
-		const now = Date.now();
-		const expires_at = now + LIMITS.TICKET_TTL_MS;
-		this.#store.addTicket(await sha256Hex(secret), expires_at, now, sessionId);
-		return { ticket: `${userId}.${secret}`, expires_at };
-	}
-
-	/**
-	 * Redeems a ticket for a chat-viewing socket (GET /v1/chats/{id}/ws): the
-	 * same single-use tickets as GET /v1/ws. Returns the session (device) the
-	 * ticket was minted for and whether another device has a hub socket open
-	 * right now (the room's first guess at whether this hub wants the chat's
-	 * events), or null when the ticket was invalid, used or expired.
-	 *
-	 * @example const t = await hubOf(env, userId).redeemTicket(ticket); if (!t) throw invalidTicket();
-	 */
-	async redeemTicket(ticket: string): Promise<{ session: string; others: boolean } | null> {
-		const session = await this.#redeem(ticket);
-		if (session === null) return null;
-		return { session, others: onlineBeyond(this.#hub, new Set([session])) };
-	}
-
-	/** Single use: the session a valid ticket of this hub's user was minted for, else null. */
 	async #redeem(ticket: string): Promise<string | null> {
-		const [userId, secret] = ticket.split(".");
-		if (!userId || !secret || userId !== this.#userId) return null;
-		const now = Date.now();
-		const session = this.#store.redeemTicket(await sha256Hex(secret), now);
-		// A ticket minted in the moment its session was revoked dies too.
-		return session !== null && this.#revoked.has(session, now) ? null : session;
+		const t = await redeemWsTicket(ticketRedemption(this.env), ticket);
+		if (!t) return null;
+		const owner = this.#store.meta("user_id");
+		if (owner !== null && owner !== t.userId) return null;
+		// The Worker sent the ticket to the hub its user names; a hub that never met its user learns it here.
+		this.#own(t.userId);
+		return this.#revoked.has(t.sessionId, Date.now()) ? null : t.sessionId;
 	}
 
 	/**

@@ -76,6 +76,7 @@ export class Pacer extends DurableObject<Env> {
 				max_duration_s: 60,
 				callback_url: plan.callback,
 				host_deny: "private,link-local,cgnat,multicast,reserved",
+				rate: { key: "bench", calls_per_second: plan.cps },
 			}),
 		});
 		await res.json();

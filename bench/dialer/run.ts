@@ -5,8 +5,8 @@
  * jitter (kernel timestamps from a dumpcap capture, plus a user-space sink) and
  * CPU per call of every process involved. Writes bench/results/dialer.{json,md}.
  *
- *   npm run bench:dialer -- [--calls 1000] [--seconds 20] [--media-nice=-10] [--media-rt 0] [--dgram 1] [--dgram-first 0]
- *                           [--io-uring auto|off] [--rtp-base 30000]
+ *   npm run bench:dialer -- [--calls 1000] [--seconds 20] [--media-nice=-10] [--media-rt 5] [--dgram 1] [--dgram-first 0]
+ *                           [--io-uring auto|off] [--rtp-base 30000] [--send-clock auto|off] [--send-rt 10] [--floor-spin 50]
  *
  * The dialer runs twice: as shipped (the native RTP sender), then with
  * DIALER_NATIVE_SEND=off (dgram sends), so both paths meet the same sipp run.
@@ -37,7 +37,7 @@ const { values } = parseArgs({
 		// The dialer's media thread nice value (DIALER_MEDIA_NICE); 0 = not raised.
 		"media-nice": { type: "string", default: "-10" },
 		// SCHED_FIFO priority for the media thread (DIALER_MEDIA_RT_PRIORITY); 0 = off.
-		"media-rt": { type: "string", default: "0" },
+		"media-rt": { type: "string", default: "5" },
 		// A second dialer phase with DIALER_NATIVE_SEND=off (the dgram path); 0 skips it.
 		dgram: { type: "string", default: "1" },
 		// Run the dgram phase before the shipped one (to check the order does not favour either).
@@ -48,6 +48,12 @@ const { values } = parseArgs({
 		"rtp-base": { type: "string", default: "30000" },
 		// A phase with floor.c, a minimal C sender of the same packets (what the host allows anyone).
 		floor: { type: "string", default: "1" },
+		// The dialer's native send clock (DIALER_SEND_CLOCK auto|off) and its SCHED_FIFO priority
+		// (DIALER_SEND_RT_PRIORITY; the floor's thread gets the same, 0 = nice only).
+		"send-clock": { type: "string", default: "auto" },
+		"send-rt": { type: "string", default: "10" },
+		// The floor's spin before each deadline (µs), as the send clock's.
+		"floor-spin": { type: "string", default: "50" },
 	},
 });
 const K = Math.max(1, Math.min(2000, Number(values.calls)));
@@ -62,12 +68,17 @@ const DGRAM_FIRST = DGRAM_PHASE && values["dgram-first"] === "1";
 const IO_URING = values["io-uring"] === "off" ? "off" : "auto";
 const RTP_BASE = Math.max(1024, Math.min(60000, Math.trunc(Number(values["rtp-base"])) || 30000));
 // Each dialer phase binds its own RTP range, so the capture tells their streams apart.
+// K = 1000 without the dgram phase fits 30000-34400: dialer, sipp, floor, then dgram.
 const DIALER_RTP = [RTP_BASE, RTP_BASE + 2 * K + 100];
-const DGRAM_RTP = [DIALER_RTP[1] + 100, DIALER_RTP[1] + 200 + 2 * K];
-const SIPP_RTP = DGRAM_RTP[1] + 100; // sipp -mp: its rtp_stream ports count up from here
+const SIPP_RTP = DIALER_RTP[1] + 100; // sipp -mp: rtp_stream sends every call from this one port
+const SIPP_SPAN = 100;
 // The floor (floor.c): the same packets from a minimal C sender, in the same run.
-const FLOOR_RTP = [SIPP_RTP + 4 * K + 200, SIPP_RTP + 6 * K + 200];
+const FLOOR_RTP = [SIPP_RTP + SIPP_SPAN + 100, SIPP_RTP + SIPP_SPAN + 100 + 2 * K];
+const DGRAM_RTP = [FLOOR_RTP[1] + 100, FLOOR_RTP[1] + 200 + 2 * K];
 const FLOOR = values.floor !== "0";
+const SEND_CLOCK = values["send-clock"] === "off" ? "off" : "auto";
+const SEND_RT = Math.max(0, Math.min(99, Math.trunc(Number(values["send-rt"])) || 0));
+const FLOOR_SPIN = Math.max(0, Math.min(1000, Math.trunc(Number(values["floor-spin"])) || 0));
 const dir = mkdtempSync(join(tmpdir(), "hatch-bench-"));
 const children: ChildProcess[] = [];
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -188,6 +199,8 @@ interface PhaseResult {
 	callerThreads?: Record<string, number>;
 	/** How the dialer sent RTP, from its /health (dialer only). */
 	rtpSend?: string;
+	/** The native send clock, from its /health (dialer only; absent: the pacer timed packets). */
+	rtpClock?: string;
 	sink: Record<string, number>;
 }
 
@@ -232,6 +245,8 @@ async function dialerPhase(native: boolean, rtp: number[]): Promise<PhaseResult>
 		// Shipped: the native sender, required (the bench must not measure a fallback by accident).
 		DIALER_NATIVE_SEND: native ? "on" : "off",
 		DIALER_IO_URING: IO_URING,
+		DIALER_SEND_CLOCK: SEND_CLOCK,
+		DIALER_SEND_RT_PRIORITY: String(SEND_RT),
 		DIALER_MAX_CALLS: String(K),
 		DIALER_MEDIA_NICE: String(MEDIA_NICE),
 		DIALER_MEDIA_RT_PRIORITY: String(MEDIA_RT),
@@ -241,6 +256,7 @@ async function dialerPhase(native: boolean, rtp: number[]): Promise<PhaseResult>
 	await waitBound(controlPort, "/proc/net/tcp", 60_000);
 	const health = (await (await fetch(`http://127.0.0.1:${controlPort}/health`)).json()) as {
 		rtp_send?: string;
+		rtp_clock?: string;
 	};
 	const token = await new TokenService(SECRET).forDialer("1h");
 	let answered = 0;
@@ -311,6 +327,7 @@ async function dialerPhase(native: boolean, rtp: number[]): Promise<PhaseResult>
 	return {
 		caller: `hatch dialer (node, ${health.rtp_send} sends)`,
 		rtpSend: health.rtp_send,
+		rtpClock: health.rtp_clock,
 		setupSeconds,
 		setupRate: answered / setupSeconds,
 		answered,
@@ -373,6 +390,8 @@ async function floorPhase(): Promise<{ cpuS: number; msPerCall: number } | undef
 		String(SECONDS),
 		String(FLOOR_RTP[0]),
 		String(MEDIA_NICE),
+		String(SEND_RT),
+		String(FLOOR_SPIN),
 	]);
 	const cpu = await cpuUntilExit(p, (SECONDS + 30) * 1000, 100);
 	return { cpuS: cpu, msPerCall: (cpu / K) * 1000 };
@@ -492,7 +511,7 @@ try {
 			? "dialer"
 			: src >= DGRAM_RTP[0] && src <= DGRAM_RTP[1]
 				? "dgram"
-				: src >= SIPP_RTP && src < SIPP_RTP + 4 * K + 100
+				: src >= SIPP_RTP && src < SIPP_RTP + SIPP_SPAN
 					? "sipp"
 					: src >= FLOOR_RTP[0] && src <= FLOOR_RTP[1]
 						? "floor"
@@ -577,7 +596,7 @@ function report(
 		`K = ${K} concurrent calls, ${SECONDS} s sound (G.711 µ-law, 20 ms packets), loopback, ${process.platform} ${readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? ""}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)?.length ?? "?"} CPUs, node ${process.version}.`,
 		`Machine load (1-min average): ${loads.start.toFixed(2)} at start, ${loads.afterDialer.toFixed(2)} after the dialer phase${g ? `, ${loads.afterDgram.toFixed(2)} after the dgram phase (run ${DGRAM_FIRST ? "first" : "second"})` : ""}, ${loads.afterSipp.toFixed(2)} after the sipp phase${loads.afterFloor !== undefined ? `, ${loads.afterFloor.toFixed(2)} after the floor` : ""} (other work shares these CPUs).`,
 		`Dialer media thread nice value asked: ${MEDIA_NICE}${MEDIA_NICE === 0 ? " (priority not raised)" : process.getuid?.() === 0 ? " (bench runs as root: applied)" : " (needs CAP_SYS_NICE)"}; SCHED_FIFO priority asked: ${MEDIA_RT || "none"}.`,
-		`Dialer RTP sends (its /health): ${d.rtpSend}, batches through ${IO_URING === "off" ? "one send() per packet (DIALER_IO_URING=off)" : "io_uring where the kernel allows (DIALER_IO_URING=auto)"}${g ? `; second phase (DIALER_NATIVE_SEND=off): ${g.rtpSend}` : ""}.`,
+		`Dialer RTP sends (its /health): ${d.rtpSend}, batches through ${IO_URING === "off" ? "one send() per packet (DIALER_IO_URING=off)" : "io_uring where the kernel allows (DIALER_IO_URING=auto)"}; timed by ${d.rtpClock ? `the native send clock (${d.rtpClock}; DIALER_SEND_RT_PRIORITY=${SEND_RT})` : "the JS pacer (no send clock)"}${g ? `; second phase (DIALER_NATIVE_SEND=off): ${g.rtpSend}` : ""}.`,
 		"Receiver: one UDP sink process; jitter = |inter-arrival − 20 ms| over consecutive packets of each stream, from dumpcap's kernel timestamps.",
 		"",
 		...header,
@@ -586,7 +605,7 @@ function report(
 		`Dialer CPU over the whole calls by thread (s): ${threads(d)}${g ? `; dgram phase: ${threads(g)}` : ""}.`,
 		"",
 		j.floor
-			? `Floor (floor.c: the same ${K} streams from one C thread, clock_nanosleep to each 2 ms step, a send() per packet, nice ${MEDIA_NICE}, no SIP): jitter p50 ${f(j.floor.p50, 3)} / p99 ${f(j.floor.p99, 3)} / p99.9 ${f(j.floor.p999, 3)} / max ${f(j.floor.max, 3)} ms, ${f(j.floor.meanPacketsPerStream, 1)} packets per stream, CPU ${f(floor?.msPerCall, 1)} ms per call (streaming only). The dialer's jitter ÷ the floor's: p99 ${f(r(jd?.p99, j.floor.p99))}, p99.9 ${f(r(jd?.p999, j.floor.p999))}.`
+			? `Floor (floor.c: the same ${K} streams from one C thread, clock_nanosleep to ${FLOOR_SPIN} µs before each 2 ms step and a spin to it, a send() per packet, ${SEND_RT ? `SCHED_FIFO ${SEND_RT} where allowed, else ` : ""}nice ${MEDIA_NICE}, memory locked, no SIP): jitter p50 ${f(j.floor.p50, 3)} / p99 ${f(j.floor.p99, 3)} / p99.9 ${f(j.floor.p999, 3)} / max ${f(j.floor.max, 3)} ms, ${f(j.floor.meanPacketsPerStream, 1)} packets per stream, CPU ${f(floor?.msPerCall, 1)} ms per call (streaming only). The dialer's jitter ÷ the floor's: p99 ${f(r(jd?.p99, j.floor.p99))}, p99.9 ${f(r(jd?.p999, j.floor.p999))}.`
 			: "Floor: not run.",
 		"",
 		`Targets: 1,000 concurrent ${targets.concurrent1000 ? "met" : "NOT met"}; jitter p99 ≤ 1 ms ${targets.jitterP99Le1ms ? "met" : "NOT met"}, p99.9 ≤ 5 ms ${targets.jitterP999Le5ms ? "met" : "NOT met"}; CPU per call (whole call) ≤ 1.0× sipp ${targets.cpuPerCallLe1xSipp ? "met" : "NOT met"} (${f(wholeRatio)}×; steady window ${f(steadyRatio)}×, ${targets.cpuSteadyLe1xSipp ? "met" : "NOT met"})${targets.nativeSend ? "" : "; the dialer did NOT send natively, so this run does not judge the shipped path"}. Load above 1.5 makes these figures provisional: other work shared the 2 CPUs.`,
@@ -596,7 +615,7 @@ function report(
 	const results = fileURLToPath(new URL("../results/", import.meta.url));
 	writeFileSync(
 		join(results, "dialer.json"),
-		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, ioUring: IO_URING, floor, mediaNice: MEDIA_NICE, mediaRealtime: MEDIA_RT, dgramFirst: DGRAM_FIRST, loadavg1m: loads, dialer: d, dialerDgram: g, sipp: s, jitter: j, targets }, null, 2)}\n`,
+		`${JSON.stringify({ at: new Date().toISOString(), calls: K, seconds: SECONDS, ioUring: IO_URING, sendClock: SEND_CLOCK, sendRealtime: SEND_RT, floorSpinUs: FLOOR_SPIN, floor, mediaNice: MEDIA_NICE, mediaRealtime: MEDIA_RT, dgramFirst: DGRAM_FIRST, loadavg1m: loads, dialer: d, dialerDgram: g, sipp: s, jitter: j, targets }, null, 2)}\n`,
 	);
 	writeFileSync(join(results, "dialer.md"), md);
 }

@@ -17,6 +17,8 @@ export type GroupResult = {
 	invite_ms_large: number;
 	accept_ms_large: number;
 	add_and_accept_ratio_large_over_small: number;
+	/** Server CPU (all its processes) per member added, over the whole build (ms). */
+	server_cpu_ms_per_member: number | null;
 };
 
 type Api = (token: string, method: string, path: string, body?: unknown) => Promise<unknown>;
@@ -45,9 +47,10 @@ export async function buildGroup(
 	base: string,
 	users: string[],
 	tokens: Map<string, string>,
-	opts: { small: number; probes: number; concurrency: number },
+	opts: { small: number; probes: number; concurrency: number; cpu?: () => number },
 ): Promise<GroupResult> {
 	const call = api(base);
+	const cpu0 = opts.cpu?.() ?? 0;
 	const owner = tokens.get(users[0] as string) as string;
 	const t0 = Date.now();
 	const chat = (await call(owner, "POST", "/v1/chats", { name: "Bench group", members: [] })) as {
@@ -72,6 +75,7 @@ export async function buildGroup(
 	await pool(users.slice(small + probes, n - probes), opts.concurrency, (u) => add(u));
 	const atLarge = await timed(n - probes, n);
 	const build = (Date.now() - t0) / 1000;
+	const cpu = opts.cpu ? opts.cpu() - cpu0 : null;
 	const sum = (xs: { invite: number; accept: number }[]) => median(xs.map((x) => x.invite + x.accept));
 	return {
 		members: n,
@@ -84,5 +88,6 @@ export async function buildGroup(
 		invite_ms_large: median(atLarge.map((x) => x.invite)),
 		accept_ms_large: median(atLarge.map((x) => x.accept)),
 		add_and_accept_ratio_large_over_small: round(sum(atLarge) / sum(atSmall)),
+		server_cpu_ms_per_member: cpu === null ? null : round((cpu * 1000) / (n - 1), 1),
 	};
 }

@@ -239,6 +239,7 @@ export async function fanout(
 	messages: number,
 	concurrency: number,
 	rate?: number,
+	hooks: { measuring?: () => Promise<void>; measured?: () => Promise<void> } = {},
 ): Promise<FanoutResult> {
 	const expected = clients * messages;
 	const lat = new Float64Array(expected);
@@ -298,6 +299,7 @@ export async function fanout(
 			}
 		}
 	}
+	await hooks.measuring?.();
 	const t0 = Date.now();
 	const cpu0 = target.cpu?.() ?? 0;
 	// A marker a profiler can wait for (the sockets are open and warm from here).
@@ -328,6 +330,7 @@ export async function fanout(
 		await sleep(100);
 	}
 	const cpu = (target.cpu?.() ?? 0) - cpu0;
+	await hooks.measured?.();
 	const seconds = ((lastAt || Date.now()) - t0) / 1000;
 	for (const ws of sockets) ws.terminate();
 	const sorted = lat.slice(0, Math.min(delivered, expected)).sort();

@@ -33,7 +33,7 @@ function fanTable(rows: Record<string, FanoutResult>) {
 
 /** The report as Markdown. */
 export function markdown(r: Result): string {
-	const { steady, max, joins, idle, group } = r;
+	const { steady, max, joins, idle, group, profile } = r;
 	const h = steady.hatch;
 	const st = steady.store;
 	const targets = [
@@ -66,6 +66,12 @@ export function markdown(r: Result): string {
 		"",
 		`${r.date}, commit ${r.ref}, ${r.machine.cpus} CPUs. Produced by \`npm run bench:fanout${r.argv ? ` -- ${r.argv}` : ""}\`.`,
 		"",
+		...(r.variants?.length
+			? [
+					`Other Hatch trees in the same run (rows \`hatch@name\`): ${r.variants.map((v) => `${v.name} = ${v.ref}`).join(", ")}.`,
+					"",
+				]
+			: []),
 		"Load (`uptime`) at the start and after each phase:",
 		"",
 		...r.machine.uptime.map((u) => `- ${u}`),
@@ -127,7 +133,21 @@ export function markdown(r: Result): string {
 					`| members ${group.small - group.probes + 1}-${group.small}, one at a time | ${group.invite_ms_small} | ${group.accept_ms_small} |`,
 					`| members ${group.members - group.probes + 1}-${group.members}, one at a time | ${group.invite_ms_large} | ${group.accept_ms_large} |`,
 					"",
-					`Invite + accept at ${group.members} over at ${group.small}: **${group.add_and_accept_ratio_large_over_small}**. Whole group built in **${group.build_seconds} s** (the middle ${group.concurrency} at a time).`,
+					`Invite + accept at ${group.members} over at ${group.small}: **${group.add_and_accept_ratio_large_over_small}**. Whole group built in **${group.build_seconds} s** (the middle ${group.concurrency} at a time)${group.server_cpu_ms_per_member == null ? "" : `, ${group.server_cpu_ms_per_member} ms of server CPU per member added`}.`,
+					"",
+				]
+			: []),
+		...(profile?.hotspots
+			? [
+					`## Where Hatch's workerd CPU went: one more steady run, sampled (p50 ${profile.run.p50_ms} / p99 ${profile.run.p99_ms} ms, ${profile.run.server_cpu_us_per_delivery} µs per delivery while sampled)`,
+					"",
+					`Busy ${profile.total_ms} ms, idle ${profile.idle_ms} ms. Top functions by self time:`,
+					"",
+					"| function | self ms | share |",
+					"|---|---|---|",
+					...profile.hotspots.map(
+						(h) => `| \`${h.fn}\` | ${h.self_ms} | ${Math.round(h.share * 1000) / 10} % |`,
+					),
 					"",
 				]
 			: []),

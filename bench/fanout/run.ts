@@ -35,6 +35,7 @@ import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, wr
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { type Hotspot, startProfile } from "../lib/cpu-profile.ts";
 import { cpuSeconds } from "../lib/proc.ts";
 import { startWrangler, waitFor } from "../lib/wrangler.ts";
 import { buildGroup, type GroupResult } from "./group.ts";
@@ -68,6 +69,15 @@ const { values } = parseArgs({
 		"group-concurrency": { type: "string", default: "8" },
 		"port-base": { type: "string", default: "0" },
 		ref: { type: "string", default: "HEAD" },
+		/** Which servers run (comma-separated): a quick Hatch-only profile skips the baselines. */
+		servers: { type: "string", default: "ws,floor,store,hatch,hatch_batch" },
+		/** After the measured steady runs, one more Hatch run (one frame per event) sampled through the inspector. */
+		profile: { type: "boolean", default: false },
+		/**
+		 * Other Hatch trees measured in the same run (`name=ref,…`), e.g. main before a change or a
+		 * tree with one part of the room's work cut out: rows `hatch@name` in the steady and max phases.
+		 */
+		variants: { type: "string", default: "" },
 	},
 });
 const PHASES = new Set(values.phases.split(","));
@@ -80,6 +90,7 @@ const IDLE = Number(values.idle);
 const IDLE_USERS = Math.min(Number(values["idle-users"]), CLIENTS);
 const GROUP = Number(values["group-members"]);
 const PORT_BASE = Number(values["port-base"]);
+const SERVERS = new Set(values.servers.split(","));
 const repo = process.cwd();
 const tmp = mkdtempSync(join(tmpdir(), "hatch-bench-fanout-"));
 const children: ChildProcess[] = [];
@@ -110,35 +121,51 @@ async function wranglerServer(dir: string, state: string, probe: (base: string) 
 		if (!base) await new Promise((r) => setTimeout(r, 1500));
 	}
 	if (!base) throw new Error(`${dir}: workerd's own port not found`);
-	return { base, cpuPids: () => serverPids(root, p), allPids: () => tree(root).map((x) => x.pid) };
+	return {
+		base,
+		inspector,
+		cpuPids: () => serverPids(root, p),
+		allPids: () => tree(root).map((x) => x.pid),
+	};
 }
 
 async function main() {
 	log(`phases ${[...PHASES].join(",")}; ${CLIENTS} clients; tmp ${tmp}; ${uptime()}`);
 	const loads: string[] = [uptime()];
 	// Hatch: a snapshot of the committed tree, seeded with users and one chat.
-	const snapshot = join(tmp, "src");
-	mkdirSync(snapshot);
-	if (!/^[\w./-]+$/.test(values.ref)) throw new Error(`--ref ${values.ref}: not a git ref`);
-	execSync(`git archive ${values.ref} | tar -x -C ${snapshot}`, { cwd: repo });
-	symlinkSync(join(repo, "node_modules"), join(snapshot, "node_modules"));
-	writeFileSync(
-		join(snapshot, ".dev.vars"),
-		`${readFileSync(join(repo, ".dev.vars"), "utf8")}\nLOG_LEVEL=error\n`,
-	);
-	const state = join(tmp, "state");
-	const wr = (args: string[]) =>
-		execFileSync("npx", ["wrangler", ...args], {
-			cwd: snapshot,
-			stdio: "ignore",
-			env: { ...process.env, CI: "1" },
-		});
 	const chatId = uuid(1, 9);
 	const fanUsers = Array.from({ length: CLIENTS + 1 }, (_, i) => uuid(i + 1, 1));
 	const groupUsers = PHASES.has("group") ? Array.from({ length: GROUP }, (_, i) => uuid(i + 1, 3)) : [];
 	writeFileSync(join(tmp, "seed.sql"), seedSql(chatId, fanUsers, groupUsers));
-	wr(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
-	wr(["d1", "execute", "DB", "--local", "--persist-to", state, "--file", join(tmp, "seed.sql")]);
+	/** A seeded snapshot of `ref` in tmp/<name>: its source directory and its local state. */
+	const snapshotOf = (name: string, ref: string) => {
+		const snapshot = join(tmp, name);
+		mkdirSync(snapshot);
+		if (!/^[\w./-]+$/.test(ref)) throw new Error(`${ref}: not a git ref`);
+		execSync(`git archive ${ref} | tar -x -C ${snapshot}`, { cwd: repo });
+		symlinkSync(join(repo, "node_modules"), join(snapshot, "node_modules"));
+		writeFileSync(
+			join(snapshot, ".dev.vars"),
+			`${readFileSync(join(repo, ".dev.vars"), "utf8")}\nLOG_LEVEL=error\n`,
+		);
+		const state = join(tmp, `${name}-state`);
+		const wr = (args: string[]) =>
+			execFileSync("npx", ["wrangler", ...args], {
+				cwd: snapshot,
+				stdio: "ignore",
+				env: { ...process.env, CI: "1" },
+			});
+		wr(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
+		wr(["d1", "execute", "DB", "--local", "--persist-to", state, "--file", join(tmp, "seed.sql")]);
+		return { snapshot, state };
+	};
+	const { snapshot, state } = snapshotOf("src", values.ref);
+	const variants = values.variants
+		? values.variants.split(",").map((v) => {
+				const [name, ref] = v.split("=") as [string, string];
+				return { name, ref, ...snapshotOf(`variant-${name}`, ref) };
+			})
+		: [];
 	const secrets = devSecrets(repo);
 	const tokens = new Map<string, string>();
 	for (const id of [...fanUsers, ...groupUsers]) tokens.set(id, await token(secrets, id));
@@ -155,39 +182,61 @@ async function main() {
 	const wsPids = () => [baseline.pid as number];
 
 	log("starting the floor, the store-and-broadcast DO and Hatch…");
-	const floorSrv = await wranglerServer(join(repo, "bench/fanout/send-cost"), join(tmp, "floor"), barePing);
-	const floor = plainTarget(floorSrv.base, "/ws", floorSrv.cpuPids);
-	const storeSrv = await wranglerServer(
-		join(repo, "bench/fanout/store-broadcast"),
-		join(tmp, "store"),
-		async (b) => (await fetch(`${b}/health`, { signal: AbortSignal.timeout(2000) })).ok,
-	);
-	const store = plainTarget(storeSrv.base, "/ws", storeSrv.cpuPids);
-	const hatchSrv = await wranglerServer(snapshot, state, async (b) => {
+	const floorSrv = SERVERS.has("floor")
+		? await wranglerServer(join(repo, "bench/fanout/send-cost"), join(tmp, "floor"), barePing)
+		: null;
+	const floor = floorSrv ? plainTarget(floorSrv.base, "/ws", floorSrv.cpuPids) : null;
+	const storeSrv = SERVERS.has("store")
+		? await wranglerServer(
+				join(repo, "bench/fanout/store-broadcast"),
+				join(tmp, "store"),
+				async (b) => (await fetch(`${b}/health`, { signal: AbortSignal.timeout(2000) })).ok,
+			)
+		: null;
+	const store = storeSrv ? plainTarget(storeSrv.base, "/ws", storeSrv.cpuPids) : null;
+	const isHatch = async (b: string) => {
 		const r = await fetch(`${b}/health`, { signal: AbortSignal.timeout(2000) });
 		return r.ok && ((await r.json()) as { service?: string }).service === "hatch";
-	});
+	};
+	const hatchSrv = await wranglerServer(snapshot, state, isHatch);
+	const variantSrvs: { name: string; ref: string; srv: Awaited<ReturnType<typeof wranglerServer>> }[] = [];
+	for (const v of variants)
+		variantSrvs.push({ name: v.name, ref: v.ref, srv: await wranglerServer(v.snapshot, v.state, isHatch) });
 	let run = 0;
-	const hatch = (batch: boolean, receivers = fanUsers.slice(1)) =>
+	const hatchOn = (
+		srv: { base: string; cpuPids: () => number[] },
+		batch: boolean,
+		receivers = fanUsers.slice(1),
+	) =>
 		hatchTarget({
-			base: hatchSrv.base,
+			base: srv.base,
 			chatId,
 			receivers,
 			sender: tokens.get(fanUsers[0] as string) as string,
 			tokens,
 			batch,
-			cpu: () => cpuSeconds(hatchSrv.cpuPids()),
+			cpu: () => cpuSeconds(srv.cpuPids()),
 			run: `${Date.now()}-${++run}`,
 		});
+	const hatch = (batch: boolean, receivers = fanUsers.slice(1)) => hatchOn(hatchSrv, batch, receivers);
+	const variantRows = (batch: boolean) =>
+		variantSrvs.map(({ name, srv }) => [`hatch@${name}`, hatchOn(srv, batch)] as const);
 	// Warm-up: every code path of every server hot before anything is measured.
-	for (const t of [ws, floor, store]) await fanout(t, 50, 20, CONC);
+	for (const t of [ws, floor, store]) if (t) await fanout(t, 50, 20, CONC);
 	await fanout(hatch(false, fanUsers.slice(1, 51)), 50, 20, CONC);
+	for (const { srv } of variantSrvs) await fanout(hatchOn(srv, false, fanUsers.slice(1, 51)), 50, 20, CONC);
 
+	/** The rows of a phase whose server runs (--servers). */
+	const chosen = <T extends readonly [string, ...unknown[]]>(rows: T[]) =>
+		rows.filter(
+			([name]) => name.startsWith("hatch@") || SERVERS.has(name === "hatch_again" ? "hatch" : name),
+		);
 	const steady: Record<string, FanoutResult> = {};
 	const max: Record<string, FanoutResult> = {};
 	const join_: Record<string, JoinResult> = {};
 	const idle: Record<string, IdleResult> = {};
 	let group: GroupResult | null = null;
+	let profile: Profiled | null = null;
 	// Written after every phase, so a run stopped part way keeps what it measured.
 	const save = () => {
 		const result = {
@@ -195,6 +244,10 @@ async function main() {
 			date: new Date().toISOString(),
 			ref: execSync(`git rev-parse --short ${values.ref}`, { cwd: repo, encoding: "utf8" }).trim(),
 			argv: process.argv.slice(2).join(" "),
+			variants: variantSrvs.map(({ name, ref }) => ({
+				name,
+				ref: execSync(`git rev-parse --short ${ref}`, { cwd: repo, encoding: "utf8" }).trim(),
+			})),
 			machine: { cpus: cpus().length, uptime: loads },
 			setup: {
 				clients: CLIENTS,
@@ -210,6 +263,7 @@ async function main() {
 			joins: join_,
 			idle,
 			group,
+			profile,
 		};
 		mkdirSync(join(repo, "bench/results"), { recursive: true });
 		writeFileSync(join(repo, "bench/results/fanout.json"), `${JSON.stringify(result, null, 2)}\n`);
@@ -218,27 +272,48 @@ async function main() {
 		return md;
 	};
 	if (PHASES.has("steady")) {
-		for (const [name, t] of [
+		for (const [name, t] of chosen([
 			["ws", ws],
 			["floor", floor],
 			["store", store],
 			["hatch", hatch(false)],
 			["hatch_batch", hatch(true)],
-		] as const) {
+			...variantRows(false),
+		] as const)) {
+			if (!t) continue;
 			log(`steady ${RATE} msgs/s: ${name}…`);
 			steady[name] = await fanout(t, CLIENTS, RATE_MESSAGES, CONC, RATE);
 			log(JSON.stringify(steady[name]));
+		}
+		if (values.profile) {
+			// A separate run: sampling costs CPU itself, so the figures above are unsampled.
+			log(`steady ${RATE} msgs/s: hatch, profiled…`);
+			let sampling: Awaited<ReturnType<typeof startProfile>> | null = null;
+			let top: Awaited<ReturnType<Awaited<ReturnType<typeof startProfile>>["stop"]>> | undefined;
+			const sampled = await fanout(hatch(false), CLIENTS, RATE_MESSAGES, CONC, RATE, {
+				async measuring() {
+					sampling = await startProfile(hatchSrv.inspector, 250);
+				},
+				// Stopped before the sockets close: their close handlers are not the steady state.
+				async measured() {
+					top = await (sampling as Awaited<ReturnType<typeof startProfile>> | null)?.stop(40);
+				},
+			});
+			profile = { run: sampled, ...top };
+			log(JSON.stringify(profile));
 		}
 		loads.push(uptime());
 		save();
 	}
 	if (PHASES.has("max")) {
-		for (const [name, t] of [
+		for (const [name, t] of chosen([
 			["ws", ws],
 			["store", store],
 			["hatch", hatch(false)],
 			["hatch_batch", hatch(true)],
-		] as const) {
+			...variantRows(false),
+		] as const)) {
+			if (!t) continue;
 			log(`max rate: ${name}…`);
 			max[name] = await fanout(t, CLIENTS, MESSAGES, CONC);
 			log(JSON.stringify(max[name]));
@@ -247,13 +322,14 @@ async function main() {
 		save();
 	}
 	if (PHASES.has("joins")) {
-		for (const [name, t] of [
+		for (const [name, t] of chosen([
 			["ws", ws],
 			["store", store],
 			["hatch", hatch(true)],
 			// Again: every user's hub already exists (the first run created them).
 			["hatch_again", hatch(true)],
-		] as const) {
+		] as const)) {
+			if (!t) continue;
 			log(`joins: ${name}…`);
 			join_[name] = await joins(t, CLIENTS);
 			log(JSON.stringify(join_[name]));
@@ -262,11 +338,12 @@ async function main() {
 		save();
 	}
 	if (PHASES.has("idle") && IDLE > 0) {
-		for (const [name, t, pids] of [
+		for (const [name, t, pids] of chosen([
 			["ws", ws, wsPids],
-			["store", store, storeSrv.allPids],
+			["store", store, () => storeSrv?.allPids() ?? []],
 			["hatch", hatch(true, fanUsers.slice(1, 1 + IDLE_USERS)), hatchSrv.allPids],
-		] as const) {
+		] as const)) {
+			if (!t) continue;
 			log(`idle ${IDLE}: ${name}…`);
 			idle[name] = await idleMemory(t, IDLE, pids);
 			log(JSON.stringify(idle[name]));
@@ -280,6 +357,7 @@ async function main() {
 			small: 10,
 			probes: 10,
 			concurrency: Number(values["group-concurrency"]),
+			cpu: () => cpuSeconds(hatchSrv.cpuPids()),
 		});
 		log(JSON.stringify(group));
 		loads.push(uptime());
@@ -293,6 +371,7 @@ export type Result = {
 	date: string;
 	ref: string;
 	argv: string;
+	variants: { name: string; ref: string }[];
 	machine: { cpus: number; uptime: string[] };
 	setup: {
 		clients: number;
@@ -308,7 +387,11 @@ export type Result = {
 	joins: Record<string, JoinResult>;
 	idle: Record<string, IdleResult>;
 	group: GroupResult | null;
+	profile: Profiled | null;
 };
+
+/** A Hatch steady run sampled through the inspector: its figures and workerd's top functions by self time. */
+export type Profiled = { run: FanoutResult; total_ms?: number; idle_ms?: number; hotspots?: Hotspot[] };
 
 function stop() {
 	for (const c of children) {

@@ -14,7 +14,8 @@
  * also costs a JS send path, a SendWrap and a copy. Sockets stay Node's: this
  * only writes to the fd of a connected dgram socket, never reads or closes it.
  *
- * Exports (all synchronous, all throw TypeError/RangeError on bad arguments):
+ * Exports (all synchronous, all throw TypeError/RangeError on bad arguments; the send
+ * clock's calls are in clock-api.c, its thread in send-clock.c, the io_uring set-up in ring.c):
  *   register(sound: Uint8Array) -> id      pin a sound (same memory -> same id, counted); the
  *                                          view must be over a SharedArrayBuffer, which cannot
  *                                          be detached under us (an ArrayBuffer can be transferred)
@@ -27,6 +28,15 @@
  *   batchMode(want?: "io_uring" | "sendmsg") -> "io_uring" | "sendmsg"
  *       how batches go to the kernel (asking for io_uring sets the ring up; it
  *       answers "sendmsg" when the kernel refuses it)
+ *   clockStart(rt, nice, spinUs, ioUring = true) -> how | ""
+ *       start the send clock (send-clock.c): a native thread that sends queued
+ *       packets at their deadlines
+ *   monotonicMs() -> ms                     CLOCK_MONOTONIC, the clock of queue()'s deadlines
+ *   queue(headers, rows, dues: Float64Array, n, payloadLen) -> queued
+ *       as send(), each packet sent at dues[i] by the send clock; a row not
+ *       queued gets -errno in its fd column (-ENOSPC: no clock or no room)
+ *   forget(fd, to = -1)                     move fd's queued packets to `to`, or drop them (before closing fd)
+ *   clockStats() -> [sent, failed, sent > 1 ms late, wake-ups, worst lateness µs, queued > 1 ms late]
  */
 #define NAPI_VERSION 8
 #include <errno.h>
@@ -42,138 +52,35 @@
 #include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-/* Set-up flags newer than some kernel headers (5.18-6.0); a kernel without them refuses, and we retry without. */
-#ifndef IORING_SETUP_SUBMIT_ALL
-#define IORING_SETUP_SUBMIT_ALL (1U << 7)
-#endif
-#ifndef IORING_SETUP_COOP_TASKRUN
-#define IORING_SETUP_COOP_TASKRUN (1U << 8)
-#endif
-#ifndef IORING_SETUP_SINGLE_ISSUER
-#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
-#endif
 #endif
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0 /* macOS: UDP raises no SIGPIPE anyway */
 #endif
 
-#define HEADER 12
-#define MAX_PAYLOAD 1024
-
-typedef struct {
-  uint8_t *data;
-  size_t len;
-  napi_ref ref;
-  int refs;
-} Sound;
-
-#ifdef __linux__
-/* An io_uring's mapped rings (raw system calls: no liburing needed). */
-typedef struct {
-  int fd;
-  unsigned entries;
-  unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-  struct io_uring_sqe *sqes;
-  struct io_uring_cqe *cqes;
-  void *sq_map, *cq_map;
-  size_t sq_len, cq_len, sqes_len;
-} Ring;
-#else
-typedef struct {
-  int fd;
-} Ring; /* io_uring is Linux's: elsewhere batches go out through send() */
-#endif
-
-/* Per Node environment (main thread or worker): sounds pin that environment's objects. */
-typedef struct {
-  Sound *sounds;
-  int count;
-  Ring ring; /* ring.fd < 0: batches go out through sendmsg() */
-  /* One packet image per row of a batch: every send of the batch is in flight at once. */
-  uint8_t *packets;
-  int packet_rows;
-} State;
-
-#define RING_ENTRIES 1024
-
-#ifdef __linux__
-static void ring_close(Ring *r) {
-  if (r->sqes) munmap(r->sqes, r->sqes_len);
-  if (r->cq_map && r->cq_map != r->sq_map) munmap(r->cq_map, r->cq_len);
-  if (r->sq_map) munmap(r->sq_map, r->sq_len);
-  if (r->fd >= 0) close(r->fd);
-  memset(r, 0, sizeof *r);
-  r->fd = -1;
-}
-
-/* Set up a ring; 0 when the kernel (or a seccomp profile) will not give us one. */
-static int ring_open(Ring *r) {
-  struct io_uring_params p;
-  memset(&p, 0, sizeof p);
-  // Fewer task-work interrupts and one submitter: the media thread is the only one.
-  p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER;
-  int fd = (int)syscall(__NR_io_uring_setup, RING_ENTRIES, &p);
-  if (fd < 0 && errno == EINVAL) {
-    memset(&p, 0, sizeof p); /* an older kernel without those flags */
-    fd = (int)syscall(__NR_io_uring_setup, RING_ENTRIES, &p);
-  }
-  if (fd < 0) return 0;
-  r->fd = fd;
-  r->entries = p.sq_entries;
-  r->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-  r->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  int single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
-  if (single && r->cq_len > r->sq_len) r->sq_len = r->cq_len;
-  r->sq_map = mmap(NULL, r->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
-  if (r->sq_map == MAP_FAILED) r->sq_map = NULL;
-  r->cq_map = single ? r->sq_map
-                     : mmap(NULL, r->cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
-  if (r->cq_map == MAP_FAILED) r->cq_map = NULL;
-  r->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
-  r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
-  if (r->sqes == MAP_FAILED) r->sqes = NULL;
-  if (!r->sq_map || !r->cq_map || !r->sqes) {
-    ring_close(r);
-    return 0;
-  }
-  char *sq = r->sq_map, *cq = r->cq_map;
-  r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-  r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-  r->sq_array = (unsigned *)(sq + p.sq_off.array);
-  r->cq_head = (unsigned *)(cq + p.cq_off.head);
-  r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
-  r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
-  r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-  return 1;
-}
-#else
-static void ring_close(Ring *r) { r->fd = -1; }
-static int ring_open(Ring *r) {
-  r->fd = -1;
-  return 0;
-}
-#endif
+#include "addon.h"
 
 static void free_state(napi_env env, void *data, void *hint) {
   State *s = data;
   (void)hint;
   for (int i = 0; i < s->count; i++)
     if (s->sounds[i].refs > 0) napi_delete_reference(env, s->sounds[i].ref);
+  send_clock_stop(s->clock);
   ring_close(&s->ring);
   free(s->packets);
   free(s->sounds);
   free(s);
 }
 
-static State *state(napi_env env) {
+/* The helpers addon.h declares. */
+State *state(napi_env env) {
   void *data = NULL;
   napi_get_instance_data(env, &data);
   return data;
 }
 
 /* A typed array argument of type `want`: its bytes, length, and (when `buffer` is given) its buffer. */
-static int bytes_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len,
+int bytes_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len,
                      napi_value *buffer) {
   bool is = false;
   napi_typedarray_type type;
@@ -190,7 +97,7 @@ static int bytes_arg(napi_env env, napi_value v, napi_typedarray_type want, void
   return 1;
 }
 
-static int int_arg(napi_env env, napi_value v, int32_t *out) {
+int int_arg(napi_env env, napi_value v, int32_t *out) {
   if (napi_get_value_int32(env, v, out) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "an integer is required");
     return 0;
@@ -199,7 +106,7 @@ static int int_arg(napi_env env, napi_value v, int32_t *out) {
 }
 
 /* The one integer argument of release() and localPort(). */
-static int only_int_arg(napi_env env, napi_callback_info info, int32_t *out) {
+int only_int_arg(napi_env env, napi_callback_info info, int32_t *out) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -210,7 +117,7 @@ static int only_int_arg(napi_env env, napi_callback_info info, int32_t *out) {
   return int_arg(env, argv[0], out);
 }
 
-static napi_value int_value(napi_env env, int32_t v) {
+napi_value int_value(napi_env env, int32_t v) {
   napi_value r;
   napi_create_int32(env, v, &r);
   return r;
@@ -466,6 +373,11 @@ NAPI_MODULE_INIT() {
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"batchMode", NULL, js_batch_mode, NULL, NULL, NULL, napi_enumerable, NULL},
       {"timerSlack", NULL, js_timer_slack, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"clockStart", NULL, js_clock_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"monotonicMs", NULL, js_monotonic_ms, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"queue", NULL, js_queue, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"forget", NULL, js_forget, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"clockStats", NULL, js_clock_stats, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
   return exports;

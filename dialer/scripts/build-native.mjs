@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the dialer's native RTP sender (native/rtp-send.c) into build/rtp-send.node
+// Builds the dialer's native RTP sender (native/*.c: rtp-send.c, its send clock and ring) into build/rtp-send.node
 // with the system C compiler against Node-API headers; no node-gyp, nothing
 // downloaded. Skips when the addon is newer than its source. Node-API is
 // ABI-stable, so headers of any Node >= 12 serve every later Node.
@@ -7,16 +7,20 @@
 // Exits 1 (with the compiler's message) when it cannot build; the dialer then
 // sends RTP through dgram unless DIALER_NATIVE_SEND=on.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const source = join(here, "..", "native", "rtp-send.c");
+const native = join(here, "..", "native");
+const sources = readdirSync(native)
+	.filter((f) => f.endsWith(".c"))
+	.map((f) => join(native, f));
 const out = join(here, "..", "build", "rtp-send.node");
 const force = process.argv.includes("--force");
 
-if (!force && existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) process.exit(0);
+const newest = Math.max(...readdirSync(native).map((f) => statSync(join(native, f)).mtimeMs));
+if (!force && existsSync(out) && statSync(out).mtimeMs >= newest) process.exit(0);
 
 // Headers: NODE_API_INCLUDE, the running Node's own, the pinned Node 22 package's, the system's.
 const candidates = [
@@ -46,14 +50,15 @@ try {
 			`-I${include}`,
 			// The napi_* symbols come from the node binary at load time (Linux allows that by default).
 			...(process.platform === "darwin" ? ["-undefined", "dynamic_lookup"] : []),
-			source,
+			...sources,
+			"-pthread",
 			"-o",
 			out,
 		],
 		{ stdio: ["ignore", "inherit", "inherit"] },
 	);
 } catch (err) {
-	console.error(`[native] ${cc} failed to build ${source}: ${err.message}`);
+	console.error(`[native] ${cc} failed to build ${sources.join(" ")}: ${err.message}`);
 	process.exit(1);
 }
 console.log(`[native] built ${out}`);

@@ -81,6 +81,8 @@ export function createDialer(
 		realtime: config.mediaRealtime,
 		nativeSend: config.nativeSend,
 		ioUring: config.ioUring !== "off",
+		sendClock: config.sendClock !== "off",
+		sendRealtime: config.sendRealtime ?? 10,
 		log,
 	});
 	const manager = new CallManager({
@@ -101,6 +103,7 @@ export function createDialer(
 		log,
 		draining: () => draining,
 		rtpSend: () => media.sendPath && (media.sendPath.native ? "native" : "dgram"),
+		rtpClock: () => media.sendPath?.clock,
 	});
 	return {
 		manager,

@@ -25,6 +25,10 @@ export interface Config {
 	nativeSend: NativeSendMode;
 	/** The native sender's batches through io_uring (`auto`, when the kernel allows) or one send() each (`off`). */
 	ioUring?: "auto" | "off";
+	/** The native send clock (`auto`: with the native sender) or the JS pacer's own timing (`off`). */
+	sendClock?: "auto" | "off";
+	/** SCHED_FIFO priority of the send clock's thread (1-99, when allowed; 0 = nice only). */
+	sendRealtime?: number;
 	/** Wait between a sound's last RTP packet and the BYE, for the far end's jitter buffer (ms). */
 	byePlayoutMs?: number;
 	logLevel: "info" | "warn" | "error" | "silent";
@@ -72,6 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const nativeSend = env.DIALER_NATIVE_SEND || "auto";
 	const ioUring = env.DIALER_IO_URING || "auto";
 	if (ioUring !== "auto" && ioUring !== "off") throw new Error("DIALER_IO_URING must be auto|off");
+	const sendClock = env.DIALER_SEND_CLOCK || "auto";
+	if (sendClock !== "auto" && sendClock !== "off") throw new Error("DIALER_SEND_CLOCK must be auto|off");
 	if (!["auto", "on", "off"].includes(nativeSend)) throw new Error("DIALER_NATIVE_SEND must be auto|on|off");
 	return {
 		port: int(env, "DIALER_PORT", 8788, 0, 65535),
@@ -85,7 +91,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		maxCalls: int(env, "DIALER_MAX_CALLS", 500, 1, 10000),
 		sipT1Ms: int(env, "DIALER_SIP_T1_MS", 500, 10, 5000),
 		mediaNice: int(env, "DIALER_MEDIA_NICE", -10, -20, 0),
-		mediaRealtime: int(env, "DIALER_MEDIA_RT_PRIORITY", 0, 0, 99),
+		mediaRealtime: int(env, "DIALER_MEDIA_RT_PRIORITY", 5, 0, 99),
+		sendClock,
+		sendRealtime: int(env, "DIALER_SEND_RT_PRIORITY", 10, 0, 99),
 		nativeSend: nativeSend as NativeSendMode,
 		ioUring,
 		byePlayoutMs: int(env, "DIALER_BYE_PLAYOUT_MS", 250, 0, 2000),

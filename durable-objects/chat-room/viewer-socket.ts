@@ -51,8 +51,7 @@ export async function openViewer(
 		lastSeq: room.store.lastSeq(),
 		batch: batch || undefined,
 	});
-	// Until the hub answers, go by whether another device was online when the ticket was redeemed.
-	if (sessionId && request.headers.get("X-Hatch-Other-Devices") === "1") room.links.setWanted(userId, true);
+	// Until the hub answers (`tell`), the room goes by the hub's last answer for this user (`hub_wants`).
 	room.links.tell(v, 1);
 	room.viewers.send(
 		server,

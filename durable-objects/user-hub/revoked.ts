@@ -4,7 +4,7 @@ import type { HubContext } from "./context";
 
 /**
  * The sessions were revoked (src/domain/auth/revocation.ts decides which):
- * their tickets die, this hub's sockets of theirs close with 4401, and so do
+ * their tickets are refused (D1 and this hub's `revoked`), this hub's sockets of theirs close with 4401, and so do
  * their chat-viewing sockets in every ChatRoom they have open. Sockets are
  * matched by the session in their attachment (`d` here, `sessionId` in the
  * rooms), which survives hibernation.
@@ -17,7 +17,6 @@ export async function closeRevoked(
 ): Promise<{ hub: number; chats: number }> {
 	const ids = new Set(sessionIds);
 	hub.revoked.add(sessionIds, Date.now());
-	hub.store.dropTickets(sessionIds);
 	let closed = 0;
 	for (const ws of hub.openSockets()) {
 		const session = hub.identity(ws).d;

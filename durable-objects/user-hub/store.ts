@@ -1,6 +1,5 @@
 /**
- * The UserHub's SQLite storage: who it belongs to, unredeemed WebSocket
- * tickets (hashed, with the session they were minted for), which socket
+ * The UserHub's SQLite storage: who it belongs to, which socket
  * watches which chat, which chat-viewing sockets (of which session) have a
  * chat open, when the room last confirmed each (user-hub/view-check.ts), and
  * what the chat's room was last told about it, and push devices.
@@ -9,7 +8,6 @@
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tickets (hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, session_id TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS subs (socket_id TEXT NOT NULL, chat_id TEXT NOT NULL, PRIMARY KEY (socket_id, chat_id));
 CREATE INDEX IF NOT EXISTS subs_chat ON subs (chat_id);
 CREATE TABLE IF NOT EXISTS views (
@@ -32,12 +30,8 @@ export type Device = {
 
 export class HubStore {
 	constructor(private readonly sql: SqlStorage) {
-		try {
-			// Hubs created before tickets named their session: tickets live a minute, so start the table afresh.
-			sql.exec("SELECT session_id FROM tickets LIMIT 0");
-		} catch {
-			sql.exec("DROP TABLE IF EXISTS tickets");
-		}
+		// Tickets are signed now (src/domain/auth/ws-ticket.ts): the table of stored ones goes.
+		sql.exec("DROP TABLE IF EXISTS tickets");
 		try {
 			// Views counted per session before they named their socket: a restart that brings this code
 			// disconnected every socket they counted, so they are all stale.
@@ -61,30 +55,6 @@ export class HubStore {
 			key,
 			String(value),
 		);
-	}
-
-	addTicket(hash: string, expiresAt: number, now: number, sessionId: string) {
-		this.sql.exec("DELETE FROM tickets WHERE expires_at < ?", now);
-		this.sql.exec(
-			"INSERT INTO tickets (hash, expires_at, session_id) VALUES (?, ?, ?)",
-			hash,
-			expiresAt,
-			sessionId,
-		);
-	}
-
-	/**
-	 * Single use: the ticket is deleted whether or not it is still valid.
-	 * Returns the session (device) it was minted for, or null.
-	 */
-	redeemTicket(hash: string, now: number): string | null {
-		const row = this.sql
-			.exec<{ expires_at: number; session_id: string }>(
-				"DELETE FROM tickets WHERE hash = ? RETURNING expires_at, session_id",
-				hash,
-			)
-			.toArray()[0];
-		return row && row.expires_at >= now ? row.session_id : null;
 	}
 
 	/**
@@ -240,10 +210,5 @@ export class HubStore {
 
 	devices(): Device[] {
 		return this.sql.exec<Device>("SELECT * FROM devices ORDER BY created_at").toArray();
-	}
-
-	/** Voids the unredeemed tickets of revoked sessions. */
-	dropTickets(sessionIds: readonly string[]) {
-		for (const id of sessionIds) this.sql.exec("DELETE FROM tickets WHERE session_id = ?", id);
 	}
 }

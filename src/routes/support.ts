@@ -2,14 +2,13 @@ import { MessageText } from "@hatch/contract/frames";
 import { SupportConversation, SupportMessage, SupportSettings } from "@hatch/contract/support-frames";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { hubOf } from "../domain/chats/deps";
 import { deskOf, unwrap } from "../domain/support/desk";
 import { loadActor } from "../domain/support/identity";
 import type { AppEnv } from "../env";
 import { createRouter } from "../lib/router";
 import { requireAuth, requireRole } from "../middleware/auth";
 import { bearer, errorContent } from "./auth-schemas";
-import { checkUpgrade, invalidTicket, ticketOwner } from "./ws";
+import { checkUpgrade, redeemTicket, ticketOwner } from "./ws";
 
 const tags = ["support"];
 const operators = [requireAuth, requireRole("operator", "admin")];
@@ -223,13 +222,12 @@ export const supportRoutes = createRouter()
 	.openapi(socket, async (c) => {
 		const transport = checkUpgrade(c.req.raw.headers, c.env.ALLOWED_ORIGINS);
 		const { ticket } = c.req.valid("query");
-		const userId = ticketOwner(ticket);
-		const redeemed = await hubOf(c.env, userId).redeemTicket(ticket);
-		if (!redeemed) throw invalidTicket();
+		ticketOwner(ticket);
+		const { userId, sessionId } = await redeemTicket(c.env, ticket);
 		const headers = new Headers(c.req.raw.headers);
 		headers.set("X-Hatch-Proto", "native");
 		headers.set("X-Hatch-Transport", transport);
-		headers.set("X-Hatch-Session", redeemed.session);
+		headers.set("X-Hatch-Session", sessionId);
 		headers.set("X-Hatch-Actor", JSON.stringify(await loadActor(c.env, userId)));
 		return (await deskOf(c.env).fetch(new Request(c.req.url, { headers }))) as never;
 	});

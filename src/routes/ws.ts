@@ -1,5 +1,8 @@
 import { pickTransport } from "@hatch/contract/codec";
+import { LIMITS } from "@hatch/contract/limits";
 import { createRoute, z } from "@hono/zod-openapi";
+import { mintWsTicket, redeemWsTicket, type WsTicket } from "../domain/auth/ws-ticket";
+import { ticketRedemption } from "../domain/auth/ws-ticket-deps";
 import { hubOf, roomOf } from "../domain/chats/deps";
 import { ApiError } from "../errors";
 import { createRouter } from "../lib/router";
@@ -105,11 +108,23 @@ export function checkUpgrade(headers: Headers, allowed: string) {
 export const invalidTicket = () =>
 	new ApiError("INVALID_TICKET", "Ticket is invalid, used or expired", { status: 401 });
 
-/** The user a ticket (`<userId>.<secret>`) names; a malformed one is refused before any hub is woken. */
+/** The user a ticket (`<userId>.…`, src/domain/auth/ws-ticket.ts) names; a malformed one is refused before any hub is woken. */
 export function ticketOwner(ticket: string): string {
 	const userId = ticket.split(".")[0] ?? "";
 	if (!/^[0-9a-f-]{36}$/.test(userId)) throw invalidTicket();
 	return userId;
+}
+
+/**
+ * Redeems a ticket in the Worker (chat-viewing and support sockets): signed,
+ * unexpired, spent for the first time, of a live session; else INVALID_TICKET.
+ *
+ * @example const { userId, sessionId } = await redeemTicket(c.env, ticket);
+ */
+export async function redeemTicket(env: Env, ticket: string): Promise<WsTicket> {
+	const t = await redeemWsTicket(ticketRedemption(env), ticket);
+	if (!t) throw invalidTicket();
+	return t;
 }
 
 /** Whether a browser Origin may open the socket; non-browser clients send none and are allowed. */
@@ -124,7 +139,13 @@ export function originAllowed(origin: string | undefined, allowed: string): bool
 
 export const wsRoutes = createRouter()
 	.openapi(ticketRoute, async (c) => {
-		const t = await hubOf(c.env, c.var.auth.userId).mintTicket(c.var.auth.userId, c.var.auth.sessionId);
+		// Signed, not stored: minting wakes no Durable Object (src/domain/auth/ws-ticket.ts).
+		const t = await mintWsTicket(
+			c.env.JWT_SECRET,
+			c.var.auth.userId,
+			c.var.auth.sessionId,
+			LIMITS.TICKET_TTL_MS,
+		);
 		const url = new URL("/v1/ws", c.env.PUBLIC_URL);
 		url.protocol = url.protocol === "http:" ? "ws:" : "wss:";
 		return c.json({ ...t, url: url.toString() }, 200);
@@ -143,14 +164,13 @@ export const wsRoutes = createRouter()
 		const transport = checkUpgrade(c.req.raw.headers, c.env.ALLOWED_ORIGINS);
 		const { ticket } = c.req.valid("query");
 		const { id: chatId } = c.req.valid("param");
-		const userId = ticketOwner(ticket);
-		const redeemed = await hubOf(c.env, userId).redeemTicket(ticket);
-		if (!redeemed) throw invalidTicket();
+		ticketOwner(ticket);
+		// Redeemed here, not in the user's UserHub: a join wakes only the room (issue 14, "Joins").
+		const { userId, sessionId } = await redeemTicket(c.env, ticket);
 		const headers = new Headers(c.req.raw.headers);
 		headers.set("X-Hatch-Transport", transport);
 		headers.set("X-Hatch-User", userId);
-		headers.set("X-Hatch-Session", redeemed.session);
-		headers.set("X-Hatch-Other-Devices", redeemed.others ? "1" : "0");
+		headers.set("X-Hatch-Session", sessionId);
 		headers.set("X-Hatch-Chat", chatId);
 		// The room checks membership before accepting: a non-member gets 404 and no socket.
 		const res = await roomOf(c.env, chatId).fetch(new Request(c.req.url, { headers }));

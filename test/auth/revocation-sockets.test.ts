@@ -1,8 +1,10 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { CLOSE_CODES } from "@hatch/contract/close-codes";
+import { LIMITS } from "@hatch/contract/limits";
 import { describe, expect, it } from "vitest";
-import { hubOf, roomOf } from "../../src/domain/chats/deps";
+import { mintWsTicket } from "../../src/domain/auth/ws-ticket";
+import { roomOf } from "../../src/domain/chats/deps";
 import { activeGroup } from "../chats/helpers";
 import { api } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";
@@ -267,14 +269,15 @@ describe("requests racing a revocation", () => {
 	it("a ticket minted just after the logout (the request had passed its auth check) is refused", async () => {
 		const { alice } = await aliceOnTwoDevices();
 		await api("/v1/auth/logout", { method: "POST", headers: alice.auth });
-		const late = await hubOf(env, alice.id).mintTicket(alice.id, alice.sessionId);
+		// What POST /v1/ws/ticket signs for a request that passed requireAuth just before the logout.
+		const late = await mintWsTicket(env.JWT_SECRET, alice.id, alice.sessionId, LIMITS.TICKET_TTL_MS);
 		expect(await upgradeWith(late.ticket)).toBe(401);
 	});
 
 	it("a chat-viewing socket opened just after the logout (ticket redeemed before it) is closed with 4401", async () => {
 		const { alice, chatId } = await aliceOnTwoDevices();
 		await api("/v1/auth/logout", { method: "POST", headers: alice.auth });
-		// What GET /v1/chats/{id}/ws hands the room once the hub has redeemed a ticket of this session.
+		// What GET /v1/chats/{id}/ws hands the room once the Worker has redeemed a ticket of this session.
 		const res = await roomOf(env, chatId).fetch(
 			new Request(`https://hatch.test/v1/chats/${chatId}/ws`, {
 				headers: {
@@ -282,7 +285,6 @@ describe("requests racing a revocation", () => {
 					"X-Hatch-Transport": "json",
 					"X-Hatch-User": alice.id,
 					"X-Hatch-Session": alice.sessionId,
-					"X-Hatch-Other-Devices": "0",
 					"X-Hatch-Chat": chatId,
 				},
 			}),

@@ -11,6 +11,7 @@ import { Campaign } from "../../durable-objects/campaign";
 import { ChatRoom } from "../../durable-objects/chat-room";
 import { RateLimiter } from "../../durable-objects/rate-limiter";
 import { SupportDesk } from "../../durable-objects/support-desk";
+import { TicketLedger } from "../../durable-objects/ticket-ledger";
 import { UserHub } from "../../durable-objects/user-hub";
 
 /** What the runtime calls on every class (never an RPC a caller needs, and none hands out state). */
@@ -22,8 +23,6 @@ const CLASSES = [
 		ns: () => env.USER_HUB,
 		rpc: [
 			"devEvict",
-			"mintTicket",
-			"redeemTicket",
 			"sessionsRevoked",
 			"viewing",
 			"pushEvent",
@@ -99,6 +98,7 @@ const CLASSES = [
 		inner: ["desk", "log", "greet"],
 	},
 	{ cls: RateLimiter, ns: () => env.RATE_LIMITER, rpc: ["hit", "reset"], inner: [] },
+	{ cls: TicketLedger, ns: () => env.TICKET_LEDGER, rpc: ["spend"], inner: ["sweptAt"] },
 ] as const;
 
 /** Reads `name` through an RPC stub, as any caller holding the stub could. */

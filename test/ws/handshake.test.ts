@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
+import { LIMITS } from "@hatch/contract/limits";
 import { describe, expect, it } from "vitest";
+import { mintWsTicket } from "../../src/domain/auth/ws-ticket";
 import { errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
 import { mintTicket, WsClient } from "../helpers/ws-client";
@@ -64,6 +66,46 @@ describe("GET /v1/ws handshake", () => {
 		const bob = await createTestUser();
 		const stolen = (await mintTicket(alice)).replace(alice.id, bob.id);
 		expect((await upgrade(`?ticket=${stolen}`, { "Sec-WebSocket-Protocol": "json" })).status).toBe(401);
+	});
+
+	it("a ticket opens one socket wherever it is presented, and not after it expires", async () => {
+		const alice = await createTestUser();
+		const group = await exports.default.fetch(
+			new Request("https://hatch.test/v1/chats", {
+				method: "POST",
+				headers: { ...alice.auth, "Content-Type": "application/json" },
+				body: JSON.stringify({ name: "One use", members: [] }),
+			}),
+		);
+		const chatId = ((await group.json()) as { id: string }).id;
+		const ticket = await mintTicket(alice);
+		const chat = await exports.default.fetch(
+			new Request(`https://hatch.test/v1/chats/${chatId}/ws?ticket=${encodeURIComponent(ticket)}`, {
+				headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": "json" },
+			}),
+		);
+		expect(chat.status).toBe(101);
+		chat.webSocket?.accept();
+		chat.webSocket?.close();
+		// Spent on the chat's socket, it no longer opens the hub socket.
+		const hub = await upgrade(`?ticket=${encodeURIComponent(ticket)}`, { "Sec-WebSocket-Protocol": "json" });
+		expect(hub.status).toBe(401);
+		expect(await errorCode(hub)).toBe("INVALID_TICKET");
+		// Signed a minute and a second ago: expired, though never spent.
+		const old = await mintWsTicket(
+			env.JWT_SECRET,
+			alice.id,
+			alice.sessionId,
+			LIMITS.TICKET_TTL_MS,
+			Date.now() - LIMITS.TICKET_TTL_MS - 1000,
+		);
+		expect((await upgrade(`?ticket=${old.ticket}`, { "Sec-WebSocket-Protocol": "json" })).status).toBe(401);
+		// Another session's id put in a genuine ticket breaks its signature.
+		const fresh = await mintTicket(alice);
+		const other = `${alice.sessionId.slice(0, -1)}${alice.sessionId.endsWith("0") ? "1" : "0"}`;
+		const moved = fresh.replace(alice.sessionId, other);
+		expect(moved).not.toBe(fresh);
+		expect((await upgrade(`?ticket=${moved}`, { "Sec-WebSocket-Protocol": "json" })).status).toBe(401);
 	});
 
 	it("minting a ticket needs an access token", async () => {

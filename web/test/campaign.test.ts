@@ -179,11 +179,24 @@ describe("voice campaigns in the web app", () => {
 		await page.getByLabel("Time zone", { exact: true }).fill("UTC");
 		await page.getByLabel("From", { exact: true }).fill(from);
 		await page.getByLabel("Until", { exact: true }).fill(until);
+		// Answering machines get another sound after the beep; progress goes to a webhook whose secret is shown once.
+		await page.getByLabel("When a machine answers").selectOption("play_other");
+		await page.getByLabel("Sound for machines (with another sound)").selectOption({ label: "hello" });
+		await page.getByLabel("Webhook URL (https, optional)").fill("https://hooks.example.com/hatch");
 		await page.getByRole("button", { name: "Create campaign" }).click();
+		const secret = await page.getByTestId("webhook-secret").textContent();
+		expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{20,}$/);
+		await page.getByRole("button", { name: "I have saved it" }).click();
 		await page.getByRole("heading", { name: "Campaign later" }).waitFor();
 		const later = page.getByTestId("campaign");
 		const status = later.getByTestId("campaign-status");
 		await status.filter({ hasText: "draft" }).waitFor();
+		const stored = await user.hatch.api.json<{
+			items: { name: string; amd: unknown; webhook_url: string }[];
+		}>("GET", "/v1/campaigns");
+		const saved = stored.items.find((c) => c.name === "later");
+		expect(saved?.webhook_url).toBe("https://hooks.example.com/hatch");
+		expect(saved?.amd).toMatchObject({ on_machine: "play_other", machine_sound_id: expect.any(String) });
 		await later.getByRole("button", { name: "Start" }).click();
 		await status.filter({ hasText: "waiting_for_window" }).waitFor({ timeout: 15_000 });
 		await later.getByText(/the calling window opens/).waitFor();

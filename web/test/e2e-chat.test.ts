@@ -26,13 +26,36 @@ afterAll(async () => {
 	await worker?.stop();
 });
 
-async function person(): Promise<{ page: Page; id: string }> {
+type Person = { page: Page; id: string; email: string; password: string };
+
+async function person(): Promise<Person> {
 	const u = await emailUser(worker.url);
+	return { page: await device(u.email, u.password), id: u.id, email: u.email, password: u.password };
+}
+
+/** A fresh browser (its own IndexedDB, so its own device key) signed in and on the encrypted chats. */
+async function device(email: string, password: string): Promise<Page> {
 	const page = await (await browser.newContext({ viewport: { width: 1000, height: 720 } })).newPage();
-	await signIn(page, worker.url, u.email, u.password);
+	await signIn(page, worker.url, email, password);
 	await page.getByRole("button", { name: "Encrypted", exact: true }).click();
 	await page.getByTestId("device-fingerprint").filter({ hasText: "This device's key" }).waitFor();
-	return { page, id: u.id };
+	return page;
+}
+
+/** Opens the named chat from the encrypted list, accepting its invitation when there is one. */
+async function openChat(page: Page, name: string): Promise<void> {
+	const entry = page.getByTestId("e2e-chat-list").getByRole("button", { name: new RegExp(name) });
+	await entry.waitFor({ timeout: 15_000 });
+	await entry.click();
+	const invitation = page.getByTestId("invitation");
+	if (await invitation.isVisible()) await invitation.getByRole("button", { name: "Accept" }).click();
+	await page.getByLabel("Encrypted message").waitFor();
+}
+
+async function send(page: Page, text: string): Promise<void> {
+	await page.getByLabel("Encrypted message").fill(text);
+	await page.getByRole("button", { name: "Send encrypted" }).click();
+	await page.getByTestId("e2e-messages").getByText(text).waitFor({ timeout: 15_000 });
 }
 
 /** What the API gives this browser's user for a chat's messages, read with the tab's own token. */
@@ -113,5 +136,44 @@ describe("e2e chats in the web app", () => {
 		const texts = bob.page.getByTestId("e2e-messages").locator(".text");
 		await texts.nth(1).waitFor();
 		expect(await texts.allTextContents()).toEqual(["Meet at noon by the fountain", "See you there"]);
+	});
+
+	it("an encrypted group: invitations accepted in the view; a new device warns the others and reads what follows", async () => {
+		const [ann, bob, cat] = [await person(), await person(), await person()];
+		await ann.page.getByLabel("Encrypted group name").fill("Trio");
+		await ann.page
+			.getByLabel("Members (user ids or usernames, comma-separated)")
+			.fill(`${bob.id}, ${cat.id}`);
+		await ann.page.getByRole("button", { name: "Create encrypted group" }).click();
+		await ann.page.getByLabel("Encrypted message").waitFor();
+
+		// The invitees see it as an invitation in their encrypted list, accept it there, and read Ann.
+		await openChat(bob.page, "Trio");
+		await openChat(cat.page, "Trio");
+		await send(ann.page, "Trio: first light");
+		for (const p of [bob.page, cat.page])
+			await p.getByTestId("e2e-messages").getByText("Trio: first light").waitFor({ timeout: 15_000 });
+		expect(await seriousViolations(ann.page)).toEqual([]);
+
+		// Bob signs in on a second browser: a new device key, announced to the chat's members.
+		const bobNew = await device(bob.email, bob.password);
+		const notice = ann.page.getByTestId("key-changed");
+		await notice.waitFor({ timeout: 15_000 });
+		expect(await notice.textContent()).toMatch(/^Mail .+'s security key changed \(new key [0-9a-f]{16}…\)/);
+		await shot(ann.page, "e2e-key-changed");
+
+		// Ann's next message is encrypted for the new device too; the old messages were not.
+		await send(ann.page, "Trio: after the new device");
+		await openChat(bobNew, "Trio");
+		const texts = bobNew.getByTestId("e2e-messages").locator(".text");
+		await texts.nth(1).waitFor({ timeout: 15_000 });
+		expect(await texts.allTextContents()).toEqual([
+			"Not encrypted for this device",
+			"Trio: after the new device",
+		]);
+		await cat.page
+			.getByTestId("e2e-messages")
+			.getByText("Trio: after the new device")
+			.waitFor({ timeout: 15_000 });
 	});
 });

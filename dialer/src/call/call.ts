@@ -8,7 +8,7 @@ import type { PreparedAudio } from "../audio/store.ts";
 import type { CallMedia } from "../rtp/protocol.ts";
 import { buildOffer, type Codec, chooseCodec, parseSdp } from "../sdp/sdp.ts";
 import type { SipAgent } from "../sip/agent.ts";
-import { type Trunk, UacCall } from "../sip/uac.ts";
+import { type Pace, type Trunk, UacCall } from "../sip/uac.ts";
 import { type CancelCause, outcomeFor, reasonFor } from "./outcome.ts";
 import { type AmdOptions, SoundPlan, type SoundStep } from "./sound-plan.ts";
 import {
@@ -37,6 +37,8 @@ export interface CallParams {
 	 * last 60-200 ms of audio when the packet arrives, and a BYE ends playback at once.
 	 */
 	playoutMs?: number;
+	/** Holds the first INVITE for its slot under the campaign's rate (dial-pacer.ts); absent, it goes at once. */
+	pace?: Pace;
 }
 
 /**
@@ -87,13 +89,19 @@ export class Call {
 		this.id = params.callId;
 		this.to = params.to;
 		this.plan = new SoundPlan(params.audio, params.amd);
-		this.uac = new UacCall(deps.agent, params.trunk, params.to, {
-			provisional: (status, reason, sdp) => this.provisional(status, reason, sdp),
-			answered: (sdp) => this.answered(sdp),
-			failed: (status, reason, unreachable) => this.failed(status, reason, unreachable),
-			remoteBye: () => this.end("completed", undefined, "remote hangup"),
-			reoffer: (sdp) => this.reoffer(sdp),
-		});
+		this.uac = new UacCall(
+			deps.agent,
+			params.trunk,
+			params.to,
+			{
+				provisional: (status, reason, sdp) => this.provisional(status, reason, sdp),
+				answered: (sdp) => this.answered(sdp),
+				failed: (status, reason, unreachable) => this.failed(status, reason, unreachable),
+				remoteBye: () => this.end("completed", undefined, "remote hangup"),
+				reoffer: (sdp) => this.reoffer(sdp),
+			},
+			params.pace,
+		);
 	}
 
 	/** Send the INVITE and arm the ring timeout. */

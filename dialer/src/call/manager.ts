@@ -11,6 +11,7 @@ import type { Codec } from "../sdp/sdp.ts";
 import type { SipAgent } from "../sip/agent.ts";
 import type { Trunk } from "../sip/uac.ts";
 import { Call } from "./call.ts";
+import { DialPacer } from "./dial-pacer.ts";
 import type { OnMachine } from "./sound-plan.ts";
 import type { CallEvent } from "./types.ts";
 
@@ -35,6 +36,8 @@ export interface PlaceCall {
 	ringTimeoutS: number;
 	maxDurationS: number;
 	callbackUrl?: string;
+	/** The campaign's rate: at most this many INVITEs per second for `key` (dial-pacer.ts). */
+	rate?: { key: string; callsPerSecond: number };
 }
 
 /** Manager dependencies. */
@@ -46,6 +49,8 @@ export interface ManagerDeps {
 	/** Wait between a sound's last packet and the BYE (call.ts PLAYOUT_MS when unset). */
 	playoutMs?: number;
 	log: Logger;
+	/** Paces first INVITEs per campaign; one of its own when absent. */
+	pacer?: DialPacer;
 	/** Every event of every call, with the call's callback URL if any. */
 	onEvent(event: CallEvent, callbackUrl: string | undefined): void;
 }
@@ -58,9 +63,11 @@ export class CallManager {
 	private calls = new Map<string, Call>();
 	private reserved = new Set<string>();
 	private live = new Set<Call>();
+	private readonly pacer: DialPacer;
 
 	constructor(deps: ManagerDeps) {
 		this.deps = deps;
+		this.pacer = deps.pacer ?? new DialPacer();
 	}
 
 	/** Calls not yet ended (including those still loading their audio). */
@@ -124,6 +131,7 @@ export class CallManager {
 					ringTimeoutS: req.ringTimeoutS,
 					maxDurationS: req.maxDurationS,
 					playoutMs: this.deps.playoutMs,
+					pace: pacing(this.pacer, req.rate),
 				},
 				{
 					agent: this.deps.agent,
@@ -166,4 +174,10 @@ export class CallManager {
 		const until = Date.now() + timeoutMs;
 		while (this.live.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
 	}
+}
+
+/** The call's pace under its campaign's rate, or none. */
+function pacing(pacer: DialPacer, rate: PlaceCall["rate"]) {
+	if (!rate) return undefined;
+	return (send: () => void) => pacer.acquire(rate.key, rate.callsPerSecond, send);
 }

@@ -26,6 +26,8 @@ export interface ControlDeps {
 	draining(): boolean;
 	/** How the media thread sends RTP, once it has started (for /health). */
 	rtpSend?(): "native" | "dgram" | undefined;
+	/** The native send clock, when it times RTP ("fifo 10, io_uring"). */
+	rtpClock?(): string | undefined;
 }
 
 /**
@@ -49,6 +51,7 @@ export function controlRoutes(deps: ControlDeps): Hono {
 			active_calls: manager.active,
 			capacity: manager.capacity,
 			rtp_send: deps.rtpSend?.(),
+			rtp_clock: deps.rtpClock?.(),
 		} satisfies DialerHealth),
 	);
 	app.all("/health", () => methodNotAllowed("GET"));

@@ -48,5 +48,6 @@ export function validateCall(body: unknown): PlaceCall {
 		ringTimeoutS: call.ring_timeout_s,
 		maxDurationS: call.max_duration_s,
 		callbackUrl: call.callback_url,
+		rate: call.rate && { key: call.rate.key, callsPerSecond: call.rate.calls_per_second },
 	};
 }

@@ -45,6 +45,10 @@ export interface MediaThreadOptions {
 	nativeSendPath?: string;
 	/** The native sender's batches through io_uring when the kernel allows (the default), or not. */
 	ioUring?: boolean;
+	/** The native send clock with the native sender (the default), or the pacer's own timing. */
+	sendClock?: boolean;
+	/** The send clock thread's SCHED_FIFO priority (default 10; 0: nice only). */
+	sendRealtime?: number;
 	log: Logger;
 }
 
@@ -117,6 +121,8 @@ export class MediaThread implements ChannelOwner {
 			nativeSend: (this.opts.nativeSend ?? "auto") !== "off",
 			nativeSendPath: this.opts.nativeSendPath,
 			ioUring: this.opts.ioUring ?? true,
+			sendClock: this.opts.sendClock ?? true,
+			sendRealtime: this.opts.sendRealtime ?? 10,
 			signal: this.signal.buffer as SharedArrayBuffer,
 			stats: this.table.buffer as SharedArrayBuffer,
 		};
@@ -214,6 +220,7 @@ export class MediaThread implements ChannelOwner {
 			log.warn("native RTP sender not loaded, sending through dgram", { reason: send.reason });
 		if (send.native && send.batch !== "io_uring" && this.opts.ioUring !== false)
 			log.warn("io_uring refused (kernel or seccomp): one send() per RTP packet", {});
+		if (send.clock) log.info("RTP send clock running", { clock: send.clock });
 		if (p.realtime) {
 			log.info("media thread on SCHED_FIFO", { ...p });
 			return;

@@ -32,6 +32,29 @@ export interface NativeSend {
 	batchMode(want?: BatchMode): BatchMode;
 	/** Set the calling thread's timer slack (ns); returns the one before, or -1 where it cannot. */
 	timerSlack(ns: number): number;
+	/**
+	 * Start the send clock (native/send-clock.c): a thread that sends queued
+	 * packets at their deadlines, on SCHED_FIFO at `rt` when allowed (else at
+	 * `nice`), sleeping to `spinUs` before each deadline and spinning the rest;
+	 * its batches through io_uring unless `ioUring` is false (or the kernel refuses).
+	 * Returns what it runs at ("fifo 10, io_uring"), or "" when no thread started.
+	 */
+	clockStart(rt: number, nice: number, spinUs: number, ioUring?: boolean): string;
+	/** CLOCK_MONOTONIC in ms: the clock of {@link queue}'s deadlines. */
+	monotonicMs(): number;
+	/**
+	 * As {@link send}, but packet i leaves at `dues[i]` (monotonicMs) from the
+	 * send clock. A row not queued gets -errno in its fd column (-ENOSPC: no
+	 * clock, or no room). Returns how many were queued.
+	 */
+	queue(headers: Uint8Array, rows: Int32Array, dues: Float64Array, n: number, payloadLen: number): number;
+	/**
+	 * Move `fd`'s queued packets to `to` (another socket on the same port), or drop
+	 * them (`to` absent or < 0); afterwards no send to `fd` is pending or in flight.
+	 */
+	forget(fd: number, to?: number): void;
+	/** The send clock's counters: sent, failed, sent over 1 ms late, wake-ups, worst lateness (µs). */
+	clockStats(): number[];
 }
 
 /** How the native sender hands a batch to the kernel. */
@@ -50,8 +73,20 @@ export type NativeLoad = { native: NativeSend } | { native?: undefined; error: s
 export function loadNativeSend(path = NATIVE_SEND_PATH): NativeLoad {
 	try {
 		const mod = createRequire(import.meta.url)(path) as Partial<NativeSend>;
-		for (const fn of ["register", "release", "localPort", "send", "batchMode", "timerSlack"] as const)
-			if (typeof mod[fn] !== "function") return { error: `${path} lacks ${fn}()` };
+		const fns = [
+			"register",
+			"release",
+			"localPort",
+			"send",
+			"batchMode",
+			"timerSlack",
+			"clockStart",
+			"monotonicMs",
+			"queue",
+			"forget",
+			"clockStats",
+		] as const;
+		for (const fn of fns) if (typeof mod[fn] !== "function") return { error: `${path} lacks ${fn}()` };
 		return { native: mod as NativeSend };
 	} catch (err) {
 		return { error: (err as Error).message.split("\n")[0] };

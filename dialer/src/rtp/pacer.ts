@@ -9,8 +9,8 @@ import { performance } from "node:perf_hooks";
 
 /** Something that sends one packet per tick. */
 export interface PacedStream {
-	/** Send packet `index`; return false when the stream has finished. */
-	tick(index: number): boolean;
+	/** Send packet `index`, due at `due` (monotonic ms); return false when the stream has finished. */
+	tick(index: number, due: number): boolean;
 }
 
 /** How the pacer waits for the next due packet. */
@@ -54,6 +54,19 @@ interface Entry {
 /** Packets later than this many intervals are skipped rather than sent in a burst. */
 export const MAX_CATCH_UP = 3;
 
+/** How far ahead the pacer works (a send clock sends each packet at its due time). */
+export interface Lookahead {
+	/** Tick packets due up to this many ms from now. */
+	aheadMs: number;
+	/** Wake at most this often: each wake-up covers every deadline until the next one. */
+	periodMs: number;
+	/**
+	 * A new stream's first packet is due at least this far from now, so that it is
+	 * queued before its deadline (a timer fires up to ~2 ms late), not after.
+	 */
+	startMs: number;
+}
+
 /** Drives streams from a monotonic clock with drift correction. */
 export class Pacer {
 	private readonly intervalMs: number;
@@ -66,16 +79,25 @@ export class Pacer {
 
 	private readonly gridMs: number;
 	private readonly flush?: () => void;
+	private readonly ahead?: Lookahead;
 
 	/**
 	 * `gridMs`: streams start on multiples of it, so that they share wake-ups (see {@link add}).
 	 * `flush`: called once after every wake-up's ticks (the native sender's batch, send-batch.ts).
+	 * `ahead`: tick packets before they are due, for a sender that holds each until its time.
 	 */
-	constructor(intervalMs = 20, clock: PacerClock = timerClock(), gridMs = 1, flush?: () => void) {
+	constructor(
+		intervalMs = 20,
+		clock: PacerClock = timerClock(),
+		gridMs = 1,
+		flush?: () => void,
+		ahead?: Lookahead,
+	) {
 		this.intervalMs = intervalMs;
 		this.clock = clock;
 		this.gridMs = gridMs;
 		this.flush = flush;
+		this.ahead = ahead;
 	}
 
 	/** Number of active streams. */
@@ -87,9 +109,12 @@ export class Pacer {
 	add(stream: PacedStream): number {
 		// Starts on a grid let streams share wake-ups: every stream starting within
 		// the same grid step is served by one.
-		const start = Math.ceil(this.clock.now() / this.gridMs) * this.gridMs;
+		const now = this.clock.now();
+		const ahead = this.ahead;
+		const start = Math.ceil((now + (ahead?.startMs ?? 0)) / this.gridMs) * this.gridMs;
 		this.entries.set(stream, { stream, start, index: 0 });
-		this.schedule(start);
+		// Ahead: run now (queue packet 0 before it is due), or at the next wake-up if that is sooner.
+		this.schedule(ahead ? now : start);
 		return start;
 	}
 
@@ -110,28 +135,35 @@ export class Pacer {
 
 	private run(): void {
 		this.wakeAt = Number.POSITIVE_INFINITY;
-		const next = this.serve(this.clock.now());
-		if (next !== Number.POSITIVE_INFINITY) this.schedule(next);
+		const now = this.clock.now();
+		const ahead = this.ahead;
+		const next = this.serve(now, ahead?.aheadMs);
+		if (next === Number.POSITIVE_INFINITY) return;
+		// Ahead: wake when the next packet enters the window, but not sooner than a period.
+		this.schedule(ahead ? Math.max(next - ahead.aheadMs, now + ahead.periodMs) : next);
 	}
 
 	/**
-	 * Send every packet due at `now` (at most {@link MAX_CATCH_UP} + 1 per stream,
-	 * skipping older ones) and return when the next one is due (Infinity if none).
+	 * Send every packet due by `now` + `aheadMs` (at most {@link MAX_CATCH_UP} + 1
+	 * per stream, skipping ones older than that) and return when the next one is
+	 * due (Infinity if none).
 	 */
-	serve(now: number): number {
+	serve(now: number, aheadMs = 0): number {
 		let next = Number.POSITIVE_INFINITY;
+		const until = now + aheadMs;
 		for (const e of this.entries.values()) {
 			let due = e.start + e.index * this.intervalMs;
-			if (due <= now) {
+			if (due <= until) {
 				const behind = Math.floor((now - due) / this.intervalMs);
 				if (behind > MAX_CATCH_UP) {
 					// Skip what is hopelessly late: a burst would only become jitter downstream.
 					this.skipped += behind - MAX_CATCH_UP;
 					e.index += behind - MAX_CATCH_UP;
+					due = e.start + e.index * this.intervalMs;
 				}
 				let alive = true;
-				for (let sent = 0; due <= now && sent <= MAX_CATCH_UP; sent++) {
-					alive = this.safeTick(e);
+				for (let sent = 0; due <= until && sent <= MAX_CATCH_UP + aheadMs / this.intervalMs; sent++) {
+					alive = this.safeTick(e, due);
 					e.index++;
 					due = e.start + e.index * this.intervalMs;
 					if (!alive) break;
@@ -147,9 +179,9 @@ export class Pacer {
 		return next;
 	}
 
-	private safeTick(e: Entry): boolean {
+	private safeTick(e: Entry, due: number): boolean {
 		try {
-			return e.stream.tick(e.index);
+			return e.stream.tick(e.index, due);
 		} catch {
 			return false;
 		}

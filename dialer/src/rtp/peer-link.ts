@@ -93,6 +93,7 @@ export class PeerLink {
 	close(): void {
 		if (this.closed) return;
 		this.closed = true;
+		this.useOut(undefined);
 		this.dropSibling();
 		try {
 			this.socket.close();
@@ -157,7 +158,11 @@ export class PeerLink {
 
 	/** Send through `socket` from now on (connected), natively when its fd checks out. */
 	private useOut(socket: dgram.Socket | undefined): void {
+		const before = this.outFd;
 		this.out = socket;
 		this.outFd = socket && this.native ? socketFd(this.native, socket, this.port) : undefined;
+		// Packets queued on the send clock (seq numbers given) follow to the new socket of the
+		// same port; with none they are dropped, as the old fd must not be used once it closes.
+		if (before !== undefined && before !== this.outFd) this.native?.forget(before, this.outFd ?? -1);
 	}
 }

@@ -23,6 +23,10 @@ export interface MediaInit {
 	nativeSend: boolean;
 	/** Its batches through io_uring when the kernel allows (false: one send() per packet). */
 	ioUring: boolean;
+	/** Send through the native send clock when the native sender loads (false: the pacer's own timing). */
+	sendClock: boolean;
+	/** The send clock thread's SCHED_FIFO priority (0: nice only, at `nice`). */
+	sendRealtime: number;
 	/** Where the addon is (native-send.ts's NATIVE_SEND_PATH unless a test says otherwise). */
 	nativeSendPath?: string;
 	/** Int32Array(1): the doorbell the main thread rings after an `open` command. */
@@ -57,6 +61,8 @@ export interface SendPath {
 	batch?: "io_uring" | "sendmsg";
 	/** Why the native sender is not used: not asked for, or the load error. */
 	reason?: string;
+	/** The native send clock's thread, when it runs: its priority and how it sends ("fifo 10, io_uring"). */
+	clock?: string;
 }
 
 /** What raising the media thread's priority did. */

@@ -147,15 +147,16 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		this.t0 = this.pacer.add(this);
 	}
 
-	/** Called by the pacer for packet `index`; false ends the stream. */
-	tick(index: number): boolean {
+	/** Called by the pacer for packet `index`, due at `due`; false ends the stream. */
+	tick(index: number, due = performance.now()): boolean {
 		const audio = this.audio;
 		if (!audio || this.closed) return false;
 		const offset = index * SAMPLES;
 		if (offset >= audio.length) {
 			this.sending = false;
 			// Packet index − 1 was the last: how long ago it was due, for the call's BYE.
-			const sinceLastMs = Math.max(0, performance.now() - ((this.t0 ?? 0) + (index - 1) * PACKET_MS));
+			// Negative when the pacer runs ahead (a send clock): it has not left yet.
+			const sinceLastMs = performance.now() - ((this.t0 ?? 0) + (index - 1) * PACKET_MS);
 			queueMicrotask(() => this.events.finished(sinceLastMs));
 			return false;
 		}
@@ -173,7 +174,7 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 			const batch = this.batch;
 			if (batch && link.outFd !== undefined && this.soundId !== undefined) {
 				// Native: header in the wake-up's batch, payload read in place at flush.
-				const at = batch.add(this, link.outFd, this.soundId, offset, silenceFor(this.pt));
+				const at = batch.add(this, link.outFd, this.soundId, offset, silenceFor(this.pt), due);
 				writeHeader(batch.headers, this.pt, this.seq, ts, this.ssrc, first, at);
 			} else {
 				const buf = this.packet(offset);

@@ -22,6 +22,13 @@ export interface Trunk {
 	deny?: string;
 }
 
+/**
+ * Holds the first INVITE for its slot under the campaign's rate (call/dial-pacer.ts):
+ * calls `send` when the INVITE may go, at once or later, and returns a cancel
+ * that drops it while it still waits.
+ */
+export type Pace = (send: () => void) => () => void;
+
 /** What the owner of a call hears from its signalling. */
 export interface UacEvents {
 	provisional(status: number, reason: string, sdp: string | undefined): void;

@@ -23,9 +23,9 @@ import {
 	requestTarget,
 } from "./uac-dialog.ts";
 import { answerInDialog } from "./uac-inbound.ts";
-import type { Trunk, UacEvents } from "./uac-types.ts";
+import type { Pace, Trunk, UacEvents } from "./uac-types.ts";
 
-export type { Trunk, UacEvents } from "./uac-types.ts";
+export type { Pace, Trunk, UacEvents } from "./uac-types.ts";
 
 const MAX_AUTH_ROUNDS = 2;
 /** Other forks' 2xx we ACK and BYE; a far end minting tags beyond this is only logged. */
@@ -62,6 +62,9 @@ export class UacCall implements DialogHandler {
 	private provisionalSeen = false;
 	private cancelPending = false;
 	private cancelGuard?: NodeJS.Timeout;
+	private readonly pace?: Pace;
+	/** Drops the INVITE from the pacer while it waits for its slot. */
+	private unpace?: () => void;
 	private localSdp = "";
 	state: "idle" | "inviting" | "confirmed" | "terminated" = "idle";
 	private readonly hopFor = (routes: string[], target: string) =>
@@ -73,8 +76,10 @@ export class UacCall implements DialogHandler {
 			this.agent.lookup,
 		);
 
-	constructor(agent: SipAgent, trunk: Trunk, to: string, events: UacEvents) {
+	/** `pace`: the first INVITE waits for its slot under the campaign's rate; absent, it goes at once. */
+	constructor(agent: SipAgent, trunk: Trunk, to: string, events: UacEvents, pace?: Pace) {
 		this.agent = agent;
+		this.pace = pace;
 		this.trunk = trunk;
 		this.events = events;
 		this.callId = newCallId(agent.publicHost);
@@ -116,7 +121,17 @@ export class UacCall implements DialogHandler {
 		this.dest = dest;
 		// Given up while the name was being looked up: nothing was sent, nothing to CANCEL.
 		if (this.cancelPending) this.finish(487, "Request Terminated");
-		else this.sendInvite();
+		else if (!this.pace) this.sendInvite();
+		else {
+			// Paced after the lookup, so a slow lookup cannot bunch INVITEs up on the wire.
+			let released = false;
+			const cancel = this.pace(() => {
+				released = true;
+				this.unpace = undefined;
+				if (this.state === "inviting" && !this.cancelPending) this.sendInvite();
+			});
+			if (!released) this.unpace = cancel;
+		}
 	}
 
 	private refused(why: DestinationRefused): void {
@@ -256,6 +271,13 @@ export class UacCall implements DialogHandler {
 	cancel(): void {
 		if (this.state !== "inviting" || this.cancelPending) return;
 		this.cancelPending = true;
+		// Still waiting for its slot: nothing was sent, nothing to CANCEL.
+		if (this.unpace) {
+			this.unpace();
+			this.unpace = undefined;
+			this.finish(487, "Request Terminated");
+			return;
+		}
 		// Until then no CANCEL may go out, and timer B still bounds the wait.
 		if (this.provisionalSeen) this.sendCancel();
 	}

@@ -50,7 +50,13 @@ describe("control API: health", () => {
 	it("needs no token", async () => {
 		const r = await fetch(`${t.base}/health`);
 		expect(r.status).toBe(200);
-		expect((await r.json()) as Json).toEqual({ ok: true, active_calls: 0, capacity: 1, rtp_send: "native" });
+		expect((await r.json()) as Json).toEqual({
+			ok: true,
+			active_calls: 0,
+			capacity: 1,
+			rtp_send: "native",
+			rtp_clock: expect.stringMatching(/io_uring$/),
+		});
 	});
 });
 

@@ -24,6 +24,7 @@ function thread(
 	log: Logger,
 	nativeSendPath?: string,
 	ioUring = true,
+	sendClock = true,
 ): MediaThread {
 	const portMin = 44000 + 2 * Math.floor(Math.random() * 1000);
 	const t = new MediaThread({
@@ -35,6 +36,7 @@ function thread(
 		nativeSend,
 		nativeSendPath,
 		ioUring,
+		sendClock,
 		log,
 	});
 	threads.push(t);
@@ -47,7 +49,12 @@ describe("media thread: RTP send path", () => {
 		const t = thread("auto", log);
 		await t.start();
 		// Batches through io_uring: the kernel here allows it (a seccomp profile that does not gets send()).
-		expect(t.sendPath).toEqual({ native: true, batch: "io_uring" });
+		// The send clock's thread times the packets, real-time where allowed (else at the nice value).
+		expect(t.sendPath).toEqual({
+			native: true,
+			batch: "io_uring",
+			clock: expect.stringMatching(/^(fifo 10|fifo refused .*nice -?\d+), io_uring$/),
+		});
 		expect(warnings).toEqual([]);
 	});
 
@@ -69,7 +76,19 @@ describe("media thread: RTP send path", () => {
 		const { log, warnings } = recorder();
 		const t = thread("auto", log, undefined, false);
 		await t.start();
-		expect(t.sendPath).toEqual({ native: true, batch: "sendmsg" });
+		expect(t.sendPath).toEqual({
+			native: true,
+			batch: "sendmsg",
+			clock: expect.stringMatching(/, send\(\)$/),
+		});
+		expect(warnings).toEqual([]);
+	});
+
+	it("send clock off (DIALER_SEND_CLOCK=off): the pacer times the native sends itself", async () => {
+		const { log, warnings } = recorder();
+		const t = thread("auto", log, undefined, true, false);
+		await t.start();
+		expect(t.sendPath).toEqual({ native: true, batch: "io_uring" });
 		expect(warnings).toEqual([]);
 	});
 

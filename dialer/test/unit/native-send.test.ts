@@ -59,7 +59,12 @@ describe("native RTP sender: the addon", () => {
 		const r = loadNativeSend();
 		expect(r.native && Object.keys(r.native).sort()).toEqual([
 			"batchMode",
+			"clockStart",
+			"clockStats",
+			"forget",
 			"localPort",
+			"monotonicMs",
+			"queue",
 			"register",
 			"release",
 			"send",
@@ -251,6 +256,99 @@ describe("native RTP sender: sounds and fds", () => {
 		for (const [call, type] of bad) expect(call).toThrow(type);
 		await new Promise((r) => setTimeout(r, 50));
 		expect(got.length).toBe(0);
+		n.release(id);
+	});
+});
+
+describe("native RTP sender: the send clock", () => {
+	/** Queue one packet per (fd, due) with its index as seq; returns how many were queued. */
+	function queue(n: NativeSend, id: number, packets: Array<[fd: number, due: number, seq: number]>): number {
+		const headers = new Uint8Array(12 * packets.length);
+		const rows = new Int32Array(4 * packets.length);
+		const dues = new Float64Array(packets.length);
+		packets.forEach(([fd, due, seq], i) => {
+			writeHeader(headers, 0, seq, 160 * seq, 0xbeef, false, i * 12);
+			rows.set([fd, id, 0, 0xff], i * 4);
+			dues[i] = due;
+		});
+		return n.queue(headers, rows, dues, packets.length, 160);
+	}
+	const seqOf = (b: Buffer) => b.readUInt16BE(2);
+
+	it("runs one thread per environment and says how it runs", () => {
+		const n = native();
+		const how = n.clockStart(10, 0, 50);
+		expect(how).toMatch(/^(fifo 10|fifo refused .*nice -?\d+), (io_uring|send\(\))$/);
+		expect(n.clockStart(10, 0, 50)).toBe("already running");
+		expect(() => n.clockStart(100, 0, 50)).toThrow(RangeError);
+	});
+
+	it("sends each queued packet at its deadline, not before, in deadline order", async () => {
+		const n = native();
+		n.clockStart(10, 0, 50);
+		const { got, fd } = await pair(n);
+		const arrived: number[] = [];
+		const peerAt = got.push.bind(got);
+		got.push = (...b: Buffer[]) => {
+			arrived.push(n.monotonicMs());
+			return peerAt(...b);
+		};
+		const id = n.register(shared(160).fill(7));
+		const t0 = n.monotonicMs();
+		// Queued out of order: the clock sends by deadline.
+		expect(
+			queue(n, id, [
+				[fd, t0 + 120, 2],
+				[fd, t0 + 60, 1],
+			]),
+		).toBe(2);
+		await waitFor(() => got.length === 2, 5000, "both packets");
+		expect(got.map(seqOf)).toEqual([1, 2]);
+		// Received no earlier than due (the receiver's clock reading comes after the send).
+		expect(arrived[0]).toBeGreaterThanOrEqual(t0 + 60);
+		expect(arrived[1]).toBeGreaterThanOrEqual(t0 + 120);
+		expect([...got[0].subarray(12)]).toEqual(new Array(160).fill(7));
+		const [sent, failed] = n.clockStats();
+		expect(sent).toBeGreaterThanOrEqual(2);
+		expect(failed).toBe(0);
+		n.release(id);
+	});
+
+	it("forget(fd) drops its queued packets; forget(fd, to) hands them to another socket", async () => {
+		const n = native();
+		n.clockStart(10, 0, 50);
+		const a = await pair(n);
+		const b = await pair(n);
+		const id = n.register(shared(160));
+		const t0 = n.monotonicMs();
+		// a: 1 and 2 queued, then dropped; 3, queued after, is the marker that a got nothing else.
+		queue(n, id, [
+			[a.fd, t0 + 80, 1],
+			[a.fd, t0 + 90, 2],
+		]);
+		n.forget(a.fd);
+		queue(n, id, [[a.fd, t0 + 100, 3]]);
+		// b's fd: 4 moves to a's socket (a is connected to its own peer: it arrives there).
+		queue(n, id, [[b.fd, t0 + 110, 4]]);
+		n.forget(b.fd, a.fd);
+		await waitFor(() => a.got.length === 2, 5000, "the marker and the moved packet");
+		expect(a.got.map(seqOf)).toEqual([3, 4]);
+		expect(b.got).toEqual([]);
+		n.release(id);
+	});
+
+	it("refuses rows it cannot queue with -errno, queueing the rest", async () => {
+		const n = native();
+		n.clockStart(10, 0, 50);
+		const { got, fd } = await pair(n);
+		const id = n.register(shared(160));
+		const t0 = n.monotonicMs();
+		const headers = new Uint8Array(36);
+		const rows = Int32Array.of(fd, 999, 0, 0, fd, id, 0, 0, fd, id, 0, 0);
+		const dues = Float64Array.of(t0, Number.NaN, t0 + 10);
+		expect(n.queue(headers, rows, dues, 3, 160)).toBe(1);
+		expect([rows[0], rows[4], rows[8]]).toEqual([EINVAL, EINVAL, fd]);
+		await waitFor(() => got.length === 1, 5000, "the valid packet");
 		n.release(id);
 	});
 });

@@ -169,4 +169,30 @@ describe("pacer start grid", () => {
 		expect(a).toEqual([0, 1]);
 		expect(b).toEqual([0, 1]);
 	});
+
+	it("ahead (send clock): ticks what is due within aheadMs with its due time, waking once a period", () => {
+		const clock = new FakeClock();
+		const pacer = new Pacer(20, clock, 2, undefined, { aheadMs: 60, periodMs: 10, startMs: 5 });
+		const ticks: Array<[number, number]> = [];
+		const start = pacer.add({
+			tick(index: number, due: number) {
+				ticks.push([index, due]);
+				return true;
+			},
+		});
+		// The first packet is due at least startMs ahead, on the 2 ms grid; the pacer runs now.
+		expect(start).toBe(1006);
+		expect(clock.wakes).toEqual([1000.4]);
+		clock.fire(1000.4);
+		// Packets due by 1060.4: 1006, 1026, 1046.
+		expect(ticks).toEqual([
+			[0, 1006],
+			[1, 1026],
+			[2, 1046],
+		]);
+		// The next (1066) enters the window at 1006, but not before a period has passed.
+		expect(clock.wakes.at(-1)).toBeCloseTo(1010.4, 6);
+		clock.fire(1010.4);
+		expect(ticks.at(-1)).toEqual([3, 1066]);
+	});
 });

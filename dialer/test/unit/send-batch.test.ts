@@ -17,12 +17,21 @@ interface Call {
 /** A native sender that records each send and fails the rows `fail` names (by fd). */
 function scripted(fail: (fd: number) => number | undefined = () => undefined, throws = false) {
 	const calls: Call[] = [];
+	const queued: number[][] = [];
 	const native: NativeSend = {
 		register: () => 0,
 		release: () => {},
 		localPort: () => -1,
 		batchMode: () => "sendmsg",
 		timerSlack: () => -1,
+		clockStart: () => "",
+		monotonicMs: () => performance.now() + 1000,
+		queue(headers, rows, dues, n, payloadLen) {
+			queued.push([...dues.subarray(0, n)]);
+			return native.send(headers, rows, n, payloadLen);
+		},
+		forget: () => {},
+		clockStats: () => [0, 0, 0, 0, 0],
 		send(headers, rows, n, payloadLen) {
 			calls.push({
 				n,
@@ -40,7 +49,7 @@ function scripted(fail: (fd: number) => number | undefined = () => undefined, th
 			return sent;
 		},
 	};
-	return { native, calls };
+	return { native, calls, queued };
 }
 
 function owner(name: string, log: Array<[string, number[], number]>) {
@@ -135,5 +144,26 @@ describe("SendBatch", () => {
 		expect(calls[0].n).toBe(5);
 		expect(calls[0].rows.filter((_, i) => i % 4 === 0)).toEqual([10, 11, 12, 13, 14]);
 		expect(calls[0].headers).toEqual([1, 2, 3, 4, 5].flatMap((v) => new Array(12).fill(v)));
+	});
+});
+
+describe("SendBatch on the send clock", () => {
+	it("queues with each packet's due time on the native clock, and gives refused rows back", () => {
+		const ENOSPC = -28;
+		const { native, queued, calls } = scripted((fd) => (fd === 8 ? ENOSPC : undefined));
+		const batch = new SendBatch(native, 160);
+		expect(batch.clocked).toBe(false);
+		batch.useClock();
+		expect(batch.clocked).toBe(true);
+		const log: Array<[string, number[], number]> = [];
+		batch.add(owner("a", log), 7, 1, 0, 0xff, 500);
+		batch.add(owner("b", log), 8, 1, 160, 0xff, 520);
+		batch.flush();
+		// The fake's monotonic clock runs 1000 ms ahead of performance.now().
+		expect(queued).toHaveLength(1);
+		expect(queued[0][0]).toBeCloseTo(1500, 1);
+		expect(queued[0][1]).toBeCloseTo(1520, 1);
+		expect(calls[0].n).toBe(2);
+		expect(log.map(([name, , offset]) => [name, offset])).toEqual([["b", 160]]);
 	});
 });

@@ -10,7 +10,7 @@ import { parseAuthParams } from "../../src/sip/digest.ts";
 import { type Header, header, type SipMessage, type SipRequest, serialize } from "../../src/sip/message.ts";
 import { parseMessage } from "../../src/sip/parser.ts";
 import type { Endpoint } from "../../src/sip/transport.ts";
-import { type Trunk, UacCall } from "../../src/sip/uac.ts";
+import { type Pace, type Trunk, UacCall } from "../../src/sip/uac.ts";
 import { TEST_DENY } from "../helpers.ts";
 
 const OUR_SDP = buildOffer({
@@ -36,7 +36,7 @@ function roundtrip(msg: SipMessage): SipMessage {
  * A started call through {@link TRUNK}: what it sent, what it reported (`seen`),
  * and `reply`/`deliver` to play the far end.
  */
-export function harness(trunk: Partial<Trunk> = {}) {
+export function harness(trunk: Partial<Trunk> = {}, pace?: Pace) {
 	const agent = new SipAgent({
 		bindHost: "127.0.0.1",
 		port: 0,
@@ -65,6 +65,7 @@ export function harness(trunk: Partial<Trunk> = {}) {
 			remoteBye: () => seen.push("remote bye"),
 			reoffer: () => OUR_SDP,
 		},
+		pace,
 	);
 	const of = (method: string) => sent.filter((s) => s.msg.method === method);
 	const invite = () => {

@@ -137,6 +137,15 @@ export const CallRequest = z
 		ring_timeout_s: z.number().min(1).max(300).default(30),
 		max_duration_s: z.number().min(1).max(14400).default(3600),
 		callback_url: httpUrl.optional(),
+		/**
+		 * The campaign's configured rate: the dialer sends at most `calls_per_second`
+		 * first INVITEs for `key` (the campaign) in any one-second window, as a carrier
+		 * counts them, holding a call for its slot rather than exceeding it. Below one
+		 * per second, one call per 1/rate seconds. Absent: the call is not paced.
+		 */
+		rate: z
+			.object({ key: z.string().min(1).max(128), calls_per_second: z.number().positive().max(1000) })
+			.optional(),
 		/** Answering-machine detection; absent: none, the sound plays at the answer. */
 		amd: DialAmd.optional(),
 		/**
@@ -227,6 +236,8 @@ export const DialerHealth = z
 		capacity: z.number().int(),
 		/** How RTP leaves the process, once the media thread is up. */
 		rtp_send: z.enum(["native", "dgram"]).optional(),
+		/** What times the packets: the native send clock's thread ("fifo 10, io_uring"), absent when the pacer does. */
+		rtp_clock: z.string().optional(),
 	})
 	.meta({ id: "DialerHealth" });
 export type DialerHealth = z.infer<typeof DialerHealth>;

@@ -192,6 +192,19 @@ export type ChatEvent =
  */
 export type EventsFrame = { type: "events"; chat_id: string; events: ChatEvent[] };
 
+/**
+ * A device key was published or replaced: sent to everyone sharing an e2e
+ * chat with its owner (`chat_ids`: the chats shared with the receiver) and to
+ * the owner's other devices, so clients warn and encrypt to the new key.
+ */
+export type E2eKeyChangedEvent = {
+	type: "e2e.key_changed";
+	user_id: string;
+	device_id: string;
+	fingerprint: string | null;
+	chat_ids: string[];
+};
+
 export type HubEvent =
 	| ChatEvent
 	| EventsFrame
@@ -210,6 +223,7 @@ export type HubEvent =
 			reason: "left" | "removed" | "deleted" | "rejected";
 	  }
 	| { type: "presence"; user_id: string; online: boolean; last_seen: number | null }
+	| E2eKeyChangedEvent
 	| { type: "replay.done"; chat_id: string; seq: number; more: boolean }
 	| CampaignProgressEvent
 	| RoomEvent

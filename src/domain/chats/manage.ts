@@ -5,7 +5,13 @@ import { newId } from "../../lib/ids";
 import { refuseRoomChat } from "../rooms/chat-guard";
 import { type ChatDeps, roomOf } from "./deps";
 import { membersChanged, tell } from "./notify";
-import { activeMembership, getChat, membership, resolveUser } from "./queries";
+import { activeMembership, chatInfo, getChat, membership, resolveUser } from "./queries";
+
+/** The value of a settled read, or its error thrown. */
+function settled<T>(r: PromiseSettledResult<T>): T {
+	if (r.status === "rejected") throw r.reason;
+	return r.value;
+}
 
 function assertAdmin(role: string) {
 	if (role !== "owner" && role !== "admin")
@@ -116,39 +122,54 @@ export async function renameChat(deps: ChatDeps, userId: string, chatId: string,
 
 /** Invites a user into a group (owner or admin). Inviting a member again is a no-op. */
 export async function inviteMember(deps: ChatDeps, userId: string, chatId: string, ref: string) {
-	const { chat, member } = await activeMembership(deps, userId, chatId);
+	// Three independent reads at once (group building, issue 14); their errors still come in this order,
+	// so a caller who is not a member learns nothing about the chat or the user.
+	const [mine, room, user] = await Promise.allSettled([
+		activeMembership(deps, userId, chatId),
+		refuseRoomChat(deps.db, chatId),
+		resolveUser(deps, ref),
+	]);
+	const { chat, member } = settled(mine);
 	assertGroup(chat.kind);
 	assertAdmin(member.role);
-	await refuseRoomChat(deps.db, chatId);
-	const target = await resolveUser(deps, ref);
+	settled(room);
+	const target = settled(user);
 	const inserted = await deps.db
 		.insert(chatMembers)
 		.values({ chatId, userId: target.id, status: "invited", invitedBy: userId, joinedAt: new Date() })
 		.onConflictDoNothing()
 		.returning({ userId: chatMembers.userId });
 	if (inserted.length) {
-		await tell(deps, target.id, {
-			type: "chat.invitation",
-			chat_id: chatId,
-			seq: chat.lastSeq,
-			name: chat.name,
-			from: userId,
-		});
-		await membersChanged(deps, chatId, "invited", target.id);
+		// Both best effort, to different people (the invitee; the owner, admins and viewers): at once.
+		await Promise.all([
+			tell(deps, target.id, {
+				type: "chat.invitation",
+				chat_id: chatId,
+				seq: chat.lastSeq,
+				name: chat.name,
+				from: userId,
+			}),
+			membersChanged(deps, chatId, "invited", target.id),
+		]);
 	}
 	return { user_id: target.id, invited: inserted.length > 0 };
 }
 
 /** Accepts an invitation: the user becomes an active member (sees history, may send). */
 export async function acceptInvitation(deps: ChatDeps, userId: string, chatId: string) {
-	const { member } = await membership(deps, userId, chatId);
-	if (member.status === "active") return getChat(deps, userId, chatId);
+	const row = await membership(deps, userId, chatId);
+	if (row.member.status === "active") return chatInfo(deps, userId, row);
+	const joinedAt = new Date();
 	await deps.db
 		.update(chatMembers)
-		.set({ status: "active", joinedAt: new Date() })
+		.set({ status: "active", joinedAt })
 		.where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)));
-	await membersChanged(deps, chatId, "joined", userId);
-	return getChat(deps, userId, chatId);
+	// The room hears of it (and tells whom it concerns) while the answer is read: the row is known, not reread.
+	const [info] = await Promise.all([
+		chatInfo(deps, userId, { ...row, member: { ...row.member, status: "active", joinedAt } }),
+		membersChanged(deps, chatId, "joined", userId),
+	]);
+	return info;
 }
 
 /** Rejects an invitation; the chat disappears from the user's list. */

@@ -146,7 +146,12 @@ export async function membersOf(deps: ChatDeps, chatId: string): Promise<MemberV
 
 /** Chat info for a member (invited members may see it too, to decide). */
 export async function getChat(deps: ChatDeps, userId: string, chatId: string) {
-	const row = await membership(deps, userId, chatId);
+	return chatInfo(deps, userId, await membership(deps, userId, chatId));
+}
+
+/** Chat info from a membership row already in hand (an accept has just read and changed it). */
+export async function chatInfo(deps: ChatDeps, userId: string, row: Row) {
+	const chatId = row.chat.id;
 	const members = await membersOf(deps, chatId);
 	const peerRow = row.chat.kind === "direct" ? members.find((m) => m.user_id !== userId) : undefined;
 	const peer = peerRow

@@ -1,3 +1,4 @@
+import type { E2eKeyChangedEvent } from "@hatch/contract/frames";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { chatMembers, chats, e2eDevices } from "../../db/schema";
@@ -22,14 +23,8 @@ export type DeviceKey = DeviceRef & {
 	updated_at: number;
 };
 
-/** The event a key change sends to everyone sharing an e2e chat with its owner. */
-export type KeyChangedEvent = {
-	type: "e2e.key_changed";
-	user_id: string;
-	device_id: string;
-	fingerprint: string | null;
-	chat_ids: string[];
-};
+/** The event a key change sends to everyone sharing an e2e chat with its owner (declared in the contract). */
+export type KeyChangedEvent = E2eKeyChangedEvent;
 
 /**
  * Publishes (or replaces) a device's keys, encrypted at rest under

@@ -1,21 +1,36 @@
 import { HatchError, type HatchSocket } from "@hatch/client";
-import type { ChatView } from "@hatch/contract/chats";
+import type { ChatView, MemberView } from "@hatch/contract/chats";
 import type { Message } from "@hatch/contract/frames";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText, hatch, type Me } from "../hatch.ts";
 import { type Device, type DirectoryEntry, decrypt, encryptFor } from "./device.ts";
 
 type Shown = { seq: number; mine: boolean; text: string; failed: boolean };
+type KeyNotice = { user_id: string; who: string; fingerprint: string | null };
+
+/** A member's display name: the peer of a direct chat, else from the chat's member list. */
+async function nameOf(chat: ChatView, userId: string): Promise<string> {
+	if (chat.peer?.id === userId) return chat.peer.display_name;
+	try {
+		const info = await hatch.api.json<{ members: MemberView[] }>("GET", `/v1/chats/${chat.id}`);
+		return info.members.find((m) => m.user_id === userId)?.display_name ?? "Someone in this chat";
+	} catch {
+		return "Someone in this chat";
+	}
+}
 
 /**
  * One e2e chat: history and live messages decrypted here with this
  * device's key; sending encrypts one copy per device in the chat's key
- * directory (re-read before every send, so a changed key is picked up
- * without listening for e2e.key_changed), retried once on E2E_KEYS_CHANGED.
+ * directory (re-read before every send), retried once on E2E_KEYS_CHANGED.
+ * When someone in the chat publishes a new or different key
+ * (`e2e.key_changed`), the directory is re-read and a notice asks to verify
+ * the new key with them, as Signal's "safety number changed" does.
  */
 export function E2eChat({ chat, me, device }: { chat: ChatView; me: Me; device: Device }) {
 	const [shown, setShown] = useState<Shown[]>([]);
 	const [error, setError] = useState("");
+	const [notices, setNotices] = useState<KeyNotice[]>([]);
 	const directory = useRef<DirectoryEntry[]>([]);
 	const title = chat.peer?.display_name ?? chat.name ?? "Chat";
 
@@ -61,8 +76,19 @@ export function E2eChat({ chat, me, device }: { chat: ChatView; me: Me; device: 
 				setError(errorText(e));
 			}
 		})();
+		const offKeys = hatch.hub.on("e2e.key_changed", async (e) => {
+			if (!e.chat_ids.includes(chat.id) && e.user_id !== me.id) return;
+			await keys().catch(() => undefined);
+			if (e.user_id === me.id || closed) return;
+			const who = await nameOf(chat, e.user_id);
+			setNotices((all) => [
+				...all.filter((n) => n.user_id !== e.user_id),
+				{ user_id: e.user_id, who, fingerprint: e.fingerprint },
+			]);
+		});
 		return () => {
 			closed = true;
+			offKeys();
 			sock?.close();
 		};
 	}, [chat.id]);
@@ -89,6 +115,20 @@ export function E2eChat({ chat, me, device }: { chat: ChatView; me: Me; device: 
 					{title} <span class="meta">end-to-end encrypted</span>
 				</h2>
 			</header>
+			{notices.map((n) => (
+				<p key={n.user_id} role="status" class="card" data-testid="key-changed">
+					{n.who}'s security key changed
+					{n.fingerprint ? ` (new key ${n.fingerprint.slice(0, 16)}…)` : ""}: a new device, or a reinstall.
+					Check it with them before sharing anything sensitive.{" "}
+					<button
+						type="button"
+						class="plain"
+						onClick={() => setNotices((all) => all.filter((x) => x.user_id !== n.user_id))}
+					>
+						Dismiss
+					</button>
+				</p>
+			))}
 			<ul class="messages" data-testid="e2e-messages">
 				{shown.map((m) => (
 					<li key={m.seq} class={m.mine ? "mine" : ""}>

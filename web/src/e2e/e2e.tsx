@@ -1,12 +1,14 @@
 import type { ChatView } from "@hatch/contract/chats";
 import { useEffect, useState } from "preact/hooks";
 import { errorText, hatch, type Me } from "../hatch.ts";
+import { Invitation } from "../invitation.tsx";
 import { type Device, loadDevice } from "./device.ts";
 import { E2eChat } from "./e2e-chat.tsx";
 
 /**
  * End-to-end encrypted chats (loaded on demand): this browser's device key
- * (made here, published once), the e2e chats, and a new one with a user.
+ * (made here, published once), the e2e chats with their invitations, and a
+ * new direct or group one.
  */
 export default function E2eChats({ me }: { me: Me }) {
 	const [device, setDevice] = useState<Device | null>(null);
@@ -62,6 +64,35 @@ export default function E2eChats({ me }: { me: Me }) {
 					<input id="e2e-user" name="user" required />
 					<button type="submit">Start encrypted chat</button>
 				</form>
+				<form
+					class="stack"
+					aria-label="New encrypted group"
+					onSubmit={async (ev) => {
+						ev.preventDefault();
+						const form = ev.currentTarget as HTMLFormElement;
+						const data = new FormData(form);
+						const members = String(data.get("members") ?? "")
+							.split(/[\s,]+/)
+							.filter(Boolean);
+						setError("");
+						try {
+							const chat = await hatch.api.json<ChatView>("POST", "/v1/chats", {
+								body: { name: String(data.get("name") ?? "").trim(), members, e2e: true },
+							});
+							form.reset();
+							await reload();
+							setOpen(chat);
+						} catch (e) {
+							setError(errorText(e));
+						}
+					}}
+				>
+					<label for="e2e-group-name">Encrypted group name</label>
+					<input id="e2e-group-name" name="name" required maxLength={100} />
+					<label for="e2e-group-members">Members (user ids or usernames, comma-separated)</label>
+					<input id="e2e-group-members" name="members" />
+					<button type="submit">Create encrypted group</button>
+				</form>
 				{error && (
 					<p role="alert" class="error">
 						{error}
@@ -74,6 +105,7 @@ export default function E2eChats({ me }: { me: Me }) {
 								<span>
 									<strong>{c.peer?.display_name ?? c.name ?? "Chat"}</strong>
 									<span class="visually-hidden"> (encrypted)</span>
+									{c.status === "invited" && <span class="meta"> invitation</span>}
 								</span>
 								{c.unread > 0 && (
 									<span class="badge">
@@ -86,7 +118,16 @@ export default function E2eChats({ me }: { me: Me }) {
 					))}
 				</ul>
 			</nav>
-			{open && device ? (
+			{open?.status === "invited" ? (
+				<Invitation
+					key={open.id}
+					chat={open}
+					onDone={(accepted) => {
+						setOpen(accepted);
+						void reload();
+					}}
+				/>
+			) : open && device ? (
 				<E2eChat key={open.id} chat={open} me={me} device={device} />
 			) : (
 				<main class="card muted">

@@ -12,6 +12,8 @@ type CallRecord = {
 	sip_code: number | null;
 	reason: string | null;
 	billed_s: number | null;
+	amd: "human" | "machine" | "unknown" | null;
+	amd_ms: number | null;
 };
 const OUTCOMES = ["completed", "busy", "no_answer", "failed", "canceled"];
 const ACTIONS: Record<string, CampaignAction[]> = {
@@ -197,6 +199,7 @@ export function CampaignDetail({ id, name, onStatus }: { id: string; name: strin
 							<th scope="col">Outcome</th>
 							<th scope="col">SIP</th>
 							<th scope="col">Billed s</th>
+							<th scope="col">Answered by</th>
 						</tr>
 					</thead>
 					<tbody>
@@ -208,6 +211,7 @@ export function CampaignDetail({ id, name, onStatus }: { id: string; name: strin
 								<td>{c.outcome ?? ""}</td>
 								<td title={c.reason ?? ""}>{c.sip_code ?? ""}</td>
 								<td>{c.billed_s ?? ""}</td>
+								<td title={c.amd_ms === null ? "" : `decided in ${c.amd_ms} ms`}>{c.amd ?? ""}</td>
 							</tr>
 						))}
 					</tbody>

@@ -16,6 +16,7 @@ export function CampaignForm(props: {
 	onCreated: (id: string) => void;
 }) {
 	const [error, setError] = useState("");
+	const [created, setCreated] = useState<{ id: string; secret: string } | null>(null);
 	const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 	return (
 		<form
@@ -44,9 +45,23 @@ export function CampaignForm(props: {
 					}
 					if (Object.keys(retry).length) body.retry = retry;
 					if (f.window === "on") body.window = { time_zone: f.time_zone, days, start: f.start, end: f.end };
-					const c = await hatch.api.json<{ id: string }>("POST", "/v1/campaigns", { body });
+					if (f.on_machine)
+						body.amd = {
+							on_machine: f.on_machine,
+							...(f.on_machine === "play_other" ? { machine_sound_id: f.machine_sound_id } : {}),
+						};
+					if (f.webhook_url) body.webhook_url = f.webhook_url;
+					const c = await hatch.api.json<{ id: string; webhook_secret: string | null }>(
+						"POST",
+						"/v1/campaigns",
+						{
+							body,
+						},
+					);
 					form.reset();
-					props.onCreated(c.id);
+					// The webhook secret is returned once: show it before moving on.
+					if (c.webhook_secret) setCreated({ id: c.id, secret: c.webhook_secret });
+					else props.onCreated(c.id);
 				} catch (e) {
 					setError(errorText(e));
 				}
@@ -108,8 +123,43 @@ export function CampaignForm(props: {
 					Until <input name="end" type="time" defaultValue="20:00" />
 				</label>
 			</fieldset>
+			<fieldset>
+				<legend>Answering machines</legend>
+				<label>
+					When a machine answers{" "}
+					<select name="on_machine" defaultValue="">
+						<option value="">do not detect (play to everyone)</option>
+						<option value="hangup">hang up</option>
+						<option value="play">play the sound after the beep</option>
+						<option value="play_other">play another sound after the beep</option>
+					</select>
+				</label>
+				<Pick name="machine_sound_id" label="Sound for machines (with another sound)" items={props.sounds} />
+			</fieldset>
+			<label>
+				Webhook URL (https, optional){" "}
+				<input name="webhook_url" type="url" placeholder="https://example.com/hooks" />
+			</label>
 			<button type="submit">Create campaign</button>
 			<Alert text={error} />
+			{created && (
+				<div role="status" class="card">
+					<p>
+						Webhook secret, shown only now: <code data-testid="webhook-secret">{created.secret}</code>.
+						Requests carry <code>Hatch-Signature: t=…,v1=HMAC-SHA256(secret, t + "." + body)</code>.
+					</p>
+					<button
+						type="button"
+						onClick={() => {
+							const id = created.id;
+							setCreated(null);
+							props.onCreated(id);
+						}}
+					>
+						I have saved it
+					</button>
+				</div>
+			)}
 		</form>
 	);
 }
