@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DialPacer, nextSendAt, type PaceClock, paceRule } from "../../src/call/dial-pacer.ts";
+import { DialPacer, GUARD_MS, nextSendAt, type PaceClock, paceRule } from "../../src/call/dial-pacer.ts";
 
 /** Timers on a virtual clock; `jitter` says how early (down to -1 ms) or late each one fires. */
 class VirtualClock implements PaceClock {
@@ -53,10 +53,10 @@ function busiest(times: number[], windowMs: number): number {
 }
 
 describe("paceRule", () => {
-	it("is floor(rate) per second, and one call per 1000/rate ms below one per second", () => {
-		expect(paceRule(100)).toEqual({ cap: 100, windowMs: 1000 });
-		expect(paceRule(2.5)).toEqual({ cap: 2, windowMs: 1000 });
-		expect(paceRule(0.5)).toEqual({ cap: 1, windowMs: 2000 });
+	it("is floor(rate) per second, and one call per 1000/rate ms below one per second, each window a guard longer", () => {
+		expect(paceRule(100)).toEqual({ cap: 100, windowMs: 1000 + GUARD_MS });
+		expect(paceRule(2.5)).toEqual({ cap: 2, windowMs: 1000 + GUARD_MS });
+		expect(paceRule(0.5)).toEqual({ cap: 1, windowMs: 2000 + GUARD_MS });
 	});
 
 	it("nextSendAt waits for the send cap places back to be a window old", () => {
@@ -79,13 +79,13 @@ describe("DialPacer", () => {
 			["b", 0],
 		]);
 		expect(pacer.waiting).toBe(1);
-		clock.runUntil(999);
-		expect(sent).toHaveLength(2);
 		clock.runUntil(1000);
+		expect(sent).toHaveLength(2);
+		clock.runUntil(1000 + GUARD_MS);
 		expect(sent).toEqual([
 			["a", 0],
 			["b", 0],
-			["c", 1000],
+			["c", 1000 + GUARD_MS],
 		]);
 	});
 
@@ -107,7 +107,7 @@ describe("DialPacer", () => {
 		const cancelB = pacer.acquire("camp", 1, () => sent.push("b"));
 		pacer.acquire("camp", 1, () => sent.push("c"));
 		cancelB();
-		clock.runUntil(1000);
+		clock.runUntil(1000 + GUARD_MS);
 		expect(sent).toEqual(["a", "c"]);
 		clock.runUntil(5000);
 		expect(sent).toEqual(["a", "c"]);
@@ -123,7 +123,7 @@ describe("DialPacer", () => {
 		expect(sent).toHaveLength(3);
 		expect((sent[1] ?? 0) - (sent[0] ?? 0)).toBeGreaterThanOrEqual(1000);
 		expect((sent[2] ?? 0) - (sent[1] ?? 0)).toBeGreaterThanOrEqual(1000);
-		expect(sent[2]).toBeLessThan(2001);
+		expect(sent[2]).toBeLessThan(2 * (1000 + GUARD_MS) + 1);
 	});
 
 	it("property: never more than the cap in any window, every dial once, in order, none held longer than needed", () => {
