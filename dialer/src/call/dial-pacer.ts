@@ -132,9 +132,14 @@ export class DialPacer {
 				return;
 			}
 			lane.queue.shift();
-			lane.sent.push(now);
-			if (lane.sent.length > 2 * lane.rule.cap) lane.sent.splice(0, lane.sent.length - lane.rule.cap);
-			head.send();
+			try {
+				head.send();
+			} finally {
+				// Stamped after the send, not at the decision: the process may be preempted in between,
+				// and the slot must count from no earlier than the INVITE reached the socket.
+				lane.sent.push(this.#clock.now());
+				if (lane.sent.length > 2 * lane.rule.cap) lane.sent.splice(0, lane.sent.length - lane.rule.cap);
+			}
 		}
 	}
 
