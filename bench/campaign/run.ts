@@ -586,6 +586,10 @@ The Worker's figure includes the HTTP upload, decoding, csv-parse, E.164 normali
 		console.error("FAILED: the engine dialed over the configured rate in a one-second window");
 		process.exitCode = 1;
 	}
+	if (!targets.never_over_rate_in_1s_at_dialer) {
+		console.error("FAILED: INVITEs left the dialer over the configured rate in a one-second window");
+		process.exitCode = 1;
+	}
 } finally {
 	dialer.close();
 	await worker.stop();

@@ -4,7 +4,7 @@
  * 487 with nothing on the wire and gives its slot to the next.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { DialPacer, type PaceClock } from "../../src/call/dial-pacer.ts";
+import { DialPacer, GUARD_MS, type PaceClock } from "../../src/call/dial-pacer.ts";
 import { harness } from "./uac-harness.ts";
 
 /** The pacer on vitest's fake timers. */
@@ -29,9 +29,9 @@ describe("paced INVITE", () => {
 		const second = harness({}, pace);
 		expect(first.of("INVITE")).toHaveLength(1);
 		expect(second.of("INVITE")).toHaveLength(0);
-		vi.advanceTimersByTime(999);
+		vi.advanceTimersByTime(1000);
 		expect(second.of("INVITE")).toHaveLength(0);
-		vi.advanceTimersByTime(1);
+		vi.advanceTimersByTime(GUARD_MS);
 		expect(second.of("INVITE")).toHaveLength(1);
 	});
 
@@ -43,7 +43,7 @@ describe("paced INVITE", () => {
 		const next = harness({}, pace);
 		waiting.call.cancel();
 		expect(waiting.seen).toEqual(["failed 487 Request Terminated"]);
-		vi.advanceTimersByTime(1000);
+		vi.advanceTimersByTime(1000 + GUARD_MS);
 		expect(waiting.sent).toHaveLength(0);
 		expect(next.of("INVITE")).toHaveLength(1);
 	});

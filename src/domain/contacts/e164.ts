@@ -21,9 +21,10 @@ export function e164AsIs(raw: string): string | null | undefined {
 	let plan: CallingPlan | undefined;
 	let cc = "";
 	// Calling codes are prefix-free: the first known one is the one (as the library takes it).
-	for (let len = 1; len <= 3 && !plan; len++) {
-		cc = raw.slice(1, 1 + len);
-		plan = callingPlan(cc);
+	for (let len = 1, code = 0; len <= 3 && !plan; len++) {
+		code = code * 10 + raw.charCodeAt(len) - 48;
+		plan = callingPlan(code);
+		if (plan) cc = raw.slice(1, 1 + len);
 	}
 	if (!plan) return undefined;
 	const national = raw.slice(1 + cc.length);
@@ -90,13 +91,15 @@ type Meta = {
 	numberingPlan: { nationalPrefixForParsing(): string | undefined };
 };
 const meta = new Metadata(metadata) as unknown as Meta;
-const plans = new Map<string, CallingPlan | null>();
+/** By calling code as a number (1-9, 10-99, 100-999 cannot collide: E.164 has no leading 0), compiled on first use. */
+const plans: (CallingPlan | null | undefined)[] = new Array(1000);
 
-function callingPlan(cc: string): CallingPlan | undefined {
-	let plan = plans.get(cc);
+function callingPlan(code: number): CallingPlan | undefined {
+	let plan = plans[code];
 	if (plan === undefined) {
+		const cc = String(code);
 		plan = meta.hasCallingCode(cc) ? compileCallingPlan(cc) : null;
-		plans.set(cc, plan);
+		plans[code] = plan;
 	}
 	return plan ?? undefined;
 }

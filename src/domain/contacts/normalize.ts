@@ -73,12 +73,28 @@ function strip(s: string): string {
 }
 
 function cleanFields(fields: Record<string, string> | undefined) {
-	return fields && Object.fromEntries(Object.entries(fields).map(([k, v]) => [strip(k), strip(v)]));
+	if (!fields) return undefined;
+	// Most rows have nothing to strip: keep their object rather than copy it.
+	let same = true;
+	for (const k in fields) {
+		const v = fields[k] ?? "";
+		if (strip(k) !== k || strip(v) !== v) {
+			same = false;
+			break;
+		}
+	}
+	return same ? fields : Object.fromEntries(Object.entries(fields).map(([k, v]) => [strip(k), strip(v)]));
 }
 
 /** E.164 for a number as typed, or null when it is not a valid phone number. */
 export function toE164(raw: string, region: string): string | null {
-	const cleaned = raw.trim().replace(/^00/, "+");
+	const trimmed = raw.trim();
+	// Most uploads are E.164 already: answered before any regular expression of the general path.
+	if (trimmed.charCodeAt(0) === 43) {
+		const fast = e164AsIs(trimmed);
+		if (fast !== undefined) return fast;
+	}
+	const cleaned = trimmed.replace(/^00/, "+");
 	if (!cleaned || cleaned.length > 32 || !/\d/.test(cleaned)) return null;
 	// Most uploads are E.164 already: the library's own verdict, without its general parser.
 	const fast = e164AsIs(cleaned);

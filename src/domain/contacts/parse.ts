@@ -1,4 +1,5 @@
 import { CsvError, parse } from "csv-parse/sync";
+import { recordLines } from "./record-lines";
 
 /** One row as uploaded, before the number is checked. */
 export type RawContact = {
@@ -64,17 +65,30 @@ export function parseContactsCsv(text: string): { header: boolean; rows: RawCont
 		[",", ";", "\t"]
 			.map((d) => [d, firstLine.split(d).length] as const)
 			.sort((a, b) => b[1] - a[1])[0]?.[0] ?? ",";
-	let records: { record: string[]; info: { lines: number } }[];
+	const options = {
+		delimiter,
+		bom: true,
+		relax_column_count: true,
+		max_record_size: CONTACT_LIMITS.record,
+		skip_empty_lines: true,
+		trim: true,
+	};
+	let records: string[][];
+	let lines: number[];
 	try {
-		records = parse(text, {
-			delimiter,
-			bom: true,
-			info: true,
-			relax_column_count: true,
-			max_record_size: CONTACT_LIMITS.record,
-			skip_empty_lines: true,
-			trim: true,
-		}) as unknown as typeof records;
+		records = parse(text, options) as string[][];
+		// Each record's line, for rejected rows and the stored contacts: counted here when every
+		// record is one line, else from csv-parse's `info`, which costs as much as the parse again.
+		const counted = recordLines(text, records.length);
+		if (counted) lines = counted;
+		else {
+			const withInfo = parse(text, { ...options, info: true }) as unknown as {
+				record: string[];
+				info: { lines: number };
+			}[];
+			records = withInfo.map((r) => r.record);
+			lines = withInfo.map((r) => r.info.lines);
+		}
 	} catch (err) {
 		if (err instanceof CsvError) {
 			const line = (err as unknown as { lines?: number }).lines;
@@ -89,13 +103,13 @@ export function parseContactsCsv(text: string): { header: boolean; rows: RawCont
 		throw err;
 	}
 	if (records.length === 0) throw new ContactFileError("CONTACTS_EMPTY", "The file has no rows");
-	const first = records[0]?.record.map((c) => c.toLowerCase().replace(/[\s-]+/g, "_")) ?? [];
+	const first = records[0]?.map((c) => c.toLowerCase().replace(/[\s-]+/g, "_")) ?? [];
 	const named = first.some(
 		(c) => NUMBER_HEADERS.includes(c) || NAME_HEADERS.includes(c) || COMMENT_HEADERS.includes(c),
 	);
-	const second = records[1]?.record ?? [];
+	const second = records[1] ?? [];
 	const header = named || (!first.some((c) => /\d{3}/.test(c)) && second.some((c) => /\d{3}/.test(c)));
-	const names = header ? (records[0]?.record ?? []) : [];
+	const names = header ? (records[0] ?? []) : [];
 	const keys = header ? first : [];
 	const col = (want: string[], fallback: number) => {
 		const i = keys.findIndex((k) => want.includes(k));
@@ -109,8 +123,8 @@ export function parseContactsCsv(text: string): { header: boolean; rows: RawCont
 		throw tooLong(1, `a column name over ${CONTACT_LIMITS.fieldName} characters`);
 	const rows: RawContact[] = [];
 	for (let r = header ? 1 : 0; r < records.length; r++) {
-		const { record, info } = records[r] as (typeof records)[number];
-		const row: RawContact = { line: info.lines, number: record[numberCol] ?? "" };
+		const record = records[r] as string[];
+		const row: RawContact = { line: lines[r] as number, number: record[numberCol] ?? "" };
 		let fields: Record<string, string> | undefined;
 		for (let i = 0; i < record.length; i++) {
 			const value = record[i];
