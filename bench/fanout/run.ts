@@ -219,8 +219,12 @@ async function main() {
 			run: `${Date.now()}-${++run}`,
 		});
 	const hatch = (batch: boolean, receivers = fanUsers.slice(1)) => hatchOn(hatchSrv, batch, receivers);
-	const variantRows = (batch: boolean) =>
-		variantSrvs.map(({ name, srv }) => [`hatch@${name}`, hatchOn(srv, batch)] as const);
+	/** The variants' rows: one frame per event (`hatch@name`), and with `batch=1` when `hatch_batch` runs. */
+	const variantRows = () =>
+		variantSrvs.flatMap(({ name, srv }) => [
+			[`hatch@${name}`, hatchOn(srv, false)] as const,
+			...(SERVERS.has("hatch_batch") ? [[`hatch_batch@${name}`, hatchOn(srv, true)] as const] : []),
+		]);
 	// Warm-up: every code path of every server hot before anything is measured.
 	for (const t of [ws, floor, store]) if (t) await fanout(t, 50, 20, CONC);
 	await fanout(hatch(false, fanUsers.slice(1, 51)), 50, 20, CONC);
@@ -278,7 +282,7 @@ async function main() {
 			["store", store],
 			["hatch", hatch(false)],
 			["hatch_batch", hatch(true)],
-			...variantRows(false),
+			...variantRows(),
 		] as const)) {
 			if (!t) continue;
 			log(`steady ${RATE} msgs/s: ${name}…`);
@@ -311,7 +315,7 @@ async function main() {
 			["store", store],
 			["hatch", hatch(false)],
 			["hatch_batch", hatch(true)],
-			...variantRows(false),
+			...variantRows(),
 		] as const)) {
 			if (!t) continue;
 			log(`max rate: ${name}…`);
