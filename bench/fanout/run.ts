@@ -232,9 +232,11 @@ async function main() {
 
 	/** The rows of a phase whose server runs (--servers). */
 	const chosen = <T extends readonly [string, ...unknown[]]>(rows: T[]) =>
-		rows.filter(
-			([name]) => name.startsWith("hatch@") || SERVERS.has(name === "hatch_again" ? "hatch" : name),
-		);
+		rows.filter(([name]) => {
+			// A variant's row runs with its server's: `hatch@before` with `hatch`, `hatch_batch@before` with `hatch_batch`.
+			const server = name.split("@")[0] as string;
+			return SERVERS.has(server === "hatch_again" ? "hatch" : server);
+		});
 	const steady: Record<string, FanoutResult> = {};
 	const max: Record<string, FanoutResult> = {};
 	const join_: Record<string, JoinResult> = {};
