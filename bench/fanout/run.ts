@@ -219,8 +219,12 @@ async function main() {
 			run: `${Date.now()}-${++run}`,
 		});
 	const hatch = (batch: boolean, receivers = fanUsers.slice(1)) => hatchOn(hatchSrv, batch, receivers);
-	const variantRows = (batch: boolean) =>
-		variantSrvs.map(({ name, srv }) => [`hatch@${name}`, hatchOn(srv, batch)] as const);
+	/** The variants' rows: one frame per event (`hatch@name`), and with `batch=1` when `hatch_batch` runs. */
+	const variantRows = () =>
+		variantSrvs.flatMap(({ name, srv }) => [
+			[`hatch@${name}`, hatchOn(srv, false)] as const,
+			...(SERVERS.has("hatch_batch") ? [[`hatch_batch@${name}`, hatchOn(srv, true)] as const] : []),
+		]);
 	// Warm-up: every code path of every server hot before anything is measured.
 	for (const t of [ws, floor, store]) if (t) await fanout(t, 50, 20, CONC);
 	await fanout(hatch(false, fanUsers.slice(1, 51)), 50, 20, CONC);
@@ -228,9 +232,11 @@ async function main() {
 
 	/** The rows of a phase whose server runs (--servers). */
 	const chosen = <T extends readonly [string, ...unknown[]]>(rows: T[]) =>
-		rows.filter(
-			([name]) => name.startsWith("hatch@") || SERVERS.has(name === "hatch_again" ? "hatch" : name),
-		);
+		rows.filter(([name]) => {
+			// A variant's row runs with its server's: `hatch@before` with `hatch`, `hatch_batch@before` with `hatch_batch`.
+			const server = name.split("@")[0] as string;
+			return SERVERS.has(server === "hatch_again" ? "hatch" : server);
+		});
 	const steady: Record<string, FanoutResult> = {};
 	const max: Record<string, FanoutResult> = {};
 	const join_: Record<string, JoinResult> = {};
@@ -278,7 +284,7 @@ async function main() {
 			["store", store],
 			["hatch", hatch(false)],
 			["hatch_batch", hatch(true)],
-			...variantRows(false),
+			...variantRows(),
 		] as const)) {
 			if (!t) continue;
 			log(`steady ${RATE} msgs/s: ${name}…`);
@@ -311,7 +317,7 @@ async function main() {
 			["store", store],
 			["hatch", hatch(false)],
 			["hatch_batch", hatch(true)],
-			...variantRows(false),
+			...variantRows(),
 		] as const)) {
 			if (!t) continue;
 			log(`max rate: ${name}…`);
