@@ -42,6 +42,7 @@ ${n(c.chats)} group chats (10 members each, ${n(c.users)} users), ${n(c.clients)
 | figure | value |
 | --- | ---: |
 | messages sent / confirmed / in the ChatRoom logs | ${n(c.messages_sent)} / ${n(c.messages_confirmed)} / ${n(c.messages_in_logs)} (target ${n(c.messages_target)}) |
+| sends still unconfirmed 120 s after the time limit (reported, not waited on) | ${n(c.messages_unconfirmed_at_end ?? 0)} |
 | send time, rate | ${n(c.send_seconds)} s, ${n(c.msgs_per_s)} msgs/s |
 | sends over a socket / over REST / retries | ${n(c.socket_sends)} / ${n(c.rest_sends)} / ${n(c.send_retries)} |
 | confirmed messages missing from the log; stored twice; holes in a log's seq | **${n(c.confirmed_missing_from_log)}**; **${n(c.stored_duplicates)}**; **${n(c.log_seq_gaps)}** |

@@ -57,6 +57,23 @@ const state = join(tmp, "state");
 const base = `http://127.0.0.1:${PORT}`;
 const rand = rng(SEED);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SEND_GRACE_MS = 120_000;
+
+/** True when `p` settles by the time `by` (epoch ms), false when that time comes first; never throws. */
+async function settleBy(p: Promise<unknown>, by: number): Promise<boolean> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const late = new Promise<false>((r) => {
+		timer = setTimeout(() => r(false), Math.max(0, by - Date.now()));
+	});
+	try {
+		return await Promise.race([p.then(() => true as const), late]);
+	} catch (e) {
+		console.log(`[chaos] ${e instanceof Error ? e.message : String(e)}`);
+		return true;
+	} finally {
+		clearTimeout(timer);
+	}
+}
 const r2 = (x: number) => Math.round(x * 100) / 100;
 let wrangler: ChildProcess | undefined;
 
@@ -210,8 +227,11 @@ async function main() {
 			restart_ms: [] as number[],
 			evictions: 0,
 			eviction_failures: 0,
+			unconfirmed_at_end: 0,
 		};
 		const sentSeq = new Map<string, number>(); // client_id → seq
+		const inFlight = new Map<string, { attempt: number; sender: string; open: boolean }>(); // unconfirmed sends
+		const lastError = new Map<string, string>(); // client_id → the last failure of its send
 		const sentChat = new Map<string, string>(); // client_id → chat
 		let stopChaos = false;
 		let restarting: Promise<void> | null = null;
@@ -282,6 +302,7 @@ async function main() {
 			sentChat.set(cid, chat);
 			figures.sent++;
 			for (let attempt = 0; ; attempt++) {
+				inFlight.set(cid, { attempt, sender: sender.spec.userId, open: sender.open });
 				if (attempt) figures.send_retries++;
 				if (attempt > 200) throw new Error(`message ${cid} never confirmed`);
 				try {
@@ -311,31 +332,48 @@ async function main() {
 					if (before !== undefined && before !== seq) figures.duplicate_stores++;
 					sentSeq.set(cid, seq);
 					figures.confirmed++;
+					inFlight.delete(cid);
 					return;
-				} catch {
+				} catch (e) {
+					lastError.set(cid, e instanceof Error ? e.message : String(e));
 					await sleep(Math.min(2000, 100 * 2 ** Math.min(attempt, 5)));
 				}
 			}
 		}
 		let next = 0;
-		let lastLog = Date.now();
-		await Promise.all(
+		// Progress on a timer (not after each send), so a stall shows as a stall.
+		const progress = setInterval(() => {
+			const stuck = [...inFlight].filter(([, f]) => f.attempt >= 3).length;
+			console.log(
+				`[chaos] ${figures.confirmed}/${MESSAGES} confirmed, in flight ${inFlight.size} (${stuck} retried 3+ times), kills ${figures.kills}, evictions ${figures.evictions}, restarts ${figures.restarts}, gaps ${counters.gaps_found}/${counters.gaps_healed}`,
+			);
+		}, 15_000);
+		const sending = Promise.all(
 			Array.from({ length: IN_FLIGHT }, async () => {
-				while (next < MESSAGES && Date.now() < deadline) {
-					await sendOne(next++);
-					if (Date.now() - lastLog > 15_000) {
-						lastLog = Date.now();
-						console.log(
-							`[chaos] ${figures.confirmed}/${MESSAGES} confirmed, kills ${figures.kills}, evictions ${figures.evictions}, restarts ${figures.restarts}, gaps ${counters.gaps_found}/${counters.gaps_healed}`,
-						);
-					}
-				}
+				while (next < MESSAGES && Date.now() < deadline)
+					await sendOne(next++).catch((e: Error) => console.log(`[chaos] ${e.message}`));
 			}),
 		);
+		// The send phase ends when every worker is done, or at most SEND_GRACE_MS after the deadline:
+		// a send still unconfirmed then is reported (and counted as unconfirmed), never waited on forever.
+		const ended = await settleBy(sending, deadline + SEND_GRACE_MS);
+		clearInterval(progress);
+		if (!ended) {
+			figures.unconfirmed_at_end = inFlight.size;
+			console.log(
+				`[chaos] ${inFlight.size} sends still unconfirmed ${SEND_GRACE_MS / 1000} s after the deadline:`,
+			);
+			for (const [cid, f] of [...inFlight].slice(0, 20))
+				console.log(
+					`[chaos]   ${cid}: attempt ${f.attempt}, sender ${f.sender} open=${f.open}, last error ${lastError.get(cid) ?? "none"}`,
+				);
+		}
 		const sendSeconds = (Date.now() - sendStart) / 1000;
 		stopChaos = true;
-		await chaos;
-		if (restarting) await restarting;
+		if (!(await settleBy(chaos, Date.now() + 30_000)))
+			console.log("[chaos] the chaos driver did not stop within 30 s");
+		if (restarting && !(await settleBy(restarting, Date.now() + 240_000)))
+			console.log("[chaos] a server restart did not finish within 240 s");
 		console.log(`[chaos] sending done: ${figures.confirmed} messages in ${r2(sendSeconds)} s; verifying`);
 
 		// ---- the truth: each ChatRoom's log over REST, and D1's index ----
@@ -457,6 +495,7 @@ async function main() {
 			messages_target: MESSAGES,
 			messages_sent: figures.sent,
 			messages_confirmed: figures.confirmed,
+			messages_unconfirmed_at_end: figures.unconfirmed_at_end,
 			messages_in_logs: [...logs.values()].reduce((n, l) => n + l.length, 0),
 			confirmed_missing_from_log: missingConfirmed,
 			stored_duplicates: storedDuplicates + figures.duplicate_stores,
