@@ -109,6 +109,8 @@ export class Campaign extends DurableObject<Env> {
 	readonly #abandoned = new Map<string, string[]>();
 	/** True while an alarm is dialing: events then leave the bookkeeping to the end of the tick. */
 	#ticking = false;
+	/** The webhook delivery run in progress, if any (see #tick). */
+	#webhooks: Promise<void> | null = null;
 	/**
 	 * Due contacts read ahead in one query (see #nextJob), with the attempt
 	 * count each was read with: #createAttempt claims one only if it is still
@@ -279,10 +281,16 @@ export class Campaign extends DurableObject<Env> {
 	async #tick(): Promise<void> {
 		const cfg = this.#config();
 		if (!cfg) return;
-		const webhooks =
-			cfg.webhookUrl && cfg.webhookSecretEnc
-				? deliverDueWebhooks(this.#sql, this.env, { url: cfg.webhookUrl, secretEnc: cfg.webhookSecretEnc })
-				: null;
+		// One delivery run at a time: a run awaiting its fetches must not be joined by a second that
+		// selects the same due rows (an alarm can start while another awaits I/O), or a webhook goes twice.
+		if (!this.#webhooks && cfg.webhookUrl && cfg.webhookSecretEnc)
+			this.#webhooks = deliverDueWebhooks(this.#sql, this.env, {
+				url: cfg.webhookUrl,
+				secretEnc: cfg.webhookSecretEnc,
+			}).finally(() => {
+				this.#webhooks = null;
+			});
+		const webhooks = this.#webhooks;
 		await this.#checkLost(cfg);
 		await this.#checkFleet(Date.now());
 		if (canDial(this.#status(), cfg.window, Date.now())) {

@@ -307,6 +307,36 @@ describe("Campaign engine", () => {
 		expect(hooks.filter((h) => h.type === "campaign.started").length).toBe(2);
 	});
 
+	it("a second alarm while a webhook delivery awaits its receiver does not send the same event again", async () => {
+		const user = await createTestUser();
+		let release: () => void = () => {};
+		const gate = new Promise<void>((r) => {
+			release = r;
+		});
+		setOutboundFetchForTests(async (req) => {
+			hooks.push({ type: req.headers.get("Hatch-Event-Type") ?? "", body: await req.text(), signature: "" });
+			await gate;
+			return new Response("ok", { status: 200 });
+		});
+		const c = await makeCampaign(user, [A], { webhook_url: "https://hooks.example.com/x" });
+		await api(`/v1/campaigns/${c.id}/start`, { method: "POST", headers: user.auth });
+		const armAndRun = async () => {
+			await runInDurableObject(campaignDO(c.id), async (_i, state) => {
+				if ((await state.storage.getAlarm()) === null) await state.storage.setAlarm(Date.now());
+			});
+			return runDurableObjectAlarm(campaignDO(c.id));
+		};
+		const first = armAndRun();
+		for (let i = 0; i < 200 && hooks.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+		expect(hooks.map((h) => h.type)).toEqual(["campaign.started"]); // the first run is waiting on the receiver
+		const second = armAndRun();
+		// The second alarm has run its tick up to the webhooks (a marker: the DO answers a later call).
+		await runInDurableObject(campaignDO(c.id), () => undefined);
+		release();
+		await Promise.all([first, second]);
+		expect(hooks.filter((h) => h.type === "campaign.started")).toHaveLength(1);
+	});
+
 	it("rejects dialer callbacks without the dialer's token", async () => {
 		const user = await createTestUser();
 		const evs = { call_id: "x:1:1", seq: 1, type: "trying", at: new Date().toISOString() };
