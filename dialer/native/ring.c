@@ -4,6 +4,7 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 /* Set-up flags newer than some kernel headers (5.18-6.0); a kernel without them refuses, and we retry without. */
 #ifndef IORING_SETUP_SUBMIT_ALL
@@ -18,6 +19,39 @@
 #endif
 
 #ifdef __linux__
+void ring_prep_send(Ring *r, unsigned k, int fd, const void *buf, unsigned len) {
+  unsigned idx = (*r->sq_tail + k) & *r->sq_mask;
+  struct io_uring_sqe *e = &r->sqes[idx];
+  memset(e, 0, sizeof *e);
+  e->opcode = IORING_OP_SEND;
+  e->fd = fd;
+  e->addr = (unsigned long)buf;
+  e->len = len;
+  // Never wait for room: a full socket buffer completes with -EAGAIN, and the caller decides.
+  e->msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+  e->user_data = k;
+  r->sq_array[idx] = idx;
+}
+
+void ring_submit_sends(Ring *r, unsigned n, int *res) {
+  for (unsigned k = 0; k < n; k++) res[k] = 0;
+  __atomic_store_n(r->sq_tail, *r->sq_tail + n, __ATOMIC_RELEASE);
+  // UDP sends complete inline; GETEVENTS with min_complete n only waits if one did not.
+  int got;
+  do got = (int)syscall(__NR_io_uring_enter, r->fd, n, n, IORING_ENTER_GETEVENTS, NULL, 0);
+  while (got < 0 && errno == EINTR);
+  int enter_errno = errno;
+  unsigned head = *r->cq_head, ctail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+  unsigned done = 0;
+  for (; head != ctail; head++, done++) {
+    struct io_uring_cqe *c = &r->cqes[head & *r->cq_mask];
+    if (c->user_data < n) res[c->user_data] = c->res;
+  }
+  __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+  if (got < 0 && done == 0)
+    for (unsigned k = 0; k < n; k++) res[k] = -enter_errno; /* the enter itself failed */
+}
+
 void ring_close(Ring *r) {
   if (r->sqes) munmap(r->sqes, r->sqes_len);
   if (r->cq_map && r->cq_map != r->sq_map) munmap(r->cq_map, r->cq_len);
@@ -40,7 +74,7 @@ int ring_open(Ring *r) {
   }
   if (fd < 0) return 0;
   r->fd = fd;
-  r->entries = p.sq_entries;
+  r->entries = p.sq_entries < RING_ENTRIES ? p.sq_entries : RING_ENTRIES; /* callers size their batches by RING_ENTRIES */
   r->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
   r->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
   int single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;

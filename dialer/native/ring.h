@@ -25,4 +25,12 @@ typedef struct {
 /* Set up a ring; 0 when the kernel (or a seccomp profile) will not give us one. */
 int ring_open(Ring *r);
 void ring_close(Ring *r);
+#ifdef __linux__
+/* Queues the k-th send of a batch (k < entries): buf[0..len) to fd, never waiting for socket room. */
+void ring_prep_send(Ring *r, unsigned k, int fd, const void *buf, unsigned len);
+/* Submits the batch's n queued sends in one io_uring_enter() and reaps them: res[k] is the k-th send's
+   result (bytes, or -errno); when the enter itself failed before anything completed, every res[k] is its
+   -errno. The batch sender and the send clock both send through this. */
+void ring_submit_sends(Ring *r, unsigned n, int *res);
+#endif
 #endif

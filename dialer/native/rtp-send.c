@@ -213,37 +213,16 @@ static int reserve(State *s, int n) {
 /* Send packets [from, to) through the ring: one io_uring_enter() per ring's worth. */
 static void ring_send(State *s, int32_t *rows, int from, int to, size_t len) {
   Ring *r = &s->ring;
+  int res[RING_ENTRIES];
   while (from < to) {
     unsigned n = (unsigned)(to - from) < r->entries ? (unsigned)(to - from) : r->entries;
-    unsigned tail = *r->sq_tail, mask = *r->sq_mask;
     for (unsigned k = 0; k < n; k++) {
       int i = from + (int)k;
-      unsigned idx = (tail + k) & mask;
-      struct io_uring_sqe *e = &r->sqes[idx];
-      memset(e, 0, sizeof *e);
-      e->opcode = IORING_OP_SEND;
-      e->fd = rows[i * 4];
-      e->addr = (unsigned long)(s->packets + (size_t)i * (HEADER + MAX_PAYLOAD));
-      e->len = (unsigned)len;
-      // Never wait for room: a full socket buffer completes with -EAGAIN, and the caller decides.
-      e->msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
-      e->user_data = (unsigned long)i;
-      r->sq_array[idx] = idx;
+      ring_prep_send(r, k, rows[i * 4], s->packets + (size_t)i * (HEADER + MAX_PAYLOAD), (unsigned)len);
     }
-    __atomic_store_n(r->sq_tail, tail + n, __ATOMIC_RELEASE);
-    // UDP sends complete inline; GETEVENTS with min_complete n only waits if one did not.
-    int got;
-    do got = (int)syscall(__NR_io_uring_enter, r->fd, n, n, IORING_ENTER_GETEVENTS, NULL, 0);
-    while (got < 0 && errno == EINTR);
-    unsigned head = *r->cq_head, ctail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
-    unsigned done = 0;
-    for (; head != ctail; head++, done++) {
-      struct io_uring_cqe *c = &r->cqes[head & *r->cq_mask];
-      if (c->res < 0) rows[c->user_data * 4] = c->res;
-    }
-    __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
-    if (got < 0 && done == 0)
-      for (unsigned k = 0; k < n; k++) rows[(from + (int)k) * 4] = -errno; /* the enter itself failed */
+    ring_submit_sends(r, n, res);
+    for (unsigned k = 0; k < n; k++)
+      if (res[k] < 0) rows[(from + (int)k) * 4] = res[k];
     from += (int)n;
   }
 }

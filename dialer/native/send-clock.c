@@ -108,32 +108,18 @@ static void send_due(SendClock *c, int64_t now) {
 #ifdef __linux__
     Ring *r = &c->ring;
     if (r->fd >= 0) {
+      int res[RING_ENTRIES];
       int from = 0;
       while (from < b->n) {
         unsigned n = (unsigned)(b->n - from) < r->entries ? (unsigned)(b->n - from) : r->entries;
-        unsigned tail = *r->sq_tail, mask = *r->sq_mask;
         for (unsigned j = 0; j < n; j++) {
           int i = from + (int)j;
-          unsigned idx = (tail + j) & mask;
-          struct io_uring_sqe *e = &r->sqes[idx];
-          memset(e, 0, sizeof *e);
-          e->opcode = IORING_OP_SEND;
-          e->fd = b->fd[i];
-          e->addr = (unsigned long)(b->img + (size_t)i * SLOT);
-          e->len = b->len[i];
-          e->msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
-          r->sq_array[idx] = idx;
+          ring_prep_send(r, j, b->fd[i], b->img + (size_t)i * SLOT, b->len[i]);
         }
-        __atomic_store_n(r->sq_tail, tail + n, __ATOMIC_RELEASE);
-        int got;
-        do got = (int)syscall(__NR_io_uring_enter, r->fd, n, n, IORING_ENTER_GETEVENTS, NULL, 0);
-        while (got < 0 && errno == EINTR);
-        unsigned head = *r->cq_head, ctail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
-        for (; head != ctail; head++) {
-          if (r->cqes[head & *r->cq_mask].res < 0) c->failed++;
+        ring_submit_sends(r, n, res);
+        for (unsigned j = 0; j < n; j++)
+          if (res[j] < 0) c->failed++;
           else c->sent++;
-        }
-        __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
         from += (int)n;
       }
     } else
