@@ -1,7 +1,7 @@
 // bench/fanout's report: every figure next to the same-run baselines, as
 // ratios, and the targets of issue 14 met or missed.
 import type { FanoutResult } from "./lib.ts";
-import type { Result } from "./run.ts";
+import type { Result } from "./result.ts";
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const ratio = (a: number | undefined, b: number | undefined) =>

@@ -35,7 +35,7 @@ import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, wr
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type Hotspot, startProfile } from "../lib/cpu-profile.ts";
+import { startProfile } from "../lib/cpu-profile.ts";
 import { cpuSeconds } from "../lib/proc.ts";
 import { startWrangler, waitFor } from "../lib/wrangler.ts";
 import { buildGroup, type GroupResult } from "./group.ts";
@@ -53,6 +53,7 @@ import {
 	tree,
 } from "./lib.ts";
 import { markdown } from "./report.ts";
+import type { Profiled } from "./result.ts";
 import { devSecrets, hatchTarget, plainTarget, seedSql, token, uuid } from "./targets.ts";
 
 const { values } = parseArgs({
@@ -372,32 +373,6 @@ async function main() {
 
 	console.log(save());
 }
-
-export type Result = {
-	date: string;
-	ref: string;
-	argv: string;
-	variants: { name: string; ref: string }[];
-	machine: { cpus: number; uptime: string[] };
-	setup: {
-		clients: number;
-		rate: number;
-		rate_messages: number;
-		messages: number;
-		concurrency: number;
-		idle: number;
-		idle_users: number;
-	};
-	steady: Record<string, FanoutResult>;
-	max: Record<string, FanoutResult>;
-	joins: Record<string, JoinResult>;
-	idle: Record<string, IdleResult>;
-	group: GroupResult | null;
-	profile: Profiled | null;
-};
-
-/** A Hatch steady run sampled through the inspector: its figures and workerd's top functions by self time. */
-export type Profiled = { run: FanoutResult; total_ms?: number; idle_ms?: number; hotspots?: Hotspot[] };
 
 function stop() {
 	for (const c of children) {

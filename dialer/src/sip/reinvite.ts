@@ -7,10 +7,10 @@
 import { answerTo, nextLocalSdp, parseSdp } from "../sdp/sdp.ts";
 import { parseSession } from "../sdp/session.ts";
 import { ALLOW, type SipAgent } from "./agent.ts";
+import type { DialogView } from "./dialog-view.ts";
 import { parseCSeq } from "./fields.ts";
 import { type Header, header, type SipRequest } from "./message.ts";
 import type { Endpoint } from "./transport.ts";
-import type { DialogView } from "./uac-inbound.ts";
 import type { UasDialog } from "./uas-dialog.ts";
 
 /**

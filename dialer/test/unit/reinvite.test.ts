@@ -6,8 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildOffer } from "../../src/sdp/sdp.ts";
 import type { SipAgent } from "../../src/sip/agent.ts";
+import type { DialogView } from "../../src/sip/dialog-view.ts";
 import { header, type SipResponse } from "../../src/sip/message.ts";
-import { answerInDialog, type DialogView } from "../../src/sip/uac-inbound.ts";
+import { answerInDialog } from "../../src/sip/uac-inbound.ts";
 import { isStatus, openPeer, type Peer, type Received, request, startAgent } from "./sip-peer.ts";
 
 const T1 = 20;

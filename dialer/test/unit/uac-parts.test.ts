@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import type { SipAgent } from "../../src/sip/agent.ts";
+import type { DialogView } from "../../src/sip/dialog-view.ts";
 import { parseAuthParams } from "../../src/sip/digest.ts";
 import { header, type SipRequest, type SipResponse } from "../../src/sip/message.ts";
 import { answerChallenge, reauthorized } from "../../src/sip/uac-auth.ts";
-import { answerInDialog, type DialogView } from "../../src/sip/uac-inbound.ts";
+import { answerInDialog } from "../../src/sip/uac-inbound.ts";
 import { UasDialogs } from "../../src/sip/uas-dialog.ts";
 
 const challenge = (status: 401 | 407, extra = ""): SipResponse => ({
