@@ -4,7 +4,6 @@ import type { SocketGuard } from "../user-hub/guard";
 import type { HubLinks } from "./hub-links";
 import type { Member, Membership } from "./membership";
 import type { Outbox } from "./outbox";
-import type { ReceiptTracker } from "./receipts";
 import type { RoomStore } from "./store";
 import type { SummaryWriter } from "./summary";
 import type { Viewers } from "./viewers";
@@ -30,7 +29,8 @@ export type RoomContext = {
 	readonly viewers: Viewers;
 	readonly outbox: Outbox<Outgoing>;
 	readonly links: HubLinks;
-	readonly receipts: ReceiptTracker;
+	/** The receipt tracker (receipts.ts), as the room's helpers use it: a read marker moved. */
+	readonly receipts: { markDirty(userId: string, fromSeq: number): void };
 	readonly summary: SummaryWriter;
 	readonly guard: SocketGuard;
 	/** When each user's last typing indicator went out (typing.ts). */
