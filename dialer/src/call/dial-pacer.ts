@@ -20,8 +20,14 @@ const processClock: PaceClock = {
 	clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-/** At most `cap` sends in any window of `windowMs` (half-open: sends `windowMs` apart fall in different windows). */
-export type PaceRule = { cap: number; windowMs: number };
+/**
+ * At most `cap` sends in any window of `windowMs` (half-open: sends `windowMs`
+ * apart fall in different windows), spread evenly: one per `gapMs`
+ * (`windowMs / cap`) on a theoretical schedule that allows one send ahead of
+ * it (a GCRA with a tolerance of one gap), so a backlog goes out at the rate,
+ * one every `gapMs`, instead of in bunches whenever the window moves on.
+ */
+export type PaceRule = { cap: number; windowMs: number; gapMs: number };
 
 /**
  * Added to every window: the INVITE is written to the socket a little after
@@ -38,32 +44,57 @@ export const GUARD_MS = 1;
  */
 export function paceRule(callsPerSecond: number): PaceRule {
 	const cap = Math.max(1, Math.floor(callsPerSecond));
-	return { cap, windowMs: Math.max(1000, (1000 * cap) / callsPerSecond) + GUARD_MS };
+	const windowMs = Math.max(1000, (1000 * cap) / callsPerSecond) + GUARD_MS;
+	return { cap, windowMs, gapMs: windowMs / cap };
+}
+
+/**
+ * The schedule's next theoretical send time after `sent` (ascending): each
+ * send moves it to max(itself, the send) + gapMs.
+ * @example scheduleAfter([0, 5], { cap: 2, windowMs: 1000, gapMs: 500 }) // 1000
+ */
+export function scheduleAfter(sent: readonly number[], rule: PaceRule): number {
+	let tat = Number.NEGATIVE_INFINITY;
+	for (const t of sent) tat = Math.max(tat, t) + rule.gapMs;
+	return tat;
 }
 
 /**
  * Whether a send may go at `now`, given the key's earlier send times
- * (ascending): the send `cap` places back must be a whole window old, compared
- * as a difference, the way a window is counted (`nth + windowMs` may round to
- * `now` a hair early).
- * @example hasRoom([0, 10], { cap: 2, windowMs: 1000 }, 20) // false
+ * (ascending) and the schedule (`tat`, see {@link scheduleAfter}): the send
+ * `cap` places back must be a whole window old, compared as a difference, the
+ * way a window is counted (`nth + windowMs` may round to `now` a hair early),
+ * and `now` no more than one gap ahead of the schedule.
+ * @example hasRoom([0, 10], { cap: 2, windowMs: 1000, gapMs: 0 }, 20) // false
  */
-export function hasRoom(sent: readonly number[], rule: PaceRule, now: number): boolean {
+export function hasRoom(
+	sent: readonly number[],
+	rule: PaceRule,
+	now: number,
+	tat = scheduleAfter(sent, rule),
+): boolean {
 	const nth = sent[sent.length - rule.cap];
-	return nth === undefined || now - nth >= rule.windowMs;
+	return (nth === undefined || now - nth >= rule.windowMs) && tat - now <= rule.gapMs;
 }
 
 /**
  * The earliest time a send may go at or after `now` (see {@link hasRoom}).
- * @example nextSendAt([0, 10], { cap: 2, windowMs: 1000 }, 20) // 1000
+ * @example nextSendAt([0, 10], { cap: 2, windowMs: 1000, gapMs: 0 }, 20) // 1000
  */
-export function nextSendAt(sent: readonly number[], rule: PaceRule, now: number): number {
-	if (hasRoom(sent, rule, now)) return now;
-	return Math.max(now, (sent[sent.length - rule.cap] ?? 0) + rule.windowMs);
+export function nextSendAt(
+	sent: readonly number[],
+	rule: PaceRule,
+	now: number,
+	tat = scheduleAfter(sent, rule),
+): number {
+	if (hasRoom(sent, rule, now, tat)) return now;
+	const nth = sent[sent.length - rule.cap];
+	return Math.max(now, nth === undefined ? now : nth + rule.windowMs, tat - rule.gapMs);
 }
 
 type Waiter = { send: () => void; gone: boolean };
-type Lane = { rule: PaceRule; sent: number[]; queue: Waiter[]; timer: unknown; due: number };
+/** `tat`: the schedule's next theoretical send time (see {@link scheduleAfter}), kept as sends go. */
+type Lane = { rule: PaceRule; sent: number[]; tat: number; queue: Waiter[]; timer: unknown; due: number };
 
 /** Lanes kept before idle ones (nothing waiting, last send a window ago) are dropped. */
 const SWEEP_AT = 256;
@@ -111,7 +142,14 @@ export class DialPacer {
 		let lane = this.#lanes.get(key);
 		if (!lane) {
 			if (this.#lanes.size >= SWEEP_AT) this.#sweep();
-			lane = { rule: paceRule(callsPerSecond), sent: [], queue: [], timer: undefined, due: 0 };
+			lane = {
+				rule: paceRule(callsPerSecond),
+				sent: [],
+				tat: Number.NEGATIVE_INFINITY,
+				queue: [],
+				timer: undefined,
+				due: 0,
+			};
 			this.#lanes.set(key, lane);
 		} else lane.rule = paceRule(callsPerSecond);
 		return lane;
@@ -127,8 +165,8 @@ export class DialPacer {
 			}
 			// The clock is read again at every release: a timer that fires early only re-arms.
 			const now = this.#clock.now();
-			if (!hasRoom(lane.sent, lane.rule, now)) {
-				this.#arm(lane, nextSendAt(lane.sent, lane.rule, now), now);
+			if (!hasRoom(lane.sent, lane.rule, now, lane.tat)) {
+				this.#arm(lane, nextSendAt(lane.sent, lane.rule, now, lane.tat), now);
 				return;
 			}
 			lane.queue.shift();
@@ -137,7 +175,9 @@ export class DialPacer {
 			} finally {
 				// Stamped after the send, not at the decision: the process may be preempted in between,
 				// and the slot must count from no earlier than the INVITE reached the socket.
-				lane.sent.push(this.#clock.now());
+				const at = this.#clock.now();
+				lane.sent.push(at);
+				lane.tat = Math.max(lane.tat, at) + lane.rule.gapMs;
 				if (lane.sent.length > 2 * lane.rule.cap) lane.sent.splice(0, lane.sent.length - lane.rule.cap);
 			}
 		}

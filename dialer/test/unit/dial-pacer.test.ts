@@ -7,7 +7,14 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DialPacer, GUARD_MS, nextSendAt, type PaceClock, paceRule } from "../../src/call/dial-pacer.ts";
+import {
+	DialPacer,
+	GUARD_MS,
+	nextSendAt,
+	type PaceClock,
+	paceRule,
+	scheduleAfter,
+} from "../../src/call/dial-pacer.ts";
 
 /** Timers on a virtual clock; `jitter` says how early (down to -1 ms) or late each one fires. */
 class VirtualClock implements PaceClock {
@@ -53,18 +60,27 @@ function busiest(times: number[], windowMs: number): number {
 }
 
 describe("paceRule", () => {
-	it("is floor(rate) per second, and one call per 1000/rate ms below one per second, each window a guard longer", () => {
-		expect(paceRule(100)).toEqual({ cap: 100, windowMs: 1000 + GUARD_MS });
-		expect(paceRule(2.5)).toEqual({ cap: 2, windowMs: 1000 + GUARD_MS });
-		expect(paceRule(0.5)).toEqual({ cap: 1, windowMs: 2000 + GUARD_MS });
+	it("is floor(rate) per second, and one call per 1000/rate ms below one per second, each window a guard longer, spread one per window/cap", () => {
+		expect(paceRule(100)).toEqual({ cap: 100, windowMs: 1000 + GUARD_MS, gapMs: (1000 + GUARD_MS) / 100 });
+		expect(paceRule(2.5)).toEqual({ cap: 2, windowMs: 1000 + GUARD_MS, gapMs: (1000 + GUARD_MS) / 2 });
+		expect(paceRule(0.5)).toEqual({ cap: 1, windowMs: 2000 + GUARD_MS, gapMs: 2000 + GUARD_MS });
 	});
 
 	it("nextSendAt waits for the send cap places back to be a window old", () => {
-		const rule = { cap: 2, windowMs: 1000 };
+		const rule = { cap: 2, windowMs: 1000, gapMs: 0 };
 		expect(nextSendAt([], rule, 5)).toBe(5);
 		expect(nextSendAt([0], rule, 5)).toBe(5);
 		expect(nextSendAt([0, 10], rule, 20)).toBe(1000);
 		expect(nextSendAt([0, 10], rule, 1500)).toBe(1500);
+	});
+
+	it("nextSendAt keeps sends to the schedule: at most one gap ahead of it", () => {
+		const rule = { cap: 10, windowMs: 1000, gapMs: 100 };
+		expect(nextSendAt([0], rule, 0)).toBe(0); // one ahead of the schedule is allowed
+		expect(nextSendAt([0, 0], rule, 0)).toBe(100);
+		expect(nextSendAt([0, 0, 100], rule, 100)).toBe(200);
+		expect(nextSendAt([0, 0, 100], rule, 450)).toBe(450); // after a lull, at once
+		expect(scheduleAfter([0, 0, 100], rule)).toBe(300);
 	});
 });
 
@@ -87,6 +103,21 @@ describe("DialPacer", () => {
 			["b", 0],
 			["c", 1000 + GUARD_MS],
 		]);
+	});
+
+	it("a backlog goes out one per gap, not in bunches each time the window moves on", () => {
+		const clock = new VirtualClock(() => 0.7); // timers fire late, as real ones do
+		const pacer = new DialPacer(clock);
+		const sent: number[] = [];
+		for (let i = 0; i < 300; i++) pacer.acquire("camp", 100, () => sent.push(clock.t));
+		clock.runUntil(10_000);
+		expect(sent).toHaveLength(300);
+		const rule = paceRule(100);
+		expect(busiest(sent, rule.windowMs)).toBeLessThanOrEqual(100);
+		const gaps = sent.slice(1).map((t, i) => t - (sent[i] ?? 0));
+		expect(Math.max(...gaps)).toBeLessThan(2 * rule.gapMs); // a window-only pacer waits ~1 s after each 100
+		// The schedule absorbs the timers' lateness: 300 dials at 100/s take 3 s, not 300 late timers more.
+		expect((sent.at(-1) ?? 0) - (sent[0] ?? 0)).toBeLessThan(300 * rule.gapMs);
 	});
 
 	it("keeps campaigns apart: one campaign's burst never holds another's dial", () => {
