@@ -89,16 +89,12 @@ function cleanFields(fields: Record<string, string> | undefined) {
 /** E.164 for a number as typed, or null when it is not a valid phone number. */
 export function toE164(raw: string, region: string): string | null {
 	const trimmed = raw.trim();
-	// Most uploads are E.164 already: answered before any regular expression of the general path.
-	if (trimmed.charCodeAt(0) === 43) {
-		const fast = e164AsIs(trimmed);
-		if (fast !== undefined) return fast;
-	}
-	const cleaned = trimmed.replace(/^00/, "+");
-	if (!cleaned || cleaned.length > 32 || !/\d/.test(cleaned)) return null;
-	// Most uploads are E.164 already: the library's own verdict, without its general parser.
+	const cleaned = trimmed.charCodeAt(0) === 43 ? trimmed : trimmed.replace(/^00/, "+");
+	// Most uploads are E.164 already: the library's own verdict, without its general parser, asked once
+	// and before the general path's checks (a number it answers for is plain E.164, so passes them).
 	const fast = e164AsIs(cleaned);
 	if (fast !== undefined) return fast;
+	if (!cleaned || cleaned.length > 32 || !/\d/.test(cleaned)) return null;
 	const parsed = parsePhoneNumberFromString(cleaned, region as CountryCode);
 	return parsed?.isValid() ? parsed.number : null;
 }
