@@ -1,5 +1,4 @@
-import { LIMITS } from "@hatch/contract/limits";
-import { mintWsTicket } from "../domain/auth/ws-ticket";
+import { mintTicketFor } from "../domain/auth/ws-ticket-deps";
 import { hubOf } from "../domain/chats/deps";
 import type { Db } from "../domain/users/db";
 import type { AuthContext } from "../env";
@@ -109,7 +108,7 @@ export async function linkToHub<L extends HubLink>(
 	side: (link: L) => SeedSide,
 ): Promise<L> {
 	const hub = hubOf(env, auth.userId);
-	const { ticket } = await mintWsTicket(env.JWT_SECRET, auth.userId, auth.sessionId, LIMITS.TICKET_TTL_MS);
+	const { ticket } = await mintTicketFor(env, auth);
 	const res = await hub.fetch(
 		new Request(`https://hub/v1/ws?ticket=${encodeURIComponent(ticket)}`, {
 			headers: { Upgrade: "websocket", "X-Hatch-Transport": "json" },

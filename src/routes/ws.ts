@@ -1,8 +1,7 @@
 import { pickTransport } from "@hatch/contract/codec";
-import { LIMITS } from "@hatch/contract/limits";
 import { createRoute, z } from "@hono/zod-openapi";
-import { mintWsTicket, redeemWsTicket, type WsTicket } from "../domain/auth/ws-ticket";
-import { ticketRedemption } from "../domain/auth/ws-ticket-deps";
+import { redeemWsTicket, type WsTicket } from "../domain/auth/ws-ticket";
+import { mintTicketFor, ticketRedemption } from "../domain/auth/ws-ticket-deps";
 import { hubOf, roomOf } from "../domain/chats/deps";
 import { ApiError } from "../errors";
 import { createRouter } from "../lib/router";
@@ -140,12 +139,7 @@ export function originAllowed(origin: string | undefined, allowed: string): bool
 export const wsRoutes = createRouter()
 	.openapi(ticketRoute, async (c) => {
 		// Signed, not stored: minting wakes no Durable Object (src/domain/auth/ws-ticket.ts).
-		const t = await mintWsTicket(
-			c.env.JWT_SECRET,
-			c.var.auth.userId,
-			c.var.auth.sessionId,
-			LIMITS.TICKET_TTL_MS,
-		);
+		const t = await mintTicketFor(c.env, c.var.auth);
 		const url = new URL("/v1/ws", c.env.PUBLIC_URL);
 		url.protocol = url.protocol === "http:" ? "ws:" : "wss:";
 		return c.json({ ...t, url: url.toString() }, 200);
@@ -164,8 +158,8 @@ export const wsRoutes = createRouter()
 		const transport = checkUpgrade(c.req.raw.headers, c.env.ALLOWED_ORIGINS);
 		const { ticket } = c.req.valid("query");
 		const { id: chatId } = c.req.valid("param");
-		ticketOwner(ticket);
-		// Redeemed here, not in the user's UserHub: a join wakes only the room (issue 14, "Joins").
+		// Redeemed here, not in the user's UserHub: a join wakes only the room (issue 14, "Joins");
+		// a malformed or forged ticket is refused before any Durable Object is asked.
 		const { userId, sessionId } = await redeemTicket(c.env, ticket);
 		const headers = new Headers(c.req.raw.headers);
 		headers.set("X-Hatch-Transport", transport);

@@ -1,9 +1,8 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { CLOSE_CODES } from "@hatch/contract/close-codes";
-import { LIMITS } from "@hatch/contract/limits";
 import { describe, expect, it } from "vitest";
-import { mintWsTicket } from "../../src/domain/auth/ws-ticket";
+import { mintTicketFor } from "../../src/domain/auth/ws-ticket-deps";
 import { roomOf } from "../../src/domain/chats/deps";
 import { activeGroup } from "../chats/helpers";
 import { api } from "../helpers/http";
@@ -270,7 +269,7 @@ describe("requests racing a revocation", () => {
 		const { alice } = await aliceOnTwoDevices();
 		await api("/v1/auth/logout", { method: "POST", headers: alice.auth });
 		// What POST /v1/ws/ticket signs for a request that passed requireAuth just before the logout.
-		const late = await mintWsTicket(env.JWT_SECRET, alice.id, alice.sessionId, LIMITS.TICKET_TTL_MS);
+		const late = await mintTicketFor(env, { userId: alice.id, sessionId: alice.sessionId });
 		expect(await upgradeWith(late.ticket)).toBe(401);
 	});
 

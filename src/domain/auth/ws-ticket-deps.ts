@@ -1,6 +1,7 @@
+import { LIMITS } from "@hatch/contract/limits";
 import { createDb } from "../../db/client";
 import { isSessionLive } from "./sessions";
-import type { TicketRedemption } from "./ws-ticket";
+import { mintWsTicket, type TicketRedemption } from "./ws-ticket";
 
 /** How many TicketLedgers the nonces are spread over (by their first character): each stays awake under load. */
 export const LEDGER_SHARDS = 16;
@@ -22,4 +23,13 @@ export function ticketRedemption(env: Env): TicketRedemption {
 		spend: (nonce, expiresAt) => ledgerOf(env, nonce).spend(nonce, expiresAt),
 		sessionLive: (sessionId) => isSessionLive(createDb(env.DB), sessionId),
 	};
+}
+
+/**
+ * A ticket for one auth session, signed with the Worker's key and valid for LIMITS.TICKET_TTL_MS.
+ *
+ * @example const { ticket } = await mintTicketFor(env, c.var.auth);
+ */
+export function mintTicketFor(env: Env, auth: { userId: string; sessionId: string }) {
+	return mintWsTicket(env.JWT_SECRET, auth.userId, auth.sessionId, LIMITS.TICKET_TTL_MS);
 }
