@@ -1,6 +1,7 @@
 import type { ChatView } from "@hatch/contract/chats";
 import { lazy, Suspense } from "preact/compat";
 import { useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { CallPanel } from "./calls.tsx";
 import { ChatList } from "./chat-list.tsx";
 import { ChatScreen } from "./chat-view.tsx";
@@ -73,11 +74,7 @@ export function App() {
 					Sign out
 				</button>
 			</header>
-			{error && (
-				<p role="alert" class="error">
-					{error}
-				</p>
-			)}
+			<Alert text={error} />
 			{settings && (
 				<Settings
 					me={me}

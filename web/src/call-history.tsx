@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { errorText, hatch } from "./hatch.ts";
 
 type CallItem = {
@@ -34,11 +35,7 @@ export default function CallHistory() {
 	return (
 		<section class="card stack" aria-labelledby="history-h">
 			<h2 id="history-h">Call history</h2>
-			{error && (
-				<p role="alert" class="error">
-					{error}
-				</p>
-			)}
+			<Alert text={error} />
 			{items.length === 0 && !error && <p class="muted">No calls yet.</p>}
 			<ul class="rows" data-testid="call-history">
 				{items.map((c) => (

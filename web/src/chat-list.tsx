@@ -1,5 +1,6 @@
 import type { ChatView } from "@hatch/contract/chats";
 import { useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { errorText, hatch } from "./hatch.ts";
 
 /** The inbox: chats newest first, unread badges and presence, kept live by the hub socket. */
@@ -132,11 +133,7 @@ function NewChat({ onCreated }: { onCreated: (chatId: string) => Promise<void> }
 			<label for="new-chat-group">Group name (leave empty for a direct chat)</label>
 			<input id="new-chat-group" name="group" />
 			<button type="submit">Start chat</button>
-			{error && (
-				<p role="alert" class="error">
-					{error}
-				</p>
-			)}
+			<Alert text={error} />
 		</form>
 	);
 }

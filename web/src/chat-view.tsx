@@ -1,6 +1,7 @@
 import type { HatchSocket, Message, Receipt } from "@hatch/client";
 import type { ChatView } from "@hatch/contract/chats";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { CallButton } from "./calls.tsx";
 import { Composer } from "./composer.tsx";
 import { errorText, hatch, type Me } from "./hatch.ts";
@@ -107,11 +108,7 @@ export function ChatScreen({ chat, me, onLeft }: { chat: ChatView; me: Me; onLef
 				)}
 			</header>
 			{showMembers && <Members chatId={chat.id} me={me} onLeft={() => onLeft?.()} />}
-			{error && (
-				<p role="alert" class="error">
-					{error}
-				</p>
-			)}
+			<Alert text={error} />
 			<ul class="messages" ref={list} aria-live="polite" data-testid="messages">
 				{older && (
 					<li style="align-self:center;border:0;background:none">

@@ -1,5 +1,6 @@
 import type { ChatView } from "@hatch/contract/chats";
 import { useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { errorText, hatch } from "./hatch.ts";
 
 /** A pending invitation on screen: who asked, and accept or decline. */
@@ -36,11 +37,7 @@ export function Invitation({
 					Decline
 				</button>
 			</div>
-			{error && (
-				<p role="alert" class="error">
-					{error}
-				</p>
-			)}
+			<Alert text={error} />
 		</main>
 	);
 }

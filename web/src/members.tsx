@@ -1,5 +1,6 @@
 import type { MemberView } from "@hatch/contract/chats";
 import { useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { errorText, hatch, type Me } from "./hatch.ts";
 
 /**
@@ -76,11 +77,7 @@ export function Members({ chatId, me, onLeft }: { chatId: string; me: Me; onLeft
 			>
 				Leave this chat
 			</button>
-			{error && (
-				<p role="alert" class="error">
-					{error}
-				</p>
-			)}
+			<Alert text={error} />
 		</section>
 	);
 }

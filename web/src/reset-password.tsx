@@ -2,6 +2,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { errorText, hatch } from "./hatch.ts";
 import "./style.css";
+import { Alert } from "./alert.tsx";
 
 /** /reset-password?token=…: the link in the reset email. Sets a new password; every session is signed out. */
 function Reset() {
@@ -64,11 +65,7 @@ function Reset() {
 					</button>
 				</form>
 			)}
-			{error && (
-				<p role="alert" class="error">
-					{error}
-				</p>
-			)}
+			<Alert text={error} />
 		</main>
 	);
 }

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { errorText, hatch, type Me } from "./hatch.ts";
 
 type Session = {
@@ -91,11 +92,7 @@ export function Settings({
 			>
 				Sign out everywhere
 			</button>
-			{error && (
-				<p role="alert" class="error">
-					{error}
-				</p>
-			)}
+			<Alert text={error} />
 		</section>
 	);
 }

@@ -2,6 +2,7 @@ import { HatchError, type HatchSocket } from "@hatch/client";
 import type { ChatView, MemberView } from "@hatch/contract/chats";
 import type { Message } from "@hatch/contract/frames";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
 import { errorText, hatch, type Me } from "../hatch.ts";
 import { type Device, type DirectoryEntry, decrypt, encryptFor } from "./device.ts";
 
@@ -136,11 +137,7 @@ export function E2eChat({ chat, me, device }: { chat: ChatView; me: Me; device: 
 					</li>
 				))}
 			</ul>
-			{error && (
-				<p role="alert" class="error">
-					{error}
-				</p>
-			)}
+			<Alert text={error} />
 			<form
 				class="composer"
 				onSubmit={async (ev) => {

@@ -1,5 +1,6 @@
 import type { ChatView } from "@hatch/contract/chats";
 import { useEffect, useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
 import { errorText, hatch, type Me } from "../hatch.ts";
 import { Invitation } from "../invitation.tsx";
 import { type Device, loadDevice } from "./device.ts";
@@ -93,11 +94,7 @@ export default function E2eChats({ me }: { me: Me }) {
 					<input id="e2e-group-members" name="members" />
 					<button type="submit">Create encrypted group</button>
 				</form>
-				{error && (
-					<p role="alert" class="error">
-						{error}
-					</p>
-				)}
+				<Alert text={error} />
 				<ul class="chats" data-testid="e2e-chat-list">
 					{chats.map((c) => (
 						<li key={c.id}>

@@ -1,5 +1,6 @@
 import type { SupportMessage } from "@hatch/contract/support-frames";
 import { useEffect, useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
 import { errorText, hatch } from "../hatch.ts";
 import { openDesk } from "./desk-socket.ts";
 import { merge, Transcript } from "./transcript.tsx";
@@ -52,11 +53,7 @@ export function CustomerChat() {
 				<input id="support-text" name="text" required maxLength={4000} />
 				<button type="submit">Send to support</button>
 			</form>
-			{error && (
-				<p role="alert" class="error">
-					{error}
-				</p>
-			)}
+			<Alert text={error} />
 		</section>
 	);
 }

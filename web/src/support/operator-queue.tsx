@@ -1,5 +1,6 @@
 import type { SupportConversation, SupportMessage } from "@hatch/contract/support-frames";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
 import { errorText, hatch, type Me } from "../hatch.ts";
 import { openDesk } from "./desk-socket.ts";
 import { merge, Transcript } from "./transcript.tsx";
@@ -128,11 +129,7 @@ export function OperatorQueue({ me }: { me: Me }) {
 						)}
 					</>
 				)}
-				{error && (
-					<p role="alert" class="error">
-						{error}
-					</p>
-				)}
+				<Alert text={error} />
 			</section>
 		</div>
 	);

@@ -1,5 +1,6 @@
 import { HatchError } from "@hatch/client";
 import { useEffect, useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
 import { errorText, hatch, type Me } from "../hatch.ts";
 import { CustomerChat } from "./customer-chat.tsx";
 import { OperatorQueue } from "./operator-queue.tsx";
@@ -21,12 +22,7 @@ export default function Support({ me }: { me: Me }) {
 				else setError(errorText(e));
 			});
 	}, []);
-	if (error)
-		return (
-			<p role="alert" class="error">
-				{error}
-			</p>
-		);
+	if (error) return <Alert text={error} />;
 	if (!role) return <p class="card">Loading…</p>;
 	return role === "operator" ? <OperatorQueue me={me} /> : <CustomerChat />;
 }

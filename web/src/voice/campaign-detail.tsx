@@ -1,7 +1,7 @@
 import type { CampaignAction } from "@hatch/client";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
 import { errorText, hatch } from "../hatch.ts";
-import { Alert } from "./use-items.tsx";
 
 type CallRecord = {
 	call_id: string;

@@ -1,8 +1,9 @@
 import { useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
 import { errorText, hatch } from "../hatch.ts";
 import type { ContactList } from "./lists.tsx";
 import type { Sound, Trunk } from "./trunks.tsx";
-import { Alert, fields } from "./use-items.tsx";
+import { fields } from "./use-items.tsx";
 
 const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const RETRYABLE = ["busy", "no_answer", "failed"] as const;

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
 import { errorText, hatch } from "../hatch.ts";
-import { Alert } from "./use-items.tsx";
 
 export type ContactList = { id: string; name: string; contact_count: number };
 type Rejected = { line: number; value: string; reason: string };

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
 import { errorText, hatch } from "../hatch.ts";
 import type { Sound } from "./trunks.tsx";
-import { Alert } from "./use-items.tsx";
 
 /** Sounds: upload a WAV or MP3 and play any of them back (fetched with the bearer, played from a blob URL). */
 export function Sounds({

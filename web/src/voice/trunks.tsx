@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
 import { errorText, hatch } from "../hatch.ts";
-import { Alert, fields } from "./use-items.tsx";
+import { fields } from "./use-items.tsx";
 
 export type Trunk = {
 	id: string;

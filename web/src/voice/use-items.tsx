@@ -25,12 +25,3 @@ export function fields(form: HTMLFormElement): Record<string, string> {
 	for (const [k, v] of new FormData(form)) if (typeof v === "string") out[k] = v.trim();
 	return out;
 }
-
-/** An error line that screen readers announce. */
-export function Alert({ text }: { text: string }) {
-	return text ? (
-		<p role="alert" class="error">
-			{text}
-		</p>
-	) : null;
-}
