@@ -82,7 +82,7 @@ export function createDialer(
 		nativeSend: config.nativeSend,
 		ioUring: config.ioUring !== "off",
 		sendClock: config.sendClock !== "off",
-		sendRealtime: config.sendRealtime ?? 10,
+		sendRealtime: config.sendRealtime,
 		log,
 	});
 	const manager = new CallManager({
