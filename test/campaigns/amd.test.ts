@@ -5,19 +5,13 @@
  * verdict (`amd`, `amd_ms` on the final event) lands in the CDR and its CSV.
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ensureEngineSchema } from "../../src/domain/campaigns/engine-store";
-import { setDialerForTests } from "../../src/domain/dialer";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";
-import { callEvents, FakeDialer, makeList, makeSound, makeTrunk, sendEvents } from "./helpers";
+import { callEvents, makeList, makeSound, makeTrunk, sendEvents, useFakeDialer } from "./helpers";
 
-let dialer: FakeDialer;
-beforeEach(() => {
-	dialer = new FakeDialer();
-	setDialerForTests(dialer);
-});
-afterEach(() => setDialerForTests(null));
+const dialer = useFakeDialer();
 
 const NUMBER = "+14155550111";
 
@@ -40,13 +34,13 @@ async function draft(user: TestUser, amd: unknown) {
 /** Run the campaign's alarms until the dialer has its call (bounded). */
 async function firstDial(id: string) {
 	const stub = env.CAMPAIGN.get(env.CAMPAIGN.idFromName(id));
-	for (let i = 0; i < 20 && dialer.calls.length === 0; i++) {
+	for (let i = 0; i < 20 && dialer().calls.length === 0; i++) {
 		await runInDurableObject(stub, async (_o, state) => {
 			if ((await state.storage.getAlarm()) === null) await state.storage.setAlarm(Date.now());
 		});
 		await runDurableObjectAlarm(stub);
 	}
-	const call = dialer.calls[0];
+	const call = dialer().calls[0];
 	if (!call) throw new Error("the campaign never dialed");
 	return call;
 }

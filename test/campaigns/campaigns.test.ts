@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isOpen, nextOpen } from "../../src/domain/campaigns/window";
-import { setDialerForTests } from "../../src/domain/dialer";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";
-import { FakeDialer, makeList, makeSound, makeTrunk } from "./helpers";
+import { makeList, makeSound, makeTrunk, useFakeDialer } from "./helpers";
 
-let dialer: FakeDialer;
-beforeEach(() => {
-	dialer = new FakeDialer();
-	setDialerForTests(dialer);
-});
-afterEach(() => setDialerForTests(null));
+useFakeDialer();
 
 async function parts(u: TestUser) {
 	const [trunk, sound, list] = [await makeTrunk(u), await makeSound(u), await makeList(u, ["+14155550100"])];

@@ -5,18 +5,12 @@
 
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { CallRequest } from "@hatch/contract/dialer";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { setDialerForTests } from "../../src/domain/dialer";
+import { describe, expect, it } from "vitest";
 import { api } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
-import { FakeDialer, makeList, makeSound, makeTrunk } from "./helpers";
+import { makeList, makeSound, makeTrunk, useFakeDialer } from "./helpers";
 
-let dialer: FakeDialer;
-beforeEach(() => {
-	dialer = new FakeDialer();
-	setDialerForTests(dialer);
-});
-afterEach(() => setDialerForTests(null));
+const dialer = useFakeDialer();
 
 describe("dial rate", () => {
 	it("each call carries the campaign id and its calls_per_second, in a body the dialer's schema accepts", async () => {
@@ -43,13 +37,13 @@ describe("dial rate", () => {
 			200,
 		);
 		const stub = env.CAMPAIGN.get(env.CAMPAIGN.idFromName(c.id));
-		for (let i = 0; i < 20 && dialer.calls.length === 0; i++) {
+		for (let i = 0; i < 20 && dialer().calls.length === 0; i++) {
 			await runInDurableObject(stub, async (_o, state) => {
 				if ((await state.storage.getAlarm()) === null) await state.storage.setAlarm(Date.now());
 			});
 			await runDurableObjectAlarm(stub);
 		}
-		const call = dialer.calls[0];
+		const call = dialer().calls[0];
 		expect(call?.rate).toEqual({ key: c.id, calls_per_second: 2.5 });
 		expect(CallRequest.safeParse({ ...call, host_deny: env.SIP_HOST_DENY }).success).toBe(true);
 	});

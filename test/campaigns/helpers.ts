@@ -1,6 +1,8 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { CallView } from "@hatch/contract/dialer";
 import { buildWav } from "@hatch/shared/audio/wav";
+import { afterEach, beforeEach } from "vitest";
+import { setDialerForTests } from "../../src/domain/dialer";
 import { signAsDialer } from "../../src/domain/dialer/token";
 import type { Dialer, DialRequest, DialResult } from "../../src/domain/dialer/types";
 import { api } from "../helpers/http";
@@ -35,6 +37,21 @@ export class FakeDialer implements Dialer {
 	distinct(): string[] {
 		return [...new Set(this.calls.map((c) => c.call_id))];
 	}
+}
+
+/**
+ * A fresh FakeDialer in place of the real one for each test of the file, removed after it.
+ *
+ * @example const dialer = useFakeDialer(); // at the top of the file; then dialer().calls in a test
+ */
+export function useFakeDialer(): () => FakeDialer {
+	let dialer = new FakeDialer();
+	beforeEach(() => {
+		dialer = new FakeDialer();
+		setDialerForTests(dialer);
+	});
+	afterEach(() => setDialerForTests(null));
+	return () => dialer;
 }
 
 /** Posts dialer events to the Worker as the dialer would. */

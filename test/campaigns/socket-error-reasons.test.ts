@@ -5,11 +5,10 @@
  * "gateway unreachable"; a gateway's own reason phrase is kept.
  */
 import { publicReason } from "@hatch/contract/dialer";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { setDialerForTests } from "../../src/domain/dialer";
+import { describe, expect, it } from "vitest";
 import { api } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
-import { FakeDialer, makeCampaign, makeSound, makeTrunk, pumpUntil, sendEvents } from "./helpers";
+import { makeCampaign, makeSound, makeTrunk, pumpUntil, sendEvents, useFakeDialer } from "./helpers";
 
 const SOCKET_ERRORS = [
 	"connect ECONNREFUSED 127.0.0.1:1",
@@ -20,12 +19,7 @@ const SOCKET_ERRORS = [
 	"socket hang up",
 ];
 
-let dialer: FakeDialer;
-beforeEach(() => {
-	dialer = new FakeDialer();
-	setDialerForTests(dialer);
-});
-afterEach(() => setDialerForTests(null));
+const dialer = useFakeDialer();
 
 describe("socket errors in call reasons", () => {
 	it("the rule: socket errors become the fixed phrase, gateway phrases stay", () => {
@@ -70,8 +64,8 @@ describe("socket errors in call reasons", () => {
 		const user = await createTestUser();
 		const c = await makeCampaign(user, ["+14155550101"]);
 		await api(`/v1/campaigns/${c.id}/start`, { method: "POST", headers: user.auth });
-		await pumpUntil(c.id, () => dialer.calls.length >= 1);
-		const callId = dialer.calls[0]?.call_id ?? "";
+		await pumpUntil(c.id, () => dialer().calls.length >= 1);
+		const callId = dialer().calls[0]?.call_id ?? "";
 		const at = new Date().toISOString();
 		await sendEvents([
 			{ call_id: callId, seq: 1, type: "trying", at },

@@ -7,12 +7,11 @@
  */
 import { env } from "cloudflare:test";
 import { CallRequest } from "@hatch/contract/dialer";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { setDialerForTests } from "../../src/domain/dialer";
+import { describe, expect, it } from "vitest";
 import { HttpDialer } from "../../src/domain/dialer/http-dialer";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
-import { FakeDialer, makeSound, makeTrunk } from "./helpers";
+import { makeSound, makeTrunk, useFakeDialer } from "./helpers";
 
 /** Every spelling the attack found accepted, and relatives (all are 127.0.0.1, 10.0.0.1, 169.254.169.254 or 0.0.0.0). */
 const DISGUISED = [
@@ -46,12 +45,7 @@ const DISGUISED = [
 	"10.0.0.1:5060",
 ];
 
-let dialer: FakeDialer;
-beforeEach(() => {
-	dialer = new FakeDialer();
-	setDialerForTests(dialer);
-});
-afterEach(() => setDialerForTests(null));
+const dialer = useFakeDialer();
 
 const count = async (ownerId: string) =>
 	(
@@ -121,7 +115,7 @@ describe("trunk host syntax", () => {
 		});
 		expect(res.status).toBe(422);
 		expect(await errorCode(res)).toBe("SIP_HOST_INVALID");
-		expect(dialer.calls).toHaveLength(0);
+		expect(dialer().calls).toHaveLength(0);
 	});
 
 	it("a stranger's PATCH with a disguised host is 404, not a hint about the rule", async () => {

@@ -1,18 +1,12 @@
 import { env } from "cloudflare:test";
 import { DEFAULT_HOST_DENY, isHostDenied } from "@hatch/shared/host-policy";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { setDialerForTests } from "../../src/domain/dialer";
+import { describe, expect, it } from "vitest";
 import { decryptSecret } from "../../src/domain/secrets/crypto";
 import { api, errorCode } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
-import { FakeDialer, makeSound, makeTrunk, sendEvents } from "./helpers";
+import { makeSound, makeTrunk, sendEvents, useFakeDialer } from "./helpers";
 
-let dialer: FakeDialer;
-beforeEach(() => {
-	dialer = new FakeDialer();
-	setDialerForTests(dialer);
-});
-afterEach(() => setDialerForTests(null));
+const dialer = useFakeDialer();
 
 describe("SIP trunks", () => {
 	it("stores the password encrypted, never returns it, and lists only your own", async () => {
@@ -134,7 +128,7 @@ describe("SIP trunks", () => {
 		});
 		expect(res.status).toBe(202);
 		const { call_id } = await res.json<{ call_id: string }>();
-		expect(dialer.calls[0]).toMatchObject({
+		expect(dialer().calls[0]).toMatchObject({
 			call_id,
 			to: "+14155550100",
 			trunk: { host: "127.0.0.1", port: 5070, username: "acme", password: "s3cret-pass" },
@@ -163,7 +157,7 @@ describe("SIP trunks", () => {
 			json: { to: "+1 000 000", sound_id: sound.id },
 		});
 		expect(await errorCode(invalid)).toBe("INVALID_NUMBER");
-		dialer.answer = () => ({ ok: false, code: "AT_CAPACITY", status: 503, message: "full" });
+		dialer().answer = () => ({ ok: false, code: "AT_CAPACITY", status: 503, message: "full" });
 		const busy = await api(`/v1/sip-trunks/${trunk.id}/test-call`, {
 			method: "POST",
 			headers: u.auth,
@@ -242,7 +236,7 @@ describe("SIP trunks", () => {
 		expect(
 			(await (await api("/v1/sip-trunks", { headers: mallory.auth })).json<{ items: unknown[] }>()).items,
 		).toHaveLength(1);
-		expect(dialer.calls).toHaveLength(0);
+		expect(dialer().calls).toHaveLength(0);
 		expect((await api(`/v1/sip-trunks/${trunk.id}`, { headers: alice.auth })).status).toBe(200);
 	});
 });

@@ -4,19 +4,13 @@
  * ended), calls.csv has the created_at the README lists, and a campaign
  * started outside its calling window says so and when it opens.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { windowStatus } from "../../src/domain/campaigns/window";
-import { setDialerForTests } from "../../src/domain/dialer";
 import { api } from "../helpers/http";
 import { createTestUser } from "../helpers/users";
-import { FakeDialer, makeCampaign, pumpUntil, sendEvents } from "./helpers";
+import { makeCampaign, pumpUntil, sendEvents, useFakeDialer } from "./helpers";
 
-let dialer: FakeDialer;
-beforeEach(() => {
-	dialer = new FakeDialer();
-	setDialerForTests(dialer);
-});
-afterEach(() => setDialerForTests(null));
+const dialer = useFakeDialer();
 
 type Cdr = {
 	call_id: string;
@@ -31,8 +25,8 @@ describe("call records", () => {
 		const user = await createTestUser();
 		const c = await makeCampaign(user, ["+14155550101"]);
 		await api(`/v1/campaigns/${c.id}/start`, { method: "POST", headers: user.auth });
-		await pumpUntil(c.id, () => dialer.calls.length >= 1);
-		const callId = dialer.calls[0]?.call_id ?? "";
+		await pumpUntil(c.id, () => dialer().calls.length >= 1);
+		const callId = dialer().calls[0]?.call_id ?? "";
 		// The dialer's clock: INVITE out 5 s ago, the 404 back 21 ms later (before POST /calls returned here).
 		const invite = Date.now() - 5000;
 		const at = (ms: number) => new Date(ms).toISOString();
@@ -84,7 +78,7 @@ describe("calling window", () => {
 			status: "waiting_for_window",
 			window_opens_at: view.window_opens_at,
 		});
-		expect(dialer.calls).toHaveLength(0);
+		expect(dialer().calls).toHaveLength(0);
 		// A stranger learns nothing of it.
 		const mallory = await createTestUser();
 		expect((await api(`/v1/campaigns/${c.id}`, { headers: mallory.auth })).status).toBe(404);
