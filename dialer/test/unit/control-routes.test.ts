@@ -127,6 +127,35 @@ describe("control routes", () => {
 		]);
 	});
 
+	it("refuses a bad campaign rate with a code naming the field, and places nothing", async () => {
+		let placed = 0;
+		const a = app(async () => {
+			placed++;
+			return { id: "c1", state: "trying" } as never;
+		}).app;
+		const withRate = async (rate: unknown) =>
+			refusal(await a.request("/calls", await post({ body: JSON.stringify({ ...body, rate }) })));
+		expect(await withRate("100")).toEqual([400, "INVALID_RATE"]);
+		expect(await withRate({ key: "", calls_per_second: 10 })).toEqual([400, "INVALID_RATE_KEY"]);
+		expect(await withRate({ key: "camp", calls_per_second: 0 })).toEqual([
+			400,
+			"INVALID_RATE_CALLS_PER_SECOND",
+		]);
+		expect(await withRate({ key: "camp", calls_per_second: 5000 })).toEqual([
+			400,
+			"INVALID_RATE_CALLS_PER_SECOND",
+		]);
+		expect(await withRate({ key: "camp" })).toEqual([400, "INVALID_RATE_CALLS_PER_SECOND"]);
+		expect(placed).toBe(0);
+		// The same body with a good rate is placed: the refusals above were the rate's.
+		const ok = await a.request(
+			"/calls",
+			await post({ body: JSON.stringify({ ...body, rate: { key: "camp", calls_per_second: 10 } }) }),
+		);
+		expect(ok.status).toBe(201);
+		expect(placed).toBe(1);
+	});
+
 	it("maps the call manager's refusals by code, refuses while draining, and hides internals in a 500", async () => {
 		const full = app(async () => {
 			throw new CallError("AT_CAPACITY", "dialer is at capacity (10 calls)");
