@@ -39,11 +39,12 @@ interface __BaseEnv_Env {
 	SUPPORT_DESK: DurableObjectNamespace<import("./src/index").SupportDesk>;
 	DIALER_CONTAINER: DurableObjectNamespace<import("./src/index").DialerContainer>;
 	TICKET_LEDGER: DurableObjectNamespace<import("./src/index").TicketLedger>;
+	VIEW_REGISTRY: DurableObjectNamespace<import("./src/index").ViewRegistry>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./src/index");
-		durableNamespaces: "RateLimiter" | "ChatRoom" | "UserHub" | "Campaign" | "DialerContainer" | "SupportDesk" | "TicketLedger";
+		durableNamespaces: "RateLimiter" | "ChatRoom" | "UserHub" | "Campaign" | "DialerContainer" | "SupportDesk" | "TicketLedger" | "ViewRegistry";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

@@ -114,6 +114,7 @@ export class ChatRoom extends DurableObject<Env> {
 			() => this.#chatId,
 			(p) => ctx.waitUntil(p),
 			this.log,
+			(userId, sessionId) => this.#closeSessions(userId, [sessionId]),
 		);
 		this.receiptTracker = new ReceiptTracker(
 			store,
@@ -164,6 +165,11 @@ export class ChatRoom extends DurableObject<Env> {
 	/** RPC from a UserHub (user-hub/revoked.ts): these auth sessions of the user were revoked; their viewing sockets close (4401). */
 	async closeSessions(chatId: string, userId: string, sessionIds: string[]): Promise<number> {
 		this.#bind(chatId);
+		return this.#closeSessions(userId, sessionIds);
+	}
+
+	/** Closes the user's viewing sockets of these sessions (4401); each close is reported like any other. */
+	#closeSessions(userId: string, sessionIds: readonly string[]): number {
 		const closed = this.viewers.closeSessions(userId, new Set(sessionIds));
 		for (const v of closed) this.links.viewEnded(v);
 		return closed.length;

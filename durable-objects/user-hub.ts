@@ -14,6 +14,7 @@ import type { HubContext, SocketIdentity } from "./user-hub/context";
 import { deliverBatch } from "./user-hub/deliver";
 import { SocketGuard } from "./user-hub/guard";
 import { hubSocketMessage, openHubSocket } from "./user-hub/hub-socket";
+import { socketClosed, syncOnline } from "./user-hub/online";
 import {
 	openPhoenixSocket,
 	PHOENIX_SOCKET_PATH,
@@ -21,11 +22,11 @@ import {
 	sendPhoenix,
 } from "./user-hub/phoenix-socket";
 import { announcePresence } from "./user-hub/presence";
-import { closeLateViewer, closeRevoked } from "./user-hub/revoked";
+import { closeRevoked } from "./user-hub/revoked";
 import { RevokedSessions } from "./user-hub/revoked-sessions";
 import { type Device, HubStore } from "./user-hub/store";
 import { armViewCheck, onViewAlarm } from "./user-hub/view-check";
-import { socketsChanged, viewChanged } from "./user-hub/views";
+import { viewChanged } from "./user-hub/views";
 
 export type { SocketIdentity } from "./user-hub/context";
 
@@ -142,22 +143,23 @@ export class UserHub extends DurableObject<Env> {
 	 * Their tickets die and every socket they hold, here and in the chats
 	 * they view, closes with 4401 (user-hub/revoked.ts).
 	 */
-	async sessionsRevoked(sessionIds: string[]): Promise<{ hub: number; chats: number }> {
+	async sessionsRevoked(userId: string, sessionIds: string[]): Promise<{ hub: number; chats: number }> {
+		this.#own(userId);
 		return closeRevoked(this.#hub, sessionIds);
 	}
 
 	/**
 	 * RPC from a ChatRoom: its chat-viewing socket `socketId` of `sessionId`
-	 * opened (+1) or closed (-1). Returns whether this hub still wants the
-	 * chat's events (see user-hub/views.ts and view-check.ts).
+	 * opened (+1) or closed (-1); rooms tell only a hub their user's
+	 * ViewRegistry has as online. Returns whether this hub still wants the
+	 * chat's events (see user-hub/views.ts and view-check.ts). A hub told while
+	 * it has no socket (it lost them without a close) sets the registry right.
 	 */
 	async viewing(userId: string, chatId: string, sessionId: string, delta: 1 | -1, socketId: string) {
 		this.#own(userId);
 		const wanted = viewChanged(this.#hub, chatId, sessionId, socketId, delta);
-		if (delta === 1) {
-			this.ctx.waitUntil(armViewCheck(this.#hub));
-			closeLateViewer(this.#hub, chatId, sessionId);
-		}
+		if (this.#openSockets().length === 0) this.ctx.waitUntil(syncOnline(this.#hub));
+		else if (delta === 1) this.ctx.waitUntil(armViewCheck(this.#hub));
 		return wanted;
 	}
 
@@ -184,7 +186,7 @@ export class UserHub extends DurableObject<Env> {
 				// Already closed.
 			}
 			await onSocketClosed(this.#hub, ws);
-			await socketsChanged(this.#hub, ws);
+			await socketClosed(this.#hub, ws);
 			if (this.#openSockets().filter((s) => s !== ws).length === 0) {
 				await this.#presenceChanged(false);
 			}
@@ -197,7 +199,7 @@ export class UserHub extends DurableObject<Env> {
 		try {
 			this.#log.warn("UserHub.webSocketError", { err: String(error) });
 			this.#store.unsubscribe(this.#identity(ws).s);
-			await socketsChanged(this.#hub, ws);
+			await socketClosed(this.#hub, ws);
 		} catch (err) {
 			this.#log.error("UserHub.webSocketError failed", { err: String(err) });
 		}

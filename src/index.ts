@@ -7,5 +7,6 @@ export { RateLimiter } from "../durable-objects/rate-limiter";
 export { SupportDesk } from "../durable-objects/support-desk";
 export { TicketLedger } from "../durable-objects/ticket-ledger";
 export { UserHub } from "../durable-objects/user-hub";
+export { ViewRegistry } from "../durable-objects/view-registry";
 
 export default app satisfies ExportedHandler<Env>;

@@ -1,4 +1,4 @@
-import { hubOf } from "../../src/domain/chats/deps";
+import { hubOf, registryOf } from "../../src/domain/chats/deps";
 import type { Logger } from "../../src/lib/log";
 import type { RoomStore } from "./store";
 import type { Viewer } from "./viewers";
@@ -7,7 +7,8 @@ import type { Viewer } from "./viewers";
  * The room's side of its members' UserHubs: a cache of hub stubs, and which
  * viewing users' hubs still want this chat's events although the user views
  * it here (another device of theirs is online; see user-hub/views.ts). The
- * room tells a hub as viewing sockets open and close and keeps its answer,
+ * room reports viewing sockets as they open and close to the user's
+ * ViewRegistry, tells the hub when it is online, and keeps the hub's answer,
  * in memory and in storage (`hub_wants`).
  *
  * @example
@@ -27,6 +28,8 @@ export class HubLinks {
 		private readonly chatId: () => string,
 		private readonly waitUntil: (promise: Promise<unknown>) => void,
 		private readonly log: Logger,
+		/** Closes the user's viewing sockets of a session revoked lately (4401). */
+		private readonly closeRevoked: (userId: string, sessionId: string) => void,
 	) {}
 
 	/** The user's hub stub; stubs are cheap but not free (id hashing), and a big chat asks for the same ones per message. */
@@ -40,20 +43,32 @@ export class HubLinks {
 	}
 
 	/**
-	 * Tells the viewer's hub that this viewing socket opened (+1) or closed
-	 * (-1), and keeps its answer: whether another device of the user still
-	 * needs this chat's events through the hub (user-hub/views.ts). A close
-	 * that never arrives is caught by the hub asking `openViewers`.
+	 * Records that this viewing socket opened (+1) or closed (-1) in the
+	 * user's ViewRegistry, and tells the user's hub only when the registry
+	 * says it is online (has a socket): a hub without one needs no view and is
+	 * not woken (durable-objects/view-registry.ts). The hub's answer is kept:
+	 * whether another device of the user still needs this chat's events
+	 * through the hub (user-hub/views.ts). A socket of a session revoked
+	 * lately is closed (`closeRevoked`). A close that never arrives is caught
+	 * by the hub asking `openViewers`.
 	 */
 	tell(v: Viewer, delta: 1 | -1) {
 		const { userId, sessionId, socketId } = v;
 		if (!sessionId) return;
 		const chatId = this.chatId();
 		this.waitUntil(
-			this.hub(userId)
-				.viewing(userId, chatId, sessionId, delta, socketId)
-				.then((wanted) => this.setWanted(userId, wanted))
-				.catch((err) => this.log.warn("hub.viewing failed", { err: String(err) })),
+			(async () => {
+				const { online, revoked } = await registryOf(this.env, userId).view(
+					userId,
+					chatId,
+					sessionId,
+					socketId,
+					delta,
+				);
+				if (revoked && delta === 1) this.closeRevoked(userId, sessionId);
+				if (!online) return;
+				this.setWanted(userId, await this.hub(userId).viewing(userId, chatId, sessionId, delta, socketId));
+			})().catch((err) => this.log.warn("view report failed", { err: String(err) })),
 		);
 	}
 

@@ -5,8 +5,7 @@ import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
 import type { HubContext, SocketIdentity } from "./context";
 import { dispatch } from "./dispatch";
-import { sessionConnected } from "./view-check";
-import { socketsChanged } from "./views";
+import { socketOpened } from "./online";
 
 /**
  * GET /v1/ws lands here (the Worker has checked Origin and transport): a
@@ -44,8 +43,7 @@ export async function openHubSocket(hub: HubContext, request: Request): Promise<
 	} satisfies HubEvent);
 	if (!wasOnline) hub.state.waitUntil(hub.presenceChanged(true));
 	// A new device may need events of chats another device is viewing; its own views must still be true.
-	hub.state.waitUntil(socketsChanged(hub));
-	hub.state.waitUntil(sessionConnected(hub, session));
+	await socketOpened(hub, session);
 	// A call ringing for this user rings on the new device too (calls, issue 7).
 	await onSocketOpened(hub, server);
 	return new Response(null, {

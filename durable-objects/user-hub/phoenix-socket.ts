@@ -5,7 +5,7 @@ import { handlePhx, type PhoenixSocket } from "../../src/protocols/phoenix/chann
 import { phxPushes } from "../../src/protocols/phoenix/outbound";
 import { decodePhx } from "../../src/protocols/phoenix/wire";
 import type { HubContext, SocketIdentity } from "./context";
-import { socketsChanged } from "./views";
+import { socketOpened } from "./online";
 
 /** The path the Worker forwards an authenticated Phoenix upgrade to (no other route forwards this path). */
 export const PHOENIX_SOCKET_PATH = "/compat/phoenix/socket/websocket";
@@ -31,7 +31,7 @@ export async function openPhoenixSocket(hub: HubContext, request: Request): Prom
 	hub.state.acceptWebSocket(server, [userId, identity.s]);
 	server.serializeAttachment(identity);
 	if (!wasOnline) hub.state.waitUntil(hub.presenceChanged(true));
-	hub.state.waitUntil(socketsChanged(hub));
+	await socketOpened(hub, session);
 	return new Response(null, { status: 101, webSocket: client });
 }
 

@@ -3,7 +3,7 @@ import { and, eq, ne } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { createDb, type Db } from "../../src/db/client";
 import { chatMembers, chats, users } from "../../src/db/schema";
-import { hubOf } from "../../src/domain/chats/deps";
+import { hubOf, pushToDevices } from "../../src/domain/chats/deps";
 import { shareChat } from "../../src/domain/chats/shared";
 
 /**
@@ -26,7 +26,7 @@ export async function announcePresence(env: Env, userId: string, online: boolean
 		.where(eq(chatMembers.userId, userId))
 		.limit(500);
 	const event = { type: "presence", user_id: userId, online, last_seen: lastSeen } satisfies HubEvent;
-	await Promise.allSettled(contacts.map((r) => hubOf(env, r.userId).pushEvent(event)));
+	await Promise.allSettled(contacts.map((r) => pushToDevices(env, r.userId, event)));
 }
 
 /** Whether the user hides their presence; undefined for no such user. */

@@ -1,11 +1,13 @@
 import { CLOSE_CODES } from "@hatch/contract/close-codes";
-import { roomOf } from "../../src/domain/chats/deps";
+import { registryOf, roomOf } from "../../src/domain/chats/deps";
 import type { HubContext } from "./context";
 
 /**
  * The sessions were revoked (src/domain/auth/revocation.ts decides which):
  * their tickets are refused (D1 and this hub's `revoked`), this hub's sockets of theirs close with 4401, and so do
- * their chat-viewing sockets in every ChatRoom they have open. Sockets are
+ * their chat-viewing sockets in every ChatRoom they have open (a view opened
+ * in the moment of the revocation is closed by its room: the ViewRegistry
+ * answers it `revoked`). Sockets are
  * matched by the session in their attachment (`d` here, `sessionId` in the
  * rooms), which survives hibernation.
  *
@@ -28,25 +30,19 @@ export async function closeRevoked(
 			// Already closing.
 		}
 	}
-	const chats = hub.store.chatsViewedBy(sessionIds);
+	// The registry has every view of the sessions (the hub only those since it last came online),
+	// and answers a view opened from now on `revoked`, so its room closes it.
+	const chats = new Set(hub.store.chatsViewedBy(sessionIds));
+	try {
+		for (const c of await registryOf(hub.env, hub.userId).revoke(hub.userId, [...ids])) chats.add(c);
+	} catch (err) {
+		hub.log.warn("the view registry did not hear of a revocation", { err: String(err) });
+	}
 	const results = await Promise.allSettled(
-		chats.map((chatId) => roomOf(hub.env, chatId).closeSessions(chatId, hub.userId, [...ids])),
+		[...chats].map((chatId) => roomOf(hub.env, chatId).closeSessions(chatId, hub.userId, [...ids])),
 	);
 	for (const r of results)
 		if (r.status === "rejected")
 			hub.log.warn("closing a revoked session's chat sockets failed", { err: String(r.reason) });
-	return { hub: closed, chats: chats.length };
-}
-
-/**
- * A ChatRoom reported a new viewing socket of a session this hub knows is
- * revoked (it was opened in the moment of the revocation): close it too.
- */
-export function closeLateViewer(hub: HubContext, chatId: string, sessionId: string) {
-	if (!sessionId || !hub.revoked.has(sessionId, Date.now())) return;
-	hub.state.waitUntil(
-		roomOf(hub.env, chatId)
-			.closeSessions(chatId, hub.userId, [sessionId])
-			.catch((err) => hub.log.warn("closing a late viewer failed", { err: String(err) })),
-	);
+	return { hub: closed, chats: chats.size };
 }

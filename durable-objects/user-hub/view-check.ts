@@ -25,7 +25,7 @@
  * 1,000 viewers whose devices have no hub socket open is asked about 1,000
  * times per VIEW_IDLE_LEASE_MS, one RPC each.
  */
-import { roomOf } from "../../src/domain/chats/deps";
+import { registryOf, roomOf } from "../../src/domain/chats/deps";
 import type { HubContext } from "./context";
 import { retell } from "./views";
 
@@ -78,6 +78,11 @@ async function checkChat(hub: HubContext, chatId: string): Promise<void> {
 	if (!gone.length) return;
 	hub.log.info("stale views dropped", { chatId, sockets: gone.length });
 	hub.store.unview(chatId, gone);
+	try {
+		await registryOf(hub.env, hub.userId).forget(hub.userId, gone);
+	} catch (err) {
+		hub.log.warn("forgetting stale views failed", { chatId, err: String(err) });
+	}
 	await retell(hub, hub.store.viewedChats(chatId));
 }
 

@@ -8,9 +8,12 @@
  * a *different* device (session) than the ones viewing, that device needs the
  * events too (an `inbox` summary, or full events if it subscribed).
  *
- * So the hub keeps which sessions view which chat (the room tells it as
- * viewing sockets open and close, naming each socket) and tells the room,
- * only when the answer changes, whether it still wants that chat's events.
+ * So the hub keeps which sessions view which chat while it has a socket, and
+ * tells the room, only when the answer changes, whether it still wants that
+ * chat's events. Rooms record views in the user's ViewRegistry and tell the
+ * hub only while the registry says it is online (user-hub/online.ts keeps
+ * that bit; a hub coming online reads the views there), so opening a chat does
+ * not wake a hub with no socket (durable-objects/view-registry.ts).
  * A close the hub never hears of is caught by user-hub/view-check.ts. Hub sockets of a
  * viewing session get nothing from the hub for that chat: the chat socket on
  * the same device already shows it.

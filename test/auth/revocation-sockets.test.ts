@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { CLOSE_CODES } from "@hatch/contract/close-codes";
 import { describe, expect, it } from "vitest";
 import { mintTicketFor } from "../../src/domain/auth/ws-ticket-deps";
-import { roomOf } from "../../src/domain/chats/deps";
+import { registryOf, roomOf } from "../../src/domain/chats/deps";
 import { activeGroup } from "../chats/helpers";
 import { api } from "../helpers/http";
 import { createTestUser, type TestUser } from "../helpers/users";
@@ -271,6 +271,23 @@ describe("requests racing a revocation", () => {
 		// What POST /v1/ws/ticket signs for a request that passed requireAuth just before the logout.
 		const late = await mintTicketFor(env, { userId: alice.id, sessionId: alice.sessionId });
 		expect(await upgradeWith(late.ticket)).toBe(401);
+	});
+
+	it("a session holding only a chat-viewing socket (its UserHub never woke for it) has it closed with 4401", async () => {
+		const alice = asTestUser(await registerUser());
+		const bob = await createTestUser({ displayName: "Bob" });
+		const chatId = await activeGroup(bob, [alice]);
+		const viewer = await WsClient.connectChat(alice, chatId);
+		const registry = registryOf(env, alice.id);
+		for (let i = 0; i < 100 && !(await registry.views(alice.id)).length; i++)
+			await new Promise((r) => setTimeout(r, 10));
+		expect((await registry.views(alice.id)).map((v) => v.session_id)).toEqual([alice.sessionId]);
+		expect(await registry.isOnline(alice.id)).toBe(false);
+		await api("/v1/auth/logout", { method: "POST", headers: alice.auth });
+		expect(await closedWithin(viewer)).toEqual({
+			code: CLOSE_CODES.SESSION_REVOKED,
+			reason: "Session revoked",
+		});
 	});
 
 	it("a chat-viewing socket opened just after the logout (ticket redeemed before it) is closed with 4401", async () => {

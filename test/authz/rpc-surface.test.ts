@@ -13,6 +13,7 @@ import { RateLimiter } from "../../durable-objects/rate-limiter";
 import { SupportDesk } from "../../durable-objects/support-desk";
 import { TicketLedger } from "../../durable-objects/ticket-ledger";
 import { UserHub } from "../../durable-objects/user-hub";
+import { ViewRegistry } from "../../durable-objects/view-registry";
 
 /** What the runtime calls on every class (never an RPC a caller needs, and none hands out state). */
 const HANDLERS = ["constructor", "fetch", "alarm", "webSocketMessage", "webSocketClose", "webSocketError"];
@@ -99,6 +100,12 @@ const CLASSES = [
 	},
 	{ cls: RateLimiter, ns: () => env.RATE_LIMITER, rpc: ["hit", "reset"], inner: [] },
 	{ cls: TicketLedger, ns: () => env.TICKET_LEDGER, rpc: ["spend"], inner: ["sweptAt"] },
+	{
+		cls: ViewRegistry,
+		ns: () => env.VIEW_REGISTRY,
+		rpc: ["view", "hubOnline", "isOnline", "views", "revoke", "forget"],
+		inner: ["sql", "online", "isRevoked", "cap"],
+	},
 ] as const;
 
 /** Reads `name` through an RPC stub, as any caller holding the stub could. */

@@ -2,7 +2,7 @@ import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } fr
 import { describe, expect, it } from "vitest";
 import { UserHub } from "../../durable-objects/user-hub";
 import { checkViews, VIEW_IDLE_LEASE_MS, VIEW_LEASE_MS } from "../../durable-objects/user-hub/view-check";
-import { hubOf, roomOf } from "../../src/domain/chats/deps";
+import { hubOf, registryOf, roomOf } from "../../src/domain/chats/deps";
 import { activeGroup, send } from "../chats/helpers";
 import { createTestUser, otherDevice, type TestUser } from "../helpers/users";
 import { sleep, WsClient } from "../helpers/ws-client";
@@ -192,13 +192,24 @@ describe("live views are never dropped, and cost nothing per event", () => {
 		for (const ws of [desk, deskHub]) ws.close();
 	});
 
-	it("viewers with no hub socket open arm only the slow alarm; the room answers only for the user's own sockets", async () => {
+	it("a viewer whose user has no hub socket is kept in the registry only; a hub socket that connects reads it there", async () => {
 		const [alice, bob, mallory] = [await createTestUser(), await createTestUser(), await createTestUser()];
 		const chatId = await activeGroup(alice, [bob, mallory]);
+		const registry = registryOf(env, bob.id);
 		const desk = await WsClient.connectChat(bob, chatId);
 		const socketId = desk.frames[0]?.socket_id as string;
-		await until(async () => (await hubViews(bob.id, chatId)).length === 1);
-		expect((await hubViews(bob.id, chatId))[0]?.socket_id).toBe(socketId);
+		await until(async () => (await registry.views(bob.id)).some((v) => v.socket_id === socketId));
+		// The hub was not told (it has no socket to hold anything back from): no view row, no alarm.
+		expect(await registry.isOnline(bob.id)).toBe(false);
+		expect(await hubViews(bob.id, chatId)).toEqual([]);
+		expect(await runInDurableObject(hubOf(env, bob.id), (_, state) => state.storage.getAlarm())).toBeNull();
+
+		// Another device connects its hub socket: by its hello the hub holds the view, and wants the chat.
+		const phone = await WsClient.connect(await otherDevice(bob));
+		expect(await registry.isOnline(bob.id)).toBe(true);
+		expect((await hubViews(bob.id, chatId)).map((r) => r.socket_id)).toEqual([socketId]);
+		await until(async () => (await hubWanted(chatId)).includes(bob.id));
+		// The desktop's session has no hub socket, so its view holds nothing back: only the slow alarm.
 		const alarmIn = () =>
 			runInDurableObject(
 				hubOf(env, bob.id),
@@ -206,26 +217,38 @@ describe("live views are never dropped, and cost nothing per event", () => {
 			);
 		await until(async () => (await alarmIn()) > VIEW_LEASE_MS);
 		expect(await alarmIn()).toBeLessThanOrEqual(VIEW_IDLE_LEASE_MS);
+		await send(alice, chatId, "one");
+		await phone.waitFor((f) => f.type === "inbox" && f.chat_id === chatId && f.seq === 1);
 		expect(await roomOf(env, chatId).openViewers(bob.id, [socketId, "nope"])).toEqual([socketId]);
 		expect(await roomOf(env, chatId).openViewers(mallory.id, [socketId])).toEqual([]);
+
+		// The phone leaves: the hub is offline again and drops its copy; the registry keeps the view.
+		phone.close();
+		await until(async () => !(await registry.isOnline(bob.id)));
+		expect(await hubViews(bob.id, chatId)).toEqual([]);
+		expect((await registry.views(bob.id)).map((v) => v.socket_id)).toEqual([socketId]);
 		desk.close();
+		await until(async () => (await registry.views(bob.id)).length === 0);
 		await until(async () => (await roomOf(env, chatId).openViewers(bob.id, [socketId])).length === 0);
 	});
 
-	it("the slow alarm drops the stale view of a device that never came back, and keeps the fresh ones", async () => {
+	it("the slow alarm drops the stale view of a device that never came back, here and in the registry, and keeps the fresh ones", async () => {
 		const [alice, bob] = [await createTestUser(), await createTestUser()];
 		const chatId = await activeGroup(alice, [bob]);
+		const registry = registryOf(env, bob.id);
+		// A view the registry kept from a room that died without closing it.
+		await registry.view(bob.id, chatId, "logged-out", "gone", 1);
+		const phone = await WsClient.connect(await otherDevice(bob));
 		const desk = await WsClient.connectChat(bob, chatId);
-		await until(async () => (await hubViews(bob.id, chatId)).length === 1);
+		await until(async () => (await hubViews(bob.id, chatId)).length === 2);
+		// Long unconfirmed, as a view is once the slow lease has passed.
 		await runInDurableObject(hubOf(env, bob.id), (_, state) => {
-			state.storage.sql.exec(
-				"INSERT INTO views (chat_id, socket_id, session_id, checked_at) VALUES (?, 'gone', 'logged-out', 0)",
-				chatId,
-			);
+			state.storage.sql.exec("UPDATE views SET checked_at = 0 WHERE socket_id = 'gone'");
 		});
 		expect(await runDurableObjectAlarm(hubOf(env, bob.id))).toBe(true);
 		const left = await hubViews(bob.id, chatId);
 		expect(left.map((r) => r.socket_id)).toEqual([desk.frames[0]?.socket_id]);
-		desk.close();
+		expect((await registry.views(bob.id)).map((v) => v.socket_id)).toEqual([desk.frames[0]?.socket_id]);
+		for (const ws of [desk, phone]) ws.close();
 	});
 });

@@ -65,7 +65,7 @@ export async function endSessions(db: Db, closeSockets: SocketCloser, event: Rev
 export function hubSockets(env: Env): SocketCloser {
 	return (userId, sessionIds) =>
 		Promise.all([
-			hubOf(env, userId).sessionsRevoked(sessionIds),
+			hubOf(env, userId).sessionsRevoked(userId, sessionIds),
 			closeSupportSockets(env, userId, sessionIds),
 		]);
 }

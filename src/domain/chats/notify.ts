@@ -1,6 +1,6 @@
 import type { HubEvent } from "@hatch/contract/frames";
 import { createLogger } from "../../lib/log";
-import { type ChatDeps, hubOf, roomOf } from "./deps";
+import { type ChatDeps, pushToDevices, roomOf } from "./deps";
 
 /**
  * Tells the ChatRoom its membership changed (it reloads its cache) and lets
@@ -29,7 +29,7 @@ export async function membersChanged(
 /** One event to one user's devices; best effort (the inbox list is the source of truth). */
 export async function tell(deps: ChatDeps, userId: string, event: HubEvent): Promise<void> {
 	try {
-		await hubOf(deps.env, userId).pushEvent(event);
+		await pushToDevices(deps.env, userId, event);
 	} catch {
 		// The user sees the change on their next chat list; an unreachable hub must not fail the action.
 	}

@@ -4,7 +4,7 @@ import type { Db } from "../../db/client";
 import { chatMembers, chats, e2eDevices } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { sha256Hex } from "../../lib/ids";
-import { type ChatDeps, hubOf } from "../chats/deps";
+import { type ChatDeps, pushToDevices } from "../chats/deps";
 import { activeMembership } from "../chats/queries";
 import { decryptSecret, encryptSecret } from "../secrets/crypto";
 import type { DeviceRef } from "./coverage";
@@ -164,7 +164,7 @@ async function announceKeyChange(
 				chat_ids: chatIds,
 			};
 			try {
-				await hubOf(deps.env, u).pushEvent(event);
+				await pushToDevices(deps.env, u, event);
 			} catch {
 				// Best effort: a client also learns of it from E2E_KEYS_CHANGED on its next send.
 			}

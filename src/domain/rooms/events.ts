@@ -1,6 +1,6 @@
 import type { RoomEvent } from "@hatch/contract/rooms";
 import type { ChatDeps } from "../chats/deps";
-import { hubOf } from "../chats/deps";
+import { pushToDevices } from "../chats/deps";
 import { lostReaders, readersOf, type TreeState } from "./audience";
 import type { RoomRecord } from "./store";
 
@@ -12,7 +12,7 @@ import type { RoomRecord } from "./store";
  */
 
 async function push(deps: ChatDeps, users: Iterable<string>, event: (u: string) => RoomEvent) {
-	await Promise.allSettled([...users].map((u) => hubOf(deps.env, u).pushEvent(event(u))));
+	await Promise.allSettled([...users].map((u) => pushToDevices(deps.env, u, event(u))));
 }
 
 type Change = Extract<RoomEvent, { type: "room.updated" }>["change"];
