@@ -123,7 +123,7 @@ export class ChatRoom extends DurableObject<Env> {
 			(u, event) => this.#emit(u, event),
 		);
 		this.fanout = new Fanout(
-			(u) => this.links.hub(u),
+			(u) => ({ deliver: (batch) => this.links.deliver(u, batch) }),
 			(u) => ({
 				chatId: this.#chatId,
 				unread: Math.max(0, store.lastSeq() - store.receipt(u).read_seq),

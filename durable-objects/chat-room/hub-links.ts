@@ -1,5 +1,6 @@
 import { hubOf, registryOf } from "../../src/domain/chats/deps";
 import type { Logger } from "../../src/lib/log";
+import type { DeliverBatch, DeliverResult } from "./fanout";
 import type { RoomStore } from "./store";
 import type { Viewer } from "./viewers";
 
@@ -75,6 +76,19 @@ export class HubLinks {
 	/** A viewing socket is gone (`v` null: it was not one): its hub hears of it. */
 	viewEnded(v: Viewer | null) {
 		if (v) this.tell(v, -1);
+	}
+
+	/**
+	 * Delivers a batch to the user's hub (Fanout's target). A batch an
+	 * offline hub would do nothing with (no message from someone else to push,
+	 * or the chat is muted) does not wake a hub that has no socket: the user's
+	 * ViewRegistry is asked first, and such a hub answers `sockets: 0`.
+	 */
+	async deliver(userId: string, batch: DeliverBatch): Promise<DeliverResult> {
+		const pushable =
+			!batch.muted && batch.events.some((e) => e.type === "message.new" && e.message.sender_id !== userId);
+		if (!pushable && !(await registryOf(this.env, userId).isOnline(userId))) return { sockets: 0 };
+		return this.hub(userId).deliver(batch);
 	}
 
 	/** Records whether the user's hub wants this chat's events (written only when it changes). */

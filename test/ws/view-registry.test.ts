@@ -1,7 +1,15 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_VIEWS_PER_USER } from "../../durable-objects/view-registry";
-import { REGISTRY_SHARDS, registryOf } from "../../src/domain/chats/deps";
+import { REGISTRY_SHARDS, registryOf, roomOf } from "../../src/domain/chats/deps";
+import { activeGroup, send } from "../chats/helpers";
+import { createTestUser } from "../helpers/users";
+import { sleep, WsClient } from "../helpers/ws-client";
+
+const until = async (check: () => boolean | Promise<boolean>) => {
+	for (let i = 0; i < 150 && !(await check()); i++) await sleep(20);
+	expect(await check()).toBe(true);
+};
 
 const user = () => `user-${crypto.randomUUID()}`;
 
@@ -58,5 +66,43 @@ describe("ViewRegistry: views, the hub's online bit and revoked sessions of each
 		const shards = new Set<string>();
 		for (let i = 0; i < 400; i++) shards.add(registryOf(env, user()).id.toString());
 		expect(shards.size).toBe(REGISTRY_SHARDS);
+	});
+});
+
+describe("a room does not wake the hub of a user with no socket for what that hub could not use", () => {
+	it("the sender's own message skips their offline hub, and reaches it once a socket is open", async () => {
+		const [alice, bob] = [await createTestUser(), await createTestUser()];
+		const chatId = await activeGroup(alice, [bob]);
+		type Links = {
+			hub: (u: string) => unknown;
+			deliver: (u: string, b: unknown) => Promise<{ sockets: number }>;
+		};
+		const woken: string[] = [];
+		const delivered: { user: string; sockets: number }[] = [];
+		await runInDurableObject(roomOf(env, chatId), (room) => {
+			const links = (room as unknown as { links: Links }).links;
+			const [hub, deliver] = [links.hub.bind(links), links.deliver.bind(links)];
+			links.hub = (u) => {
+				woken.push(u);
+				return hub(u);
+			};
+			links.deliver = async (u, b) => {
+				const r = await deliver(u, b);
+				delivered.push({ user: u, sockets: r.sockets });
+				return r;
+			};
+		});
+		await send(alice, chatId, "one");
+		await until(() => delivered.some((d) => d.user === alice.id) && delivered.some((d) => d.user === bob.id));
+		// Bob's copy may be pushed, so his hub is woken; Alice's own message is nothing to an offline hub.
+		expect(woken).toContain(bob.id);
+		expect(woken).not.toContain(alice.id);
+		expect(delivered.find((d) => d.user === alice.id)?.sockets).toBe(0);
+
+		const hubSocket = await WsClient.connect(alice);
+		await send(alice, chatId, "two");
+		await hubSocket.waitFor((f) => f.type === "inbox" && f.chat_id === chatId && f.seq === 2);
+		expect(woken).toContain(alice.id);
+		hubSocket.close();
 	});
 });
