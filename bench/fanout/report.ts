@@ -14,7 +14,7 @@ const NAMES: Record<string, string> = {
 	store: "store-and-broadcast DO (store-broadcast/worker.ts)",
 	hatch: "Hatch, chat-viewing sockets, one frame per event",
 	hatch_batch: "Hatch, the same sockets with `batch=1` (the SDK's default)",
-	hatch_join: "Hatch, chat-viewing sockets, each user's first (its UserHub is created)",
+	hatch_join: "Hatch, chat-viewing sockets, each user's first join",
 	hatch_again: "Hatch, the same users again",
 };
 
