@@ -53,13 +53,20 @@ export async function sessionFromKey(
 	return { userId: row.userId, role: row.role, sessionId };
 }
 
+/** The HMAC key of each secret, imported once (every authenticated request signs with it). */
+const keys = new Map<string, Promise<CryptoKey>>();
+
 async function mac(secret: string, sessionId: string): Promise<Uint8Array> {
-	const key = await crypto.subtle.importKey(
-		"raw",
-		new TextEncoder().encode(`session-key:${secret}`),
-		{ name: "HMAC", hash: "SHA-256" },
-		false,
-		["sign"],
-	);
-	return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(sessionId)));
+	let key = keys.get(secret);
+	if (!key) {
+		key = crypto.subtle.importKey(
+			"raw",
+			new TextEncoder().encode(`session-key:${secret}`),
+			{ name: "HMAC", hash: "SHA-256" },
+			false,
+			["sign"],
+		);
+		keys.set(secret, key);
+	}
+	return new Uint8Array(await crypto.subtle.sign("HMAC", await key, new TextEncoder().encode(sessionId)));
 }
