@@ -8,6 +8,7 @@ import type dgram from "node:dgram";
 import { AmdListener } from "../amd/listener.ts";
 import type { Codec } from "../sdp/sdp.ts";
 import { DTMF_PAYLOAD, PAYLOAD } from "../sdp/sdp.ts";
+import { NO_ROUTE, type Route, type StreamClock, type StreamState } from "./native-streams.ts";
 import type { PacedStream, Pacer } from "./pacer.ts";
 import { dtmfDigit, parseDtmf, parseRtp, writeHeader } from "./packet.ts";
 import { PacketRing, SAMPLES, silenceFor } from "./packet-ring.ts";
@@ -37,6 +38,8 @@ export interface SessionOptions {
 	row?: StatsRow;
 	/** The native sender's batch, when it is loaded. */
 	batch?: SendBatch;
+	/** The send clock's native streams, when it runs: the whole stream is sent natively (no pacer). */
+	streams?: StreamClock;
 	/** The RTCP socket (our port + 1), its report interval and CNAME. */
 	rtcp?: { socket: dgram.Socket; cname: string; intervalMs?: number };
 }
@@ -49,6 +52,13 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	private readonly events: SessionEvents;
 	private readonly row?: StatsRow;
 	private readonly batch?: SendBatch;
+	private readonly streams?: StreamClock;
+	/** The native stream's handle while the send clock sends this session's sound. */
+	private stream?: number;
+	/** What earlier native streams (and the pacer) had counted when the current one started. */
+	private base = { sent: 0, skipped: 0 };
+	/** Fires when the native stream's last packet is due. */
+	private endTimer?: NodeJS.Timeout;
 	readonly rtcp?: RtcpReporter;
 	/** The sound's id with the native sender, while playing. */
 	private soundId?: number;
@@ -89,7 +99,14 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		this.events = events;
 		this.row = opts.row;
 		this.batch = opts.batch;
-		this.link = new PeerLink(socket, port, (buf, rinfo) => this.receive(buf, rinfo), opts.batch?.native);
+		this.streams = opts.streams;
+		this.link = new PeerLink(
+			socket,
+			port,
+			(buf, rinfo) => this.receive(buf, rinfo),
+			opts.batch?.native,
+			() => this.reroute(),
+		);
 		const r = opts.rtcp;
 		if (r) {
 			const peer = () => (this.disabled ? undefined : this.link.remote);
@@ -107,14 +124,17 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	 */
 	setRemote(host: string, port: number, dtmfPt?: number): void {
 		this.dtmfPt = dtmfPt;
+		const was = this.disabled;
 		this.disabled = port === 0;
 		if (!this.disabled) this.link.setRemote(host, port);
+		if (was !== this.disabled) this.reroute();
 	}
 
 	/** Pause sending without stopping the clock (far end put us on hold). */
 	setMuted(muted: boolean): void {
 		if (this.muted && !muted && this.sent > 0) this.markNext = true;
 		this.muted = muted;
+		if (this.stream !== undefined) this.streams?.mute(this.stream, muted);
 	}
 
 	/**
@@ -140,11 +160,115 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		this.pt = pt;
 		if (this.sending) {
 			this.markNext = true;
+			// Native: the same position and timestamps on, from a stream of the new sound.
+			if (this.stream !== undefined) this.restartStream();
 			return;
 		}
 		this.sending = true;
+		if (this.startStream()) return;
 		// When packet 0 is due: the RTP clock's origin, for RTCP's timestamp mapping.
 		this.t0 = this.pacer.add(this);
+	}
+
+	/** Hand the sound to the send clock from packet 0 on; false when it cannot take it (the pacer sends). */
+	private startStream(): boolean {
+		const route = this.streamRoute();
+		if (!this.streams || this.soundId === undefined || !route) return false;
+		const t0 = this.streams.firstDue();
+		if (!this.streamFrom(route, 0, t0)) return false;
+		this.t0 = t0;
+		return true;
+	}
+
+	/** Start the native stream at packet `index`, due at `due`; false when the addon refused. */
+	private streamFrom(route: Route, index: number, due: number): boolean {
+		const streams = this.streams as StreamClock;
+		const first = this.sent === 0 || this.markNext;
+		let handle: number;
+		try {
+			handle = streams.start(
+				route,
+				{ sound: this.soundId as number, pt: this.pt, pad: silenceFor(this.pt), ssrc: this.ssrc, tsBase: this.tsBase },
+				this.seq,
+				index,
+				due,
+				first,
+			);
+		} catch {
+			return false;
+		}
+		this.markNext = false;
+		this.stream = handle;
+		this.base = { sent: this.sent, skipped: this.skipped };
+		if (this.muted) streams.mute(handle, true);
+		this.scheduleEnd(due + ((this.audio as Buffer).length / SAMPLES - index - 1) * PACKET_MS);
+		return true;
+	}
+
+	/** A codec change mid-stream: stop the stream and start one of the new sound where it was. */
+	private restartStream(): void {
+		const at = this.endStream();
+		const route = this.streamRoute();
+		const due = (this.t0 ?? 0) + at.nextIndex * PACKET_MS;
+		if (route && this.streamFrom(route, at.nextIndex, due)) return;
+		// Refused (a sound the addon would not pin): the pacer sends it from packet 0.
+		this.sending = true;
+		this.t0 = this.pacer.add(this);
+	}
+
+	/** Stop the native stream, keeping its counters and sequence numbers. */
+	private endStream(): StreamState {
+		const handle = this.stream as number;
+		this.stream = undefined;
+		clearTimeout(this.endTimer);
+		const at = (this.streams as StreamClock).stop(handle);
+		this.absorb(at);
+		this.seq = at.nextSeq;
+		return at;
+	}
+
+	private absorb(at: StreamState): void {
+		this.sent = this.base.sent + at.sent;
+		this.skipped = this.base.skipped + at.skipped;
+		this.count(STATS.sent, this.sent);
+		this.count(STATS.skipped, this.skipped);
+	}
+
+	/**
+	 * When the last packet is due (+1 ms), the sound is over: report it, as the
+	 * pacer's tick() does. A clock that fell behind (a stall) ends later: look again.
+	 */
+	private scheduleEnd(lastDue: number): void {
+		clearTimeout(this.endTimer);
+		const check = () => {
+			const handle = this.stream;
+			if (handle === undefined || this.closed) return;
+			if (!(this.streams as StreamClock).stats(handle).ended) {
+				this.endTimer = setTimeout(check, 5);
+				return;
+			}
+			this.endStream();
+			this.sending = false;
+			this.events.finished(performance.now() - lastDue);
+		};
+		this.endTimer = setTimeout(check, Math.max(0, lastDue + 1 - performance.now()));
+	}
+
+	/** Where the native stream sends now; undefined when the native sender cannot reach our socket. */
+	private streamRoute(): Route | undefined {
+		const r = this.link.route();
+		return r && this.disabled ? NO_ROUTE : r;
+	}
+
+	/** The far end, the connected socket or the stream's state changed: the native stream follows. */
+	private reroute(): void {
+		if (this.stream === undefined || this.closed) return;
+		(this.streams as StreamClock).route(this.stream, this.streamRoute() ?? NO_ROUTE);
+	}
+
+	/** Bring the counters up to the native stream's (GET /calls, RTCP). */
+	private syncStream(): void {
+		if (this.stream !== undefined) this.absorb((this.streams as StreamClock).stats(this.stream));
 	}
 
 	/** Called by the pacer for packet `index`, due at `due`; false ends the stream. */
@@ -263,7 +387,9 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 
 	/** Send an RTCP report if one is due (the media thread calls this a few times a second). */
 	rtcpTick(now: number): void {
-		if (!this.closed && this.rtcp?.due(now)) this.rtcp.tick(now, this.senderState(now));
+		if (this.closed) return;
+		this.syncStream();
+		if (this.rtcp?.due(now)) this.rtcp.tick(now, this.senderState(now));
 	}
 
 	private count(field: number, value: number): void {
@@ -274,12 +400,14 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 
 	/** Counters so far. */
 	stats(): MediaStats {
+		this.syncStream();
 		return { sent: this.sent, received: this.received, skipped: this.skipped };
 	}
 
 	/** Stop sending, say RTCP BYE, and release the sockets. */
 	close(): void {
 		if (this.closed) return;
+		if (this.stream !== undefined) this.endStream();
 		this.closed = true;
 		this.pacer.remove(this);
 		if (this.soundId !== undefined) this.batch?.native.release(this.soundId);
