@@ -10,6 +10,8 @@
 #endif
 
 #define LATE_NS 1000000
+/* The counters streamStats() reads without the lock (from the JS thread): whole relaxed stores. */
+#define PUT(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
 
 int streams_alloc(Streams *t) {
   for (int i = 0; i < t->cap; i++)
@@ -68,13 +70,13 @@ static void build(Stream *s) {
 /* After a packet (sent or not): the next one, or the end of the sound. */
 static void advance(Stream *s, int sent) {
   if (sent) {
-    s->seq++;
-    s->sent++;
+    PUT(s->seq, (uint16_t)(s->seq + 1));
+    PUT(s->sent, s->sent + 1);
     s->marker = 0;
   }
-  s->index++;
+  PUT(s->index, s->index + 1);
   s->due += STREAM_PERIOD_NS;
-  if ((size_t)s->index * STREAM_PAYLOAD >= s->len) s->ended = 1;
+  if ((size_t)s->index * STREAM_PAYLOAD >= s->len) PUT(s->ended, 1);
 }
 
 /*
@@ -87,11 +89,11 @@ static int due_packet(Stream *s, int64_t now) {
   int64_t behind = (now - s->due) / STREAM_PERIOD_NS;
   if (behind > STREAM_CATCH_UP) {
     uint32_t skip = (uint32_t)(behind - STREAM_CATCH_UP);
-    s->skipped += skip;
-    s->index += skip;
+    PUT(s->skipped, s->skipped + skip);
+    PUT(s->index, s->index + skip);
     s->due += (int64_t)skip * STREAM_PERIOD_NS;
     if ((size_t)s->index * STREAM_PAYLOAD >= s->len) {
-      s->ended = 1;
+      PUT(s->ended, 1);
       return 0;
     }
   }
