@@ -35,7 +35,13 @@ export class PeerLink {
 	/** The fd of our own socket (unconnected until latched), once looked up. */
 	private ownFd?: number;
 
-	constructor(socket: dgram.Socket, port: number, onPacket: Receiver, native?: NativeSend, onRoute?: () => void) {
+	constructor(
+		socket: dgram.Socket,
+		port: number,
+		onPacket: Receiver,
+		native?: NativeSend,
+		onRoute?: () => void,
+	) {
 		this.socket = socket;
 		this.port = port;
 		this.onPacket = onPacket;

@@ -188,7 +188,13 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		try {
 			handle = streams.start(
 				route,
-				{ sound: this.soundId as number, pt: this.pt, pad: silenceFor(this.pt), ssrc: this.ssrc, tsBase: this.tsBase },
+				{
+					sound: this.soundId as number,
+					pt: this.pt,
+					pad: silenceFor(this.pt),
+					ssrc: this.ssrc,
+					tsBase: this.tsBase,
+				},
 				this.seq,
 				index,
 				due,

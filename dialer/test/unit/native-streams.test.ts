@@ -77,15 +77,18 @@ describe("native streams: the clock thread sends a registered stream", () => {
 		const h = n.streamStart(id, fd, "", 0, 0, 0xff, 0xdeadbeef, 65534, 4294967000, 0, due, true);
 		await waitFor(() => n.streamStats(h)[4] === 1 && got.length === 4, 5000, "four packets and the end");
 		expect(got.map((b) => b.length)).toEqual([172, 172, 172, 172]);
-		expect(got.map(rtp)).toEqual([0, 1, 2, 3].map((i) => ({
-			v: 2,
-			marker: i === 0,
-			pt: 0,
-			seq: (65534 + i) & 0xffff,
-			ts: (4294967000 + 160 * i) >>> 0,
-			ssrc: 0xdeadbeef,
-		})));
-		for (let i = 0; i < 3; i++) expect(got[i].subarray(12).equals(audio.subarray(160 * i, 160 * (i + 1)))).toBe(true);
+		expect(got.map(rtp)).toEqual(
+			[0, 1, 2, 3].map((i) => ({
+				v: 2,
+				marker: i === 0,
+				pt: 0,
+				seq: (65534 + i) & 0xffff,
+				ts: (4294967000 + 160 * i) >>> 0,
+				ssrc: 0xdeadbeef,
+			})),
+		);
+		for (let i = 0; i < 3; i++)
+			expect(got[i].subarray(12).equals(audio.subarray(160 * i, 160 * (i + 1)))).toBe(true);
 		expect(got[3].subarray(12, 52).equals(audio.subarray(480))).toBe(true);
 		expect([...got[3].subarray(52)]).toEqual(new Array(120).fill(0xff));
 		// Never before its deadline, and on a 20 ms beat (loose bounds: a shared test machine).
@@ -101,7 +104,20 @@ describe("native streams: the clock thread sends a registered stream", () => {
 		const n = native();
 		const { peer, got, fd } = await pair(n, false);
 		const { audio, id } = sound(n, 4 * 160);
-		const h = n.streamStart(id, fd, "127.0.0.1", peer.address().port, 8, 0xd5, 7, 100, 0, 2, n.monotonicMs() + 5, false);
+		const h = n.streamStart(
+			id,
+			fd,
+			"127.0.0.1",
+			peer.address().port,
+			8,
+			0xd5,
+			7,
+			100,
+			0,
+			2,
+			n.monotonicMs() + 5,
+			false,
+		);
 		await waitFor(() => got.length === 2, 5000, "packets 2 and 3");
 		expect(got.map(rtp).map((p) => [p.pt, p.seq, p.ts, p.marker])).toEqual([
 			[8, 100, 320, false],
@@ -182,7 +198,9 @@ describe("native streams: refusals", () => {
 		expect(bad(1, -2)).toThrow(expect.objectContaining(ERR_RANGE));
 		expect(bad(4, 128)).toThrow(expect.objectContaining(ERR_RANGE));
 		expect(bad(6, 2 ** 32)).toThrow(expect.objectContaining(ERR_RANGE));
-		expect(bad(10, Number.NaN)).toThrow(expect.objectContaining({ name: "TypeError", code: "ERR_INVALID_ARG_TYPE" }));
+		expect(bad(10, Number.NaN)).toThrow(
+			expect.objectContaining({ name: "TypeError", code: "ERR_INVALID_ARG_TYPE" }),
+		);
 		expect(bad(11, 1)).toThrow(expect.objectContaining({ name: "TypeError", code: "ERR_INVALID_ARG_TYPE" }));
 		expect(() => n.streamRoute(12345, fd, "", 0)).toThrow(expect.objectContaining(ERR_RANGE));
 		expect(() => n.streamMute(-1, true)).toThrow(expect.objectContaining(ERR_RANGE));
