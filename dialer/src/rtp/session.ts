@@ -8,7 +8,8 @@ import type dgram from "node:dgram";
 import { AmdListener } from "../amd/listener.ts";
 import type { Codec } from "../sdp/sdp.ts";
 import { DTMF_PAYLOAD, PAYLOAD } from "../sdp/sdp.ts";
-import { NO_ROUTE, type Route, type StreamClock, type StreamState } from "./native-streams.ts";
+import { ClockedStream, type StreamCounts } from "./clocked-stream.ts";
+import { NO_ROUTE, type Route, type StreamClock } from "./native-streams.ts";
 import type { PacedStream, Pacer } from "./pacer.ts";
 import { dtmfDigit, parseDtmf, parseRtp, writeHeader } from "./packet.ts";
 import { PacketRing, SAMPLES, silenceFor } from "./packet-ring.ts";
@@ -52,13 +53,8 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	private readonly events: SessionEvents;
 	private readonly row?: StatsRow;
 	private readonly batch?: SendBatch;
-	private readonly streams?: StreamClock;
-	/** The native stream's handle while the send clock sends this session's sound. */
-	private stream?: number;
-	/** What earlier native streams (and the pacer) had counted when the current one started. */
-	private base = { sent: 0, skipped: 0 };
-	/** Fires when the native stream's last packet is due. */
-	private endTimer?: NodeJS.Timeout;
+	/** The sound on the send clock's thread (no JS per packet), when it runs. */
+	private readonly clocked?: ClockedStream;
 	readonly rtcp?: RtcpReporter;
 	/** The sound's id with the native sender, while playing. */
 	private soundId?: number;
@@ -99,7 +95,7 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		this.events = events;
 		this.row = opts.row;
 		this.batch = opts.batch;
-		this.streams = opts.streams;
+		if (opts.streams) this.clocked = new ClockedStream(opts.streams, (since) => this.soundEnded(since));
 		this.link = new PeerLink(
 			socket,
 			port,
@@ -134,7 +130,7 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	setMuted(muted: boolean): void {
 		if (this.muted && !muted && this.sent > 0) this.markNext = true;
 		this.muted = muted;
-		if (this.stream !== undefined) this.streams?.mute(this.stream, muted);
+		this.clocked?.mute(muted);
 	}
 
 	/**
@@ -161,7 +157,7 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		if (this.sending) {
 			this.markNext = true;
 			// Native: the same position and timestamps on, from a stream of the new sound.
-			if (this.stream !== undefined) this.restartStream();
+			if (this.clocked?.running) this.restartStream();
 			return;
 		}
 		this.sending = true;
@@ -173,8 +169,8 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	/** Hand the sound to the send clock from packet 0 on; false when it cannot take it (the pacer sends). */
 	private startStream(): boolean {
 		const route = this.streamRoute();
-		if (!this.streams || this.soundId === undefined || !route) return false;
-		const t0 = this.streams.firstDue();
+		if (!this.clocked || this.soundId === undefined || !route) return false;
+		const t0 = this.clocked.firstDue();
 		if (!this.streamFrom(route, 0, t0)) return false;
 		this.t0 = t0;
 		return true;
@@ -182,82 +178,51 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 
 	/** Start the native stream at packet `index`, due at `due`; false when the addon refused. */
 	private streamFrom(route: Route, index: number, due: number): boolean {
-		const streams = this.streams as StreamClock;
+		const spec = {
+			sound: this.soundId as number,
+			pt: this.pt,
+			pad: silenceFor(this.pt),
+			ssrc: this.ssrc,
+			tsBase: this.tsBase,
+		};
+		const from = { seq: this.seq, sent: this.sent, skipped: this.skipped };
+		const packets = Math.ceil((this.audio as Buffer).length / SAMPLES);
 		const first = this.sent === 0 || this.markNext;
-		let handle: number;
-		try {
-			handle = streams.start(
-				route,
-				{
-					sound: this.soundId as number,
-					pt: this.pt,
-					pad: silenceFor(this.pt),
-					ssrc: this.ssrc,
-					tsBase: this.tsBase,
-				},
-				this.seq,
-				index,
-				due,
-				first,
-			);
-		} catch {
-			return false;
-		}
+		if (!this.clocked?.start(route, spec, from, index, due, first, packets, this.muted)) return false;
 		this.markNext = false;
-		this.stream = handle;
-		this.base = { sent: this.sent, skipped: this.skipped };
-		if (this.muted) streams.mute(handle, true);
-		this.scheduleEnd(due + ((this.audio as Buffer).length / SAMPLES - index - 1) * PACKET_MS);
 		return true;
 	}
 
 	/** A codec change mid-stream: stop the stream and start one of the new sound where it was. */
 	private restartStream(): void {
-		const at = this.endStream();
+		const at = this.endStream() as StreamCounts;
 		const route = this.streamRoute();
 		const due = (this.t0 ?? 0) + at.nextIndex * PACKET_MS;
 		if (route && this.streamFrom(route, at.nextIndex, due)) return;
 		// Refused (a sound the addon would not pin): the pacer sends it from packet 0.
-		this.sending = true;
 		this.t0 = this.pacer.add(this);
 	}
 
-	/** Stop the native stream, keeping its counters and sequence numbers. */
-	private endStream(): StreamState {
-		const handle = this.stream as number;
-		this.stream = undefined;
-		clearTimeout(this.endTimer);
-		const at = (this.streams as StreamClock).stop(handle);
-		this.absorb(at);
-		this.seq = at.nextSeq;
+	/** Stop the native stream (if any), keeping its counters and sequence numbers. */
+	private endStream(): StreamCounts | undefined {
+		const at = this.clocked?.stop();
+		if (at) this.absorb(at);
 		return at;
 	}
 
-	private absorb(at: StreamState): void {
-		this.sent = this.base.sent + at.sent;
-		this.skipped = this.base.skipped + at.skipped;
-		this.count(STATS.sent, this.sent);
-		this.count(STATS.skipped, this.skipped);
+	/** The sound on the send clock is over (its last packet due `sinceLastMs` ago). */
+	private soundEnded(sinceLastMs: number): void {
+		this.endStream();
+		this.sending = false;
+		this.events.finished(sinceLastMs);
 	}
 
-	/**
-	 * When the last packet is due (+1 ms), the sound is over: report it, as the
-	 * pacer's tick() does. A clock that fell behind (a stall) ends later: look again.
-	 */
-	private scheduleEnd(lastDue: number): void {
-		clearTimeout(this.endTimer);
-		const check = () => {
-			const handle = this.stream;
-			if (handle === undefined || this.closed) return;
-			if (!(this.streams as StreamClock).stats(handle).ended) {
-				this.endTimer = setTimeout(check, 5);
-				return;
-			}
-			this.endStream();
-			this.sending = false;
-			this.events.finished(performance.now() - lastDue);
-		};
-		this.endTimer = setTimeout(check, Math.max(0, lastDue + 1 - performance.now()));
+	private absorb(at: StreamCounts): void {
+		this.sent = at.sent;
+		this.skipped = at.skipped;
+		this.seq = at.nextSeq;
+		this.count(STATS.sent, this.sent);
+		this.count(STATS.skipped, this.skipped);
 	}
 
 	/** Where the native stream sends now; undefined when the native sender cannot reach our socket. */
@@ -268,13 +233,13 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 
 	/** The far end, the connected socket or the stream's state changed: the native stream follows. */
 	private reroute(): void {
-		if (this.stream === undefined || this.closed) return;
-		(this.streams as StreamClock).route(this.stream, this.streamRoute() ?? NO_ROUTE);
+		if (!this.closed) this.clocked?.route(this.streamRoute() ?? NO_ROUTE);
 	}
 
 	/** Bring the counters up to the native stream's (GET /calls, RTCP). */
 	private syncStream(): void {
-		if (this.stream !== undefined) this.absorb((this.streams as StreamClock).stats(this.stream));
+		const at = this.clocked?.counts();
+		if (at) this.absorb(at);
 	}
 
 	/** Called by the pacer for packet `index`, due at `due`; false ends the stream. */
@@ -413,7 +378,7 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	/** Stop sending, say RTCP BYE, and release the sockets. */
 	close(): void {
 		if (this.closed) return;
-		if (this.stream !== undefined) this.endStream();
+		this.endStream();
 		this.closed = true;
 		this.pacer.remove(this);
 		if (this.soundId !== undefined) this.batch?.native.release(this.soundId);
