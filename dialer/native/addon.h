@@ -42,4 +42,13 @@ napi_value js_monotonic_ms(napi_env env, napi_callback_info info);
 napi_value js_queue(napi_env env, napi_callback_info info);
 napi_value js_forget(napi_env env, napi_callback_info info);
 napi_value js_clock_stats(napi_env env, napi_callback_info info);
+/* Drop one registration of sound `id` (valid, refs > 0). */
+void sound_release(napi_env env, State *s, int id);
+
+/* The send clock's media streams (stream-api.c). */
+napi_value js_stream_start(napi_env env, napi_callback_info info);
+napi_value js_stream_route(napi_env env, napi_callback_info info);
+napi_value js_stream_mute(napi_env env, napi_callback_info info);
+napi_value js_stream_stats(napi_env env, napi_callback_info info);
+napi_value js_stream_stop(napi_env env, napi_callback_info info);
 #endif

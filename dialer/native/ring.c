@@ -33,6 +33,19 @@ void ring_prep_send(Ring *r, unsigned k, int fd, const void *buf, unsigned len) 
   r->sq_array[idx] = idx;
 }
 
+void ring_prep_sendmsg(Ring *r, unsigned k, int fd, const struct msghdr *msg) {
+  unsigned idx = (*r->sq_tail + k) & *r->sq_mask;
+  struct io_uring_sqe *e = &r->sqes[idx];
+  memset(e, 0, sizeof *e);
+  e->opcode = IORING_OP_SENDMSG;
+  e->fd = fd;
+  e->addr = (unsigned long)msg;
+  e->len = 1;
+  e->msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+  e->user_data = k;
+  r->sq_array[idx] = idx;
+}
+
 void ring_submit_sends(Ring *r, unsigned n, int *res) {
   for (unsigned k = 0; k < n; k++) res[k] = 0;
   __atomic_store_n(r->sq_tail, *r->sq_tail + n, __ATOMIC_RELEASE);

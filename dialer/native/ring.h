@@ -28,6 +28,9 @@ void ring_close(Ring *r);
 #ifdef __linux__
 /* Queues the k-th send of a batch (k < entries): buf[0..len) to fd, never waiting for socket room. */
 void ring_prep_send(Ring *r, unsigned k, int fd, const void *buf, unsigned len);
+/* The same with a message (an unconnected socket: the destination in msg_name); `msg` must live until the submit. */
+struct msghdr;
+void ring_prep_sendmsg(Ring *r, unsigned k, int fd, const struct msghdr *msg);
 /* Submits the batch's n queued sends in one io_uring_enter() and reaps them: res[k] is the k-th send's
    result (bytes, or -errno); when the enter itself failed before anything completed, every res[k] is its
    -errno. The batch sender and the send clock both send through this. */

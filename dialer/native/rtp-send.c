@@ -37,6 +37,9 @@
  *       queued gets -errno in its fd column (-ENOSPC: no clock or no room)
  *   forget(fd, to = -1)                     move fd's queued packets to `to`, or drop them (before closing fd)
  *   clockStats() -> [sent, failed, sent > 1 ms late, wake-ups, worst lateness µs, queued > 1 ms late]
+ *   streamStart / streamRoute / streamMute / streamStats / streamStop
+ *       a call's whole RTP stream, registered once, built and sent by the send
+ *       clock's thread at every 20 ms deadline (stream-api.c, streams.c)
  */
 #define NAPI_VERSION 8
 #include <errno.h>
@@ -179,13 +182,17 @@ static napi_value js_release(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "no such sound");
     return NULL;
   }
+  sound_release(env, s, id);
+  return NULL;
+}
+
+void sound_release(napi_env env, State *s, int id) {
   Sound *d = &s->sounds[id];
   if (--d->refs == 0) {
     napi_delete_reference(env, d->ref);
     d->data = NULL;
     d->len = 0;
   }
-  return NULL;
 }
 
 static napi_value js_local_port(napi_env env, napi_callback_info info) {
@@ -357,6 +364,11 @@ NAPI_MODULE_INIT() {
       {"queue", NULL, js_queue, NULL, NULL, NULL, napi_enumerable, NULL},
       {"forget", NULL, js_forget, NULL, NULL, NULL, napi_enumerable, NULL},
       {"clockStats", NULL, js_clock_stats, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"streamStart", NULL, js_stream_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"streamRoute", NULL, js_stream_route, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"streamMute", NULL, js_stream_mute, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"streamStats", NULL, js_stream_stats, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"streamStop", NULL, js_stream_stop, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
   return exports;

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "send-clock.h"
 #include "ring.h"
+#include "streams.h"
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -55,6 +56,7 @@ struct SendClock {
   int64_t queued_at; /* when the current queue() began */
   Bucket b[BUCKETS];
   int hint;
+  Streams streams; /* the streams this thread builds and sends itself (streams.c) */
   Ring ring;
   int rt, nice;
   /* the thread's start: 0 pending, 1 done; its result in `how` */
@@ -158,6 +160,7 @@ static void *run(void *arg) {
   pthread_cond_broadcast(&c->cv);
   while (!c->stop) {
     int64_t due = earliest(c);
+    if (c->streams.next < due) due = c->streams.next;
     c->wake_at = due;
     if (due == INT64_MAX) {
       pthread_cond_wait(&c->cv, &c->mu);
@@ -175,6 +178,8 @@ static void *run(void *arg) {
     pthread_mutex_lock(&c->mu);
     c->wakeups++;
     send_due(c, now);
+    if (c->streams.next <= now)
+      c->sent += streams_send(&c->streams, c->ring.fd >= 0 ? &c->ring : NULL, now, &c->failed, &c->late, &c->worst_us);
   }
   ring_close(&c->ring);
   pthread_mutex_unlock(&c->mu);
@@ -189,6 +194,7 @@ SendClock *send_clock_start(int rt, int nice, int spin_us, int ring, char *how, 
   c->spin = (int64_t)spin_us * 1000;
   c->ring.fd = ring ? 0 : -1; /* 0: open one in the thread */
   for (int k = 0; k < BUCKETS; k++) c->b[k].due = INT64_MAX;
+  c->streams.next = INT64_MAX;
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -230,6 +236,7 @@ void send_clock_stop(SendClock *c) {
     free(c->b[k].len);
     free(c->b[k].img);
   }
+  streams_free(&c->streams);
   pthread_cond_destroy(&c->cv);
   pthread_mutex_destroy(&c->mu);
   free(c);
@@ -278,6 +285,12 @@ uint8_t *send_clock_add(SendClock *c, int fd, int64_t due, size_t len) {
   if (due < c->earliest_added) c->earliest_added = due;
   if (due + LATE_NS < c->queued_at) c->queued_late++;
   return b->img + (size_t)i * SLOT;
+}
+
+Streams *send_clock_streams(SendClock *c) { return &c->streams; }
+
+void send_clock_note_due(SendClock *c, int64_t due) {
+  if (due < c->earliest_added) c->earliest_added = due;
 }
 
 void send_clock_unlock(SendClock *c) {

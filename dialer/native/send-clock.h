@@ -25,6 +25,12 @@ void send_clock_lock(SendClock *c);
 /* Room for one packet of `len` bytes due at `due_ns` (CLOCK_MONOTONIC) from `fd`, or NULL when full. */
 uint8_t *send_clock_add(SendClock *c, int fd, int64_t due_ns, size_t len);
 void send_clock_unlock(SendClock *c);
+/* The thread's media streams (streams.h), to change with the lock held. */
+struct Streams;
+typedef struct Streams Streams;
+Streams *send_clock_streams(SendClock *c);
+/* With the lock held: a deadline at `due` was added (unlock wakes the thread if it sleeps past it). */
+void send_clock_note_due(SendClock *c, int64_t due);
 /*
  * Hand `fd`'s queued packets to `to` (a socket on the same port), or drop them
  * when `to` < 0; on return no send to `fd` is pending or in flight.

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { preciseClock } from "./clock.ts";
 import { loadNativeSend } from "./native-send.ts";
+import { StreamClock } from "./native-streams.ts";
 import { Pacer, timerClock } from "./pacer.ts";
 import { SAMPLES } from "./packet-ring.ts";
 import { PortPool } from "./ports.ts";
@@ -33,16 +34,29 @@ const pool = new PortPool(init.host, init.portMin, init.portMax);
  */
 const START_GRID_MS = 2;
 /**
- * With the native send clock (native/send-clock.c) the pacer runs ahead: every
- * PERIOD_MS it prepares the packets due in the next AHEAD_MS and queues each
- * with its deadline; the clock's thread (SCHED_FIFO where allowed) sends them
- * on time. The JS thread may then be late by up to AHEAD_MS − PERIOD_MS without
- * a packet being late, and wakes 50 times a second instead of 500. Why so far
- * ahead: at load 12-18 on the bench's 2 vCPUs this thread, even on SCHED_FIFO,
- * saw event-loop stalls of 20-150 ms during the setup of 1,000 calls (scavenges
- * of 89-116 ms among them); with 60 ms ahead 3,562 packets were queued past
- * their deadline in one run, with 200 ms 25. The cost: a mute or a codec change
- * reaches the wire up to AHEAD_MS later (a new sound starts START_MS from now).
+ * With the native send clock (native/send-clock.c) every call's stream is the
+ * clock thread's own (native/streams.c, native-streams.ts): registered once, its
+ * packets built and sent there at their deadlines, no JavaScript per packet.
+ * Streams start on STREAM_GRID_MS steps, so each of the thread's wake-ups sends
+ * many packets in one io_uring_enter(); a new stream's first packet is due
+ * START_MS ahead at least, so that it is registered before its deadline.
+ * Why 2 ms and not one step per interval (20 ms: every stream in one wake-up):
+ * a throwaway harness (1,000 streams, 6 s, load ~5) measured 2.5-2.7 µs of CPU
+ * per packet on a 20 ms grid against 2.6-3.4 on 2 ms, but in the bench a batch of
+ * 1,000 takes ~3 ms to go out, and whatever slows one batch (an interrupt, the
+ * hypervisor) moves every later packet of it: jitter p99 1.8-4.8 ms in three
+ * 20 ms runs (the floor beside one: 0.55), 0.8-0.9 ms in two 2 ms runs.
+ */
+const STREAM_GRID_MS = 2;
+/**
+ * The pacer (a session whose sound the addon would not pin) runs ahead with the
+ * clock: every PERIOD_MS it prepares the packets due in the next AHEAD_MS and
+ * queues each with its deadline; the clock's thread (SCHED_FIFO where allowed)
+ * sends them on time. The JS thread may then be late by up to AHEAD_MS − PERIOD_MS without
+ * a packet being late. Why so far ahead: at load 12-18 on the bench's 2 vCPUs
+ * this thread, even on SCHED_FIFO, saw event-loop stalls of 20-150 ms during the
+ * setup of 1,000 calls (scavenges of 89-116 ms among them); with 60 ms ahead
+ * 3,562 packets were queued past their deadline in one run, with 200 ms 25.
  */
 const AHEAD_MS = 200;
 const PERIOD_MS = 20;
@@ -58,6 +72,7 @@ native?.timerSlack(1000);
 const clock =
 	native && init.sendClock ? native.clockStart(init.sendRealtime, init.nice, SPIN_US, init.ioUring) : "";
 if (clock) batch?.useClock();
+const streams = native && clock ? new StreamClock(native, STREAM_GRID_MS, START_MS) : undefined;
 const send: SendPath = native
 	? {
 			native: true,
@@ -109,7 +124,7 @@ async function open(id: number, slot: number): Promise<void> {
 			amd: (result, ms, reason) => post({ ev: "amd", id, result, ms, reason }),
 			greetingEnd: (ms, reason) => post({ ev: "greeting_end", id, ms, reason }),
 		},
-		{ row: { table, slot }, batch, rtcp: { socket: bound.rtcp, cname: CNAME } },
+		{ row: { table, slot }, batch, streams, rtcp: { socket: bound.rtcp, cname: CNAME } },
 	);
 	if (closedEarly.delete(id)) {
 		media.close();

@@ -55,6 +55,55 @@ export interface NativeSend {
 	forget(fd: number, to?: number): void;
 	/** The send clock's counters: sent, failed, sent over 1 ms late, wake-ups, worst lateness (µs). */
 	clockStats(): number[];
+	/**
+	 * Register a call's whole RTP stream with the send clock's thread, which builds
+	 * and sends every packet itself (native/streams.c): packet `index` of `sound` due
+	 * at `dueMs` (monotonicMs), the next ones every 20 ms, 160 payload bytes each,
+	 * sequence numbers from `seq`, timestamps `tsBase` + 160 × index, the marker on
+	 * the first when `marker`. Route: `fd` connected (`host` ""), or unconnected and
+	 * sending to `host`:`port`; fd -1 sends nothing yet. Returns the stream's handle.
+	 */
+	streamStart(
+		sound: number,
+		fd: number,
+		host: string,
+		port: number,
+		pt: number,
+		pad: number,
+		ssrc: number,
+		seq: number,
+		tsBase: number,
+		index: number,
+		dueMs: number,
+		marker: boolean,
+	): number;
+	/** Re-aim a stream; afterwards nothing to its old fd is pending or in flight. */
+	streamRoute(handle: number, fd: number, host: string, port: number): void;
+	/** Hold (due packets pass unsent) or resume (the next packet carries the marker). */
+	streamMute(handle: number, muted: boolean): void;
+	/** [sent, skipped, next index, next seq, ended (1) or not (0)]. */
+	streamStats(handle: number): number[];
+	/** Stop and free a stream (and its hold on the sound); returns its last {@link streamStats}. */
+	streamStop(handle: number): number[];
+}
+
+/**
+ * monotonicMs() − performance.now(): the two clocks differ by a constant, and
+ * the smallest of a few bracketing samples keeps its error to about a microsecond.
+ */
+export function clockOffset(native: NativeSend): number {
+	let best = Number.POSITIVE_INFINITY;
+	let offset = 0;
+	for (let i = 0; i < 9; i++) {
+		const a = performance.now();
+		const m = native.monotonicMs();
+		const b = performance.now();
+		if (b - a < best) {
+			best = b - a;
+			offset = m - (a + b) / 2;
+		}
+	}
+	return offset;
 }
 
 /** How the native sender hands a batch to the kernel. */
@@ -85,6 +134,11 @@ export function loadNativeSend(path = NATIVE_SEND_PATH): NativeLoad {
 			"queue",
 			"forget",
 			"clockStats",
+			"streamStart",
+			"streamRoute",
+			"streamMute",
+			"streamStats",
+			"streamStop",
 		] as const;
 		for (const fn of fns) if (typeof mod[fn] !== "function") return { error: `${path} lacks ${fn}()` };
 		return { native: mod as NativeSend };

@@ -8,6 +8,7 @@
 import dgram from "node:dgram";
 import { isIPv4 } from "node:net";
 import { type NativeSend, socketFd } from "./native-send.ts";
+import { NO_ROUTE, type Route } from "./native-streams.ts";
 
 type Address = { host: string; port: number };
 type Receiver = (buf: Buffer, rinfo: dgram.RemoteInfo) => void;
@@ -29,12 +30,23 @@ export class PeerLink {
 	/** A second socket on our port, connected to the SDP address until we latch. */
 	private sibling?: dgram.Socket;
 	private closed = false;
+	/** Told whenever {@link route} may have changed (a native stream follows it). */
+	private readonly onRoute?: () => void;
+	/** The fd of our own socket (unconnected until latched), once looked up. */
+	private ownFd?: number;
 
-	constructor(socket: dgram.Socket, port: number, onPacket: Receiver, native?: NativeSend) {
+	constructor(
+		socket: dgram.Socket,
+		port: number,
+		onPacket: Receiver,
+		native?: NativeSend,
+		onRoute?: () => void,
+	) {
 		this.socket = socket;
 		this.port = port;
 		this.onPacket = onPacket;
 		this.native = native;
+		this.onRoute = onRoute;
 		socket.on("message", onPacket);
 		socket.on("error", () => {});
 	}
@@ -50,6 +62,22 @@ export class PeerLink {
 		if (this.latched) this.unlatch();
 		this.remote = { host, port };
 		this.connectSibling(host, port);
+		this.onRoute?.();
+	}
+
+	/**
+	 * Where the native sender sends from now: the connected socket, else our own
+	 * socket with the far end's address ({@link NO_ROUTE} before there is one);
+	 * undefined when our socket's fd cannot be had (the packets go through dgram).
+	 */
+	route(): Route | undefined {
+		if (!this.native) return undefined;
+		this.ownFd ??= socketFd(this.native, this.socket, this.port) ?? -1;
+		if (this.ownFd < 0) return undefined;
+		if (this.outFd !== undefined) return { fd: this.outFd, host: "", port: 0 };
+		const r = this.remote;
+		if (!r || !isIPv4(r.host)) return NO_ROUTE;
+		return { fd: this.ownFd, host: r.host, port: r.port };
 	}
 
 	/** Whether a packet from `rinfo` may be the far end's (after latching: only the latched source). */
@@ -68,6 +96,7 @@ export class PeerLink {
 		}
 		this.dropSibling();
 		this.remote = { host, port };
+		this.onRoute?.();
 		// Connecting is what latching means at the socket level: from now on the
 		// kernel only passes this peer's packets and sends need no address.
 		this.socket.connect(port, host, () => {
@@ -164,5 +193,7 @@ export class PeerLink {
 		// Packets queued on the send clock (seq numbers given) follow to the new socket of the
 		// same port; with none they are dropped, as the old fd must not be used once it closes.
 		if (before !== undefined && before !== this.outFd) this.native?.forget(before, this.outFd ?? -1);
+		// A native stream moves before the old socket can close.
+		if (before !== this.outFd && !this.closed) this.onRoute?.();
 	}
 }

@@ -12,7 +12,7 @@
  * longer reaches the wire. A packet the kernel refuses at that point is counted
  * by the clock (clockStats), not resent.
  */
-import type { NativeSend } from "./native-send.ts";
+import { clockOffset, type NativeSend } from "./native-send.ts";
 import { RTP_HEADER } from "./packet.ts";
 
 /** Who takes a packet back when the native send refused it. */
@@ -48,24 +48,9 @@ export class SendBatch {
 		this.dues = new Float64Array(capacity);
 	}
 
-	/**
-	 * Queue packets on the native send clock from now on (it must be started).
-	 * performance.now() and CLOCK_MONOTONIC differ by a constant: the smallest
-	 * of a few bracketing samples keeps its error to about a microsecond.
-	 */
+	/** Queue packets on the native send clock from now on (it must be started). */
 	useClock(): void {
-		let best = Number.POSITIVE_INFINITY;
-		let offset = 0;
-		for (let i = 0; i < 9; i++) {
-			const a = performance.now();
-			const m = this.native.monotonicMs();
-			const b = performance.now();
-			if (b - a < best) {
-				best = b - a;
-				offset = m - (a + b) / 2;
-			}
-		}
-		this.clockOffset = offset;
+		this.clockOffset = clockOffset(this.native);
 	}
 
 	/** Whether flushes queue on the send clock. */

@@ -8,6 +8,8 @@ import type dgram from "node:dgram";
 import { AmdListener } from "../amd/listener.ts";
 import type { Codec } from "../sdp/sdp.ts";
 import { DTMF_PAYLOAD, PAYLOAD } from "../sdp/sdp.ts";
+import { ClockedStream, type StreamCounts } from "./clocked-stream.ts";
+import { NO_ROUTE, type Route, type StreamClock } from "./native-streams.ts";
 import type { PacedStream, Pacer } from "./pacer.ts";
 import { dtmfDigit, parseDtmf, parseRtp, writeHeader } from "./packet.ts";
 import { PacketRing, SAMPLES, silenceFor } from "./packet-ring.ts";
@@ -37,6 +39,8 @@ export interface SessionOptions {
 	row?: StatsRow;
 	/** The native sender's batch, when it is loaded. */
 	batch?: SendBatch;
+	/** The send clock's native streams, when it runs: the whole stream is sent natively (no pacer). */
+	streams?: StreamClock;
 	/** The RTCP socket (our port + 1), its report interval and CNAME. */
 	rtcp?: { socket: dgram.Socket; cname: string; intervalMs?: number };
 }
@@ -49,6 +53,8 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	private readonly events: SessionEvents;
 	private readonly row?: StatsRow;
 	private readonly batch?: SendBatch;
+	/** The sound on the send clock's thread (no JS per packet), when it runs. */
+	private readonly clocked?: ClockedStream;
 	readonly rtcp?: RtcpReporter;
 	/** The sound's id with the native sender, while playing. */
 	private soundId?: number;
@@ -89,7 +95,14 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		this.events = events;
 		this.row = opts.row;
 		this.batch = opts.batch;
-		this.link = new PeerLink(socket, port, (buf, rinfo) => this.receive(buf, rinfo), opts.batch?.native);
+		if (opts.streams) this.clocked = new ClockedStream(opts.streams, (since) => this.soundEnded(since));
+		this.link = new PeerLink(
+			socket,
+			port,
+			(buf, rinfo) => this.receive(buf, rinfo),
+			opts.batch?.native,
+			() => this.reroute(),
+		);
 		const r = opts.rtcp;
 		if (r) {
 			const peer = () => (this.disabled ? undefined : this.link.remote);
@@ -107,14 +120,17 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 	 */
 	setRemote(host: string, port: number, dtmfPt?: number): void {
 		this.dtmfPt = dtmfPt;
+		const was = this.disabled;
 		this.disabled = port === 0;
 		if (!this.disabled) this.link.setRemote(host, port);
+		if (was !== this.disabled) this.reroute();
 	}
 
 	/** Pause sending without stopping the clock (far end put us on hold). */
 	setMuted(muted: boolean): void {
 		if (this.muted && !muted && this.sent > 0) this.markNext = true;
 		this.muted = muted;
+		this.clocked?.mute(muted);
 	}
 
 	/**
@@ -140,11 +156,90 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 		this.pt = pt;
 		if (this.sending) {
 			this.markNext = true;
+			// Native: the same position and timestamps on, from a stream of the new sound.
+			if (this.clocked?.running) this.restartStream();
 			return;
 		}
 		this.sending = true;
+		if (this.startStream()) return;
 		// When packet 0 is due: the RTP clock's origin, for RTCP's timestamp mapping.
 		this.t0 = this.pacer.add(this);
+	}
+
+	/** Hand the sound to the send clock from packet 0 on; false when it cannot take it (the pacer sends). */
+	private startStream(): boolean {
+		const route = this.streamRoute();
+		if (!this.clocked || this.soundId === undefined || !route) return false;
+		const t0 = this.clocked.firstDue();
+		if (!this.streamFrom(route, 0, t0)) return false;
+		this.t0 = t0;
+		return true;
+	}
+
+	/** Start the native stream at packet `index`, due at `due`; false when the addon refused. */
+	private streamFrom(route: Route, index: number, due: number): boolean {
+		const spec = {
+			sound: this.soundId as number,
+			pt: this.pt,
+			pad: silenceFor(this.pt),
+			ssrc: this.ssrc,
+			tsBase: this.tsBase,
+		};
+		const from = { seq: this.seq, sent: this.sent, skipped: this.skipped };
+		const packets = Math.ceil((this.audio as Buffer).length / SAMPLES);
+		const first = this.sent === 0 || this.markNext;
+		if (!this.clocked?.start(route, spec, from, index, due, first, packets, this.muted)) return false;
+		this.markNext = false;
+		return true;
+	}
+
+	/** A codec change mid-stream: stop the stream and start one of the new sound where it was. */
+	private restartStream(): void {
+		const at = this.endStream() as StreamCounts;
+		const route = this.streamRoute();
+		const due = (this.t0 ?? 0) + at.nextIndex * PACKET_MS;
+		if (route && this.streamFrom(route, at.nextIndex, due)) return;
+		// Refused (a sound the addon would not pin): the pacer sends it from packet 0.
+		this.t0 = this.pacer.add(this);
+	}
+
+	/** Stop the native stream (if any), keeping its counters and sequence numbers. */
+	private endStream(): StreamCounts | undefined {
+		const at = this.clocked?.stop();
+		if (at) this.absorb(at);
+		return at;
+	}
+
+	/** The sound on the send clock is over (its last packet due `sinceLastMs` ago). */
+	private soundEnded(sinceLastMs: number): void {
+		this.endStream();
+		this.sending = false;
+		this.events.finished(sinceLastMs);
+	}
+
+	private absorb(at: StreamCounts): void {
+		this.sent = at.sent;
+		this.skipped = at.skipped;
+		this.seq = at.nextSeq;
+		this.count(STATS.sent, this.sent);
+		this.count(STATS.skipped, this.skipped);
+	}
+
+	/** Where the native stream sends now; undefined when the native sender cannot reach our socket. */
+	private streamRoute(): Route | undefined {
+		const r = this.link.route();
+		return r && this.disabled ? NO_ROUTE : r;
+	}
+
+	/** The far end, the connected socket or the stream's state changed: the native stream follows. */
+	private reroute(): void {
+		if (!this.closed) this.clocked?.route(this.streamRoute() ?? NO_ROUTE);
+	}
+
+	/** Bring the counters up to the native stream's (GET /calls, RTCP). */
+	private syncStream(): void {
+		const at = this.clocked?.counts();
+		if (at) this.absorb(at);
 	}
 
 	/** Called by the pacer for packet `index`, due at `due`; false ends the stream. */
@@ -263,7 +358,9 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 
 	/** Send an RTCP report if one is due (the media thread calls this a few times a second). */
 	rtcpTick(now: number): void {
-		if (!this.closed && this.rtcp?.due(now)) this.rtcp.tick(now, this.senderState(now));
+		if (this.closed) return;
+		this.syncStream();
+		if (this.rtcp?.due(now)) this.rtcp.tick(now, this.senderState(now));
 	}
 
 	private count(field: number, value: number): void {
@@ -274,12 +371,14 @@ export class MediaSession implements PacedStream, CallMedia, FallbackSender {
 
 	/** Counters so far. */
 	stats(): MediaStats {
+		this.syncStream();
 		return { sent: this.sent, received: this.received, skipped: this.skipped };
 	}
 
 	/** Stop sending, say RTCP BYE, and release the sockets. */
 	close(): void {
 		if (this.closed) return;
+		this.endStream();
 		this.closed = true;
 		this.pacer.remove(this);
 		if (this.soundId !== undefined) this.batch?.native.release(this.soundId);

@@ -1,6 +1,7 @@
 import dgram from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadNativeSend } from "../../src/rtp/native-send.ts";
+import { StreamClock } from "../../src/rtp/native-streams.ts";
 import { Pacer } from "../../src/rtp/pacer.ts";
 import { buildDtmf, parseRtp, RTP_HEADER, writeHeader } from "../../src/rtp/packet.ts";
 import { SAMPLES } from "../../src/rtp/packet-ring.ts";
@@ -68,14 +69,22 @@ async function until(ok: () => boolean, what: string): Promise<void> {
 /** A sound as the media thread gets it (shareSound): a view over a SharedArrayBuffer. */
 const sound = (bytes: number) => new Uint8Array(new SharedArrayBuffer(bytes));
 
-/** The media thread's two ways to send: the native batch (as shipped) and dgram. */
-type Path = "native" | "dgram";
+/**
+ * The media thread's ways to send: the send clock's native streams (as shipped:
+ * no JS per packet), the pacer's native batch (send clock off), and dgram (no addon).
+ */
+type Path = "streams" | "native" | "dgram";
 
 function sender(path: Path): SendBatch | undefined {
 	if (path === "dgram") return undefined;
 	const r = loadNativeSend();
 	if (!r.native) throw new Error(`the native sender is not built: ${r.error}`);
 	return new SendBatch(r.native, SAMPLES);
+}
+
+function streamClock(batch: SendBatch): StreamClock {
+	batch.native.clockStart(10, 0, 50);
+	return new StreamClock(batch.native, 2, 5);
 }
 
 const batches: Array<SendBatch | undefined> = [];
@@ -85,23 +94,30 @@ async function session(digits: string[], path: Path = "native", finished = () =>
 	const pool = new PortPool("127.0.0.1", 47000, 47998);
 	const { socket, rtcp, port } = await pool.bind();
 	const batch = sender(path);
-	batches.push(batch);
+	const streams = path === "streams" && batch ? streamClock(batch) : undefined;
+	const pacer = new Pacer(20, undefined, 1, batch && (() => batch.flush()));
+	if (streams) {
+		// Streams: the clock's thread sends everything; a fall back to the pacer fails the test.
+		pacer.add = () => {
+			throw new Error("the pacer was asked to send a native stream's packets");
+		};
+	} else batches.push(batch);
 	const media = new MediaSession(
 		socket,
 		port,
-		new Pacer(20, undefined, 1, batch && (() => batch.flush())),
+		pacer,
 		{ finished, dtmf: (d) => digits.push(d) },
-		{ batch, rtcp: { socket: rtcp, cname: "test@127.0.0.1", intervalMs: rtcpMs } },
+		{ batch, streams, rtcp: { socket: rtcp, cname: "test@127.0.0.1", intervalMs: rtcpMs } },
 	);
 	return media;
 }
 
 afterEach(() => {
-	// The native path really carried the packets (no silent fallback to dgram).
+	// The native batch really carried the packets (no silent fallback to dgram).
 	for (const b of batches.splice(0)) if (b) expect([b.sent > 0, b.fallbacks]).toEqual([true, 0]);
 });
 
-describe.each<Path>(["native", "dgram"])("media session (symmetric RTP), %s sends", (path) => {
+describe.each<Path>(["streams", "native", "dgram"])("media session (symmetric RTP), %s sends", (path) => {
 	it("sends the sound's bytes in order, the last packet padded with the codec's silence", async () => {
 		for (const [codec, silence] of [
 			["PCMU", 0xff],
@@ -408,24 +424,27 @@ describe("media session RTCP", () => {
 		}
 	});
 
-	it("stops RTP and RTCP while the far end disables the stream (port 0), and resumes", async () => {
-		const far = await farEndWithRtcp();
-		const media = await session([], "native", () => {}, 50);
-		const sweep = setInterval(() => media.rtcpTick(performance.now()), 10);
-		try {
-			media.setRemote("127.0.0.1", far.rtp.port, 101);
-			media.play(sound(160 * 200).fill(0xff), "PCMU");
-			await until(() => far.rtp.got.length >= 3 && far.got.length >= 1, "RTP and RTCP");
-			media.setRemote("127.0.0.1", 0, 101);
-			await pause(60);
-			const [rtp, rtcp] = [far.rtp.got.length, far.got.length];
-			await pause(200);
-			expect([far.rtp.got.length, far.got.length]).toEqual([rtp, rtcp]);
-			media.setRemote("127.0.0.1", far.rtp.port, 101);
-			await until(() => far.rtp.got.length >= rtp + 3 && far.got.length > rtcp, "RTP and RTCP again");
-		} finally {
-			clearInterval(sweep);
-			media.close();
-		}
-	});
+	it.each<Path>(["streams", "native"])(
+		"stops RTP and RTCP while the far end disables the stream (port 0), and resumes (%s)",
+		async (path) => {
+			const far = await farEndWithRtcp();
+			const media = await session([], path, () => {}, 50);
+			const sweep = setInterval(() => media.rtcpTick(performance.now()), 10);
+			try {
+				media.setRemote("127.0.0.1", far.rtp.port, 101);
+				media.play(sound(160 * 200).fill(0xff), "PCMU");
+				await until(() => far.rtp.got.length >= 3 && far.got.length >= 1, "RTP and RTCP");
+				media.setRemote("127.0.0.1", 0, 101);
+				await pause(60);
+				const [rtp, rtcp] = [far.rtp.got.length, far.got.length];
+				await pause(200);
+				expect([far.rtp.got.length, far.got.length]).toEqual([rtp, rtcp]);
+				media.setRemote("127.0.0.1", far.rtp.port, 101);
+				await until(() => far.rtp.got.length >= rtp + 3 && far.got.length > rtcp, "RTP and RTCP again");
+			} finally {
+				clearInterval(sweep);
+				media.close();
+			}
+		},
+	);
 });

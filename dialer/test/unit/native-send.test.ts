@@ -68,6 +68,11 @@ describe("native RTP sender: the addon", () => {
 			"register",
 			"release",
 			"send",
+			"streamMute",
+			"streamRoute",
+			"streamStart",
+			"streamStats",
+			"streamStop",
 			"timerSlack",
 		]);
 	});

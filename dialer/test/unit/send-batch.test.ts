@@ -32,6 +32,11 @@ function scripted(fail: (fd: number) => number | undefined = () => undefined, th
 		},
 		forget: () => {},
 		clockStats: () => [0, 0, 0, 0, 0],
+		streamStart: () => 0,
+		streamRoute: () => {},
+		streamMute: () => {},
+		streamStats: () => [0, 0, 0, 0, 0],
+		streamStop: () => [0, 0, 0, 0, 0],
 		send(headers, rows, n, payloadLen) {
 			calls.push({
 				n,
