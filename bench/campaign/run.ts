@@ -10,7 +10,7 @@
 //      E.164, dedupe, do-not-call, D1 insert), against plain csv-parse of the
 //      same bytes in Node in this run.
 //
-//   node bench/campaign/run.ts [--numbers 10000] [--cps 100] [--rows 100000]
+//   node bench/campaign/run.ts [--numbers 10000] [--cps 100] [--rows 100000] [--import-runs 5] [--parts a,b]
 //
 // Bounded: every wait has a timeout; all servers listen on 127.0.0.1; the
 // Worker runs from a bundle built once at start (test/e2e/stack.ts).
@@ -32,6 +32,8 @@ const { values } = parseArgs({
 		numbers: { type: "string", default: "10000" },
 		cps: { type: "string", default: "100" },
 		rows: { type: "string", default: "100000" },
+		/** Uploads (and csv-parse runs) in part B; the best of each is compared. */
+		"import-runs": { type: "string", default: "5" },
 		talk: { type: "string", default: "300" },
 		/** Sample workerd's JavaScript during phase A and print where its CPU goes (costs CPU itself). */
 		profile: { type: "boolean", default: false },
@@ -271,7 +273,7 @@ const baseline =
 				loadavg_start: 0,
 				loadavg_end: 0,
 			};
-console.log("[baseline]", JSON.stringify(baseline));
+if (PARTS.has("a")) console.log("[baseline]", JSON.stringify(baseline));
 let secret = "";
 const dialer = await startSimDialer(() => secret);
 const worker = await startWorker({
@@ -288,7 +290,7 @@ try {
 	const base = worker.url;
 
 	// ---- B first (it does not depend on A): import vs csv-parse of the same bytes, best of RUNS each ----
-	const RUNS = 3;
+	const RUNS = Number(values["import-runs"]);
 	let importResult: ImportResult | null = null;
 	if (ROWS > 0 && PARTS.has("b")) {
 		const importLoad0 = loadavg()[0] ?? 0;
