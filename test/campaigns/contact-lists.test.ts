@@ -93,6 +93,44 @@ describe("Contact lists", () => {
 		});
 	});
 
+	it("stores names, comments and fields with JSON's special characters exactly as given", async () => {
+		const u = await createTestUser();
+		const fields = { 'k"ey\\': 'v"al\\ue \u00e9 \u2028 😀', "{[]}": "", 'a\\"': "[1,2]" };
+		const res = await api("/v1/contact-lists", {
+			method: "POST",
+			headers: u.auth,
+			json: {
+				name: "json chars",
+				contacts: [
+					{ number: "+14155550100", name: 'A "q" \\ b', comment: "😀 \\u0041", fields },
+					{ number: "+14155550101", comment: "c" },
+					{ number: "+14155550102", fields: { only: "f" } },
+				],
+			},
+		});
+		expect(res.status).toBe(201);
+		const items = await contactsOf(u, (await res.json<Import>()).id);
+		expect(items).toEqual([
+			{
+				id: expect.any(Number),
+				number: "+14155550100",
+				name: 'A "q" \\ b',
+				comment: "😀 \\u0041",
+				fields,
+				line: 1,
+			},
+			{ id: expect.any(Number), number: "+14155550101", name: null, comment: "c", fields: {}, line: 2 },
+			{
+				id: expect.any(Number),
+				number: "+14155550102",
+				name: null,
+				comment: null,
+				fields: { only: "f" },
+				line: 3,
+			},
+		]);
+	});
+
 	it("decodes a declared single-byte encoding and refuses undeclared non-UTF-8", async () => {
 		const u = await createTestUser();
 		// "number,name\n+79123456789,Иван\n" in windows-1251

@@ -32,10 +32,14 @@ export function e164AsIs(raw: string): string | null | undefined {
 	let country: CountryPlan | undefined = plan.countries.length === 1 ? plan.countries[0] : undefined;
 	if (plan.countries.length > 1)
 		for (const c of plan.countries) {
-			if (c.leadingDigits ? c.leadingDigits.exec(national)?.index === 0 : hasType(c, national)) {
-				country = c;
-				break;
-			}
+			if (c.leadingDigits) {
+				if (c.leadingDigits.exec(national)?.index !== 0) continue;
+			} else if (hasType(c, national)) {
+				// Chosen because it has a type for the number: valid, and its patterns need no second run.
+				return raw;
+			} else continue;
+			country = c;
+			break;
 		}
 	return isValid(country ?? plan.main, national) ? raw : null;
 }

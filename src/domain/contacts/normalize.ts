@@ -1,6 +1,7 @@
 import { stripUnsafe, UNSAFE_NAME_CHARS } from "@hatch/contract/names";
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import { e164AsIs } from "./e164";
+import { FirstSeen } from "./first-seen";
 import type { RawContact } from "./parse";
 
 export type Contact = {
@@ -24,7 +25,8 @@ export const MAX_REPORTED_ROWS = 1000;
  * @example normalizeContacts(rows, "GB", new Set(["+447700900123"]))
  */
 export function normalizeContacts(rows: RawContact[], region: string, dnc: ReadonlySet<string>) {
-	const byNumber = new Map<string, Contact>();
+	const contacts: Contact[] = [];
+	const firstSeen = new FirstSeen(rows.length);
 	const rejected: RejectedRow[] = [];
 	let invalid = 0;
 	let duplicates = 0;
@@ -43,15 +45,16 @@ export function normalizeContacts(rows: RawContact[], region: string, dnc: Reado
 				rejected.push({ line: row.line, value: e164, reason: "DO_NOT_CALL" });
 			continue;
 		}
-		const seen = byNumber.get(e164);
-		if (seen) {
+		const at = firstSeen.claim(e164);
+		if (at !== -1) {
+			const seen = contacts[at] as Contact;
 			duplicates++;
 			seen.name ??= clean(row.name);
 			seen.comment ??= clean(row.comment);
 			if (row.fields) seen.fields = { ...cleanFields(row.fields), ...seen.fields };
 			continue;
 		}
-		byNumber.set(e164, {
+		contacts.push({
 			line: row.line,
 			number: e164,
 			name: clean(row.name),
@@ -59,7 +62,7 @@ export function normalizeContacts(rows: RawContact[], region: string, dnc: Reado
 			fields: cleanFields(row.fields),
 		});
 	}
-	return { contacts: [...byNumber.values()], rejected, invalid, duplicates, doNotCall };
+	return { contacts, rejected, invalid, duplicates, doNotCall };
 }
 
 /** Contact text with control and bidi-override characters stripped (never refused: one bad cell must not sink a file). */

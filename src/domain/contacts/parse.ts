@@ -1,4 +1,5 @@
-import { CsvError, parse } from "csv-parse/sync";
+import { CsvError, type Options, parse } from "csv-parse/sync";
+import { parsePlainCsv } from "./plain-csv";
 import { recordLines } from "./record-lines";
 
 /** One row as uploaded, before the number is checked. */
@@ -76,19 +77,9 @@ export function parseContactsCsv(text: string): { header: boolean; rows: RawCont
 	let records: string[][];
 	let lines: number[];
 	try {
-		records = parse(text, options) as string[][];
-		// Each record's line, for rejected rows and the stored contacts: counted here when every
-		// record is one line, else from csv-parse's `info`, which costs as much as the parse again.
-		const counted = recordLines(text, records.length);
-		if (counted) lines = counted;
-		else {
-			const withInfo = parse(text, { ...options, info: true }) as unknown as {
-				record: string[];
-				info: { lines: number };
-			}[];
-			records = withInfo.map((r) => r.record);
-			lines = withInfo.map((r) => r.info.lines);
-		}
+		const plain = parsePlainCsv(text, delimiter, CONTACT_LIMITS.record);
+		if (plain) ({ records, lines } = plain);
+		else ({ records, lines } = parseWithCsvParse(text, options));
 	} catch (err) {
 		if (err instanceof CsvError) {
 			const line = (err as unknown as { lines?: number }).lines;
@@ -160,4 +151,18 @@ function checkLengths(row: RawContact) {
 		for (const k in row.fields)
 			if (over(row.fields[k], CONTACT_LIMITS.field))
 				throw tooLong(row.line, `a field over ${CONTACT_LIMITS.field} characters`);
+}
+
+/** csv-parse's records, and each record's line (from csv-parse's `info` when one spans lines). */
+function parseWithCsvParse(text: string, options: Options): { records: string[][]; lines: number[] } {
+	const records = parse(text, options) as string[][];
+	// Each record's line, for rejected rows and the stored contacts: counted here when every
+	// record is one line, else from csv-parse's `info`, which costs as much as the parse again.
+	const counted = recordLines(text, records.length);
+	if (counted) return { records, lines: counted };
+	const withInfo = parse(text, { ...options, info: true }) as unknown as {
+		record: string[];
+		info: { lines: number };
+	}[];
+	return { records: withInfo.map((r) => r.record), lines: withInfo.map((r) => r.info.lines) };
 }

@@ -1,0 +1,1 @@
+DROP INDEX `contacts_list_number_idx`;
