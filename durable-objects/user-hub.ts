@@ -14,7 +14,7 @@ import type { HubContext, SocketIdentity } from "./user-hub/context";
 import { deliverBatch } from "./user-hub/deliver";
 import { SocketGuard } from "./user-hub/guard";
 import { hubSocketMessage, openHubSocket } from "./user-hub/hub-socket";
-import { socketClosed, syncOnline } from "./user-hub/online";
+import { socketClosed, syncOnline, viewTold } from "./user-hub/online";
 import {
 	openPhoenixSocket,
 	PHOENIX_SOCKET_PATH,
@@ -157,6 +157,7 @@ export class UserHub extends DurableObject<Env> {
 	 */
 	async viewing(userId: string, chatId: string, sessionId: string, delta: 1 | -1, socketId: string) {
 		this.#own(userId);
+		viewTold(this.#hub, socketId);
 		const wanted = viewChanged(this.#hub, chatId, sessionId, socketId, delta);
 		if (this.#openSockets().length === 0) this.ctx.waitUntil(syncOnline(this.#hub));
 		else if (delta === 1) this.ctx.waitUntil(armViewCheck(this.#hub));

@@ -10,6 +10,16 @@ import { socketsChanged } from "./views";
 
 /** Registry updates under way, per hub: each waits for the one before, so the last word is the latest. */
 const syncing = new WeakMap<HubContext, Promise<void>>();
+/** Viewing sockets rooms told the hub of while its registry update was out: newer than the registry's answer. */
+const toldMeanwhile = new WeakMap<HubContext, Set<string>>();
+
+/**
+ * A room told the hub of viewing socket `socketId` (UserHub.viewing): an
+ * update of the registry under way must not overwrite what it said.
+ */
+export function viewTold(hub: HubContext, socketId: string) {
+	toldMeanwhile.get(hub)?.add(socketId);
+}
 
 /**
  * Tells the user's ViewRegistry whether this hub has an open socket (not
@@ -26,8 +36,15 @@ export function syncOnline(hub: HubContext, leaving?: WebSocket): Promise<void> 
 		const userId = hub.userId;
 		if (!userId) return;
 		const online = hub.openSockets().some((ws) => ws !== leaving);
-		const views = await registryOf(hub.env, userId).hubOnline(userId, online);
-		hub.store.replaceViews(views, Date.now());
+		// A room that found the hub online in the registry tells the hub while the answer is on its way.
+		const told = new Set<string>();
+		toldMeanwhile.set(hub, told);
+		try {
+			const views = await registryOf(hub.env, userId).hubOnline(userId, online);
+			hub.store.replaceViews(views, Date.now(), told);
+		} finally {
+			toldMeanwhile.delete(hub);
+		}
 	});
 	const settled = next.catch((err) => hub.log.warn("view registry update failed", { err: String(err) }));
 	syncing.set(hub, settled);
