@@ -221,7 +221,11 @@ export class UserHub extends DurableObject<Env> {
 		let n = 0;
 		if (event.type === "chat.removed" && typeof event.chat_id === "string")
 			this.#store.unsubscribeChat(event.chat_id);
-		for (const ws of this.#openSockets()) if (this.#send(ws, event)) n++;
+		const sockets = this.#openSockets();
+		for (const ws of sockets) if (this.#send(ws, event)) n++;
+		// Callers ask the ViewRegistry first (pushToDevices): it has this hub online with no socket (lost
+		// without a close, as in a crash), and would go on waking it for nothing.
+		if (sockets.length === 0) this.ctx.waitUntil(syncOnline(this.#hub));
 		return n;
 	}
 
