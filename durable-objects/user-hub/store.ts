@@ -95,12 +95,12 @@ export class HubStore {
 		for (const v of views)
 			if (!told.has(v.socket_id))
 				this.sql.exec(
-				"INSERT INTO views (chat_id, socket_id, session_id, checked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-				v.chat_id,
-				v.socket_id,
-				v.session_id,
-				now,
-			);
+					"INSERT INTO views (chat_id, socket_id, session_id, checked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+					v.chat_id,
+					v.socket_id,
+					v.session_id,
+					now,
+				);
 		this.sql.exec("DELETE FROM wants WHERE chat_id NOT IN (SELECT chat_id FROM views)");
 	}
 
