@@ -33,7 +33,7 @@ export async function openPhoenixSocket(hub: HubContext, request: Request): Prom
 	hub.state.acceptWebSocket(server, [userId, identity.s]);
 	server.serializeAttachment(identity);
 	if (!wasOnline) hub.state.waitUntil(hub.presenceChanged(true));
-	await socketOpened(hub, session);
+	await socketOpened(hub, server, session);
 	return new Response(null, { status: 101, webSocket: client });
 }
 

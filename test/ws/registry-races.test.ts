@@ -141,6 +141,35 @@ describe("revocation reaches every socket of the session", () => {
 });
 
 describe("a stale online bit heals", () => {
+	it("a hub socket the registry could not be told of is closed to be reopened (else it would hear nothing)", async () => {
+		const alice = await createTestUser();
+		const registry = registryOf(env, alice.id);
+		(await WsClient.connect(alice)).close();
+		await until(async () => !(await registry.isOnline(alice.id)));
+		const restore = await runInDurableObject(hubOf(env, alice.id), (hub: UserHub) => {
+			const ctx = UserHub.context(hub) as { env: Env };
+			const real = ctx.env;
+			const down = {
+				idFromName: (n: string) => real.VIEW_REGISTRY.idFromName(n),
+				get: () => ({
+					hubOnline: () => Promise.reject(new Error("registry unreachable")),
+				}),
+			};
+			ctx.env = Object.assign(Object.create(real), { VIEW_REGISTRY: down });
+			return () => {
+				ctx.env = real;
+			};
+		});
+		const lost = await WsClient.connect(alice);
+		await until(async () => lost.closed !== null);
+		expect(lost.closed?.code).toBe(CLOSE_CODES.REOPEN);
+		expect(await registry.isOnline(alice.id)).toBe(false);
+		await runInDurableObject(hubOf(env, alice.id), () => restore());
+		const again = await WsClient.connect(alice);
+		expect(await registry.isOnline(alice.id)).toBe(true);
+		again.close();
+	});
+
 	it("an event for a hub the registry has online but that has no socket sets the registry right", async () => {
 		const alice = await createTestUser();
 		const registry = registryOf(env, alice.id);
