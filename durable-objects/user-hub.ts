@@ -14,7 +14,7 @@ import type { HubContext, SocketIdentity } from "./user-hub/context";
 import { deliverBatch } from "./user-hub/deliver";
 import { SocketGuard } from "./user-hub/guard";
 import { hubSocketMessage, openHubSocket } from "./user-hub/hub-socket";
-import { socketClosed, syncOnline } from "./user-hub/online";
+import { socketClosed, syncOnline, viewTold } from "./user-hub/online";
 import {
 	openPhoenixSocket,
 	PHOENIX_SOCKET_PATH,
@@ -157,6 +157,7 @@ export class UserHub extends DurableObject<Env> {
 	 */
 	async viewing(userId: string, chatId: string, sessionId: string, delta: 1 | -1, socketId: string) {
 		this.#own(userId);
+		viewTold(this.#hub, socketId);
 		const wanted = viewChanged(this.#hub, chatId, sessionId, socketId, delta);
 		if (this.#openSockets().length === 0) this.ctx.waitUntil(syncOnline(this.#hub));
 		else if (delta === 1) this.ctx.waitUntil(armViewCheck(this.#hub));
@@ -220,7 +221,11 @@ export class UserHub extends DurableObject<Env> {
 		let n = 0;
 		if (event.type === "chat.removed" && typeof event.chat_id === "string")
 			this.#store.unsubscribeChat(event.chat_id);
-		for (const ws of this.#openSockets()) if (this.#send(ws, event)) n++;
+		const sockets = this.#openSockets();
+		for (const ws of sockets) if (this.#send(ws, event)) n++;
+		// Callers ask the ViewRegistry first (pushToDevices): it has this hub online with no socket (lost
+		// without a close, as in a crash), and would go on waking it for nothing.
+		if (sockets.length === 0) this.ctx.waitUntil(syncOnline(this.#hub));
 		return n;
 	}
 

@@ -8,7 +8,12 @@ export type ViewReply = { online: boolean; revoked: boolean };
 
 /** How long a revoked session is remembered: a ticket lives a minute, so a view opened around a revocation is caught. */
 const REVOKED_MS = 60 * 60 * 1000;
-/** Views kept per user at most: the oldest go first (only a room that died without closing leaves one behind). */
+/**
+ * Views kept per user at most: the oldest go first (only a room that died
+ * without closing leaves one behind). A user who ever went past it is
+ * remembered (`overflowed`): revoking their sessions asks every chat they are
+ * in, since a live socket may be among the views dropped.
+ */
 export const MAX_VIEWS_PER_USER = 500;
 
 const SCHEMA = `
@@ -18,6 +23,7 @@ CREATE TABLE IF NOT EXISTS views (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS online (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS revoked (session_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, until INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS overflowed (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
 `;
 
 /**
@@ -95,7 +101,9 @@ export class ViewRegistry extends DurableObject<Env> {
 
 	/**
 	 * These sessions were revoked: remembered for REVOKED_MS (a view opened
-	 * meanwhile is answered `revoked`); returns the chats their sockets view.
+	 * meanwhile is answered `revoked`); returns the chats their sockets view
+	 * (for a user whose views went past MAX_VIEWS_PER_USER, every chat they are
+	 * in: a dropped view may be a live socket).
 	 */
 	async revoke(userId: string, sessionIds: string[]): Promise<string[]> {
 		const now = Date.now();
@@ -114,6 +122,12 @@ export class ViewRegistry extends DurableObject<Env> {
 				id,
 			))
 				chats.add(r.chat_id);
+		}
+		if (this.#sql.exec("SELECT 1 FROM overflowed WHERE user_id = ?", userId).toArray().length) {
+			const { results } = await this.env.DB.prepare("SELECT chat_id FROM chat_members WHERE user_id = ?")
+				.bind(userId)
+				.all<{ chat_id: string }>();
+			for (const r of results) chats.add(r.chat_id);
 		}
 		return [...chats];
 	}
@@ -150,6 +164,7 @@ export class ViewRegistry extends DurableObject<Env> {
 			.exec<{ n: number }>("SELECT count(*) AS n FROM views WHERE user_id = ?", userId)
 			.one().n;
 		if (n <= MAX_VIEWS_PER_USER) return;
+		this.#sql.exec("INSERT OR IGNORE INTO overflowed (user_id) VALUES (?)", userId);
 		this.#sql.exec(
 			"DELETE FROM views WHERE user_id = ? AND socket_id IN (SELECT socket_id FROM views WHERE user_id = ? ORDER BY at LIMIT ?)",
 			userId,

@@ -47,7 +47,7 @@ export class HubLinks {
 	 * Records that this viewing socket opened (+1) or closed (-1) in the
 	 * user's ViewRegistry, and tells the user's hub only when the registry
 	 * says it is online (has a socket): a hub without one needs no view and is
-	 * not woken (durable-objects/view-registry.ts). The hub's answer is kept:
+	 * not woken (durable-objects/view-registry.ts), and wants nothing. The hub's answer is kept:
 	 * whether another device of the user still needs this chat's events
 	 * through the hub (user-hub/views.ts). A socket of a session revoked
 	 * lately is closed (`closeRevoked`). A close that never arrives is caught
@@ -67,7 +67,9 @@ export class HubLinks {
 					delta,
 				);
 				if (revoked && delta === 1) this.closeRevoked(userId, sessionId);
-				if (!online) return;
+				// A hub with no socket wants nothing: an answer kept from when another device was online
+				// would have every event woken it and pushed to a user who is reading the chat.
+				if (!online) return this.setWanted(userId, false);
 				this.setWanted(userId, await this.hub(userId).viewing(userId, chatId, sessionId, delta, socketId));
 			})().catch((err) => this.log.warn("view report failed", { err: String(err) })),
 		);

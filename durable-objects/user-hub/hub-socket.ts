@@ -43,7 +43,7 @@ export async function openHubSocket(hub: HubContext, request: Request): Promise<
 	} satisfies HubEvent);
 	if (!wasOnline) hub.state.waitUntil(hub.presenceChanged(true));
 	// A new device may need events of chats another device is viewing; its own views must still be true.
-	await socketOpened(hub, session);
+	await socketOpened(hub, server, session);
 	// A call ringing for this user rings on the new device too (calls, issue 7).
 	await onSocketOpened(hub, server);
 	return new Response(null, {

@@ -23,6 +23,8 @@ export async function openPhoenixSocket(hub: HubContext, request: Request): Prom
 	const userId = request.headers.get("X-Hatch-User") ?? "";
 	const session = request.headers.get("X-Hatch-Session") ?? "";
 	if (!userId || (hub.userId && hub.userId !== userId)) return new Response(null, { status: 401 });
+	// The Worker found the session live; a revocation that this hub heard of since is refused here.
+	if (session && hub.revoked.has(session, Date.now())) return new Response(null, { status: 401 });
 	if (!hub.userId) hub.store.setMeta("user_id", userId);
 	const pair = new WebSocketPair();
 	const [client, server] = [pair[0], pair[1]];
@@ -31,7 +33,7 @@ export async function openPhoenixSocket(hub: HubContext, request: Request): Prom
 	hub.state.acceptWebSocket(server, [userId, identity.s]);
 	server.serializeAttachment(identity);
 	if (!wasOnline) hub.state.waitUntil(hub.presenceChanged(true));
-	await socketOpened(hub, session);
+	await socketOpened(hub, server, session);
 	return new Response(null, { status: 101, webSocket: client });
 }
 

@@ -76,24 +76,31 @@ export class HubStore {
 
 	/**
 	 * The views are exactly `views` (read from the ViewRegistry as the hub came
-	 * online; none as it went offline). A view kept keeps its confirmation
-	 * time; what rooms were told about chats nobody views any more is forgotten.
+	 * online; none as it went offline), but for the sockets in `told`, which
+	 * rooms reported since the registry answered (kept as they said). A view
+	 * kept keeps its confirmation time; what rooms were told about chats
+	 * nobody views any more is forgotten.
 	 */
-	replaceViews(views: readonly { chat_id: string; session_id: string; socket_id: string }[], now: number) {
+	replaceViews(
+		views: readonly { chat_id: string; session_id: string; socket_id: string }[],
+		now: number,
+		told: ReadonlySet<string> = new Set(),
+	) {
 		const keep = new Set(views.map((v) => `${v.chat_id}\n${v.socket_id}`));
 		for (const r of this.sql
 			.exec<{ chat_id: string; socket_id: string }>("SELECT chat_id, socket_id FROM views")
 			.toArray())
-			if (!keep.has(`${r.chat_id}\n${r.socket_id}`))
+			if (!keep.has(`${r.chat_id}\n${r.socket_id}`) && !told.has(r.socket_id))
 				this.sql.exec("DELETE FROM views WHERE chat_id = ? AND socket_id = ?", r.chat_id, r.socket_id);
 		for (const v of views)
-			this.sql.exec(
-				"INSERT INTO views (chat_id, socket_id, session_id, checked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-				v.chat_id,
-				v.socket_id,
-				v.session_id,
-				now,
-			);
+			if (!told.has(v.socket_id))
+				this.sql.exec(
+					"INSERT INTO views (chat_id, socket_id, session_id, checked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+					v.chat_id,
+					v.socket_id,
+					v.session_id,
+					now,
+				);
 		this.sql.exec("DELETE FROM wants WHERE chat_id NOT IN (SELECT chat_id FROM views)");
 	}
 

@@ -32,5 +32,8 @@ export const phoenixSocketRoutes = createRouter().get(PATH, async (c) => {
 		"X-Hatch-User": auth.userId,
 		"X-Hatch-Session": auth.sessionId,
 	});
-	return (await hubOf(c.env, auth.userId).fetch(new Request(`https://hub${PATH}`, { headers }))) as never;
+	const res = await hubOf(c.env, auth.userId).fetch(new Request(`https://hub${PATH}`, { headers }));
+	// The hub heard of a revocation of the session since the check above.
+	if (res.status === 401) throw new ApiError("INVALID_TOKEN", "Session has been signed out");
+	return res as never;
 });
