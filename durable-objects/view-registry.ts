@@ -1,4 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { createDb } from "../src/db/client";
+import { chatMembers } from "../src/db/schema";
 
 /** A chat-viewing socket as the registry keeps it. */
 export type RegisteredView = { chat_id: string; session_id: string; socket_id: string };
@@ -124,10 +127,11 @@ export class ViewRegistry extends DurableObject<Env> {
 				chats.add(r.chat_id);
 		}
 		if (this.#sql.exec("SELECT 1 FROM overflowed WHERE user_id = ?", userId).toArray().length) {
-			const { results } = await this.env.DB.prepare("SELECT chat_id FROM chat_members WHERE user_id = ?")
-				.bind(userId)
-				.all<{ chat_id: string }>();
-			for (const r of results) chats.add(r.chat_id);
+			const rows = await createDb(this.env.DB)
+				.select({ chatId: chatMembers.chatId })
+				.from(chatMembers)
+				.where(eq(chatMembers.userId, userId));
+			for (const r of rows) chats.add(r.chatId);
 		}
 		return [...chats];
 	}
