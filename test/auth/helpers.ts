@@ -14,12 +14,22 @@ export function uniqueEmail(tag = "user"): string {
 	return `${tag}-${crypto.randomUUID().slice(0, 8)}@example.test`;
 }
 
-let phoneCounter = 0;
-/** A valid, unique US number in E.164. */
+const phonesGiven = new Set<string>();
+/**
+ * A valid US number in E.164, drawn at random from 415's ~8 million
+ * (exchanges 200-999 but the N11 codes): the worker tests share one D1, so
+ * numbers must not repeat across files, which a counter per module cannot promise.
+ */
 export function uniquePhone(): string {
-	phoneCounter += 1;
-	const n = (Date.now() + phoneCounter * 7919) % 10_000;
-	return `+1415555${String(n).padStart(4, "0")}`;
+	for (;;) {
+		const [a = 0, b = 0] = crypto.getRandomValues(new Uint32Array(2));
+		const exchange = 200 + (a % 800);
+		if (exchange % 100 === 11) continue;
+		const phone = `+1415${exchange}${String(b % 10_000).padStart(4, "0")}`;
+		if (phonesGiven.has(phone)) continue;
+		phonesGiven.add(phone);
+		return phone;
+	}
 }
 
 export const GOOD_PASSWORD = "violet-harbor-tractor-42";

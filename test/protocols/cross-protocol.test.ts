@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { findUserByPhone } from "../../src/domain/users/users";
+import { uniquePhone } from "../auth/helpers";
 import { otherDevice, type TestUser } from "../helpers/users";
 import { WsClient } from "../helpers/ws-client";
 import { chatableSocket, registerChatable } from "./chatable/helpers";
@@ -59,7 +60,8 @@ describe("one chat across protocols", () => {
 	it("an Egg msgpack client, a chatable /api/ws client and a native client in one chat", async () => {
 		const a = await eggUser();
 		const aNative = await nativeOf(a.msisdn);
-		const carol = await registerChatable(`c${Date.now().toString(36)}`, "+14155552690");
+		const carolPhone = uniquePhone();
+		const carol = await registerChatable(`c${Date.now().toString(36)}`, carolPhone);
 		const egg = await EggClient.connect(a.session, "msgpack");
 		const native = await WsClient.connect(aNative, { transport: "msgpack" });
 		const chatable = await chatableSocket(carol.token);
@@ -69,7 +71,7 @@ describe("one chat across protocols", () => {
 		const viaEgg = await egg.waitFor(107, (f) => f.msg_body === "from chatable");
 		const chatId = viaEgg.chat_id as string;
 		// Carol registered with a phone, so Egg names her by it.
-		expect(viaEgg).toMatchObject({ msg_id: 1, from: 14155552690 });
+		expect(viaEgg).toMatchObject({ msg_id: 1, from: Number(carolPhone.slice(1)) });
 		await native.request({ type: "chat.subscribe", chat_id: chatId, after_seq: 0 });
 		await native.waitFor(
 			(f) => f.type === "message.new" && (f.message as { text: string }).text === "from chatable",

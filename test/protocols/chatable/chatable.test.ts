@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { uniquePhone } from "../../auth/helpers";
 import { api } from "../../helpers/http";
 import { authed, chatableSocket, type Envelope, registerChatable } from "./helpers";
 
@@ -87,7 +88,7 @@ describe("chatable REST (the seed's examples)", () => {
 		const res = await api("/compat/chatable/api/register", { method: "POST", json: { username: "x" } });
 		expect(res.status).toBe(400);
 		expect(((await res.json()) as Envelope).status).toBe("fail");
-		const me = await registerChatable(uniq(), "+14155552673");
+		const me = await registerChatable(uniq(), uniquePhone());
 		const wrong = await api("/compat/chatable/api/auth_token", {
 			method: "POST",
 			json: { username: me.username, password: "nope nope nope" },
@@ -99,8 +100,8 @@ describe("chatable REST (the seed's examples)", () => {
 	});
 
 	it("/api/ws direct messages; inbox and thread show them as the seed prints", async () => {
-		const bob = await registerChatable(uniq(), "+14155552674");
-		const alice = await registerChatable(uniq(), "+14155552675");
+		const bob = await registerChatable(uniq(), uniquePhone());
+		const alice = await registerChatable(uniq(), uniquePhone());
 		const sb = await chatableSocket(bob.token);
 		const sa = await chatableSocket(alice.token);
 		sb.send({ author: bob.username, recipient: alice.username, message: "hello" });
