@@ -4,18 +4,14 @@ import { describe, expect, it } from "vitest";
 import { UserHub } from "../../durable-objects/user-hub";
 import { PHOENIX_SOCKET_PATH } from "../../durable-objects/user-hub/phoenix-socket";
 import { MAX_VIEWS_PER_USER, type RegisteredView } from "../../durable-objects/view-registry";
-import { hubOf, pushToDevices, registryOf, roomOf } from "../../src/domain/chats/deps";
+import { hubOf, pushToDevices, registryOf } from "../../src/domain/chats/deps";
 import { activeGroup, send } from "../chats/helpers";
 import { api } from "../helpers/http";
 import { createTestUser, otherDevice } from "../helpers/users";
-import { sleep, WsClient } from "../helpers/ws-client";
+import { WsClient } from "../helpers/ws-client";
+import { hubWanted, until } from "./view-helpers";
 
 /** Races and holes around the ViewRegistry (durable-objects/view-registry.ts). */
-
-const until = async (check: () => Promise<boolean>) => {
-	for (let i = 0; i < 150 && !(await check()); i++) await sleep(20);
-	expect(await check()).toBe(true);
-};
 
 const hubViewSockets = (userId: string) =>
 	runInDurableObject(hubOf(env, userId), (_, state) =>
@@ -23,14 +19,6 @@ const hubViewSockets = (userId: string) =>
 			.exec<{ socket_id: string }>("SELECT socket_id FROM views ORDER BY socket_id")
 			.toArray()
 			.map((r) => r.socket_id),
-	);
-
-const hubWanted = (chatId: string) =>
-	runInDurableObject(roomOf(env, chatId), (_, state) =>
-		state.storage.sql
-			.exec<{ user_id: string }>("SELECT user_id FROM hub_wants")
-			.toArray()
-			.map((r) => r.user_id),
 	);
 
 type RegistryStub = ReturnType<typeof registryOf>;

@@ -6,11 +6,7 @@ import { hubOf, registryOf, roomOf } from "../../src/domain/chats/deps";
 import { activeGroup, send } from "../chats/helpers";
 import { createTestUser, otherDevice, type TestUser } from "../helpers/users";
 import { sleep, WsClient } from "../helpers/ws-client";
-
-const until = async (check: () => Promise<boolean>) => {
-	for (let i = 0; i < 150 && !(await check()); i++) await sleep(20);
-	expect(await check()).toBe(true);
-};
+import { hubWanted, until } from "./view-helpers";
 
 type ViewRow = { socket_id: string; session_id: string; checked_at: number };
 
@@ -24,14 +20,6 @@ const roomViewers = (chatId: string) =>
 	runInDurableObject(
 		roomOf(env, chatId),
 		(r) => (r as unknown as { viewers: { size: number } }).viewers.size,
-	);
-
-const hubWanted = (chatId: string) =>
-	runInDurableObject(roomOf(env, chatId), (_, state) =>
-		state.storage.sql
-			.exec<{ user_id: string }>("SELECT user_id FROM hub_wants")
-			.toArray()
-			.map((r) => r.user_id),
 	);
 
 /** The room's "viewing socket closed" RPCs to hubs vanish from now on, as when they fail. */

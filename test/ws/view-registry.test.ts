@@ -4,12 +4,8 @@ import { MAX_VIEWS_PER_USER } from "../../durable-objects/view-registry";
 import { REGISTRY_SHARDS, registryOf, roomOf } from "../../src/domain/chats/deps";
 import { activeGroup, send } from "../chats/helpers";
 import { createTestUser } from "../helpers/users";
-import { sleep, WsClient } from "../helpers/ws-client";
-
-const until = async (check: () => boolean | Promise<boolean>) => {
-	for (let i = 0; i < 150 && !(await check()); i++) await sleep(20);
-	expect(await check()).toBe(true);
-};
+import { WsClient } from "../helpers/ws-client";
+import { until } from "./view-helpers";
 
 const user = () => `user-${crypto.randomUUID()}`;
 
