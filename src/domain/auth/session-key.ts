@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { sessions, users } from "../../db/schema";
 import type { AuthContext } from "../../env";
+import { hmacKey } from "../../lib/hmac-key";
 import { fromBase64Url, toBase64Url } from "../../lib/ids";
 import type { Db } from "../users/db";
 import { timingSafeEqual } from "./password";
@@ -53,20 +54,7 @@ export async function sessionFromKey(
 	return { userId: row.userId, role: row.role, sessionId };
 }
 
-/** The HMAC key of each secret, imported once (every authenticated request signs with it). */
-const keys = new Map<string, Promise<CryptoKey>>();
-
 async function mac(secret: string, sessionId: string): Promise<Uint8Array> {
-	let key = keys.get(secret);
-	if (!key) {
-		key = crypto.subtle.importKey(
-			"raw",
-			new TextEncoder().encode(`session-key:${secret}`),
-			{ name: "HMAC", hash: "SHA-256" },
-			false,
-			["sign"],
-		);
-		keys.set(secret, key);
-	}
-	return new Uint8Array(await crypto.subtle.sign("HMAC", await key, new TextEncoder().encode(sessionId)));
+	const key = await hmacKey(`session-key:${secret}`);
+	return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(sessionId)));
 }

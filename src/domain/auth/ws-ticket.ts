@@ -15,6 +15,8 @@
  * const { ticket } = await mintWsTicket(env.JWT_SECRET, userId, sessionId);
  * const t = await readWsTicket(env.JWT_SECRET, ticket); // null: forged, malformed or expired
  */
+
+import { hmacKey } from "../../lib/hmac-key";
 import { fromBase64Url, randomToken, toBase64Url } from "../../lib/ids";
 
 export type WsTicket = { userId: string; sessionId: string; expiresAt: number; nonce: string };
@@ -23,23 +25,6 @@ export type WsTicket = { userId: string; sessionId: string; expiresAt: number; n
 const PART = /^[A-Za-z0-9_-]{1,64}$/;
 /** Domain separation: the JWT secret signs access tokens too, never the same bytes. */
 const LABEL = "hatch ws ticket v1\n";
-
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function keyOf(secret: string): Promise<CryptoKey> {
-	let key = keys.get(secret);
-	if (!key) {
-		key = crypto.subtle.importKey(
-			"raw",
-			new TextEncoder().encode(secret),
-			{ name: "HMAC", hash: "SHA-256" },
-			false,
-			["sign", "verify"],
-		);
-		keys.set(secret, key);
-	}
-	return key;
-}
 
 const bytes = (s: string) => new TextEncoder().encode(LABEL + s);
 
@@ -55,7 +40,7 @@ export async function mintWsTicket(
 		throw new Error("ticket ids must be URL-safe, without dots");
 	const expiresAt = now + ttlMs;
 	const body = `${userId}.${sessionId}.${expiresAt.toString(36)}.${randomToken(12)}`;
-	const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await keyOf(secret), bytes(body)));
+	const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), bytes(body)));
 	return { ticket: `${body}.${toBase64Url(mac)}`, expires_at: expiresAt };
 }
 
@@ -81,7 +66,7 @@ export async function readWsTicket(
 		return null;
 	}
 	const body = ticket.slice(0, ticket.length - mac.length - 1);
-	const ok = await crypto.subtle.verify("HMAC", await keyOf(secret), sig, bytes(body));
+	const ok = await crypto.subtle.verify("HMAC", await hmacKey(secret), sig, bytes(body));
 	const expiresAt = Number.parseInt(exp, 36);
 	if (!ok || !(expiresAt >= now)) return null;
 	return { userId, sessionId, expiresAt, nonce };
