@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { createDb } from "../src/db/client";
 import { chatMembers } from "../src/db/schema";
+import { RevokedSessions } from "./user-hub/revoked-sessions";
 
 /** A chat-viewing socket as the registry keeps it. */
 export type RegisteredView = { chat_id: string; session_id: string; socket_id: string };
@@ -9,8 +10,6 @@ export type RegisteredView = { chat_id: string; session_id: string; socket_id: s
 /** What a room learns when it reports a view: whether to tell the user's hub, and whether to close the socket. */
 export type ViewReply = { online: boolean; revoked: boolean };
 
-/** How long a revoked session is remembered: a ticket lives a minute, so a view opened around a revocation is caught. */
-const REVOKED_MS = 60 * 60 * 1000;
 /**
  * Views kept per user at most: the oldest go first (only a room that died
  * without closing leaves one behind). A user who ever went past it is
@@ -25,7 +24,6 @@ CREATE TABLE IF NOT EXISTS views (
 	PRIMARY KEY (user_id, socket_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS online (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS revoked (session_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, until INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS overflowed (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
 `;
 
@@ -48,11 +46,14 @@ CREATE TABLE IF NOT EXISTS overflowed (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
  */
 export class ViewRegistry extends DurableObject<Env> {
 	readonly #sql: SqlStorage;
+	/** Sessions revoked lately, as each UserHub keeps them (user-hub/revoked-sessions.ts). */
+	readonly #revoked: RevokedSessions;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#sql = ctx.storage.sql;
 		this.#sql.exec(SCHEMA);
+		this.#revoked = new RevokedSessions(this.#sql);
 	}
 
 	/** A room's viewing socket opened (+1) or closed (-1). Repeats and misordered reports change nothing. */
@@ -64,7 +65,7 @@ export class ViewRegistry extends DurableObject<Env> {
 		delta: 1 | -1,
 	): Promise<ViewReply> {
 		const now = Date.now();
-		const revoked = this.#isRevoked(sessionId, now);
+		const revoked = this.#revoked.has(sessionId, now);
 		if (delta === 1 && !revoked) {
 			this.#sql.exec(
 				"INSERT OR REPLACE INTO views (user_id, socket_id, chat_id, session_id, at) VALUES (?, ?, ?, ?, ?)",
@@ -103,22 +104,15 @@ export class ViewRegistry extends DurableObject<Env> {
 	}
 
 	/**
-	 * These sessions were revoked: remembered for REVOKED_MS (a view opened
+	 * These sessions were revoked: remembered for an hour (a view opened
 	 * meanwhile is answered `revoked`); returns the chats their sockets view
 	 * (for a user whose views went past MAX_VIEWS_PER_USER, every chat they are
 	 * in: a dropped view may be a live socket).
 	 */
 	async revoke(userId: string, sessionIds: string[]): Promise<string[]> {
-		const now = Date.now();
-		this.#sql.exec("DELETE FROM revoked WHERE until < ?", now);
+		this.#revoked.add(sessionIds, Date.now());
 		const chats = new Set<string>();
 		for (const id of sessionIds) {
-			this.#sql.exec(
-				"INSERT OR REPLACE INTO revoked (session_id, user_id, until) VALUES (?, ?, ?)",
-				id,
-				userId,
-				now + REVOKED_MS,
-			);
 			for (const r of this.#sql.exec<{ chat_id: string }>(
 				"SELECT DISTINCT chat_id FROM views WHERE user_id = ? AND session_id = ?",
 				userId,
@@ -144,13 +138,6 @@ export class ViewRegistry extends DurableObject<Env> {
 
 	#online(userId: string): boolean {
 		return this.#sql.exec("SELECT 1 FROM online WHERE user_id = ?", userId).toArray().length > 0;
-	}
-
-	#isRevoked(sessionId: string, now: number): boolean {
-		return (
-			this.#sql.exec("SELECT 1 FROM revoked WHERE session_id = ? AND until >= ?", sessionId, now).toArray()
-				.length > 0
-		);
 	}
 
 	#views(userId: string): RegisteredView[] {

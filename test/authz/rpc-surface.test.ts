@@ -104,7 +104,7 @@ const CLASSES = [
 		cls: ViewRegistry,
 		ns: () => env.VIEW_REGISTRY,
 		rpc: ["view", "hubOnline", "isOnline", "views", "revoke", "forget"],
-		inner: ["sql", "online", "isRevoked", "cap"],
+		inner: ["sql", "revoked", "online", "cap"],
 	},
 ] as const;
 
